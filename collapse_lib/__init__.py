@@ -1,0 +1,14 @@
+"""collapse_lib — theory, simulation and figure recipes for *Strong Model Collapse*.
+
+Dohmatob, Feng, Subramonian, Kempe, ICLR 2025 (arXiv:2410.04840).
+
+>>> import collapse_lib as cl
+>>> s = cl.Setting.isotropic(200, r2=1.0, c2=0.5, sigma2=0.25)
+>>> r = cl.theory.classical(s, n=1000, p2=0.1, lam=1e-3)   # Theorem 1
+"""
+__version__ = "0.1.0"
+
+from . import simulate, theory  # noqa: E402
+from .setting import Setting  # noqa: E402
+
+__all__ = ["Setting", "simulate", "theory", "__version__"]

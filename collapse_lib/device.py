@@ -1,0 +1,38 @@
+"""Torch device and dtype resolution with clear errors."""
+from __future__ import annotations
+
+import torch
+
+_DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+def resolve_device(device) -> torch.device:
+    """Return a ``torch.device`` for ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"auto"`` ...
+
+    ``"auto"`` picks CUDA when available, else CPU. Asking for CUDA on a machine
+    without it raises a ``ValueError`` naming the ``device`` argument.
+    """
+    if isinstance(device, torch.device):
+        dev = device
+    else:
+        if not isinstance(device, str):
+            raise TypeError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
+        if device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            dev = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available on this machine")
+    return dev
+
+
+def resolve_dtype(dtype) -> torch.dtype:
+    if isinstance(dtype, torch.dtype) and dtype in _DTYPES.values():
+        return dtype
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return _DTYPES[dtype]
+    raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")

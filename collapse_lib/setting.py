@@ -1,0 +1,156 @@
+"""The data model of the paper (brief, section 2) as one immutable object.
+
+Two sources on R^d x R share the input law x ~ N(0, Σ) (label shift only):
+
+* real (k = 1):      y = xᵀw₁* + ε,  ε ~ N(0, σ₁²),  w₁* ~ N(0, Γ)
+* synthetic (k = 2): y = xᵀw₂* + ε,  ε ~ N(0, σ₂²),  w₂* = w₁* + δ,  δ ~ N(0, Δ)
+
+Everything is stated in Σ's eigenbasis: ``spectrum`` holds the eigenvalues
+s_j of Σ and ``gamma``, ``delta`` the diagonals of Γ and Δ in that basis (only
+those diagonals enter the test error). The quality of the synthetic data is
+c² = tr ΣΔ (0 = perfect, larger = worse) and the signal strength is
+r² = tr ΣΓ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as V
+
+
+def _vector(name: str, value, d: int | None = None, positive: bool = False) -> np.ndarray:
+    arr = np.array(value, dtype=float, copy=True)
+    if arr.ndim == 0:
+        arr = arr[None]
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {np.shape(value)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name} must be strictly positive (Σ must be positive definite)")
+    if not positive and np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative (it is the diagonal of a covariance)")
+    if d is not None and arr.size != d:
+        raise ValueError(f"{name} has length {arr.size} but spectrum has length {d}")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Setting:
+    """Data model: Σ = diag(spectrum), Γ = diag(gamma), Δ = diag(delta), noise levels.
+
+    Parameters
+    ----------
+    spectrum : array (d,)
+        Eigenvalues s_j > 0 of the input covariance Σ.
+    gamma : array (d,)
+        Diagonal of the real-teacher covariance Γ (w₁* ~ N(0, Γ)).
+    delta : array (d,)
+        Diagonal of the teacher-mismatch covariance Δ (w₂* − w₁* ~ N(0, Δ)).
+    sigma2_real, sigma2_synth : float
+        Label-noise variances σ₁², σ₂² of the real and synthetic sources.
+    """
+
+    spectrum: np.ndarray
+    gamma: np.ndarray
+    delta: np.ndarray
+    sigma2_real: float = 0.25
+    sigma2_synth: float = 0.25
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self):
+        s = _vector("spectrum", self.spectrum, positive=True)
+        object.__setattr__(self, "spectrum", s)
+        object.__setattr__(self, "gamma", _vector("gamma", self.gamma, d=s.size))
+        object.__setattr__(self, "delta", _vector("delta", self.delta, d=s.size))
+        object.__setattr__(self, "sigma2_real", V.nonnegative_scalar("sigma2_real", self.sigma2_real))
+        object.__setattr__(self, "sigma2_synth", V.nonnegative_scalar("sigma2_synth", self.sigma2_synth))
+        # Group equal eigenvalues: the theory only needs Σ_j f(s_j) γ_j etc., so
+        # an isotropic Σ costs one term instead of d (much faster grids).
+        uniq, inv = np.unique(s, return_inverse=True)
+        grouped = (
+            uniq,
+            np.bincount(inv, minlength=uniq.size).astype(float),
+            np.bincount(inv, weights=self.gamma, minlength=uniq.size),
+            np.bincount(inv, weights=self.delta, minlength=uniq.size),
+        )
+        object.__setattr__(self, "_grouped", grouped)
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def isotropic(cls, d, r2=1.0, c2=0.5, sigma2=0.25, sigma2_synth=None) -> "Setting":
+        """Σ = I_d, Γ = (r²/d) I_d, Δ = (c²/d) I_d; σ₁² = sigma2, σ₂² = sigma2_synth or sigma2."""
+        d = V.positive_int("d", d)
+        r2 = V.nonnegative_scalar("r2", r2)
+        c2 = V.nonnegative_scalar("c2", c2)
+        sigma2 = V.nonnegative_scalar("sigma2", sigma2)
+        s2 = sigma2 if sigma2_synth is None else V.nonnegative_scalar("sigma2_synth", sigma2_synth)
+        one = np.ones(d)
+        return cls(one, r2 / d * one, c2 / d * one, sigma2, s2, name=f"isotropic(d={d})")
+
+    @classmethod
+    def power_law(cls, d, alpha, r2=1.0, c2=0.5, sigma2=0.25, sigma2_synth=None) -> "Setting":
+        """Power-law spectrum s_j ∝ j^(−alpha), j = 1..d, normalised so tr Σ = d.
+
+        Γ = (r²/d) I and Δ = (c²/d) I, so that tr ΣΓ = r² and tr ΣΔ = c² exactly
+        as in the isotropic case (brief, figure 3: "beyond isotropy").
+        """
+        d = V.positive_int("d", d)
+        alpha = V.nonnegative_scalar("alpha", alpha)
+        r2 = V.nonnegative_scalar("r2", r2)
+        c2 = V.nonnegative_scalar("c2", c2)
+        sigma2 = V.nonnegative_scalar("sigma2", sigma2)
+        s2 = sigma2 if sigma2_synth is None else V.nonnegative_scalar("sigma2_synth", sigma2_synth)
+        s = np.arange(1, d + 1, dtype=float) ** (-alpha)
+        s *= d / s.sum()
+        one = np.ones(d)
+        return cls(s, r2 / d * one, c2 / d * one, sigma2, s2, name=f"power_law(d={d}, alpha={alpha:g})")
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def d(self) -> int:
+        """Input dimension."""
+        return int(self.spectrum.size)
+
+    @property
+    def c2(self) -> float:
+        """Synthetic-data quality c² = tr ΣΔ = E‖w₂* − w₁*‖²_Σ."""
+        return float(np.dot(self.spectrum, self.delta))
+
+    @property
+    def r2(self) -> float:
+        """Signal strength r² = tr ΣΓ = E‖w₁*‖²_Σ."""
+        return float(np.dot(self.spectrum, self.gamma))
+
+    def with_quality(self, c2) -> "Setting":
+        """Same setting with Δ rescaled so that tr ΣΔ = c2 (Δ ∝ I if it was 0)."""
+        c2 = V.nonnegative_scalar("c2", c2)
+        if self.c2 > 0:
+            delta = self.delta * (c2 / self.c2)
+        else:
+            delta = np.full(self.d, c2 / self.spectrum.sum())
+        return Setting(self.spectrum, self.gamma, delta, self.sigma2_real, self.sigma2_synth, name=self.name)
+
+    def with_noise(self, sigma2_real=None, sigma2_synth=None) -> "Setting":
+        """Same setting with other label-noise variances."""
+        return Setting(
+            self.spectrum, self.gamma, self.delta,
+            self.sigma2_real if sigma2_real is None else sigma2_real,
+            self.sigma2_synth if sigma2_synth is None else sigma2_synth,
+            name=self.name,
+        )
+
+    def describe(self) -> dict:
+        """Small JSON-able summary (used in provenance of data files)."""
+        return {
+            "name": self.name, "d": self.d, "r2": self.r2, "c2": self.c2,
+            "sigma2_real": self.sigma2_real, "sigma2_synth": self.sigma2_synth,
+            "spectrum_min": float(self.spectrum.min()), "spectrum_max": float(self.spectrum.max()),
+        }
+
+    def __repr__(self) -> str:
+        return (f"Setting({self.name}, d={self.d}, r2={self.r2:.4g}, c2={self.c2:.4g}, "
+                f"sigma2_real={self.sigma2_real:g}, sigma2_synth={self.sigma2_synth:g})")
