@@ -8,8 +8,8 @@ Dohmatob, Feng, Subramonian, Kempe, ICLR 2025 (arXiv:2410.04840).
 """
 __version__ = "0.1.0"
 
-from . import simulate, theory  # noqa: E402
+from . import figures, simulate, theory  # noqa: E402
 from .sampling import Sample, sample  # noqa: E402
 from .setting import Setting  # noqa: E402
 
-__all__ = ["Sample", "Setting", "sample", "simulate", "theory", "__version__"]
+__all__ = ["Sample", "Setting", "figures", "sample", "simulate", "theory", "__version__"]

@@ -1,0 +1,71 @@
+"""Figure recipes: ``compute(scale, device, seed) -> tidy table`` and ``plot(table) -> Figure``.
+
+Each paper figure is a module here (``fig2``, ``fig3``, ...). :func:`reproduce`
+runs a recipe and writes ``<data dir>/<name>.json`` with provenance;
+:func:`load_or_compute` is what a chapter calls: it shows the data file when
+one exists at the requested scale or larger, and otherwise computes now.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+
+from .. import datafiles
+from ..device import resolve_device
+from ..scale import current_scale, rank
+
+RECIPES = ("fig2", "fig3")
+
+
+def get(name: str):
+    """The recipe module for figure ``name`` (e.g. ``"fig2"``)."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown figure {name!r}; available: {', '.join(RECIPES)}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, progress: bool = True):
+    """Run recipe ``name`` and save its table with provenance; returns the file path."""
+    recipe = get(name)
+    scale = current_scale(scale)
+    dev = resolve_device(device)
+    t0 = time.perf_counter()
+    table = recipe.compute(scale=scale, device=dev, seed=seed, progress=progress)
+    cfg = recipe.config(scale)
+    prov = datafiles.provenance(name, cfg, scale, seed, dev, cfg.get("dtype", "float64"),
+                                elapsed_s=time.perf_counter() - t0)
+    out = (datafiles.data_dir() if out_dir is None else out_dir)
+    from pathlib import Path
+    return datafiles.save_table(Path(out) / f"{name}.json", table, prov)
+
+
+def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir=None, progress=False):
+    """Return ``(table, note)`` for figure ``name``.
+
+    If ``<data dir>/<name>.json`` exists and was made at ``scale`` or larger, it
+    is loaded and ``note`` says where it came from (scale, device, seed, date,
+    library version); otherwise the recipe runs now at ``scale`` and ``note``
+    says so.
+    """
+    from pathlib import Path
+
+    recipe = get(name)
+    scale = current_scale(scale)
+    path = Path(data_dir) if data_dir is not None else datafiles.data_dir()
+    path = path / f"{name}.json"
+    if path.is_file():
+        table, prov = datafiles.load_table(path)
+        if rank(prov.get("scale", "smoke")) >= rank(scale):
+            note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {prov['device']} "
+                    f"({prov.get('device_name', '')}), seed {prov['seed']}, collapse_lib "
+                    f"{prov['collapse_lib_version']}, {prov['date_utc']} "
+                    f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`).")
+            return table, note
+    t0 = time.perf_counter()
+    table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
+    note = (f"Computed now at scale '{scale}' on {resolve_device(device)}, seed {seed} "
+            f"in {time.perf_counter() - t0:.1f} s (no data file at this scale in {path.parent}).")
+    return table, note
+
+
+__all__ = ["RECIPES", "get", "load_or_compute", "reproduce"]

@@ -1,0 +1,59 @@
+"""Figure 2 — strong collapse in the classical model (Theorem 1 / Corollary 1).
+
+Isotropic Σ = I_d, ridgeless (λ = 0), r² = 1, c² = 0.5, σ₁² = σ₂² = 0.25. Test
+error vs n (log–log) for p₂ ∈ {0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5}: p₂ = 0
+follows the clean law σ²φ/(1−φ) → 0 while any p₂ > 0 flattens at the floor
+p₂²c². Theory lines run to n = 10⁸ so the smallest floors become visible;
+simulation markers (± 2 s.e.) cover the n a CPU or GPU can afford at the scale.
+dtype: float64.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .. import plotting
+from ..scale import current_scale
+from ..setting import Setting
+from ._sweeps import classical_vs_n, log_ints
+
+TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
+P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
+
+_SIZES = {
+    "smoke": dict(d=20, n_sim=(40, 4_000, 4), trials=4),
+    "book": dict(d=50, n_sim=(100, 50_000, 8), trials=20),
+    "paper": dict(d=200, n_sim=(400, 400_000, 10), trials=50),
+}
+
+
+def config(scale=None) -> dict:
+    """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
+    scale = current_scale(scale)
+    c = dict(_SIZES[scale], scale=scale, r2=1.0, c2=0.5, sigma2=0.25, lam=0.0, p2=list(P2S),
+             n_theory=(2.0, 1e8, 200), dtype="float64")
+    return c
+
+
+def compute(scale=None, device="cpu", seed=0, progress=False):
+    """Tidy table: theory (Theorem 1 at λ = 0, i.e. Corollary 1) and simulation vs n."""
+    c = config(scale)
+    s = Setting.isotropic(c["d"], r2=c["r2"], c2=c["c2"], sigma2=c["sigma2"])
+    lo, hi, num = c["n_theory"]
+    n_theory = np.logspace(np.log10(lo * c["d"]), np.log10(hi), num)
+    return classical_vs_n(s, n_theory, log_ints(*c["n_sim"]), c["p2"], c["lam"], c["trials"], seed, device,
+                          progress=progress, panel="isotropic")
+
+
+def plot(table):
+    """Error vs n, log–log: theory lines, simulation markers, dotted floors p₂²c²."""
+    fig, ax = plt.subplots(figsize=(7.5, 5.2), constrained_layout=True)
+    th = table[table.kind == "theory"]
+    sm = table[table.kind == "simulation"]
+    plotting.theory_and_simulation(ax, th, sm, "n", "p2", lambda p: f"$p_2$ = {p:g}", floor="floor")
+    d, c2 = int(table.d.iloc[0]), float(table.c2.iloc[0])
+    plotting.finish_loglog(ax, "n (training samples)",
+                           title=f"Isotropic, d = {d}, c² = {c2:g}, σ² = 0.25, λ = 0 (ridgeless)")
+    ax.set_ylim(bottom=max(1e-7, 0.3 * float(th.error[th.error > 0].min())))
+    plotting.legend_note(ax)
+    return fig
