@@ -1,8 +1,8 @@
 """Figure 3 — beyond isotropy: the floor persists for power-law spectra and any c² > 0.
 
-Panel (a): power-law spectrum s_j ∝ j^(−1.5) (tr Σ = d), λ = 10⁻², c² = 0.5,
+Panel (a): power-law spectrum s_j ∝ j^(−1.5) (tr Σ = d), λ = 10⁻⁴ (tiny ridge), c² = 0.5,
 p₂ ∈ {0, 0.01, 0.05, 0.1, 0.2, 0.5}; the floor is p₂² tr ΔΣ³(Σ+λI)⁻² (slightly
-below p₂²c² because λ > 0). Panel (b): isotropic, ridgeless, p₂ = 0.1,
+below p₂²c² because λ > 0; with λ fixed, ridge keeps a bias floor λ² tr ΓΣ(Σ+λ)⁻² that is negligible here). Panel (b): isotropic, ridgeless, p₂ = 0.1,
 c² ∈ {0, 0.1, 0.5, 1}: the floor p₂²c² scales with the quality gap, and c² = 0
 (synthetic labels as good as real ones) shows no collapse. dtype: float64.
 """
@@ -29,7 +29,7 @@ _SIZES = {
 def config(scale=None) -> dict:
     scale = current_scale(scale)
     return dict(_SIZES[scale], scale=scale, r2=1.0, sigma2=0.25, dtype="float64",
-                a=dict(alpha=1.5, c2=0.5, lam=1e-2, p2=[0.0, 0.01, 0.05, 0.1, 0.2, 0.5]),
+                a=dict(alpha=1.5, c2=0.5, lam=1e-4, p2=[0.0, 0.01, 0.05, 0.1, 0.2, 0.5]),
                 b=dict(c2=[0.0, 0.1, 0.5, 1.0], lam=0.0, p2=0.1), n_theory=(2.0, 1e8, 200))
 
 
