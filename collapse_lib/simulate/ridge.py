@@ -39,9 +39,9 @@ def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_tr
     E = torch.empty((n_trials, 2, n), dtype=dtype, device=device)
     for i in range(n_trials):
         g = trial_generator(seed, (n_key, first_trial + i), device)
-        X[i] = torch.randn((n, d), generator=g, dtype=dtype, device=device)
-        W[i] = torch.randn((2, d), generator=g, dtype=dtype, device=device)
-        E[i] = torch.randn((2, n), generator=g, dtype=dtype, device=device)
+        torch.randn((n, d), generator=g, dtype=dtype, device=device, out=X[i])
+        torch.randn((2, d), generator=g, dtype=dtype, device=device, out=W[i])
+        torch.randn((2, n), generator=g, dtype=dtype, device=device, out=E[i])
     X *= sq_s
     w1 = W[:, 0] * sq_g
     w2 = w1 + W[:, 1] * sq_d
