@@ -62,8 +62,13 @@ def save_table(path, table: pd.DataFrame, prov: dict) -> Path:
     """Write ``table`` with its provenance to ``path`` (JSON). Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"provenance": _jsonable(prov), "columns": {c: _jsonable(table[c].tolist()) for c in table.columns}}
-    path.write_text(json.dumps(doc, indent=1, allow_nan=False))
+    # provenance pretty-printed (it is read by people), one compact line per column
+    cols = ",\n  ".join(f"{json.dumps(str(c))}: {json.dumps(_jsonable(table[c].tolist()), allow_nan=False)}"
+                         for c in table.columns)
+    text = (f'{{"provenance": {json.dumps(_jsonable(prov), indent=1, allow_nan=False)},\n'
+            f' "columns": {{\n  {cols}\n }}\n}}\n')
+    json.loads(text)  # never write a file we could not read back
+    path.write_text(text)
     return path
 
 

@@ -31,7 +31,7 @@ def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
     scale = current_scale(scale)
     c = dict(_SIZES[scale], scale=scale, r2=1.0, c2=0.5, sigma2=0.25, lam=0.0, p2=list(P2S),
-             n_theory=(2.0, 1e8, 200), dtype="float64")
+             n_theory=(2.0, 1e8, 120), dtype="float64")
     return c
 
 

@@ -30,7 +30,7 @@ def config(scale=None) -> dict:
     scale = current_scale(scale)
     return dict(_SIZES[scale], scale=scale, r2=1.0, sigma2=0.25, dtype="float64",
                 a=dict(alpha=1.5, c2=0.5, lam=1e-4, p2=[0.0, 0.01, 0.05, 0.1, 0.2, 0.5]),
-                b=dict(c2=[0.0, 0.1, 0.5, 1.0], lam=0.0, p2=0.1), n_theory=(2.0, 1e8, 200))
+                b=dict(c2=[0.0, 0.1, 0.5, 1.0], lam=0.0, p2=0.1), n_theory=(2.0, 1e8, 120))
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):

@@ -1,0 +1,122 @@
+"""Figure recipes, data files with provenance, the scale knob and the CLI."""
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+import collapse_lib as cl  # noqa: E402
+from collapse_lib import datafiles  # noqa: E402
+from collapse_lib.cli import main as cli_main  # noqa: E402
+from collapse_lib.scale import current_scale  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=cl.figures.RECIPES)
+def recipe_table(request):
+    name = request.param
+    return name, cl.figures.get(name).compute(scale="smoke", seed=3)
+
+
+def test_recipe_table_has_theory_and_agreeing_simulation(recipe_table):
+    name, table = recipe_table
+    assert set(table.kind) == {"theory", "simulation"}
+    sim = table[table.kind == "simulation"]
+    assert np.all(np.isfinite(sim.error)) and np.all(sim.stderr > 0)
+    # smoke scale has few trials: allow 5 s.e. plus 15% for finite-d effects at d = 20
+    gap = np.abs(sim.error - sim.theory_at_p2_eff)
+    assert np.all(gap <= 5 * sim.stderr + 0.15 * sim.theory_at_p2_eff), sim[gap > 5 * sim.stderr]
+
+
+def test_theory_floor_is_reached_at_large_n(recipe_table):
+    """The theory lines run to n = 1e8 where every curve sits at its floor (+ clean law)."""
+    _, table = recipe_table
+    th = table[table.kind == "theory"]
+    last = th[th.n == th.n.max()]
+    assert np.all(last.error >= last.floor)
+    # zeta - floor = O(d/n) = O(1e-6) relative at n = 1e8
+    assert np.allclose(last.error, last.floor + last.clean, rtol=1e-4)
+    positive = last[last.p2 * last.c2 > 0]
+    # at n = 1e8 the clean law is far below every visible floor p2^2 c2 >= 1e-6 * 0.5
+    assert np.all(positive.error <= positive.floor * 1.5 + 1e-6)
+
+
+def test_plot_has_labelled_log_axes(recipe_table):
+    name, table = recipe_table
+    fig = cl.figures.get(name).plot(table)
+    for ax in fig.axes:
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+        assert "n" in ax.get_xlabel() and "error" in ax.get_ylabel()
+        assert len(ax.lines) > 0
+    matplotlib.pyplot.close(fig)
+
+
+def test_same_seed_same_table():
+    a = cl.figures.get("fig2").compute(scale="smoke", seed=1)
+    b = cl.figures.get("fig2").compute(scale="smoke", seed=1)
+    c = cl.figures.get("fig2").compute(scale="smoke", seed=2)
+    pd.testing.assert_frame_equal(a, b)
+    sa, sc = a[a.kind == "simulation"], c[c.kind == "simulation"]
+    assert not np.allclose(sa.error, sc.error)
+
+
+def test_data_file_round_trip_and_provenance(tmp_path):
+    path = cl.figures.reproduce("fig2", scale="smoke", seed=5, out_dir=tmp_path, progress=False)
+    table, prov = datafiles.load_table(path)
+    for key in ("recipe", "scale", "seed", "device", "config", "collapse_lib_version", "date_utc", "dtype"):
+        assert key in prov
+    assert prov["scale"] == "smoke" and prov["seed"] == 5 and prov["recipe"] == "fig2"
+    fresh = cl.figures.get("fig2").compute(scale="smoke", seed=5)
+    np.testing.assert_allclose(table.error.to_numpy(), fresh.error.to_numpy(), rtol=1e-12)
+    assert path.stat().st_size < 200_000
+
+
+def test_load_or_compute_prefers_file_at_same_or_larger_scale(tmp_path):
+    cl.figures.reproduce("fig2", scale="smoke", seed=7, out_dir=tmp_path, progress=False)
+    _, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
+    assert note.startswith("Loaded") and "smoke" in note
+    # a smoke file does not stand in for the book scale: recompute (at smoke here, to stay fast)
+    doc = json.loads((tmp_path / "fig2.json").read_text())
+    doc["provenance"]["scale"] = "smoke"
+    (tmp_path / "fig2.json").write_text(json.dumps(doc))
+    _, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path / "empty")
+    assert note.startswith("Computed now")
+
+
+def test_missing_and_corrupt_data_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="data file not found"):
+        datafiles.load_table(tmp_path / "nope.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="not a valid collapse_lib data file"):
+        datafiles.load_table(bad)
+
+
+def test_scale_knob(monkeypatch):
+    monkeypatch.setenv("COLLAPSE_SCALE", "paper")
+    assert current_scale() == "paper"
+    monkeypatch.delenv("COLLAPSE_SCALE")
+    assert current_scale() == "book"
+    monkeypatch.setenv("COLLAPSE_SCALE", "huge")
+    with pytest.raises(ValueError, match="COLLAPSE_SCALE"):
+        current_scale()
+    with pytest.raises(ValueError, match="scale"):
+        cl.figures.get("fig2").config("tiny")
+
+
+def test_unknown_figure():
+    with pytest.raises(ValueError, match="unknown figure 'fig99'"):
+        cl.figures.get("fig99")
+
+
+def test_cli_reproduce_and_errors(tmp_path, capsys):
+    assert cli_main(["list"]) == 0
+    assert "fig2" in capsys.readouterr().out
+    assert cli_main(["reproduce", "fig3", "--scale", "smoke", "--out-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "fig3.json").is_file()
+    with pytest.raises(SystemExit):
+        cli_main(["reproduce", "fig99"])
+    assert cli_main(["reproduce", "fig2", "--scale", "smoke", "--device", "tpu", "--out-dir", str(tmp_path)]) == 2
+    assert "device" in capsys.readouterr().err
