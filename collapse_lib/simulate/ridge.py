@@ -52,6 +52,26 @@ def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_tr
     return X, w1, y_real, y_synth
 
 
+def _errors(w_hat, w1, spectrum):
+    err = w_hat - w1[:, :, None, None]
+    s = torch.tensor(np.asarray(spectrum), dtype=w_hat.dtype, device=w_hat.device)
+    return torch.einsum("d,tdpl->tpl", s, err * err)
+
+
+def ridge_errors_from_moments(G, B, w1, spectrum, lams) -> torch.Tensor:
+    """Ridge test errors from the moments G = XᵀX/n (T, d, d) and B = XᵀY/n (T, d, P).
+
+    One eigendecomposition G = Q diag(μ) Qᵀ per trial serves all P label sets and
+    all λ: ŵ = Q diag(1/(μ + λ)) Qᵀ b. Returns (T, P, L) errors (ŵ − w₁)ᵀΣ(ŵ − w₁).
+    """
+    lam = torch.as_tensor(lams, dtype=G.dtype, device=G.device)
+    mu, Q = torch.linalg.eigh(G)  # (T, d), (T, d, d)
+    c = Q.mT @ B  # (T, d, P)
+    filt = 1.0 / (mu.unsqueeze(-1) + lam)  # (T, d, L)
+    coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, d, P, L)
+    return _errors(torch.einsum("tij,tjpl->tipl", Q, coef), w1, spectrum)
+
+
 def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
     """Test errors of ridge for many label vectors and many λ from one factorisation.
 
@@ -61,29 +81,74 @@ def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
     then the least-squares / min-norm interpolator.
     """
     T, n, d = X.shape
-    lam = torch.as_tensor(lams, dtype=X.dtype, device=X.device)
     if d <= n:
-        G = X.mT @ X / n
-        mu, Q = torch.linalg.eigh(G)  # (T, d), (T, d, d)
-        c = Q.mT @ (X.mT @ Y) / n  # (T, d, P)
-        filt = 1.0 / (mu.unsqueeze(-1) + lam)  # (T, d, L)
-        coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, d, P, L)
-        w_hat = torch.einsum("tij,tjpl->tipl", Q, coef)
-    else:
-        K = X @ X.mT / n
-        mu, U = torch.linalg.eigh(K)  # (T, n), (T, n, n)
-        c = U.mT @ Y / n  # (T, n, P)
-        filt = 1.0 / (mu.unsqueeze(-1) + lam)
-        coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, n, P, L)
-        alpha = torch.einsum("tij,tjpl->tipl", U, coef)
-        w_hat = torch.einsum("tnd,tnpl->tdpl", X, alpha)
-    err = w_hat - w1[:, :, None, None]
-    s = torch.tensor(np.asarray(spectrum), dtype=X.dtype, device=X.device)
-    return torch.einsum("d,tdpl->tpl", s, err * err)
+        return ridge_errors_from_moments(X.mT @ X / n, X.mT @ Y / n, w1, spectrum, lams)
+    lam = torch.as_tensor(lams, dtype=X.dtype, device=X.device)
+    mu, U = torch.linalg.eigh(X @ X.mT / n)  # (T, n), (T, n, n)
+    c = U.mT @ Y / n  # (T, n, P)
+    filt = 1.0 / (mu.unsqueeze(-1) + lam)
+    coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, n, P, L)
+    alpha = torch.einsum("tij,tjpl->tipl", U, coef)
+    return _errors(torch.einsum("tnd,tnpl->tdpl", X, alpha), w1, spectrum)
+
+
+def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, first_trial: int,
+                 device, dtype):
+    """Draw G = XᵀX/n and B = XᵀY/n directly, at a cost independent of n (for n ≫ d).
+
+    ``n_real`` (P,) gives, per label set, how many of the n rows are real (the
+    first ones). The rows are cut at those points into segments; each segment j
+    of length L_j ≥ d contributes H_j = X_jᵀX_j ~ Wishart_d(L_j, Σ), drawn by
+    the Bartlett decomposition H_j = Σ^½ A Aᵀ Σ^½ (A lower triangular,
+    A_ii² ~ χ²(L_j − i + 1), A_ik ~ N(0, 1) below the diagonal), and its noise
+    sums X_jᵀε ~ N(0, H_j) as Σ^½ A z. Shorter segments are drawn row by row.
+    Since ridge depends on the data only through these moments, this has
+    exactly the law of the direct simulation. Returns G (T, d, d), B (T, d, P), w1 (T, d).
+    """
+    d = setting.d
+    cuts = np.unique(np.concatenate([[0, n], np.clip(n_real, 0, n)]))
+    seg_lo, seg_hi = cuts[:-1], cuts[1:]
+    J = seg_lo.size
+    real = torch.as_tensor(seg_hi[None, :] <= np.asarray(n_real)[:, None], device=device)  # (P, J)
+    sq_s = torch.tensor(np.sqrt(setting.spectrum), dtype=dtype, device=device)
+    sq_g = torch.tensor(np.sqrt(setting.gamma), dtype=dtype, device=device)
+    sq_d = torch.tensor(np.sqrt(setting.delta), dtype=dtype, device=device)
+    H = torch.empty((n_trials, J, d, d), dtype=dtype, device=device)
+    R = torch.empty((n_trials, J, 2, d), dtype=dtype, device=device)  # X_jᵀε for real / synthetic noise
+    W = torch.empty((n_trials, 2, d), dtype=dtype, device=device)
+    tril = torch.tril_indices(d, d, offset=-1, device=device)
+    for i in range(n_trials):
+        g = trial_generator(seed, (n_key, first_trial + i), device)
+        rng = np.random.default_rng(np.random.SeedSequence([seed, n_key, first_trial + i, 1]))
+        torch.randn((2, d), generator=g, dtype=dtype, device=device, out=W[i])
+        for j in range(J):
+            L = int(seg_hi[j] - seg_lo[j])
+            if L >= d:
+                A = torch.zeros((d, d), dtype=dtype, device=device)
+                A[tril[0], tril[1]] = torch.randn(tril.shape[1], generator=g, dtype=dtype, device=device)
+                chi = np.sqrt(rng.chisquare(L - np.arange(d)))
+                A.diagonal().copy_(torch.as_tensor(chi, dtype=dtype, device=device))
+                SA = sq_s[:, None] * A
+                H[i, j] = SA @ SA.T
+                R[i, j] = (SA @ torch.randn((d, 2), generator=g, dtype=dtype, device=device)).T
+            else:
+                Xj = torch.randn((L, d), generator=g, dtype=dtype, device=device) * sq_s
+                H[i, j] = Xj.T @ Xj
+                R[i, j] = (Xj.T @ torch.randn((L, 2), generator=g, dtype=dtype, device=device)).T
+    w1 = W[:, 0] * sq_g
+    w2 = w1 + W[:, 1] * sq_d
+    Hw1 = H @ w1[:, None, :, None]  # (T, J, d, 1)
+    Hw2 = H @ w2[:, None, :, None]
+    seg_real = Hw1[..., 0] + np.sqrt(setting.sigma2_real) * R[:, :, 0]  # (T, J, d)
+    seg_synth = Hw2[..., 0] + np.sqrt(setting.sigma2_synth) * R[:, :, 1]
+    realf = real.to(dtype)  # (P, J)
+    B = (torch.einsum("pj,tjd->tdp", realf, seg_real) + torch.einsum("pj,tjd->tdp", 1 - realf, seg_synth)) / n
+    G = H.sum(dim=1) / n
+    return G, B, w1
 
 
 def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64",
-              progress: bool = False) -> SimulationResult:
+              progress: bool = False, method: str = "auto") -> SimulationResult:
     """Simulate the test error of ridge on n samples of which round(p₂n) are synthetic.
 
     The real experiment behind Theorem 1 (and figures 2–3): teachers and data
@@ -93,9 +158,16 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
     is defined (least squares for d < n, min-norm for d > n), not at d = n.
 
     All p₂ and λ at one n share the same draws (common random numbers), and
-    one factorisation of the design per trial. The same ``seed`` and
-    ``device`` give the same numbers, whatever else is on the grid.
+    one factorisation of the design per trial. The same ``seed``, ``device``
+    and ``method`` give the same numbers, whatever other n are on the grid.
+
+    ``method``: ``"direct"`` draws the n × d design; ``"moments"`` draws the
+    sufficient statistics XᵀX and Xᵀy directly (Wishart/Bartlett, see
+    :func:`draw_moments`; same law, cost independent of n, needs n > d);
+    ``"auto"`` (default) uses moments when n ≥ (number of p₂ values + 1)·d.
     """
+    if method not in ("auto", "direct", "moments"):
+        raise ValueError(f"method must be 'auto', 'direct' or 'moments', got {method!r}")
     n = V.positive_sizes("n", n, integer=True)
     p2 = V.fraction("p2", p2)
     lam = V.nonnegative("lam", lam)
@@ -121,20 +193,30 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
         k = min(int(nv), d)
         P = np.unique(n2[sel]).size
         L = np.unique(lam[sel]).size
-        per_trial = 8 * (2 * nv * d + k * k * 2 + 3 * max(nv, d) * P * L + 4 * nv)
-        work.append((int(nv), sel, chunk_size(per_trial, trials, _BUDGET)))
-    total_steps = sum(-(-trials // c) for _, _, c in work)
+        use_moments = method == "moments" or (method == "auto" and nv >= (P + 1) * d)
+        if use_moments and nv <= d:
+            raise ValueError(f"method='moments' needs n > d = {d}, got n = {nv}")
+        if use_moments:
+            per_trial = 8 * ((P + 2) * d * d + 3 * d * P * L)
+        else:
+            per_trial = 8 * (2 * nv * d + k * k * 2 + 3 * max(nv, d) * P * L + 4 * nv)
+        work.append((int(nv), sel, chunk_size(per_trial, trials, _BUDGET), use_moments))
+    total_steps = sum(-(-trials // c) for _, _, c, _ in work)
     bar = tqdm(total=total_steps, desc="simulate.classical", disable=not progress, leave=False)
-    for nv, sel, csize in work:
+    for nv, sel, csize, use_moments in work:
         n2_u, n2_inv = np.unique(n2[sel], return_inverse=True)
         lam_u, lam_inv = np.unique(lam[sel], return_inverse=True)
         rows = torch.arange(nv, device=dev)
         synth_mask = rows[:, None] >= torch.as_tensor(nv - n2_u, device=dev)[None, :]  # (n, P)
         for t0 in range(0, trials, csize):
             tc = min(csize, trials - t0)
-            X, w1, y_r, y_s = draw_problem(setting, nv, tc, seed, nv, t0, dev, dt)
-            Y = torch.where(synth_mask[None], y_s[:, :, None], y_r[:, :, None])  # (T, n, P)
-            err = ridge_errors(X, Y, w1, setting.spectrum, lam_u)  # (T, P, L)
+            if use_moments:
+                G, B, w1 = draw_moments(setting, nv, nv - n2_u, tc, seed, nv, t0, dev, dt)
+                err = ridge_errors_from_moments(G, B, w1, setting.spectrum, lam_u)  # (T, P, L)
+            else:
+                X, w1, y_r, y_s = draw_problem(setting, nv, tc, seed, nv, t0, dev, dt)
+                Y = torch.where(synth_mask[None], y_s[:, :, None], y_r[:, :, None])  # (T, n, P)
+                err = ridge_errors(X, Y, w1, setting.spectrum, lam_u)  # (T, P, L)
             errors[sel, t0:t0 + tc] = err[:, n2_inv.ravel(), lam_inv.ravel()].T.cpu().numpy()
             bar.update(1)
     bar.close()
