@@ -27,8 +27,13 @@ def sample(setting, n, p2=0.0, seed=0) -> Sample:
     """Draw w₁* ~ N(0, Γ), w₂* = w₁* + δ with δ ~ N(0, Δ), and n labelled inputs.
 
     The last round(p₂n) rows are synthetic: y = xᵀw₂* + σ₂ε; the others real:
-    y = xᵀw₁* + σ₁ε, with x ~ N(0, Σ). Uses numpy's ``default_rng(seed)``.
+    y = xᵀw₁* + σ₁ε, with x ~ N(0, Σ). Uses numpy's ``default_rng(seed)`` and
+    draws w₁*, then δ, then X, then the noise, so for a fixed seed the inputs and
+    w₁* are the same whatever Δ (c²) is.
     """
+    for name, value in (("n", n), ("p2", p2)):
+        if np.ndim(value):
+            raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
     n = int(V.positive_sizes("n", n))
     p2 = float(V.fraction("p2", p2))
     seed = V.seed("seed", seed)

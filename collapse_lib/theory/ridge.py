@@ -82,6 +82,7 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
             tn = np.where(outside, 0.5 * (tlo[idx] + thi[idx]), tn)
             done = (np.abs(tn - t[idx]) < _TOL * np.maximum(1.0, np.abs(t[idx]))) | (F == 0) | (
                 thi[idx] - tlo[idx] < _TOL)
+            tn = np.where(F == 0, t[idx], tn)  # landed exactly on the root: keep it
             t[idx] = tn
             todo[idx[done]] = False
         kappa[active] = np.exp(t)
@@ -151,13 +152,14 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
         gap = n - df2
         interp = gap <= 1e-12 * n  # only at λ = 0, d = n
         u = np.where(interp, np.inf, df2 / np.where(interp, 1.0, gap))
-        bias = np.where(interp, np.inf, kappa**2 * tg / np.where(interp, 1.0, 1.0 - df2 / n))
-        # λ = 0, d = n with r² = 0 would give 0·inf: the error is still infinite through V/ζ
-        bias = np.where(interp & (tg == 0), 0.0, bias)
+        bias = np.where(interp, 0.0, kappa**2 * tg / np.where(interp, 1.0, 1.0 - df2 / n))
         sigma2 = p1 * setting.sigma2_real + p2 * setting.sigma2_synth
         variance = np.where(interp & (sigma2 == 0), 0.0, sigma2 * u)
         mix = p1**2 * t3 + 2 * p1 * kappa * t2 + kappa**2 * t1  # tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻²
         zeta = np.where(p2 == 0, 0.0, p2**2 * (1 + p1 * u) * t3 + p2 * u * mix)
+        # at λ = 0, d = n (κ = 0, u = ∞): B → 0, and ζ = p₂²t₃ + ∞·p₁p₂t₃ (no 0·∞ NaN)
+        zi = p2**2 * t3 + np.where((p1 > 0) & (p2 > 0) & (t3 > 0), np.inf, 0.0)
+        zeta = np.where(interp, zi, zeta)
     clean = bias + variance
     total = clean + zeta
     floor = p2**2 * t3l
