@@ -13,6 +13,7 @@ import time
 from .. import datafiles
 from ..device import resolve_device
 from ..scale import current_scale, rank
+from .report import agreement, agreement_summary, describe_config
 
 RECIPES = ("fig2", "fig3")
 
@@ -40,7 +41,7 @@ def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, 
 
 
 def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir=None, progress=False):
-    """Return ``(table, note)`` for figure ``name``.
+    """Return ``(table, note)`` for figure ``name``; ``table.attrs["config"]`` holds its parameters.
 
     If ``<data dir>/<name>.json`` exists and was made at ``scale`` or larger, it
     is loaded and ``note`` says where it came from (scale, device, seed, date,
@@ -56,6 +57,7 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     if path.is_file():
         table, prov = datafiles.load_table(path)
         if rank(prov.get("scale", "smoke")) >= rank(scale):
+            table.attrs.update(provenance=prov, config=prov["config"])
             note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {prov['device']} "
                     f"({prov.get('device_name', '')}), seed {prov['seed']}, collapse_lib "
                     f"{prov['collapse_lib_version']}, {prov['date_utc']} "
@@ -63,9 +65,11 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
             return table, note
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
+    table.attrs.update(provenance=None, config=recipe.config(scale))
     note = (f"Computed now at scale '{scale}' on {resolve_device(device)}, seed {seed} "
-            f"in {time.perf_counter() - t0:.1f} s (no data file at this scale in {path.parent}).")
+            f"in {time.perf_counter() - t0:.1f} s (no data file {name}.json at this scale or larger).")
     return table, note
 
 
-__all__ = ["RECIPES", "get", "load_or_compute", "reproduce"]
+__all__ = ["RECIPES", "agreement", "agreement_summary", "describe_config", "get", "load_or_compute",
+           "reproduce"]
