@@ -120,3 +120,36 @@ def test_cli_reproduce_and_errors(tmp_path, capsys):
         cli_main(["reproduce", "fig99"])
     assert cli_main(["reproduce", "fig2", "--scale", "smoke", "--device", "tpu", "--out-dir", str(tmp_path)]) == 2
     assert "device" in capsys.readouterr().err
+
+
+def test_agreement_table_matches_simulation_rows(recipe_table):
+    name, table = recipe_table
+    group = "p2"
+    sub = table[table.panel == table.panel.iloc[0]]
+    agree = cl.figures.agreement(sub, group)
+    sim = sub[sub.kind == "simulation"]
+    assert len(agree) == sim[sim.n == sim.n.max()].shape[0]
+    assert np.all(agree.n == sim.n.max())
+    np.testing.assert_allclose(agree.z, (agree.simulation - agree.theory) / agree.stderr)
+    assert len(cl.figures.agreement(sub, group, at="all")) == len(sim)
+    with pytest.raises(ValueError, match="at must be"):
+        cl.figures.agreement(sub, group, at="smallest")
+    assert "simulated points" in cl.figures.agreement_summary(sub)
+
+
+def test_describe_config_lists_every_parameter():
+    cfg = cl.figures.get("fig3").config("smoke")
+    table = cl.figures.describe_config(cfg)
+    flat = sum(len(v) if isinstance(v, dict) else 1 for v in cfg.values())
+    assert len(table) == flat
+    assert table.parameter.str.contains("panel \\(a\\)").any()
+    assert (table.value.str.len() > 0).all()
+
+
+def test_load_or_compute_attaches_config(tmp_path):
+    table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
+    assert note.startswith("Computed now") and str(tmp_path) not in note
+    assert table.attrs["config"]["scale"] == "smoke"
+    cl.figures.reproduce("fig2", scale="smoke", seed=0, out_dir=tmp_path, progress=False)
+    table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
+    assert note.startswith("Loaded") and table.attrs["provenance"]["recipe"] == "fig2"
