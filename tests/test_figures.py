@@ -31,15 +31,15 @@ def test_recipe_table_has_theory_and_agreeing_simulation(recipe_table):
 
 
 def test_theory_floor_is_reached_at_large_n(recipe_table):
-    """The theory lines run to n = 1e8 where every curve sits at its floor (+ clean law)."""
+    """The theory lines run to n = 1e10 where every curve sits at its floor (+ clean law)."""
     _, table = recipe_table
     th = table[table.kind == "theory"]
     last = th[th.n == th.n.max()]
     assert np.all(last.error >= last.floor)
-    # zeta - floor = O(d/n) = O(1e-6) relative at n = 1e8
+    # zeta - floor = O(d/n), tiny at n = 1e10
     assert np.allclose(last.error, last.floor + last.clean, rtol=1e-4)
     positive = last[last.p2 * last.c2 > 0]
-    # at n = 1e8 the clean law is far below every visible floor p2^2 c2 >= 1e-6 * 0.5
+    # at n = 1e10 the clean law is far below every visible floor p2^2 c2 >= 1e-6 * 0.5
     assert np.all(positive.error <= positive.floor * 1.5 + 1e-6)
 
 
