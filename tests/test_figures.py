@@ -25,9 +25,12 @@ def test_recipe_table_has_theory_and_agreeing_simulation(recipe_table):
     assert set(table.kind) == {"theory", "simulation"}
     sim = table[table.kind == "simulation"]
     assert np.all(np.isfinite(sim.error)) and np.all(sim.stderr > 0)
-    # smoke scale has few trials: allow 5 s.e. plus 15% for finite-d effects at d = 20
+    # Smoke scale: d = 20 and 10 trials, so the s.e. is itself noisy and O(1/d) finite-size
+    # effects are visible. Precise agreement is tested in test_theory_vs_simulation.py; here:
+    # >= 90% of points within 3 s.e. + 10%, and none beyond 4 s.e. + 25%.
     gap = np.abs(sim.error - sim.theory_at_p2_eff)
-    assert np.all(gap <= 5 * sim.stderr + 0.15 * sim.theory_at_p2_eff), sim[gap > 5 * sim.stderr]
+    assert np.mean(gap <= 3 * sim.stderr + 0.10 * sim.theory_at_p2_eff) >= 0.9
+    assert np.all(gap <= 4 * sim.stderr + 0.25 * sim.theory_at_p2_eff), sim[gap > 4 * sim.stderr]
 
 
 def test_theory_floor_is_reached_at_large_n(recipe_table):

@@ -23,7 +23,7 @@ TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
 P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
 
 _SIZES = {
-    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=4),
+    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=10),
     "book": dict(d=50, n_sim=(100, 100_000_000, 13), trials=50),
     "paper": dict(d=200, n_sim=(400, 1_000_000_000, 20), trials=50),
 }

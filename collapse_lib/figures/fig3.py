@@ -20,7 +20,7 @@ from ._sweeps import classical_vs_n, log_ints
 TITLE = "Figure 3: beyond isotropy — power-law spectra and the quality c²"
 
 _SIZES = {
-    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=4),
+    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=10),
     "book": dict(d=50, n_sim=(100, 100_000_000, 13), trials=50),
     "paper": dict(d=200, n_sim=(400, 1_000_000_000, 20), trials=50),
 }
