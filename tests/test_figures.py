@@ -156,3 +156,22 @@ def test_load_or_compute_attaches_config(tmp_path):
     cl.figures.reproduce("fig2", scale="smoke", seed=0, out_dir=tmp_path, progress=False)
     table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
     assert note.startswith("Loaded") and table.attrs["provenance"]["recipe"] == "fig2"
+
+
+def test_stale_data_file_is_not_shown(tmp_path):
+    path = cl.figures.reproduce("fig2", scale="smoke", seed=0, out_dir=tmp_path, progress=False)
+    doc = json.loads(path.read_text())
+    doc["provenance"]["config"]["c2"] = 0.123  # as if the recipe changed since the file was made
+    path.write_text(json.dumps(doc))
+    table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
+    assert note.startswith("Computed now") and "out of date" in note
+    assert table.attrs["config"]["c2"] == 0.5
+
+
+def test_committed_data_files_are_current():
+    """Files in book/_data must match their recipe, or the book silently shows old numbers."""
+    for name in cl.figures.RECIPES:
+        path = datafiles.data_dir() / f"{name}.json"
+        if path.is_file():
+            _, note = cl.figures.load_or_compute(name, scale="smoke")
+            assert note.startswith("Loaded"), note

@@ -8,7 +8,9 @@ one exists at the requested scale or larger, and otherwise computes now.
 from __future__ import annotations
 
 import importlib
+import json
 import time
+from pathlib import Path
 
 from .. import datafiles
 from ..device import resolve_device
@@ -35,31 +37,37 @@ def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, 
     cfg = recipe.config(scale)
     prov = datafiles.provenance(name, cfg, scale, seed, dev, cfg.get("dtype", "float64"),
                                 elapsed_s=time.perf_counter() - t0)
-    out = (datafiles.data_dir() if out_dir is None else out_dir)
-    from pathlib import Path
-    return datafiles.save_table(Path(out) / f"{name}.json", table, prov)
+    out = datafiles.data_dir() if out_dir is None else Path(out_dir)
+    return datafiles.save_table(out / f"{name}.json", table, prov)
 
 
 def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir=None, progress=False):
     """Return ``(table, note)`` for figure ``name``; ``table.attrs["config"]`` holds its parameters.
 
-    If ``<data dir>/<name>.json`` exists and was made at ``scale`` or larger, it
-    is loaded and ``note`` says where it came from (scale, device, seed, date,
+    If ``<data dir>/<name>.json`` exists, was made at ``scale`` or larger, and
+    its configuration is still the recipe's configuration at that scale, it is
+    loaded and ``note`` says where it came from (scale, device, seed, date,
     library version); otherwise the recipe runs now at ``scale`` and ``note``
-    says so.
+    says so (and that the file is out of date, if it is).
     """
-    from pathlib import Path
-
     recipe = get(name)
     scale = current_scale(scale)
     path = Path(data_dir) if data_dir is not None else datafiles.data_dir()
     path = path / f"{name}.json"
+    stale = ""
     if path.is_file():
         table, prov = datafiles.load_table(path)
-        if rank(prov.get("scale", "smoke")) >= rank(scale):
+        file_scale = prov.get("scale", "smoke")
+        current = json.loads(json.dumps(datafiles._jsonable(recipe.config(file_scale))))
+        if prov.get("config") != current:
+            stale = f" {path.name} is out of date (its configuration differs from the recipe's); regenerate it."
+        elif rank(file_scale) >= rank(scale):
             table.attrs.update(provenance=prov, config=prov["config"])
-            note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {prov['device']} "
-                    f"({prov.get('device_name', '')}), seed {prov['seed']}, collapse_lib "
+            where = prov["device"]
+            if prov.get("device_name") and prov["device_name"] != where:
+                where += f" ({prov['device_name']})"
+            note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {where}, "
+                    f"seed {prov['seed']}, collapse_lib "
                     f"{prov['collapse_lib_version']}, {prov['date_utc']} "
                     f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`).")
             return table, note
@@ -67,7 +75,7 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
     table.attrs.update(provenance=None, config=recipe.config(scale))
     note = (f"Computed now at scale '{scale}' on {resolve_device(device)}, seed {seed} "
-            f"in {time.perf_counter() - t0:.1f} s (no data file {name}.json at this scale or larger).")
+            f"in {time.perf_counter() - t0:.1f} s" + (stale or f" (no data file {name}.json at this scale or larger)."))
     return table, note
 
 
