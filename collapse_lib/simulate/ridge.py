@@ -8,7 +8,9 @@ the exact test error (ŵ − w₁*)ᵀΣ(ŵ − w₁*) (label noise excluded).
 Batched: per trial and per n, the design is factorised once (eigh of XᵀX/n
 when d ≤ n, of XXᵀ/n when d > n) and that factorisation serves every p₂ (only
 the labels change) and every λ (only the spectral filter changes). Trials are
-stacked into batched tensor operations within a memory budget.
+stacked into batched tensor operations within a memory budget. For n ≫ d the
+sufficient statistics XᵀX and Xᵀy are drawn directly (Wishart, Bartlett
+decomposition; :func:`draw_moments`), so the cost no longer grows with n.
 """
 from __future__ import annotations
 
@@ -159,7 +161,9 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
 
     All p₂ and λ at one n share the same draws (common random numbers), and
     one factorisation of the design per trial. The same ``seed``, ``device``
-    and ``method`` give the same numbers, whatever other n are on the grid.
+    and ``method`` give the same numbers, whatever other n are on the grid (the
+    moments sampler cuts the rows at the requested p₂, so its draws at one n
+    also depend on which p₂ are requested there).
 
     ``method``: ``"direct"`` draws the n × d design; ``"moments"`` draws the
     sufficient statistics XᵀX and Xᵀy directly (Wishart/Bartlett, see
