@@ -412,6 +412,10 @@ def main(argv=None):
                f"checks {'ok' if all(t['agree'] for t in th) and sm['agree'] else 'FAILED'}; "
                f"{time.perf_counter() - t_start:.0f} s")
     res["summary"] = summary
+    from .datafiles import provenance
+
+    res["provenance"] = provenance("bench", res["config"], res["config"]["mode"], seed=0,
+                                   device=res["config"]["device"], elapsed_s=time.perf_counter() - t_start)
     if a.out:
         with open(a.out, "w") as f:
             json.dump(res, f, indent=2, default=float)
