@@ -6,6 +6,17 @@ import pandas as pd
 
 from .. import simulate, theory
 
+# Sizes of the Theorem 1 sweeps over n (figures 2 and 3), per scale: dimension d,
+# simulated n (lo, hi, count; log-spaced integers) and trials per point. For n ≫ d the
+# simulation draws XᵀX and Xᵀy directly, so n up to 10⁹ costs no more than 10⁴.
+N_SWEEP_SIZES = {
+    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=10),
+    "book": dict(d=50, n_sim=(100, 100_000_000, 13), trials=50),
+    "paper": dict(d=200, n_sim=(400, 1_000_000_000, 20), trials=50),
+}
+# Theory curves: n from 2·d to 10¹⁰, 120 log-spaced points (the smallest floors show).
+N_THEORY = (2.0, 1e10, 120)
+
 
 def log_ints(lo, hi, num) -> np.ndarray:
     """``num`` integers spread log-uniformly on [lo, hi] (duplicates removed)."""

@@ -17,23 +17,16 @@ import numpy as np
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
-from ._sweeps import classical_vs_n, log_ints
+from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, log_ints
 
 TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
 P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
 
-_SIZES = {
-    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=10),
-    "book": dict(d=50, n_sim=(100, 100_000_000, 13), trials=50),
-    "paper": dict(d=200, n_sim=(400, 1_000_000_000, 20), trials=50),
-}
-
-
 def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
     scale = current_scale(scale)
-    c = dict(_SIZES[scale], scale=scale, r2=1.0, c2=0.5, sigma2=0.25, lam=0.0, p2=list(P2S),
-             n_theory=(2.0, 1e10, 120), dtype="float64")
+    c = dict(N_SWEEP_SIZES[scale], scale=scale, r2=1.0, c2=0.5, sigma2=0.25, lam=0.0, p2=list(P2S),
+             n_theory=N_THEORY, dtype="float64")
     return c
 
 

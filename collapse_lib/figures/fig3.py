@@ -15,22 +15,15 @@ import pandas as pd
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
-from ._sweeps import classical_vs_n, log_ints
+from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, log_ints
 
 TITLE = "Figure 3: beyond isotropy — power-law spectra and the quality c²"
 
-_SIZES = {
-    "smoke": dict(d=20, n_sim=(40, 20_000, 5), trials=10),
-    "book": dict(d=50, n_sim=(100, 100_000_000, 13), trials=50),
-    "paper": dict(d=200, n_sim=(400, 1_000_000_000, 20), trials=50),
-}
-
-
 def config(scale=None) -> dict:
     scale = current_scale(scale)
-    return dict(_SIZES[scale], scale=scale, r2=1.0, sigma2=0.25, dtype="float64",
+    return dict(N_SWEEP_SIZES[scale], scale=scale, r2=1.0, sigma2=0.25, dtype="float64",
                 a=dict(alpha=1.5, c2=0.5, lam=1e-4, p2=[0.0, 0.01, 0.05, 0.1, 0.2, 0.5]),
-                b=dict(c2=[0.0, 0.1, 0.5, 1.0], lam=0.0, p2=0.1), n_theory=(2.0, 1e10, 120))
+                b=dict(c2=[0.0, 0.1, 0.5, 1.0], lam=0.0, p2=0.1), n_theory=N_THEORY)
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):
