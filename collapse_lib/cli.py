@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from . import figures
-from .scale import SCALES
+from .scale import SCALES, current_scale
 
 
 def main(argv=None) -> int:
@@ -18,6 +18,9 @@ def main(argv=None) -> int:
     rep.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")
+    rep.add_argument("--force", action="store_true",
+                     help="recompute even if a current data file for this scale and seed exists "
+                          "(without it, a rerun resumes: finished figures are skipped)")
     sub.add_parser("list", help="list figure recipes")
     args = parser.parse_args(argv)
     if args.command == "list":
@@ -31,6 +34,11 @@ def main(argv=None) -> int:
         except ValueError as exc:
             parser.error(str(exc))
     for name in names:
+        path, _, prov, problem = figures.current_file(name, args.scale, args.out_dir)
+        if (not args.force and problem is None and prov["scale"] == current_scale(args.scale)
+                and prov["seed"] == args.seed):
+            print(f"{name}: {path} is current (scale {prov['scale']}, seed {prov['seed']}); skipped (--force to redo)")
+            continue
         try:
             path = figures.reproduce(name, scale=args.scale, device=args.device, seed=args.seed,
                                      out_dir=args.out_dir, progress=True)

@@ -175,3 +175,15 @@ def test_committed_data_files_are_current():
         if path.is_file():
             _, note = cl.figures.load_or_compute(name, scale="smoke")
             assert note.startswith("Loaded"), note
+
+
+def test_cli_reproduce_resumes_and_force_recomputes(tmp_path, capsys):
+    args = ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(tmp_path)]
+    assert cli_main(args) == 0
+    first = (tmp_path / "fig2.json").stat().st_mtime_ns
+    assert cli_main(args) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert (tmp_path / "fig2.json").stat().st_mtime_ns == first
+    assert cli_main(args + ["--seed", "1"]) == 0  # another seed is not the same result
+    assert cli_main(args + ["--seed", "1", "--force"]) == 0
+    assert "skipped" not in capsys.readouterr().out.split("wrote")[-1]

@@ -41,6 +41,29 @@ def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, 
     return datafiles.save_table(out / f"{name}.json", table, prov)
 
 
+def current_file(name: str, scale, data_dir=None):
+    """``(path, table, provenance, problem)`` for ``<data dir>/<name>.json``.
+
+    ``problem`` is ``None`` when the file exists and its configuration is the
+    recipe's configuration at the file's scale; otherwise a short reason
+    ("missing", "out of date", "smaller scale than ..."). ``table`` and
+    ``provenance`` are ``None`` when the file is missing.
+    """
+    recipe = get(name)
+    scale = current_scale(scale)
+    path = (Path(data_dir) if data_dir is not None else datafiles.data_dir()) / f"{name}.json"
+    if not path.is_file():
+        return path, None, None, "missing"
+    table, prov = datafiles.load_table(path)
+    file_scale = prov.get("scale", "smoke")
+    expected = json.loads(json.dumps(datafiles._jsonable(recipe.config(file_scale))))
+    if prov.get("config") != expected:
+        return path, table, prov, "out of date (its configuration differs from the recipe's)"
+    if rank(file_scale) < rank(scale):
+        return path, table, prov, f"made at the smaller scale '{file_scale}'"
+    return path, table, prov, None
+
+
 def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir=None, progress=False):
     """Return ``(table, note)`` for figure ``name``; ``table.attrs["config"]`` holds its parameters.
 
@@ -52,25 +75,17 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     """
     recipe = get(name)
     scale = current_scale(scale)
-    path = Path(data_dir) if data_dir is not None else datafiles.data_dir()
-    path = path / f"{name}.json"
-    stale = ""
-    if path.is_file():
-        table, prov = datafiles.load_table(path)
-        file_scale = prov.get("scale", "smoke")
-        current = json.loads(json.dumps(datafiles._jsonable(recipe.config(file_scale))))
-        if prov.get("config") != current:
-            stale = f" {path.name} is out of date (its configuration differs from the recipe's); regenerate it."
-        elif rank(file_scale) >= rank(scale):
-            table.attrs.update(provenance=prov, config=prov["config"])
-            where = prov["device"]
-            if prov.get("device_name") and prov["device_name"] != where:
-                where += f" ({prov['device_name']})"
-            note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {where}, "
-                    f"seed {prov['seed']}, collapse_lib "
-                    f"{prov['collapse_lib_version']}, {prov['date_utc']} "
-                    f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`).")
-            return table, note
+    path, table, prov, problem = current_file(name, scale, data_dir)
+    if problem is None:
+        table.attrs.update(provenance=prov, config=prov["config"])
+        where = prov["device"]
+        if prov.get("device_name") and prov["device_name"] != where:
+            where += f" ({prov['device_name']})"
+        note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {where}, "
+                f"seed {prov['seed']}, collapse_lib {prov['collapse_lib_version']}, {prov['date_utc']} "
+                f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`).")
+        return table, note
+    stale = f" {path.name} is {problem}; regenerate it." if problem.startswith("out of date") else ""
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
     table.attrs.update(provenance=None, config=recipe.config(scale))
@@ -79,5 +94,5 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     return table, note
 
 
-__all__ = ["RECIPES", "agreement", "agreement_summary", "describe_config", "get", "load_or_compute",
+__all__ = ["RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
            "reproduce"]
