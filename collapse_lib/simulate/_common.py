@@ -38,6 +38,27 @@ def trial_generator(seed: int, key: tuple[int, ...], device: torch.device) -> to
     return g
 
 
+def test_error(w_hat: torch.Tensor, w1: torch.Tensor, spectrum) -> torch.Tensor:
+    """Exact test error (ŵ − w₁)ᵀΣ(ŵ − w₁) for Σ = diag(spectrum).
+
+    ``w_hat`` (T, d, *K) holds any number of estimates per trial, ``w1`` (T, d);
+    returns (T, *K).
+    """
+    s = torch.tensor(np.asarray(spectrum), dtype=w_hat.dtype, device=w_hat.device)
+    e = w_hat - w1.reshape(w1.shape + (1,) * (w_hat.ndim - 2))
+    return torch.einsum("d,td...->t...", s, e * e)
+
+
+def pseudo_inverse_filter(mu: torch.Tensor, lam: float) -> torch.Tensor:
+    """1/(μ + λ) on the eigenvalues μ of a Gram matrix, 0 where μ + λ is numerically zero.
+
+    With λ = 0 this turns an eigendecomposition into the min-norm (pseudo-inverse) solution.
+    """
+    mu = mu + lam
+    tol = mu.amax(dim=-1, keepdim=True) * mu.shape[-1] * torch.finfo(mu.dtype).eps
+    return torch.where(mu > tol, 1.0 / mu, torch.zeros_like(mu))
+
+
 def chunk_size(bytes_per_trial: float, trials: int, budget_bytes: float) -> int:
     """How many trials to process at once within a memory budget (at least one)."""
     return int(max(1, min(trials, budget_bytes // max(bytes_per_trial, 1.0))))

@@ -21,7 +21,7 @@ import torch
 
 from .. import _validate as V
 from ..device import resolve_device, resolve_dtype
-from ._common import summarise, trial_generator
+from ._common import pseudo_inverse_filter, summarise, test_error, trial_generator
 
 
 def _draw(setting, n1, n2, trials, seed, key, dev, dt):
@@ -41,13 +41,6 @@ def _draw(setting, n1, n2, trials, seed, key, dev, dt):
     return X, w1, w2
 
 
-def _test_error(w_hat, w1, setting):
-    """(ŵ − w₁)ᵀΣ(ŵ − w₁) over the leading axis pairs: w_hat (T, d, K), w1 (T, d) -> (T, K)."""
-    s = torch.tensor(np.asarray(setting.spectrum), dtype=w_hat.dtype, device=w_hat.device)
-    e = w_hat - w1[:, :, None]
-    return torch.einsum("d,tdk->tk", s, e * e)
-
-
 def weighted_ridge(X1, X2, Y1, Y2, alphas, lam):
     """Weighted-mixing ridge for every α: X1 (T, n1, d), X2 (T, n2, d), Y1 (T, n1), Y2 (T, n2).
 
@@ -63,10 +56,7 @@ def weighted_ridge(X1, X2, Y1, Y2, alphas, lam):
         a1 = a / n1 if n1 else 0.0
         a2 = (1 - a) / n2 if n2 else 0.0
         mu, Q = torch.linalg.eigh(a1 * G1 + a2 * G2)
-        mu = mu + lam
-        tol = mu.amax(dim=-1, keepdim=True) * mu.shape[-1] * torch.finfo(mu.dtype).eps
-        inv = torch.where(mu > tol, 1.0 / mu, torch.zeros_like(mu))
-        c = (Q.mT @ (a1 * b1 + a2 * b2)[..., None])[..., 0] * inv
+        c = (Q.mT @ (a1 * b1 + a2 * b2)[..., None])[..., 0] * pseudo_inverse_filter(mu, lam)
         out.append((Q @ c[..., None])[..., 0])
     return torch.stack(out, dim=-1)
 
@@ -99,7 +89,7 @@ def weighted_mixing(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0
     X1, X2 = X[:, :n1], X[:, n1:]
     Y1 = (X1 @ w1[..., None])[..., 0] + np.sqrt(setting.sigma2_real) * eps[:, :n1]
     Y2 = (X2 @ w2[..., None])[..., 0] + np.sqrt(setting.sigma2_synth) * eps[:, n1:]
-    err = _test_error(weighted_ridge(X1, X2, Y1, Y2, alphas, lam), w1, setting)  # (T, A)
+    err = test_error(weighted_ridge(X1, X2, Y1, Y2, alphas, lam), w1, setting.spectrum)  # (T, A)
     return summarise(err.T.cpu().numpy(), shape, np.full(shape, n2 / (n1 + n2)), trials, seed, dev)
 
 
@@ -128,9 +118,7 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     sig1, sig2 = np.sqrt(setting.sigma2_real), np.sqrt(setting.sigma2_synth)
     Y1 = (X1 @ w1[..., None])[..., 0] + sig1 * torch.randn((trials, n1), generator=g, dtype=dt, device=dev)
     mu, Q = torch.linalg.eigh(X.mT @ X / n)
-    mu = mu + lam
-    tol = mu.amax(dim=-1, keepdim=True) * d * torch.finfo(mu.dtype).eps
-    inv = torch.where(mu > tol, 1.0 / mu, torch.zeros_like(mu))
+    inv = pseudo_inverse_filter(mu, lam)
     b1 = (X1.mT @ Y1[..., None])[..., 0] / n
 
     def fit(Y2):
@@ -143,6 +131,6 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
         noise = torch.randn((trials, n2), generator=g, dtype=dt, device=dev)
         scale = sig2 if (r == 0 or relabel_noise) else 0.0
         w_prev = fit((X2 @ w_prev[..., None])[..., 0] + scale * noise)
-        errs.append(_test_error(w_prev[..., None], w1, setting)[:, 0])
+        errs.append(test_error(w_prev, w1, setting.spectrum))
     err = torch.stack(errs, dim=-1)  # (T, rounds+1)
     return summarise(err.T.cpu().numpy(), (rounds + 1,), np.full(rounds + 1, n2 / n), trials, seed, dev)

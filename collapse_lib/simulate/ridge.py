@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from .. import _validate as V
 from ..device import resolve_device, resolve_dtype
-from ._common import SimulationResult, chunk_size, summarise, trial_generator
+from ._common import SimulationResult, chunk_size, summarise, test_error, trial_generator
 
 _BUDGET = 512 * 2**20  # bytes of working memory per batch of trials
 
@@ -54,12 +54,6 @@ def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_tr
     return X, w1, y_real, y_synth
 
 
-def _errors(w_hat, w1, spectrum):
-    err = w_hat - w1[:, :, None, None]
-    s = torch.tensor(np.asarray(spectrum), dtype=w_hat.dtype, device=w_hat.device)
-    return torch.einsum("d,tdpl->tpl", s, err * err)
-
-
 def ridge_errors_from_moments(G, B, w1, spectrum, lams) -> torch.Tensor:
     """Ridge test errors from the moments G = XᵀX/n (T, d, d) and B = XᵀY/n (T, d, P).
 
@@ -71,7 +65,7 @@ def ridge_errors_from_moments(G, B, w1, spectrum, lams) -> torch.Tensor:
     c = Q.mT @ B  # (T, d, P)
     filt = 1.0 / (mu.unsqueeze(-1) + lam)  # (T, d, L)
     coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, d, P, L)
-    return _errors(torch.einsum("tij,tjpl->tipl", Q, coef), w1, spectrum)
+    return test_error(torch.einsum("tij,tjpl->tipl", Q, coef), w1, spectrum)
 
 
 def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
@@ -91,7 +85,7 @@ def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
     filt = 1.0 / (mu.unsqueeze(-1) + lam)
     coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, n, P, L)
     alpha = torch.einsum("tij,tjpl->tipl", U, coef)
-    return _errors(torch.einsum("tnd,tnpl->tdpl", X, alpha), w1, spectrum)
+    return test_error(torch.einsum("tnd,tnpl->tdpl", X, alpha), w1, spectrum)
 
 
 def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, first_trial: int,
