@@ -12,4 +12,15 @@ from . import figures, simulate, theory  # noqa: E402
 from .sampling import Sample, sample  # noqa: E402
 from .setting import Setting  # noqa: E402
 
+_LAZY = ("data", "lm", "nn")  # heavier optional parts, imported on first use: cl.lm, cl.data, cl.nn
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["Sample", "Setting", "figures", "sample", "simulate", "theory", "__version__"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
+import re
 import time
 from pathlib import Path
 
@@ -17,7 +19,15 @@ from ..device import resolve_device
 from ..scale import current_scale, rank
 from .report import agreement, agreement_summary, describe_config
 
-RECIPES = ("fig2", "fig3")
+
+
+def _discover() -> tuple:
+    """Recipe modules are the ``figN.py`` files of this package, in figure order."""
+    names = [m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"fig\d+", m.name)]
+    return tuple(sorted(names, key=lambda name: int(name[3:])))
+
+
+RECIPES = _discover()
 
 
 def get(name: str):
