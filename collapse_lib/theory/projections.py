@@ -1,0 +1,247 @@
+"""Theorem 2: deterministic equivalent of the random-projections (RP) model.
+
+Model (brief, section 4). Features z = Sᵀx with S ∈ R^{d×m}, S_ij ~ N(0, 1/d)
+fixed; ridge on the m features,
+
+    v̂ = argmin_v (1/n) Σ_i (vᵀSᵀx_i − y_i)² + λ‖v‖²,   f(x) = xᵀS v̂,
+
+on n samples of which a fraction p₂ is synthetic. ψ = m/n, φ = d/n.
+
+Route (the brief's). Conditional on S, z ~ N(0, Σ_S) with Σ_S = SᵀΣS and
+xᵀw = zᵀβ + r, β = Σ_S⁺SᵀΣw, r independent of z. So the RP model is Theorem 1
+in dimension m with covariance Σ_S, signal AΓAᵀ, mismatch AΔAᵀ (A = Σ_S⁺SᵀΣ),
+per-source noise σ_k² + (residual variance of that source), plus the
+approximation error tr Γ̃(I − P) of the real teacher (Γ̃ = Σ^½ΓΣ^½, P the
+projector on the range of Q = Σ^½SSᵀΣ^½). Every trace of that conditional
+formula is a trace of a function of the d × d matrix Q against Γ̃, Δ̃ or I.
+Q is (m/d) times a sample covariance of m draws of N(0, Σ), whose resolvent has
+the deterministic equivalent (Q + κ)⁻¹ ≍ θ⁻¹(Σ + μ)⁻¹ with
+
+    θ = (m − df₁(μ))/d,   κ = μθ.
+
+Combining with Theorem 1's equation for κ gives one scalar equation for μ:
+
+    μ (1 − df₁(μ)/m)(1 − df₁(μ)/n) = λ d/m,                    (eq-thm2-mu)
+
+whose root is unique on μ > μ₀ (μ₀: df₁(μ₀) = min(m, n) if that is < d, else 0).
+With q_j = s_j/(s_j + μ), a_j = μ/(s_j + μ) (≍ κ[(Q+κ)⁻¹]_jj),
+ε = D/(m − df₁ + μD), D = Σ_j s_j/(s_j+μ)², b_j = a_j²(1 + ε s_j)
+(≍ κ²[(Q+κ)⁻²]_jj) and, for m < d, o_j = μ_m/(s_j + μ_m) with df₁(μ_m) = m
+(≍ [I − P]_jj; o = 0 for m ≥ d):
+
+    df₂ˢ = Σ_j (1 − 2a_j + b_j),   u = df₂ˢ/(n − df₂ˢ)
+    A  = Σ_j s_jγ_j o_j                         (approximation error)
+    B  = Σ_j s_jγ_j (b_j − o_j) / (1 − df₂ˢ/n)
+    V  = (σ² + A + p₂ Σ_j s_jδ_j o_j) u,          σ² = p₁σ₁² + p₂σ₂²
+    ζ  = p₂²(1 + p₁u) T₃ + p₂u Σ_j s_jδ_j (p₁² + 2p₁p₂a_j + p₂²b_j − o_j),
+    T₃ = Σ_j s_jδ_j (1 − 2a_j + b_j)
+
+and E(f̂) ≃ A + B + V + ζ. ``zeta_floor`` = p₂²T₃ is the term that survives
+n → ∞ (then u → 0); ``zeta_design`` = ζ − p₂²T₃ is the part driven by the design
+through u (the ψ- and λ-dependent amplification, largest near ψ = 1).
+As m → ∞ (d fixed), θ → m/d and the equation becomes Theorem 1's with
+κ = μ and λ_eff = λd/m: the RP model tends to classical ridge with λ·d/m (the
+same λ in the ridgeless limit).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as V
+from .ridge import _scalarise
+
+_MAX_ITER = 200
+_TOL = 1e-14
+
+
+def _df(s, w, mu):
+    """df₁(μ) and μD(μ) = Σ w q(1−q), q = s/(s+μ), for a flat array μ (μ = 0 allowed)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(mu[:, None] > 0, s[None, :] / (s[None, :] + mu[:, None]), 1.0)
+    return q @ w, (q * (1.0 - q)) @ w
+
+
+def _solve_df(s, w, k):
+    """μ with df₁(μ) = k for 0 < k < d (flat arrays), by safeguarded Newton in log μ."""
+    d = w.sum()
+    tr = float(np.dot(w, s))
+    k = np.asarray(k, dtype=float)
+    lo = np.log(s.min() * (d / k - 1.0))
+    hi = np.log(tr / k)
+
+    def fun(mu, idx):
+        df1, muD = _df(s, w, mu)
+        return 1.0 - df1 / k[idx], muD / k[idx]
+
+    return _newton(fun, lo, hi)
+
+
+def _newton(fun, tlo, thi):
+    """Root of an increasing F(log μ) on [tlo, thi]; ``fun(μ) -> (F, dF/dlog μ)`` on flat arrays."""
+    tlo, thi = np.array(tlo, dtype=float), np.array(thi, dtype=float)
+    t = 0.5 * (tlo + thi)
+    todo = np.ones(t.shape, dtype=bool)
+    for _ in range(_MAX_ITER):
+        idx = np.nonzero(todo)[0]
+        if idx.size == 0:
+            break
+        F, dF = fun(np.exp(t[idx]), idx)
+        neg = ~(F > 0)
+        tlo[idx] = np.where(neg, t[idx], tlo[idx])
+        thi[idx] = np.where(neg, thi[idx], t[idx])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tn = t[idx] - F / dF
+        outside = ~((tn > tlo[idx]) & (tn < thi[idx]))
+        tn = np.where(outside, 0.5 * (tlo[idx] + thi[idx]), tn)
+        done = (np.abs(tn - t[idx]) < _TOL * np.maximum(1.0, np.abs(t[idx]))) | (F == 0) | (
+            thi[idx] - tlo[idx] < _TOL)
+        tn = np.where(F == 0, t[idx], tn)
+        t[idx] = tn
+        todo[idx[done]] = False
+    return np.exp(t)
+
+
+def solve_mu(setting, n, m, lam) -> np.ndarray:
+    """μ(n, m, λ) of Theorem 2 (eq-thm2-mu), vectorised over broadcast ``n``, ``m``, ``lam``.
+
+    Solves F(μ) = (1 − df₁/m)(1 − df₁/n) − λd/(mμ) = 0 on μ > μ₀ (F is
+    increasing there) by Newton's method in log μ safeguarded by bisection in
+    the bracket max(λd/m, s_min(d/k − 1)) ≤ μ ≤ λd/m + tr Σ/m + tr Σ/n,
+    k = min(m, n). For λ = 0 the root is μ₀: 0 if k ≥ d, else df₁(μ₀) = k.
+    """
+    n = V.positive_sizes("n", n, integer=False)
+    m = V.positive_sizes("m", m, integer=False)
+    lam = V.nonnegative("lam", lam)
+    n, m, lam = V.broadcast(n=n, m=m, lam=lam)
+    shape = n.shape
+    n, m, lam = (a.ravel().astype(float) for a in (n, m, lam))
+    s, w, _, _ = setting._grouped
+    d = float(w.sum())
+    tr = float(np.dot(w, s))
+    k = np.minimum(m, n)
+    mu = np.zeros_like(n)
+    ridgeless = lam == 0
+    under = ridgeless & (k < d)
+    if np.any(under):
+        mu[under] = _solve_df(s, w, k[under])
+    pos = ~ridgeless
+    if np.any(pos):
+        nn, mm, ll, kk = n[pos], m[pos], lam[pos], k[pos]
+        c = ll * d / mm
+        lo = np.maximum(c, s.min() * np.maximum(d / kk - 1.0, 0.0))
+        hi = c + tr / mm + tr / nn
+
+        def fun(mu, idx):
+            df1, muD = _df(s, w, mu)
+            a1, a2 = 1.0 - df1 / mm[idx], 1.0 - df1 / nn[idx]
+            F = np.where((a1 > 0) & (a2 > 0), a1 * a2, -1.0) - c[idx] / mu
+            dF = muD / mm[idx] * a2 + a1 * muD / nn[idx] + c[idx] / mu
+            return F, np.where((a1 > 0) & (a2 > 0), dF, np.nan)
+
+        mu[pos] = _newton(fun, np.log(lo), np.log(hi))
+    return mu.reshape(shape)
+
+
+@dataclass(frozen=True)
+class ProjectionsTheory:
+    """Theorem 2 evaluated on a broadcast grid; all fields share one shape.
+
+    total = approx + bias + variance + zeta, with zeta = zeta_floor + zeta_design.
+    ``approx`` is the approximation error of the width-m feature space for the
+    real teacher, ``clean`` the total at p₂ = 0 (same n, m, λ: the error of
+    training on real data only), ``floor`` the n → ∞ limit of ζ at fixed m
+    (p₂²T₃ at κ = λ·θ). ``mu``, ``kappa`` = μθ, ``theta``, ``u`` are the scalars
+    of the fixed point.
+    """
+
+    total: np.ndarray | float
+    approx: np.ndarray | float
+    bias: np.ndarray | float
+    variance: np.ndarray | float
+    zeta: np.ndarray | float
+    zeta_floor: np.ndarray | float
+    zeta_design: np.ndarray | float
+    clean: np.ndarray | float
+    mu: np.ndarray | float
+    kappa: np.ndarray | float
+    theta: np.ndarray | float
+    u: np.ndarray | float
+    floor: np.ndarray | float
+
+
+def _terms(setting, n, m, mu):
+    """Trace terms of Theorem 2 for flat arrays n, m, μ (one entry per (n, m, λ))."""
+    s, w, g, dl = setting._grouped
+    d = float(w.sum())
+    df1, muD = _df(s, w, mu)
+    theta = (m - df1) / d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(mu[:, None] > 0, mu[:, None] / (s[None, :] + mu[:, None]), 0.0)
+        D = np.where(mu > 0, muD / mu, 0.0)
+        eps_den = m - df1 + mu * D
+        eps = np.where(eps_den > 0, D / eps_den, 0.0)
+    b = a**2 * (1.0 + eps[:, None] * s[None, :])
+    o = np.zeros_like(a)
+    thin = m < d
+    if np.any(thin):
+        mu_m = _solve_df(s, w, m[thin])
+        o[thin] = mu_m[:, None] / (s[None, :] + mu_m[:, None])
+    gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
+    df2 = (1.0 - 2 * a + b) @ w
+    return dict(theta=theta, df2=df2, approx=o @ gt, bias_num=(b - o) @ gt, rho_delta=o @ dt,
+                t3=(1.0 - 2 * a + b) @ dt, ta=a @ dt, tb=b @ dt, to=o @ dt, tdl=np.full(mu.shape, dt.sum()))
+
+
+def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
+    """Theorem 2: test error of ridge on m random projections, E ≃ A + B + V + ζ.
+
+    Broadcasts over ``n`` (> 0), ``m`` (> 0), ``p2`` ∈ [0, 1] and ``lam`` ≥ 0;
+    μ is solved once per distinct (n, m, λ). Fully deterministic: the average
+    over S is analytic (module docstring). λ = 0 is the ridgeless limit; at
+    λ = 0 and m = n < d (interpolation peak) the error is +inf.
+    """
+    n = V.positive_sizes("n", n, integer=False)
+    m = V.positive_sizes("m", m, integer=False)
+    p2 = V.fraction("p2", p2)
+    lam = V.nonnegative("lam", lam)
+    n, m, p2, lam = V.broadcast(n=n, m=m, p2=p2, lam=lam)
+    shape = n.shape
+    n, m, p2, lam = (a.ravel().astype(float) for a in (n, m, p2, lam))
+
+    trip, inv = np.unique(np.stack([n, m, lam], axis=1), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    mu_u = solve_mu(setting, trip[:, 0], trip[:, 1], trip[:, 2])
+    T = _terms(setting, trip[:, 0], trip[:, 1], mu_u)
+    # n → ∞ at fixed m: (1 − df₁/m) μ = λd/m  (the n-factor → 1)
+    mu_inf = solve_mu(setting, np.full(trip.shape[0], 1e300), trip[:, 1], trip[:, 2])
+    T_inf = _terms(setting, np.full(trip.shape[0], np.inf), trip[:, 1], mu_inf)
+    T = {k: v[inv] for k, v in T.items()}
+    t3_inf = T_inf["t3"][inv]
+    mu, theta = mu_u[inv], T["theta"]
+    p1 = 1.0 - p2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = n - T["df2"]
+        interp = gap <= 1e-9 * n
+        u = np.where(interp, np.inf, T["df2"] / np.where(interp, 1.0, gap))
+        bias = np.where(interp, 0.0, T["bias_num"] / np.where(interp, 1.0, 1.0 - T["df2"] / n))
+        bias = np.maximum(bias, 0.0)  # b − o cancels to O(κ²) in the ridgeless thin regime
+
+        def var(p2v):
+            noise = (1 - p2v) * setting.sigma2_real + p2v * setting.sigma2_synth + T["approx"] + p2v * T["rho_delta"]
+            return np.where(interp & (noise == 0), 0.0, noise * u)
+
+        variance = var(p2)
+        zeta_floor = p2**2 * T["t3"]
+        mix = p1**2 * T["tdl"] + 2 * p1 * p2 * T["ta"] + p2**2 * T["tb"] - T["to"]
+        zeta_design = np.where(p2 == 0, 0.0, p2**2 * p1 * u * T["t3"] + p2 * u * mix)
+        zeta_design = np.where(interp & (p2 > 0), np.inf, zeta_design)
+        zeta = zeta_floor + zeta_design
+        clean = T["approx"] + bias + var(np.zeros_like(p2))
+    total = T["approx"] + bias + variance + zeta
+    out = dict(total=total, approx=T["approx"], bias=bias, variance=variance, zeta=zeta,
+               zeta_floor=zeta_floor, zeta_design=zeta_design, clean=clean, mu=mu,
+               kappa=mu * theta, theta=theta, u=u)
+    out["floor"] = p2**2 * t3_inf
+    return ProjectionsTheory(**{k: _scalarise(np.broadcast_to(v, n.shape).reshape(shape)) for k, v in out.items()})
