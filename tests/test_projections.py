@@ -198,7 +198,7 @@ def test_simulation_is_reproducible_and_grid_independent():
     b = cl.simulate.random_projections(ISO, n=60, m=80, p2=np.array([0.0, 0.2]), lam=np.array([1e-2]), trials=3,
                                        seed=5)
     c = cl.simulate.random_projections(ISO, n=60, m=80, p2=0.2, lam=1e-2, trials=3, seed=6)
-    np.testing.assert_array_equal(a.values[1], b.values[1])
+    np.testing.assert_allclose(a.values[1], b.values[1], rtol=1e-12)  # same draws; only BLAS blocking differs
     assert not np.allclose(a.values[1], c.values)
 
 
