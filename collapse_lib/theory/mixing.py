@@ -1,0 +1,520 @@
+"""Deterministic equivalents of the mixing strategies (paper figures 9 and 10).
+
+**Weighted mixing** (figure 9). With n₁ real and n₂ synthetic samples, n = n₁ + n₂,
+p_k = n_k/n, the estimator
+
+    ŵ(α) = argmin_w α/n₁ ‖X₁w − Y₁‖² + (1−α)/n₂ ‖X₂w − Y₂‖² + λ‖w‖²
+
+is ridge with per-sample weights ω₁ = α/p₁ (real) and ω₂ = (1−α)/p₂ (synthetic):
+ŵ = (Ĉ + λ)⁻¹ (1/n) Σᵢ ωᵢ xᵢ yᵢ with Ĉ = (1/n) Σᵢ ωᵢ xᵢ xᵢᵀ. Its deterministic
+equivalent uses the scalar t > 0 solving
+
+    t = (1/n) tr Σ(θΣ + λ)⁻¹,     θ = Σ_k θ_k,     θ_k = p_k ω_k / (1 + ω_k t),
+
+(so (Ĉ + λ)⁻¹ ≍ (θΣ + λ)⁻¹ = θ⁻¹(Σ + κ)⁻¹ with κ = λ/θ), and
+
+    q_k = p_k ω_k² / (1 + ω_k t)²,  q = q₁ + q₂,  v = (q/θ²) df₂(κ)/n / (1 − (q/θ²) df₂(κ)/n),
+    ρ = θ₂/θ  (effective synthetic share of the mean),  π_k = q_k/q  (share of the fluctuations),
+
+    E ≃ B + V + ζ,   B = (1 + v) κ² tr ΓΣ(Σ+κ)⁻²,   V = v (π₁σ₁² + π₂σ₂²),
+                     ζ = ρ²(1 + π₁v) tr ΔΣ³(Σ+κ)⁻² + π₂ v tr ΔΣ((1−ρ)Σ + κ)²(Σ+κ)⁻².
+
+This is Theorem 1 with p₂ replaced by ρ in the systematic part and by π₂ in the
+fluctuation part; at α = p₁ (ω₁ = ω₂ = 1) it is Theorem 1 exactly (ρ = π₂ = p₂,
+κ = λ(1 + t), v = u), and at α = 1 it is clean ridge on the n₁ real samples with
+the same λ.
+
+The formula comes from one rule (Gaussian equivalence of ridge, proved by
+leave-one-out): for two ridge estimators a, b fitted on the *same* inputs with
+weights ω^a, ω^b, group teachers β_k and noise of cross-covariance σ_k^{ab},
+
+    E⟨ŵ^a − v, ŵ^b − v⟩_Σ ≃ ⟨m^a − v, m^b − v⟩_Σ + D_ab τ_ab,
+    m^a = (θ^aΣ + λ)⁻¹Σ Σ_k θ_k^a β_k,   D_ab = (1/n) tr Σ R̄_a Σ R̄_b,
+    τ_ab = Σ_k q_k^{ab} (σ_k^{ab} + ⟨m^a − β_k, m^b − β_k⟩_Σ) / (1 − q^{ab} D_ab),
+    q_k^{ab} = p_k ω_k^a ω_k^b / ((1 + ω_k^a t_a)(1 + ω_k^b t_b)).
+
+**Iterative mixing** (figure 10). Round 0 is pooled ridge with synthetic labels from
+w₂*; round t relabels the same synthetic inputs, Y₂ = X₂ŵ⁽ᵗ⁻¹⁾ + ε_t. With
+M_k = X_kᵀX_k/n, R = (M₁ + M₂ + λ)⁻¹ and K = RM₂ the rounds obey
+ŵ_t = K ŵ_{t−1} + R(M₁w₁ + X₁ᵀε₁/n) + RX₂ᵀε_t/n. Their generating function is a
+weighted ridge: (1 − z) Σ_t z^t ŵ_t is ridge with weights (1, 1 − z) on (real,
+synthetic), synthetic teacher w₂* and synthetic noise Σ_t z^t ε_t. So
+
+    Σ_{t,s} z^t w^s E⟨ŵ_t − w₁, ŵ_s − w₁⟩_Σ = E⟨ŵ^{(z)} − w₁, ŵ^{(w)} − w₁⟩_Σ / ((1 − z)(1 − w)),
+
+whose right side is given by the rule above at complex weights, and the error of
+round t is the diagonal coefficient [z^t w^t], extracted by a two-dimensional
+discrete Cauchy integral (FFT on a torus of radius r < 1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as V
+from .ridge import _scalarise, classical
+
+_MAX_ITER = 200
+_TOL = 1e-13
+
+
+# ----------------------------------------------------------------------------- first order
+def _theta(t, p, om):
+    """θ_k = p_k ω_k/(1 + ω_k t) stacked on the last axis (k = 1, 2), and θ'(t)."""
+    th = p * om / (1.0 + om * t[..., None])
+    dth = -(p * om**2 / (1.0 + om * t[..., None]) ** 2).sum(-1)
+    return th, dth
+
+
+def _solve_t_real(setting, n, p, om, lam):
+    """The scalar t of the weighted resolvent, vectorised over a flat batch.
+
+    ``n`` (P,), ``p`` (P, 2) sample fractions, ``om`` (P, 2) weights ≥ 0 with
+    Σ_k p_k ω_k = 1, ``lam`` (P,). Solves
+
+        H(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) = 0,
+
+    which is strictly increasing in t (t θ(t) = Σ_k p_kω_k t/(1+ω_k t) increases,
+    θ decreases), with H(0) = −df₁(λ)/n < 0. Newton's method in log t,
+    safeguarded by bisection on a bracket that is doubled until H > 0.
+    """
+    s, w, _, _ = setting._grouped
+
+    def H(t):
+        th, dth = _theta(t, p, om)
+        tt = th.sum(-1)
+        a = tt[:, None] * s[None, :]
+        frac = a / (a + lam[:, None])
+        h = t * tt - (frac @ w) / n
+        # d/dt [θ s/(θ s + λ)] = λ s θ'/(θ s + λ)²
+        dfrac = (lam[:, None] * s[None, :] / (a + lam[:, None]) ** 2) @ w * dth
+        dh = tt + t * dth - dfrac / n
+        return h, dh
+
+    P = n.size
+    lo = np.zeros(P)
+    hi = np.where(lam > 0, float(np.dot(w, s)) / (n * np.maximum(lam, 1e-300)), 1.0)
+    hi = np.maximum(hi, 1e-12)
+    for _ in range(2000):
+        h, _ = H(hi)
+        grow = h < 0
+        if not np.any(grow):
+            break
+        hi = np.where(grow, 2.0 * hi, hi)
+        if np.any(hi > 1e250):
+            raise ValueError("lam = 0 needs more samples with positive weight than dimensions "
+                             "(the weighted least-squares problem is under-determined); use lam > 0")
+    t = 0.5 * (lo + hi)
+    todo = np.ones(P, dtype=bool)
+    for _ in range(_MAX_ITER):
+        idx = np.nonzero(todo)[0]
+        if idx.size == 0:
+            break
+        sub = lambda a: a[idx]  # noqa: E731
+        ti = t[idx]
+        # evaluate H on the sub-batch
+        th, dth = _theta(ti, sub(p), sub(om))
+        tt = th.sum(-1)
+        a = tt[:, None] * s[None, :]
+        li = sub(lam)[:, None]
+        h = ti * tt - ((a / (a + li)) @ w) / sub(n)
+        dh = tt + ti * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / sub(n)
+        neg = h < 0
+        lo[idx] = np.where(neg, ti, lo[idx])
+        hi[idx] = np.where(neg, hi[idx], ti)
+        tn = ti - h / dh
+        bad = ~((tn > lo[idx]) & (tn < hi[idx]))
+        tn = np.where(bad, 0.5 * (lo[idx] + hi[idx]), tn)
+        tn = np.where(h == 0, ti, tn)
+        done = (np.abs(tn - ti) <= _TOL * np.maximum(ti, 1e-300)) | (h == 0) | (hi[idx] - lo[idx] <= _TOL * hi[idx])
+        t[idx] = tn
+        todo[idx[done]] = False
+    return t
+
+
+def _solve_t_complex(setting, n, p, om, lam, t0, steps=16, newton=12):
+    """Continuation of t to complex weights ω(s) = ω_real + s (om − ω_real), s: 0 → 1.
+
+    ``om`` (P, 2) complex weights, ``t0`` (P,) the real solution at the real
+    weights ω_real = Re-free starting point (1, 1) of the iterative problem.
+    Newton on F(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) at each step.
+    """
+    s, w, _, _ = setting._grouped
+    om0 = np.ones_like(om)
+    t = t0.astype(complex)
+    for k in range(1, steps + 1):
+        omk = om0 + (k / steps) * (om - om0)
+        for _ in range(newton):
+            th, dth = _theta(t, p, omk)
+            tt = th.sum(-1)
+            a = tt[:, None] * s[None, :]
+            li = lam[:, None]
+            F = t * tt - ((a / (a + li)) @ w) / n
+            dF = tt + t * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / n
+            step = F / dF
+            t = t - step
+            if np.all(np.abs(step) <= 1e-14 * np.maximum(np.abs(t), 1e-300)):
+                break
+    th, _ = _theta(t, p, om)
+    tt = th.sum(-1)
+    a = tt[:, None] * s[None, :]
+    F = t * tt - ((a / (a + lam[:, None])) @ w) / n
+    if not np.all(np.abs(F) <= 1e-9 * np.maximum(np.abs(t * tt), 1e-12)):
+        raise RuntimeError("complex fixed point did not converge (internal error); "
+                           "report the setting, n1, n2 and lam")
+    return t
+
+
+@dataclass
+class _Side:
+    """First-order quantities of one family of weighted resolvents (flat batch, possibly complex)."""
+
+    t: np.ndarray        # (P,)
+    f: np.ndarray        # (P, 2) ω_k/(1 + ω_k t)
+    theta: np.ndarray    # (P,)
+    r: np.ndarray        # (P, J) eigenvalues of R̄ = (θΣ + λ)⁻¹
+    A: np.ndarray        # (P, J) coefficient of w₁ in m − w₁: −λ r
+    B: np.ndarray        # (P, J) coefficient of δ in m − w₁: θ₂ s r
+
+
+def _side(setting, t, p, om, lam) -> _Side:
+    s = setting._grouped[0]
+    f = om / (1.0 + om * t[:, None])
+    th_k = p * f
+    theta = th_k.sum(-1)
+    r = 1.0 / (theta[:, None] * s[None, :] + lam[:, None])
+    return _Side(t, f, theta, r, -lam[:, None] * r, th_k[:, 1:2] * s[None, :] * r)
+
+
+def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
+    """The bilinear rule for estimator pairs (a, b), by source.
+
+    ``outer=False``: a and b are aligned batches (P,) → terms of shape (P,).
+    ``outer=True``: a has batch (Na,), b has (Nb,) sharing one (n, p) → (Na, Nb).
+    ``sig2`` is the synthetic-noise cross-covariance σ₂^{ab} (broadcastable).
+    Returns dict with real_bias (w₁), synthetic_bias (δ), real_noise, synthetic_noise.
+    """
+    s, w, g, dl = setting._grouped
+    if outer:
+        bil = lambda X, Y, c: (X * c[None, :]) @ Y.T  # noqa: E731
+        fprod = lambda k: np.outer(a.f[:, k], b.f[:, k])  # noqa: E731
+        n_, p1, p2 = n, p[0], p[1]
+    else:
+        bil = lambda X, Y, c: (X * Y) @ c  # noqa: E731
+        fprod = lambda k: a.f[:, k] * b.f[:, k]  # noqa: E731
+        n_, p1, p2 = n, p[:, 0], p[:, 1]
+    D = bil(a.r, b.r, w * s**2) / n_
+    q1, q2 = p1 * fprod(0), p2 * fprod(1)
+    qD = (q1 + q2) * D
+    infl = D / (1.0 - qD)  # D/(1 − qD)
+    AA = bil(a.A, b.A, s * g)              # ⟨A w₁, A w₁⟩
+    BB = bil(a.B, b.B, s * dl)             # ⟨m−w₁, m−w₁⟩, δ part
+    B1 = bil(a.B - 1.0, b.B - 1.0, s * dl)  # ⟨m−w₂, m−w₂⟩, δ part
+    return dict(
+        real_bias=AA * (1.0 + (q1 + q2) * infl),
+        synthetic_bias=BB + infl * (q1 * BB + q2 * B1),
+        real_noise=infl * q1 * sig1,
+        synthetic_noise=infl * q2 * sig2,
+        D=D, qD=qD)
+
+
+# ----------------------------------------------------------------------------- weighted mixing
+@dataclass(frozen=True)
+class WeightedMixingTheory:
+    """Deterministic equivalent of weighted-mixing ridge (figure 9), on a broadcast grid.
+
+    total = bias + variance + zeta. ``kappa`` = λ/θ is the effective ridge,
+    ``rho`` = θ₂/θ the effective synthetic share of the mean (p₂ at pooling),
+    ``pi2`` = q₂/q the synthetic share of the fluctuations, ``v`` the variance
+    inflation (u of Theorem 1 at pooling). ``floor`` = (1−α)² tr ΔΣ³(Σ+λ)⁻² is the
+    n → ∞ limit of ζ at fixed n₂/n₁ and α (→ (1−α)²c² as λ → 0).
+    """
+
+    total: np.ndarray | float
+    bias: np.ndarray | float
+    variance: np.ndarray | float
+    zeta: np.ndarray | float
+    floor: np.ndarray | float
+    kappa: np.ndarray | float
+    rho: np.ndarray | float
+    pi2: np.ndarray | float
+    v: np.ndarray | float
+
+
+def _sizes(n1, n2, integer=False):
+    n1 = V.nonnegative("n1", n1)
+    n2 = V.nonnegative("n2", n2)
+    if np.any(n1 + n2 <= 0):
+        raise ValueError("n1 + n2 must be positive")
+    return n1, n2
+
+
+def _weights_from_alpha(n1, n2, alpha):
+    """p (P, 2), ω (P, 2) for weighted mixing; ω_k = 0 where a group is empty."""
+    n = n1 + n2
+    p = np.stack([n1 / n, n2 / n], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        om1 = np.where(n1 > 0, alpha / np.where(n1 > 0, p[:, 0], 1.0), 0.0)
+        om2 = np.where(n2 > 0, (1 - alpha) / np.where(n2 > 0, p[:, 1], 1.0), 0.0)
+    return p, np.stack([om1, om2], axis=-1)
+
+
+def _weighted_flat(setting, n1, n2, alpha, lam):
+    n = n1 + n2
+    p, om = _weights_from_alpha(n1, n2, alpha)
+    t = _solve_t_real(setting, n, p, om, lam)
+    side = _side(setting, t, p, om, lam)
+    terms = _pair_terms(setting, side, side, n, p, setting.sigma2_real, setting.sigma2_synth, outer=False)
+    return side, p, terms
+
+
+def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
+    """Deterministic equivalent of the test error of weighted-mixing ridge (paper figure 9).
+
+    ŵ(α) = argmin α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖². Broadcasts over
+    ``n1``, ``n2`` (≥ 0, may be non-integer), ``alpha`` ∈ [0, 1] and ``lam`` ≥ 0.
+    See the module docstring for the formula: Theorem 1 with the weighted scalars
+    κ = λ/θ, ρ, π₂, v. α = n₁/n reproduces :func:`~collapse_lib.theory.classical`
+    (pooling) and α = 1 is ridge on the n₁ real samples with the same λ.
+    ``lam = 0`` needs more positively weighted samples than dimensions.
+    """
+    n1, n2 = _sizes(n1, n2)
+    alpha = V.fraction("alpha", alpha)
+    lam = V.nonnegative("lam", lam)
+    n1, n2, alpha, lam = V.broadcast(n1=n1, n2=n2, alpha=alpha, lam=lam)
+    shape = n1.shape
+    n1, n2, alpha, lam = (a.ravel().astype(float) for a in (n1, n2, alpha, lam))
+    if np.any((n1 == 0) & (alpha > 0)) or np.any((n2 == 0) & (alpha < 1)):
+        raise ValueError("alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, "
+                         "n2 = 0 needs alpha = 1)")
+    side, p, tm = _weighted_flat(setting, n1, n2, alpha, lam)
+    s, w, g, dl = setting._grouped
+    kappa = lam / side.theta
+    q = p[:, 0] * side.f[:, 0] ** 2 + p[:, 1] * side.f[:, 1] ** 2
+    rho = p[:, 1] * side.f[:, 1] / side.theta
+    pi2 = np.where(q > 0, p[:, 1] * side.f[:, 1] ** 2 / np.where(q > 0, q, 1.0), 0.0)
+    v = tm["qD"] / (1.0 - tm["qD"])
+    bias = tm["real_bias"]
+    variance = tm["real_noise"] + tm["synthetic_noise"]
+    zeta = tm["synthetic_bias"]
+    floor = (1 - alpha) ** 2 * ((s**3 / (s[None, :] + lam[:, None]) ** 2) @ dl)
+    out = dict(total=bias + variance + zeta, bias=bias, variance=variance, zeta=zeta, floor=floor,
+               kappa=kappa, rho=rho, pi2=pi2, v=v)
+    return WeightedMixingTheory(**{k: _scalarise(np.real(a).reshape(shape)) for k, a in out.items()})
+
+
+@dataclass(frozen=True)
+class OptimalAlpha:
+    """The α ∈ [0, 1] minimising the weighted-mixing theory error, and that error."""
+
+    alpha: np.ndarray | float
+    error: np.ndarray | float
+
+
+def optimal_alpha(setting, n1, n2, lam, grid: int = 101) -> OptimalAlpha:
+    """argmin_α of :func:`weighted_mixing` (total), broadcasting over ``n1``, ``n2``, ``lam``.
+
+    A grid of ``grid`` values of α on [0, 1] locates the best cell; golden-section
+    search on the two neighbouring cells refines it to ~1e-10 in α (all points
+    at once). ``n1`` and ``n2`` must be positive.
+    """
+    n1 = V.positive_sizes("n1", n1, integer=False)
+    n2 = V.positive_sizes("n2", n2, integer=False)
+    lam = V.nonnegative("lam", lam)
+    grid = V.positive_int("grid", grid)
+    if grid < 3:
+        raise ValueError(f"grid must be at least 3, got {grid}")
+    n1, n2, lam = V.broadcast(n1=n1, n2=n2, lam=lam)
+    shape = n1.shape
+    n1, n2, lam = (a.ravel().astype(float) for a in (n1, n2, lam))
+    P = n1.size
+    ag = np.linspace(0.0, 1.0, grid)
+
+    def err(a):  # a (P, m) → (P, m)
+        m = a.shape[1]
+        rep = lambda x: np.repeat(x, m)  # noqa: E731
+        _, _, tm = _weighted_flat(setting, rep(n1), rep(n2), a.ravel(), rep(lam))
+        tot = tm["real_bias"] + tm["real_noise"] + tm["synthetic_noise"] + tm["synthetic_bias"]
+        return np.real(tot).reshape(P, m)
+
+    e = err(np.broadcast_to(ag, (P, grid)).copy())
+    i = np.argmin(e, axis=1)
+    lo = ag[np.maximum(i - 1, 0)]
+    hi = ag[np.minimum(i + 1, grid - 1)]
+    gr = (np.sqrt(5) - 1) / 2
+    x1, x2 = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    f = err(np.stack([x1, x2], axis=1))
+    f1, f2 = f[:, 0], f[:, 1]
+    for _ in range(60):
+        left = f1 < f2  # minimum in [lo, x2]
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+        nx1, nx2 = hi - gr * (hi - lo), lo + gr * (hi - lo)
+        new = np.where(left, nx1, nx2)
+        fn = err(new[:, None])[:, 0]
+        x1, x2, f1, f2 = (np.where(left, nx1, x2), np.where(left, x1, nx2),
+                          np.where(left, fn, f2), np.where(left, f1, fn))
+    best_a = np.where(f1 < f2, x1, x2)
+    best_e = np.minimum(f1, f2)
+    # the endpoints are candidates too (e.g. α* = 1 exactly)
+    best_a = np.where(e[np.arange(P), i] < best_e, ag[i], best_a)
+    best_e = np.minimum(best_e, e[np.arange(P), i])
+    return OptimalAlpha(_scalarise(best_a.reshape(shape)), _scalarise(best_e.reshape(shape)))
+
+
+# ----------------------------------------------------------------------------- iterative mixing
+@dataclass(frozen=True)
+class IterativeMixingTheory:
+    """Deterministic equivalent of iterative mixing after each round 0..rounds (figure 10).
+
+    Arrays of shape ``grid_shape + (rounds + 1,)``; total = real_bias +
+    synthetic_bias + real_noise + synthetic_noise (contributions of w₁*, of
+    δ = w₂* − w₁*, of the real label noise and of all synthetic label noise).
+    ``limit`` (grid_shape) is the rounds → ∞ value (:func:`iterative_mixing_limit`),
+    ``clean`` = ridge on the n₁ real samples alone with the same λ, ``pooled`` =
+    Theorem 1 on all n samples (= round 0).
+    """
+
+    total: np.ndarray
+    real_bias: np.ndarray
+    synthetic_bias: np.ndarray
+    real_noise: np.ndarray
+    synthetic_noise: np.ndarray
+    limit: np.ndarray | float
+    clean: np.ndarray | float
+    pooled: np.ndarray | float
+
+
+_COMPONENTS = ("real_bias", "synthetic_bias", "real_noise", "synthetic_noise")
+
+
+def _iter_sizes(setting, n1, n2, lam):
+    n1 = V.positive_sizes("n1", n1, integer=False)
+    n2 = V.positive_sizes("n2", n2, integer=False)
+    lam = V.nonnegative("lam", lam)
+    n1, n2, lam = V.broadcast(n1=n1, n2=n2, lam=lam)
+    bad = (lam == 0) & (n1 <= setting.d)
+    if np.any(bad):
+        raise ValueError(f"lam = 0 needs n1 > d = {setting.d} (otherwise K = (M₁+M₂)⁻¹M₂ has the eigenvalue 1 "
+                         "and the rounds never forget w₂*); use lam > 0")
+    return n1, n2, lam
+
+
+def _complex_sides(setting, n, p, lam, z):
+    """Sides for weights (1, 1 − z) at the points ``z`` (N,), one (n, p, λ) point."""
+    N = z.size
+    om = np.stack([np.ones(N, dtype=complex), 1.0 - z], axis=-1)
+    pp = np.broadcast_to(p, (N, 2))
+    nn, ll = np.full(N, n), np.full(N, lam)
+    t0 = _solve_t_real(setting, nn[:1], pp[:1].astype(float), np.ones((1, 2)), ll[:1])
+    t = _solve_t_complex(setting, nn, pp, om, ll, np.full(N, t0[0]))
+    return _side(setting, t, pp, om, ll)
+
+
+def _fft_size(rounds):
+    """Radius r and grid size N of the Cauchy integral for rounds 0..T.
+
+    r^{2T} = 10⁻⁴ bounds the amplification of rounding errors (r^{−2T}); N is
+    the smallest power of two with r^N ≤ 10⁻¹³ (aliasing of later rounds).
+    """
+    T = max(int(rounds), 4)
+    r = 10.0 ** (-2.0 / T)
+    N = 64
+    while r**N > 1e-13:
+        N *= 2
+    return r, N
+
+
+def _iterative_point(setting, n1, n2, rounds, lam, relabel_noise):
+    """Per-round components at one (n₁, n₂, λ): dict of (rounds + 1,) arrays."""
+    n = n1 + n2
+    p = np.array([n1 / n, n2 / n])
+    r, N = _fft_size(rounds)
+    z = r * np.exp(2j * np.pi * np.arange(N) / N)
+    side = _complex_sides(setting, n, p, lam, z)
+    zz = np.multiply.outer(z, z)
+    sig2 = setting.sigma2_synth / (1.0 - zz) if relabel_noise else setting.sigma2_synth
+    tm = _pair_terms(setting, side, side, n, p, setting.sigma2_real, sig2, outer=True)
+    pole = np.multiply.outer(1.0 - z, 1.0 - z)
+    idx = np.arange(rounds + 1)
+    out = {}
+    for key in _COMPONENTS:
+        C = np.fft.fft2(tm[key] / pole) / N**2
+        out[key] = np.real(C[idx, idx]) / r ** (2 * idx)
+    return out
+
+
+def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True) -> IterativeMixingTheory:
+    """Deterministic equivalent of the test error after each round 0..``rounds`` of iterative mixing.
+
+    Round 0 is pooled ridge on n₁ real and n₂ synthetic samples (labels from w₂*);
+    round t relabels the same synthetic inputs with the previous model,
+    Y₂ = X₂ŵ⁽ᵗ⁻¹⁾ + σ₂ε_t (fresh ε_t each round if ``relabel_noise``, none
+    otherwise), and refits pooled ridge with penalty λ (paper figure 10).
+
+    Algorithm: the generating function over rounds of the error is a two-variable
+    function built from the weighted-ridge rule at complex weights (1, 1 − z)
+    (module docstring); its diagonal coefficients are extracted with a 2-D FFT on
+    the torus |z| = |w| = r (:func:`_fft_size`). Exact in the proportionate limit,
+    like Theorem 1. Broadcasts over ``n1``, ``n2`` (> 0, may be non-integer) and
+    ``lam``; the result has shape ``grid_shape + (rounds + 1,)``. Cost: one 2-D FFT
+    of size N² (N ≈ 7·rounds, at least 64) per grid point.
+    """
+    rounds = V.positive_int("rounds", rounds + 1) - 1 if isinstance(rounds, (int, np.integer)) and rounds >= 0 \
+        else V.positive_int("rounds", rounds)
+    if not isinstance(relabel_noise, (bool, np.bool_)):
+        raise TypeError(f"relabel_noise must be True or False, got {relabel_noise!r}")
+    n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
+    shape = n1.shape
+    f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
+    comps = {k: np.empty((f1.size, rounds + 1)) for k in _COMPONENTS}
+    for i in range(f1.size):
+        res = _iterative_point(setting, f1[i], f2[i], rounds, fl[i], bool(relabel_noise))
+        for k in _COMPONENTS:
+            comps[k][i] = res[k]
+    total = sum(comps[k] for k in _COMPONENTS)
+    lim = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=relabel_noise)
+    clean = classical(setting, n1, 0.0, lam).total
+    pooled = classical(setting, n1 + n2, n2 / (n1 + n2), lam).total
+    rs = lambda a: a.reshape(shape + (rounds + 1,))  # noqa: E731
+    return IterativeMixingTheory(rs(total), *(rs(comps[k]) for k in _COMPONENTS), lim, _scalarise(clean),
+                                 _scalarise(pooled))
+
+
+def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, points: int = 256):
+    """Rounds → ∞ limit of iterative mixing (its fixed point), broadcasting over n1, n2, lam.
+
+    ŵ_t − w_∞ = K^{t+1}(w₂* − w_∞) + Σ_{i≤t} K^i R X₂ᵀε_{t−i}/n with K = (M₁+M₂+λ)⁻¹M₂
+    (spectral radius < 1), so ŵ_t → w_∞ = (M₁ + λ)⁻¹(M₁w₁* + X₁ᵀε₁/n): ridge on the n₁
+    real samples with penalty λn/n₁. Without relabelling noise the limit error is
+    Theorem 1 for that estimator, ``classical(setting, n1, 0, lam·n/n1)``. With fresh
+    noise each round it carries in addition the stationary relabelling noise
+
+        S = (σ₂²/n) Σ_{i≥0} tr Σ K^i R M₂ R K^{iᵀ} = (1/2π) ∫₀^{2π} (σ₂²/n) tr Σ R_z M₂ R_{z̄} dφ,
+
+    z = e^{iφ}, R_z = (M₁ + (1−z)M₂ + λ)⁻¹ (Parseval, since Σ_i z^i K^i R = R_z), whose
+    deterministic equivalent is p₂ D/((1+ω₂t_z)(1+ω̄₂t_z̄)(1 − qD)) with ω₂ = 1 − z;
+    the integral is a ``points``-point trapezoid rule (spectrally accurate).
+    """
+    n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
+    shape = n1.shape
+    n = n1 + n2
+    base = np.asarray(classical(setting, n1, 0.0, lam * n / n1).total, dtype=float)
+    if not relabel_noise:
+        return _scalarise(base)
+    f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
+    S = np.empty(f1.size)
+    phi = 2 * np.pi * np.arange(points) / points
+    z = np.exp(1j * phi)
+    for i in range(f1.size):
+        nn = f1[i] + f2[i]
+        p = np.array([f1[i] / nn, f2[i] / nn])
+        a = _complex_sides(setting, nn, p, fl[i], z)
+        b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
+        s, w, _, _ = setting._grouped
+        D = ((a.r * b.r) @ (w * s**2)) / nn
+        q = p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]
+        g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t))
+        S[i] = setting.sigma2_synth * float(np.mean(np.real(g2 * D / (1.0 - q * D))))
+    return _scalarise(base + S.reshape(shape))
