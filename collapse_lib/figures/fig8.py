@@ -1,0 +1,133 @@
+"""Figure 8 — language models: a GPT trained on real stories mixed with a weaker GPT's stories.
+
+The paper trains GPT-2 on BabiStories mixed with stories written by a weaker
+GPT-2. Here the real corpus is the story grammar of :mod:`collapse_lib.lm.grammar`
+(exact entropy floor, drawn as a dashed line), the weak generator a small GPT
+trained on a small slice of it, and the learners GPT-2-style decoders
+(:mod:`collapse_lib.lm.model`) trained for one pass over a stream with exactly
+round(p·N) synthetic tokens. Left: real held-out loss vs tokens seen for
+p ∈ {0, 0.01, 0.1, 0.2, 0.5} (log–log) at a fixed model. Right: several depths
+at fixed width, at p = ``p_depth``. Smoke and book scales run on a CPU in
+seconds / minutes; paper scale (bigger model, ~100M tokens) is for a GPU:
+``python -m collapse_lib reproduce fig8 --scale paper --device cuda`` or, on
+several GPUs, ``torchrun --nproc_per_node=N -m collapse_lib.lm fig8 --scale paper``.
+dtype: float32 (bfloat16 autocast on CUDA).
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import plotting
+from ..scale import current_scale
+
+TITLE = "Figure 8: language models trained on real + synthetic stories"
+FRACTIONS = (0.0, 0.01, 0.1, 0.2, 0.5)
+
+# Per scale: learner (context, width, heads, depth), depths of the right panel, global batch (windows),
+# steps (one pass: tokens seen = steps · batch · context), weak generator, evaluation and sampling sizes.
+SIZES = {
+    "smoke": dict(context=32, width=32, heads=2, depth=2, depths=[1, 2, 3], batch=8, steps=30, lr=3e-3, warmup=5,
+                  weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
+                  eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2),
+    "book": dict(context=64, width=64, heads=4, depth=2, depths=[1, 2, 4], batch=32, steps=400, lr=3e-3, warmup=30,
+                 weak=dict(depth=1, width=32, heads=4, steps=120, slice_tokens=50_000),
+                 eval_tokens=16_384, n_eval=12, sample_batch=512, n_samples=3),
+    "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8], batch=64, steps=6_000, lr=1e-3,
+                  warmup=200, weak=dict(depth=2, width=128, heads=4, steps=1_500, slice_tokens=2_000_000),
+                  eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3),
+}
+
+
+def config(scale=None) -> dict:
+    """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
+    scale = current_scale(scale)
+    from ..lm.grammar import default_grammar
+
+    return dict(SIZES[scale], scale=scale, fractions=list(FRACTIONS), p_depth=0.2, grammar=default_grammar().name,
+                tokenizer="word", temperature=1.0, dtype="float32")
+
+
+def compute(scale=None, device="cpu", seed=0, progress=False, checkpoint_dir=None):
+    """Tidy table: learning curves (``kind="curve"``), weak generator, floor, sample stories.
+
+    Checkpoints: at paper scale runs are checkpointed under
+    :func:`collapse_lib.lm.train.default_checkpoint_dir` (resumable) unless
+    ``checkpoint_dir`` says otherwise; smaller scales keep none.
+    """
+    from ..device import resolve_device
+    from ..lm.experiment import run
+    from ..lm.train import default_checkpoint_dir
+
+    c = config(scale)
+    if checkpoint_dir is None and c["scale"] == "paper":
+        checkpoint_dir = default_checkpoint_dir() / f"fig8-paper-seed{seed}"
+    return run(c, device=resolve_device(device), seed=seed, progress=progress, checkpoint_dir=checkpoint_dir)
+
+
+def floor(table) -> float:
+    return float(table.loc[table.kind == "floor", "loss"].iloc[0])
+
+
+def weak_loss(table) -> float:
+    """The weak generator's real test loss (its quality) at the end of its training."""
+    w = table[table.kind == "weak"]
+    return float(w.loc[w.step.idxmax(), "loss"])
+
+
+def summary(table) -> pd.DataFrame:
+    """Per synthetic fraction: fitted exponent α of loss − floor ∝ tokens^(−α), final loss, gap to p = 0."""
+    from ..lm.experiment import fit_scaling
+
+    h = floor(table)
+    cur = table[(table.kind == "curve") & (table.panel == "fraction")]
+    out = []
+    for p, g in cur.groupby("p_syn"):
+        g = g.sort_values("tokens")
+        alpha, _ = fit_scaling(g.tokens, g.loss, h)
+        out.append(dict(p_syn=p, alpha=alpha, final_tokens=g.tokens.iloc[-1], final_loss=g.loss.iloc[-1]))
+    out = pd.DataFrame(out).sort_values("p_syn").reset_index(drop=True)
+    clean = out.loc[out.p_syn == 0, "final_loss"]
+    base = float(clean.iloc[0]) if len(clean) else np.nan
+    out["gap_to_clean"] = out.final_loss - base
+    out["excess_over_floor"] = out.final_loss - h
+    return out
+
+
+def depth_summary(table) -> pd.DataFrame:
+    """Right panel: at each evaluation point, the real loss per depth and the best depth."""
+    cur = table[(table.kind == "curve") & (table.panel == "depth")]
+    wide = cur.pivot_table(index="tokens", columns="depth", values="loss").sort_index()
+    wide.columns = [f"depth {int(d)}" for d in wide.columns]
+    wide["best"] = wide.idxmin(axis=1)
+    return wide.reset_index()
+
+
+def plot(table):
+    """Two panels, log–log: real test loss vs tokens seen per synthetic fraction (left) and per depth (right)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12.5, 5.0), constrained_layout=True)
+    h = floor(table)
+    cur = table[table.kind == "curve"]
+    left = cur[cur.panel == "fraction"]
+    cols = plotting.colours(sorted(left.p_syn.unique()), cmap="plasma")
+    for p in sorted(left.p_syn.unique()):
+        g = left[left.p_syn == p].sort_values("tokens")
+        ax1.plot(g.tokens, g.loss, "o-", ms=3.5, lw=1.6, color=cols[p], label=f"synthetic fraction p = {p:g}")
+    right = cur[cur.panel == "depth"]
+    dcols = plotting.colours(sorted(right.depth.unique()), cmap="viridis")
+    for d in sorted(right.depth.unique()):
+        g = right[right.depth == d].sort_values("tokens")
+        ax2.plot(g.tokens, g.loss, "s-", ms=3.5, lw=1.6, color=dcols[d], label=f"depth {int(d)}")
+    wl = weak_loss(table)
+    depth = int(left.depth.iloc[0])
+    p_depth = float(right.p_syn.iloc[0]) if len(right) else np.nan
+    for ax, title in ((ax1, f"Synthetic fraction (depth {depth})"),
+                      (ax2, f"Model depth at synthetic fraction p = {p_depth:g}")):
+        ax.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor of the real corpus ({h:.3f} nats/token)")
+        ax.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real test loss ({wl:.3f})")
+        plotting.finish_loglog(ax, "tokens seen (training tokens, one pass)",
+                               ylabel="real held-out loss (nats/token)", title=title)
+        ax.set_ylim(0.85 * h, None)
+        ax.legend(fontsize=8, loc="upper right")
+    return fig

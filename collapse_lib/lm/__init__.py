@@ -1,0 +1,20 @@
+"""Language models on real and synthetic stories (Figure 8 of *Strong Model Collapse*).
+
+* :func:`stories` — children's stories from a probabilistic grammar whose
+  entropy per token (the loss floor) is known exactly (:mod:`.grammar`);
+* :func:`load_corpus` — a user-supplied corpus (plain text or JSONL);
+* tokenizers (:mod:`.tokenizer`), a GPT-2-style model with sampling
+  (:mod:`.model`), a resumable AdamW/cosine training loop that runs alone or
+  under ``torchrun`` (:mod:`.train`, :mod:`.ddp`), real/synthetic mixing
+  (:func:`mix`) and the Figure 8 pipeline (:mod:`.experiment`).
+"""
+from .corpus import concat, encode_documents, load_corpus, mix, token_documents
+from .grammar import Grammar, GrammarError, default_grammar, render, sample_stories, split_words, stories
+from .model import GPT, GPTConfig, build, generate
+from .tokenizer import ByteTokenizer, WordTokenizer
+from .train import TrainConfig, TrainResult, default_checkpoint_dir, evaluate, lr_at, train
+
+__all__ = ["GPT", "ByteTokenizer", "GPTConfig", "Grammar", "GrammarError", "TrainConfig", "TrainResult",
+           "WordTokenizer", "build", "concat", "default_checkpoint_dir", "default_grammar", "encode_documents",
+           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_stories", "split_words",
+           "stories", "token_documents", "train"]

@@ -1,0 +1,133 @@
+"""Corpora as token streams: user-supplied text files, and real/synthetic mixing.
+
+A *document* is one story's token ids followed by ``<eos>``; a *stream* is
+documents concatenated, the form in which a GPT sees its training data
+(consecutive windows of the stream, one pass, no padding).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import _validate
+
+
+def load_corpus(path, fmt: str = "auto", field: str = "text", separator: str | None = None,
+                limit: int | None = None) -> list[str]:
+    """Stories from a user-supplied file (no download happens here).
+
+    ``fmt``:
+      * ``"jsonl"`` — one JSON value per line: an object with key ``field``
+        (e.g. ``{"text": "..."}``, the TinyStories/BabiStories layout) or a string;
+      * ``"text"`` — plain text; stories separated by ``separator`` lines
+        (default: the line ``<|endoftext|>`` if present in the file, else blank lines);
+      * ``"auto"`` — ``jsonl`` for ``*.jsonl`` / ``*.json`` files, else ``text``.
+    Whitespace at both ends of each story is stripped and empty stories are
+    dropped. ``limit`` keeps the first stories only.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: corpus file not found: {path}")
+    if fmt == "auto":
+        fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "text"
+    if fmt not in ("jsonl", "text"):
+        raise ValueError(f"fmt must be 'auto', 'jsonl' or 'text', got {fmt!r}")
+    if limit is not None:
+        limit = _validate.positive_int("limit", limit)
+    out: list[str] = []
+    if fmt == "jsonl":
+        with path.open(encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"path: line {lineno} of {path} is not valid JSON: {exc}") from None
+                if isinstance(obj, dict):
+                    if field not in obj:
+                        raise ValueError(f"field: line {lineno} of {path} has no key {field!r} "
+                                         f"(keys: {sorted(obj)})")
+                    obj = obj[field]
+                if not isinstance(obj, str):
+                    raise ValueError(f"path: line {lineno} of {path} holds {type(obj).__name__}, not a story string")
+                if obj.strip():
+                    out.append(obj.strip())
+                if limit and len(out) >= limit:
+                    break
+        return out
+    text = path.read_text(encoding="utf-8")
+    if separator is None:
+        separator = "<|endoftext|>" if "<|endoftext|>" in text else ""
+    block: list[str] = []
+    for line in text.splitlines() + [separator]:
+        if line.strip() == separator.strip():
+            story = "\n".join(block).strip()
+            if story:
+                out.append(story)
+                if limit and len(out) >= limit:
+                    break
+            block = []
+        else:
+            block.append(line)
+    return out
+
+
+def encode_documents(texts, tokenizer) -> list[np.ndarray]:
+    """Each text → int32 ids followed by ``<eos>``."""
+    return [np.asarray(tokenizer.encode(t) + [tokenizer.eos_id], dtype=np.int32) for t in texts]
+
+
+def token_documents(token_lists, tokenizer) -> list[np.ndarray]:
+    """Grammar word-token lists → int32 ids followed by ``<eos>`` (faster than render + encode)."""
+    stoi, eos = tokenizer.stoi, tokenizer.eos_id
+    return [np.asarray([stoi[w] for w in t] + [eos], dtype=np.int32) for t in token_lists]
+
+
+def concat(docs, n_tokens: int | None = None) -> np.ndarray:
+    """Concatenate documents; with ``n_tokens``, exactly that many (the last one cut)."""
+    stream = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+    if n_tokens is not None:
+        if len(stream) < n_tokens:
+            raise ValueError(f"n_tokens: asked for {n_tokens} tokens but the documents hold {len(stream)}")
+        stream = stream[:n_tokens]
+    return stream
+
+
+def _take(docs, n_tokens, source):
+    """Leading documents holding exactly ``n_tokens`` tokens (the last one cut)."""
+    out, total = [], 0
+    for d in docs:
+        if total >= n_tokens:
+            break
+        d = d[: n_tokens - total]
+        out.append(d)
+        total += len(d)
+    if total < n_tokens:
+        raise ValueError(f"{source}: needs {n_tokens} tokens but holds only {total}")
+    return out
+
+
+def mix(real_docs, synth_docs, n_tokens: int, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A training stream of exactly ``n_tokens`` tokens, ``round(p·n_tokens)`` of them synthetic.
+
+    Takes the leading real documents holding ``n_tokens − round(p n)`` tokens and
+    the leading synthetic ones holding ``round(p n)`` (the last of each cut to
+    size), shuffles the order of the documents with ``seed`` and concatenates
+    them. Returns ``(stream, is_synthetic)``. Runs that differ only in ``p``
+    share their real documents (a prefix of the same list), so they differ by
+    as little as possible. Paper, Figure 8: "mixing" = this stream.
+    """
+    n_tokens = _validate.positive_int("n_tokens", n_tokens)
+    p = float(_validate.fraction("p", p))
+    seed = _validate.seed("seed", seed)
+    n_syn = int(round(p * n_tokens))
+    real = _take(real_docs, n_tokens - n_syn, "real_docs") if n_tokens > n_syn else []
+    syn = _take(synth_docs, n_syn, "synth_docs") if n_syn else []
+    docs = [(d, False) for d in real] + [(d, True) for d in syn]
+    order = np.random.default_rng(np.random.SeedSequence([seed, 8])).permutation(len(docs))
+    stream = np.concatenate([docs[i][0] for i in order]).astype(np.int32)
+    flag = np.concatenate([np.full(len(docs[i][0]), docs[i][1]) for i in order])
+    return stream, flag
