@@ -1,0 +1,93 @@
+"""Figure 4 — the Theorem 2 landscape: random-projections test error vs ψ = m/n.
+
+Isotropic Σ = I_d with d = 2n (φ = 2, so a width-m feature space can interpolate the
+n samples at ψ = 1 < d/n), r² = 1, σ₁² = σ₂² = 0.25, λ = 10⁻³ (near-ridgeless),
+ψ from 0.05 to 20. Panel (a): c² = 0.5, p₂ ∈ {0, 0.1, 0.2, 0.5, 1}. Panel (b):
+p₂ = 0.2, c² ∈ {0, 0.1, 0.5, 1}. Panel (c): the excess error due to synthetic data,
+E − E(p₂ = 0), for panel (a)'s p₂: it is amplified as ψ → 1 (the design-dependent
+part of ζ) and falls back towards the floor part beyond. Theory: Theorem 2
+(``theory.random_projections``); simulation: ``simulate.random_projections``,
+markers ± 2 s.e. (excess: paired s.e. on the same draws). dtype: float64.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import plotting
+from ..scale import current_scale
+from ..setting import Setting
+from ._rp import RP_SIZES, psi_grid, rp_vs_m, widths
+
+TITLE = "Figure 4: random projections — test error vs model size ψ = m/n"
+N_THEORY_PSI = 400
+
+
+def config(scale=None) -> dict:
+    scale = current_scale(scale)
+    return dict(RP_SIZES[scale], scale=scale, phi=2.0, r2=1.0, sigma2=0.25, lam=1e-3, dtype="float64",
+                psi=[0.05, 20.0], a=dict(c2=0.5, p2=[0.0, 0.1, 0.2, 0.5, 1.0]),
+                b=dict(p2=0.2, c2=[0.0, 0.1, 0.5, 1.0]))
+
+
+def compute(scale=None, device="cpu", seed=0, progress=False):
+    """Tidy table, column ``panel`` = "a" (p₂ sweep) or "b" (c² sweep)."""
+    c = config(scale)
+    n = c["n"]
+    d = int(round(c["phi"] * n))
+    m_th = psi_grid(N_THEORY_PSI, *c["psi"]) * n
+    m_sim = widths(n, c["sim_points"], *c["psi"])
+    parts = []
+    s = Setting.isotropic(d, r2=c["r2"], c2=c["a"]["c2"], sigma2=c["sigma2"])
+    parts.append(rp_vs_m(s, n, m_th, m_sim, c["a"]["p2"], c["lam"], c["trials"], seed, device, progress, panel="a"))
+    for c2 in c["b"]["c2"]:
+        s = Setting.isotropic(d, r2=c["r2"], c2=c2, sigma2=c["sigma2"])
+        parts.append(rp_vs_m(s, n, m_th, m_sim, [c["b"]["p2"]], c["lam"], c["trials"], seed, device, progress,
+                             panel="b"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _psi_axis(ax, ylabel=plotting.ERROR_LABEL, title=None):
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.axvline(1.0, color="0.5", lw=0.8, ls="--")
+    ax.set_xlabel(r"$\psi = m/n$ (model size / samples)")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="major", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def plot(table):
+    """Three panels: error vs ψ for several p₂; for several c²; excess error vs ψ."""
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5), constrained_layout=True)
+    a = table[table.panel == "a"]
+    b = table[table.panel == "b"]
+    n, d, lam = int(a.n.iloc[0]), int(a.d.iloc[0]), float(a.lam.iloc[0])
+    plotting.theory_and_simulation(axes[0], a[a.kind == "theory"], a[a.kind == "simulation"], "psi", "p2",
+                                   lambda p: f"$p_2$ = {p:g}")
+    _psi_axis(axes[0], title=f"(a) c² = {a.c2.iloc[0]:g}: several $p_2$")
+    axes[0].legend(fontsize=8)
+    plotting.theory_and_simulation(axes[1], b[b.kind == "theory"], b[b.kind == "simulation"], "psi", "c2",
+                                   lambda c: f"c² = {c:g}", colour_map=None)
+    _psi_axis(axes[1], title=f"(b) $p_2$ = {b.p2.iloc[0]:g}: several c²")
+    axes[1].legend(fontsize=8)
+    ax = axes[2]
+    cols = plotting.colours(sorted(a.p2.unique()))
+    for p2 in sorted(a.p2.unique()):
+        if p2 == 0:
+            continue
+        th = a[(a.kind == "theory") & (a.p2 == p2)].sort_values("psi")
+        ax.plot(th.psi, th.error - th.clean, color=cols[p2], lw=1.8, label=f"$p_2$ = {p2:g}")
+        ax.plot(th.psi, th.zeta_floor, color=cols[p2], lw=0.9, ls=":")
+        sm = a[(a.kind == "simulation") & (a.p2 == p2)].sort_values("psi")
+        ok = sm.excess > 0
+        ax.errorbar(sm.psi[ok], sm.excess[ok], yerr=2 * np.nan_to_num(sm.excess_stderr[ok]), fmt="o", ms=4.5,
+                    color=cols[p2], mec="k", mew=0.5, elinewidth=1, capsize=2)
+    _psi_axis(ax, ylabel=r"excess error $E - E(p_2{=}0)$",
+              title="(c) cost of synthetic data; dotted: floor term $p_2^2T_3$")
+    ax.legend(fontsize=8)
+    fig.suptitle(f"Random projections, isotropic, n = {n}, d = {d} (φ = {d / n:g}), λ = {lam:g}. "
+                 "Lines: Theorem 2; markers: simulation ± 2 s.e.", fontsize=11)
+    return fig
