@@ -104,5 +104,32 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     return table, note
 
 
+def show(name: str, scale=None, device="cpu", seed: int = 0):
+    """Chapter helper: load (or compute) figure ``name``, display its data note, parameters and plot.
+
+    Returns the table. Needs IPython (imported here, not by the rest of the library).
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, Markdown, display
+
+    table, note = load_or_compute(name, scale=scale, device=device, seed=seed)
+    display(Markdown(f"**Data.** {note}"))
+    display(HTML(describe_config(table.attrs["config"]).to_html(index=False)))
+    get(name).plot(table)
+    plt.show()
+    return table
+
+
+def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: str = "Theorem 1"):
+    """Chapter helper: display the agreement sentence and the table at the largest simulated ``x``."""
+    from IPython.display import HTML, Markdown, display
+
+    agree = agreement(table, group, x=x)
+    fmt = {group: "{:g}", x: "{:,}", "p2_eff": "{:.4g}", "simulation": "{:.3g}", "stderr": "{:.1g}",
+           "theory": "{:.3g}", "z": "{:+.2f}", "floor": "{:.3g}", "clean": "{:.3g}"}
+    display(Markdown(f"{title}{agreement_summary(table, x=x, theorem=theorem)}"))
+    display(HTML(agree.to_html(index=False, formatters={k: v.format for k, v in fmt.items() if k in agree})))
+
+
 __all__ = ["RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
-           "reproduce"]
+           "reproduce", "show", "show_agreement"]
