@@ -318,12 +318,133 @@ def bench_scaling(cfg, dev):
 # ---------------------------------------------------------------- driver
 FULL = dict(th_d=1000, th_nmin=100, th_nmax=1e5, th_nn=40, th_np2=25, th_nlam=10, th_sub=200, repeats=3,
             sim_d=500, sim_n=2000, sim_np2=10, sim_nlam=5, sim_trials=50, sim_base_trials=5, peak_N=4096,
-            sc_trials=10, sc_d=(100, 200, 400), sc_n0=2000, sc_d0=200, sc_n=(1000, 2000, 4000))
+            sc_trials=10, sc_d=(100, 200, 400), sc_n0=2000, sc_d0=200, sc_n=(1000, 2000, 4000),
+            rp_th_d=1000, rp_th_nn=10, rp_th_nm=40, rp_th_np2=5, rp_th_nlam=5, rp_th_sub=100,
+            rp_d=500, rp_n=2000, rp_m=1000, rp_trials=20, rp_base_trials=2)
 QUICK = dict(FULL, th_nn=40, th_sub=60, repeats=2, sim_d=250, sim_n=1000, sim_trials=20, sim_base_trials=2,
-             peak_N=2048, sc_trials=4, sc_d=(50, 100, 200), sc_n0=1000, sc_d0=100, sc_n=(500, 1000, 2000))
+             peak_N=2048, sc_trials=4, sc_d=(50, 100, 200), sc_n0=1000, sc_d0=100, sc_n=(500, 1000, 2000),
+             rp_th_sub=40, rp_d=250, rp_n=1000, rp_m=500, rp_trials=8, rp_base_trials=1)
 TINY = dict(th_d=50, th_nmin=10, th_nmax=1e3, th_nn=6, th_np2=5, th_nlam=3, th_sub=10, repeats=1,
             sim_d=20, sim_n=80, sim_np2=3, sim_nlam=2, sim_trials=4, sim_base_trials=2, peak_N=256,
-            sc_trials=2, sc_d=(10, 20), sc_n0=80, sc_d0=10, sc_n=(40, 80))
+            sc_trials=2, sc_d=(10, 20), sc_n0=80, sc_d0=10, sc_n=(40, 80),
+            rp_th_d=50, rp_th_nn=3, rp_th_nm=4, rp_th_np2=2, rp_th_nlam=2, rp_th_sub=8,
+            rp_d=20, rp_n=60, rp_m=40, rp_trials=3, rp_base_trials=1)
+
+
+# ---------------------------------------------------------------- 5. random projections (Theorem 2)
+def rp_theory_point_loop(setting, n, m, p2, lam):
+    """Baseline: Theorem 2 at one point, μ by brentq on the raw spectrum (written out from the chapter)."""
+    s, g, dl = setting.spectrum, setting.gamma, setting.delta
+    d = s.size
+    df = lambda mu: np.sum(s / (s + mu))  # noqa: E731
+    k = min(m, n)
+    c = lam * d / m
+
+    def F(mu):
+        return mu * (1 - df(mu) / m) * (1 - df(mu) / n) - c
+
+    lo = s.min() * (d / k - 1.0) if k < d else 0.0
+    if k < d:
+        lo = brentq(lambda mu: df(mu) - k, 1e-300, s.sum() / k * 2 + 1, xtol=1e-300, rtol=1e-15)
+    mu = lo if lam == 0 else brentq(F, lo, c + s.sum() / m + s.sum() / n + 1e-300, xtol=1e-300, rtol=1e-15)
+    theta = (m - df(mu)) / d
+    D = np.sum(s / (s + mu) ** 2)
+    eps = D / (m - df(mu) + mu * D) if m - df(mu) + mu * D > 0 else 0.0
+    a = mu / (s + mu)
+    b = a**2 * (1 + eps * s)
+    if m < d:
+        mu_m = brentq(lambda x: df(x) - m, 1e-300, s.sum() / m * 2 + 1, xtol=1e-300, rtol=1e-15)
+        o = mu_m / (s + mu_m)
+    else:
+        o = np.zeros_like(s)
+    gt, dt = s * g, s * dl
+    df2 = np.sum(1 - 2 * a + b)
+    u = df2 / (n - df2)
+    A = np.sum(gt * o)
+    B = max(np.sum(gt * (b - o)) / (1 - df2 / n), 0.0)
+    p1 = 1 - p2
+    V = (p1 * setting.sigma2_real + p2 * setting.sigma2_synth + A + p2 * np.sum(dt * o)) * u
+    t3 = np.sum(dt * (1 - 2 * a + b))
+    zeta = p2**2 * (1 + p1 * u) * t3 + p2 * u * np.sum(dt * (p1**2 + 2 * p1 * p2 * a + p2**2 * b - o))
+    del theta
+    return A + B + V + zeta
+
+
+def bench_rp_theory(cfg, rng):
+    d = cfg["rp_th_d"]
+    n = np.geomspace(d / 10, 10 * d, cfg["rp_th_nn"])
+    psi = np.geomspace(0.05, 20, cfg["rp_th_nm"])
+    p2 = np.linspace(0.0, 1.0, cfg["rp_th_np2"])
+    lam = np.geomspace(1e-4, 1.0, cfg["rp_th_nlam"])
+    N, PSI, P2, LAM = np.meshgrid(n, psi, p2, lam, indexing="ij")
+    M = PSI * N
+    out = []
+    for st in (cl.Setting.isotropic(d), cl.Setting.power_law(d, 1.5)):
+        cl.theory.random_projections(st, n=N[:1, :1], m=M[:1, :1], p2=P2[:1, :1], lam=LAM[:1, :1])
+        t_lib, res = _best_time(lambda: cl.theory.random_projections(st, n=N, m=M, p2=P2, lam=LAM), cfg["repeats"])
+        idx = rng.choice(N.size, size=min(cfg["rp_th_sub"], N.size), replace=False)
+        t0 = time.perf_counter()
+        base = np.array([rp_theory_point_loop(st, N.flat[i], M.flat[i], P2.flat[i], LAM.flat[i]) for i in idx])
+        t_base = time.perf_counter() - t0
+        lib = np.asarray(res.total).ravel()[idx]
+        rel = float(np.max(np.abs(base - lib) / np.abs(lib)))
+        out.append(dict(setting=st.name, d=d, points=int(N.size), unique_n_m_lam=int(n.size * psi.size * lam.size),
+                        lib_seconds=t_lib, lib_pts_per_s=N.size / t_lib, baseline_points=len(idx),
+                        baseline_seconds=t_base, baseline_pts_per_s=len(idx) / t_base,
+                        ratio=(N.size / t_lib) / (len(idx) / t_base), max_rel_diff=rel, agree=bool(rel < 1e-6)))
+    return out
+
+
+def rp_numpy_loop(setting, n, m, p2s, lams, trials, seed):
+    """Baseline: per trial draw S, X; Z = XS and ZᵀZ/n once; one numpy.linalg.solve per (p2, λ)."""
+    rng = np.random.default_rng(seed)
+    s = setting.spectrum
+    d = s.size
+    errs = np.empty((len(p2s), len(lams), trials))
+    for t in range(trials):
+        X = rng.standard_normal((n, d)) * np.sqrt(s)
+        w1 = rng.standard_normal(d) * np.sqrt(setting.gamma)
+        w2 = w1 + rng.standard_normal(d) * np.sqrt(setting.delta)
+        e = rng.standard_normal((2, n))
+        S = rng.standard_normal((d, m)) / np.sqrt(d)
+        y_r = X @ w1 + np.sqrt(setting.sigma2_real) * e[0]
+        y_s = X @ w2 + np.sqrt(setting.sigma2_synth) * e[1]
+        Z = X @ S
+        G = Z.T @ Z / n
+        for i, p2 in enumerate(p2s):
+            n1 = n - int(np.rint(p2 * n))
+            b = Z.T @ np.concatenate([y_r[:n1], y_s[n1:]]) / n
+            for j, lam in enumerate(lams):
+                w = S @ np.linalg.solve(G + lam * np.eye(m), b)
+                errs[i, j, t] = np.sum(s * (w - w1) ** 2)
+    return errs
+
+
+def bench_rp_simulation(cfg, dev):
+    d, n, m, T, Tb = cfg["rp_d"], cfg["rp_n"], cfg["rp_m"], cfg["rp_trials"], cfg["rp_base_trials"]
+    st = cl.Setting.isotropic(d)
+    p2s = np.linspace(0.0, 0.9, cfg["sim_np2"])
+    lams = np.geomspace(1e-3, 1.0, cfg["sim_nlam"])
+    P2, LAM = np.meshgrid(p2s, lams, indexing="ij")
+    cl.simulate.random_projections(st, n=n, m=m, p2=P2, lam=LAM, trials=1, seed=99, device=dev)  # warm-up
+    t_lib, r = _best_time(lambda: cl.simulate.random_projections(st, n=n, m=m, p2=P2, lam=LAM, trials=T, seed=0,
+                                                                 device=dev), 1, dev)
+    t0 = time.perf_counter()
+    base = rp_numpy_loop(st, n, m, p2s, lams, Tb, seed=1)
+    t_base_raw = time.perf_counter() - t0
+    t_base = t_base_raw / Tb * T
+    th = cl.theory.random_projections(st, n=n, m=m, p2=r.p2_eff, lam=LAM)
+    z = float(np.max(np.abs(r.mean - th.total) / r.stderr)) if T > 1 else float("nan")
+    k = min(m, n)
+    fl = T * (2 * n * d * m + 2 * n * m * k + 9 * k**3 + 2 * d * m * len(p2s) * len(lams))
+    _, mem, how = _measure_memory(lambda: cl.simulate.random_projections(st, n=n, m=m, p2=P2, lam=LAM, trials=T,
+                                                                         seed=0, device=dev), dev)
+    return dict(d=d, n=n, m=m, n_p2=len(p2s), n_lam=len(lams), trials=T, lib_seconds=t_lib,
+                baseline_seconds=t_base, baseline_seconds_measured=t_base_raw,
+                baseline_note=f"numpy loop (Z and ZᵀZ once per trial, one solve per p2 and λ) run for {Tb} trial(s), "
+                              f"extrapolated to {T}",
+                ratio=t_base / t_lib, target_met=bool(t_base / t_lib >= SIM_TARGET), max_abs_z_vs_theory=z,
+                flops=fl, achieved_gflops=fl / t_lib / 1e9, memory_mib=mem, memory_how=how)
 
 
 def _markdown(r):
@@ -349,6 +470,17 @@ def _markdown(r):
     e = sc["exponents"]
     L.append(f"\nfitted exponents: time ~ d^{e['d_direct']:.2f} (direct), d^{e['d_auto']:.2f} (auto); "
              f"~ n^{e['n_direct']:.2f} (direct), n^{e['n_auto']:.2f} (auto)")
+    if "rp_theory" in r:
+        L += ["", "random projections (Theorem 2):", "", "| benchmark | library | baseline | ratio | check |",
+              "|---|---|---|---|---|"]
+        for t in r["rp_theory"]:
+            L.append(f"| theory {t['setting']} ({t['points']} pts) | {t['lib_pts_per_s']:.3g} pts/s | "
+                     f"{t['baseline_pts_per_s']:.3g} pts/s (brentq loop, {t['baseline_points']} pts) | "
+                     f"x{t['ratio']:.3g} | max rel diff {t['max_rel_diff']:.1e} |")
+        q = r["rp_simulation"]
+        L.append(f"| simulation d={q['d']} n={q['n']} m={q['m']} {q['n_p2']}x{q['n_lam']}x{q['trials']} | "
+                 f"{q['lib_seconds']:.3g} s ({q['achieved_gflops']:.3g} GFLOP/s) | {q['baseline_seconds']:.3g} s "
+                 f"(numpy, extrapolated) | x{q['ratio']:.3g} | max z vs theory {q['max_abs_z_vs_theory']:.2f} |")
     return "\n".join(L)
 
 
@@ -396,9 +528,21 @@ def main(argv=None):
           f"{mem['numpy_loop_1_trial']:.0f} MiB [{mem['how']}]", flush=True)
 
     sc = bench_scaling(cfg, dev)
+
+    print("\n## 5. random projections (Theorem 2): theory vs brentq loop; simulation vs numpy loop", flush=True)
+    rth = bench_rp_theory(cfg, rng)
+    for t in rth:
+        print(f"{t['setting']}: {t['points']} points ({t['unique_n_m_lam']} distinct (n, m, lam)) "
+              f"{t['lib_pts_per_s']:.3g} pts/s; loop {t['baseline_pts_per_s']:.3g} pts/s; ratio x{t['ratio']:.3g}; "
+              f"max rel diff {t['max_rel_diff']:.1e} ({'ok' if t['agree'] else 'MISMATCH'})", flush=True)
+    rsm = bench_rp_simulation(cfg, dev)
+    print(f"simulation d={rsm['d']} n={rsm['n']} m={rsm['m']}, {rsm['n_p2']} p2 x {rsm['n_lam']} lam x "
+          f"{rsm['trials']} trials: {rsm['lib_seconds']:.3g} s vs numpy loop {rsm['baseline_seconds']:.3g} s "
+          f"-> x{rsm['ratio']:.3g} (target x{SIM_TARGET:g} {'met' if rsm['target_met'] else 'NOT met'}); "
+          f"{rsm['achieved_gflops']:.3g} GFLOP/s; max |z| vs Theorem 2 {rsm['max_abs_z_vs_theory']:.2f}", flush=True)
     res = dict(config=dict(mode="tiny" if a.tiny else "quick" if a.quick else "full", device=str(dev),
                            torch_threads=torch.get_num_threads(), **{k: v for k, v in cfg.items()}),
-               theory=th, simulation=sm, scaling=sc)
+               theory=th, simulation=sm, scaling=sc, rp_theory=rth, rp_simulation=rsm)
     print("\n## 4. scaling of simulation time; all results (Markdown)\n")
     print(_markdown(res))
     iso, pl = th[0], th[1]
@@ -409,7 +553,9 @@ def main(argv=None):
                + (f", moments x{sm['ratio']['moments']:.3g}" if "moments" in sm["ratio"] else "")
                + f"; x{sm['ratio_vs_naive']['auto']:.3g} vs literal loop re-forming XtX; target x10 "
                f"{'met' if sm['target_met'] else 'NOT met'}); {100 * sm['fraction_of_peak']:.0f}% of peak GFLOP/s; "
-               f"checks {'ok' if all(t['agree'] for t in th) and sm['agree'] else 'FAILED'}; "
+               f"RP theory {rth[0]['lib_pts_per_s']:.2g}/{rth[1]['lib_pts_per_s']:.2g} pts/s "
+               f"(x{rth[0]['ratio']:.3g}/x{rth[1]['ratio']:.3g}), RP simulation x{rsm['ratio']:.3g}; "
+               f"checks {'ok' if all(t['agree'] for t in th + rth) and sm['agree'] else 'FAILED'}; "
                f"{time.perf_counter() - t_start:.0f} s")
     res["summary"] = summary
     from .datafiles import provenance
