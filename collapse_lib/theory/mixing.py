@@ -93,6 +93,10 @@ def _solve_t_real(setting, n, p, om, lam):
         return h, dh
 
     P = n.size
+    n_eff = n * (p * (om > 0)).sum(-1)  # samples with positive weight
+    if np.any((lam == 0) & (n_eff <= w.sum())):
+        raise ValueError("lam = 0 needs more samples with positive weight than dimensions "
+                         "(the weighted least-squares problem is under-determined); use lam > 0")
     lo = np.zeros(P)
     hi = np.where(lam > 0, float(np.dot(w, s)) / (n * np.maximum(lam, 1e-300)), 1.0)
     hi = np.maximum(hi, 1e-12)
@@ -102,9 +106,6 @@ def _solve_t_real(setting, n, p, om, lam):
         if not np.any(grow):
             break
         hi = np.where(grow, 2.0 * hi, hi)
-        if np.any(hi > 1e250):
-            raise ValueError("lam = 0 needs more samples with positive weight than dimensions "
-                             "(the weighted least-squares problem is under-determined); use lam > 0")
     t = 0.5 * (lo + hi)
     todo = np.ones(P, dtype=bool)
     for _ in range(_MAX_ITER):
@@ -133,7 +134,7 @@ def _solve_t_real(setting, n, p, om, lam):
     return t
 
 
-def _solve_t_complex(setting, n, p, om, lam, t0, steps=16, newton=12):
+def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
     """Continuation of t to complex weights ω(s) = ω_real + s (om − ω_real), s: 0 → 1.
 
     ``om`` (P, 2) complex weights, ``t0`` (P,) the real solution at the real
