@@ -16,7 +16,9 @@ def test_bench_tiny_runs_and_writes_json(tmp_path, capsys):
     assert lines[-1].startswith("SUMMARY theory ")
     assert "pts/s" in lines[-1] and "simulation x" in lines[-1] and "of peak GFLOP/s" in lines[-1]
     data = json.loads(out.read_text())
-    assert set(data) == {"config", "theory", "simulation", "scaling", "summary", "provenance"}
+    assert set(data) == {"config", "theory", "simulation", "scaling", "rp_theory", "rp_simulation", "summary",
+                         "provenance"}
+    assert all(t["agree"] for t in data["rp_theory"])  # vectorised Theorem 2 = per-point brentq version
     assert data["provenance"]["collapse_lib_version"] == cl.__version__
     assert data["summary"] == lines[-1]
     assert len(data["theory"]) == 2
