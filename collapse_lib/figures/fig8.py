@@ -32,7 +32,7 @@ SIZES = {
                   weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
                   eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2),
     "book": dict(context=64, width=64, heads=4, depth=2, depths=[1, 2, 4], batch=32, steps=400, lr=3e-3, warmup=30,
-                 weak=dict(depth=1, width=32, heads=4, steps=120, slice_tokens=50_000),
+                 weak=dict(depth=1, width=64, heads=4, steps=150, slice_tokens=100_000),
                  eval_tokens=16_384, n_eval=12, sample_batch=512, n_samples=3),
     "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8], batch=64, steps=6_000, lr=1e-3,
                   warmup=200, weak=dict(depth=2, width=128, heads=4, steps=1_500, slice_tokens=2_000_000),
@@ -77,20 +77,38 @@ def weak_loss(table) -> float:
 
 
 def summary(table) -> pd.DataFrame:
-    """Per synthetic fraction: fitted exponent α of loss − floor ∝ tokens^(−α), final loss, gap to p = 0."""
+    """Per synthetic fraction p, at the largest budget N (last evaluation):
+
+    * ``alpha`` — fitted exponent of the reducible loss, loss − floor ∝ tokens^(−α)
+      (:func:`collapse_lib.lm.experiment.fit_scaling`);
+    * ``final_loss`` and ``gap_to_clean`` = final loss − final loss at p = 0;
+    * ``dilution_loss`` — the clean run's loss after (1 − p)·N tokens (log–log
+      interpolation): what the run would reach if its synthetic tokens were
+      merely wasted;
+    * ``limit_bound`` — floor − log(1 − p)/E[tokens per story]: an upper bound on
+      the real loss of the best model of the *mixture* (N → ∞), for a model
+      that sees whole stories (see the chapter).
+    """
     from ..lm.experiment import fit_scaling
 
     h = floor(table)
+    story_tokens = float(table.loc[table.kind == "floor", "tokens"].iloc[0])
     cur = table[(table.kind == "curve") & (table.panel == "fraction")]
+    clean = cur[cur.p_syn == 0].sort_values("tokens")
     out = []
     for p, g in cur.groupby("p_syn"):
         g = g.sort_values("tokens")
         alpha, _ = fit_scaling(g.tokens, g.loss, h)
-        out.append(dict(p_syn=p, alpha=alpha, final_tokens=g.tokens.iloc[-1], final_loss=g.loss.iloc[-1]))
+        n_final = float(g.tokens.iloc[-1])
+        dil = np.nan
+        if len(clean) and (1 - p) * n_final >= clean.tokens.min():
+            dil = float(np.exp(np.interp(np.log((1 - p) * n_final), np.log(clean.tokens), np.log(clean.loss))))
+        bound = h - np.log1p(-p) / story_tokens if p < 1 else np.inf
+        out.append(dict(p_syn=p, alpha=alpha, final_tokens=n_final, final_loss=g.loss.iloc[-1],
+                        dilution_loss=dil, limit_bound=bound))
     out = pd.DataFrame(out).sort_values("p_syn").reset_index(drop=True)
-    clean = out.loc[out.p_syn == 0, "final_loss"]
-    base = float(clean.iloc[0]) if len(clean) else np.nan
-    out["gap_to_clean"] = out.final_loss - base
+    base = out.loc[out.p_syn == 0, "final_loss"]
+    out["gap_to_clean"] = out.final_loss - (float(base.iloc[0]) if len(base) else np.nan)
     out["excess_over_floor"] = out.final_loss - h
     return out
 

@@ -91,7 +91,7 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
     held_docs, held_words = real_documents(cfg["eval_tokens"] + T + 1, _seed(seed, 2), tok, g)
     eval_stream = concat(held_docs)[T // 3: T // 3 + cfg["eval_tokens"] + 1]
     floor = g.entropy_per_token()
-    rows.append(dict(kind="floor", loss=floor))
+    rows.append(dict(kind="floor", loss=floor, tokens=g.expected_tokens()))  # nats/token; tokens per story
 
     # 2. weak generator on a small slice of the real corpus, then the synthetic pool
     w = cfg["weak"]

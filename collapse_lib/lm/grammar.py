@@ -299,6 +299,8 @@ class Grammar:
                         common = self.first(item.item) & self.first(node.items[i + 1])
                         if common:
                             raise GrammarError(f"repetition is ambiguous: next item may start with {sorted(common)}")
+            if isinstance(node, Var) and node.name not in self._binders:
+                raise GrammarError(f"variable {node.name!r} is used but never bound")
             if isinstance(node, Rep) and self._nullable(node.item):
                 raise GrammarError("a repeated item can be empty")
             for child in self._children(node):

@@ -136,8 +136,10 @@ def generate(model: GPT, n_tokens: int, batch: int = 256, temperature: float = 1
     ``batch`` streams run in parallel, each started from ``prompt`` (token ids
     ending with ``<eos>``, e.g. one real story; default just ``<eos>``) and
     continued indefinitely; a stream's output is cut at its ``<eos>`` tokens into
-    documents (returned without the ``<eos>``, in order of completion; only
-    complete documents are kept). Sampling is ancestral at ``temperature`` (1 = the
+    documents (returned without the ``<eos>``, in order of their start). The
+    documents kept are the first ones, by start, that hold ``n_tokens``; sampling
+    goes on until all of them are finished, so which documents are kept does not
+    depend on their own length. Sampling is ancestral at ``temperature`` (1 = the
     model's own distribution, as for the paper's synthetic stories) with a key/
     value cache; when a stream reaches the context length the cache is rebuilt
     from its last half-context of tokens (a sliding window). A document longer
@@ -169,13 +171,17 @@ def generate(model: GPT, n_tokens: int, batch: int = 256, temperature: float = 1
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=n_tokens, desc="sampling", unit="tok", leave=False)
-    done = 0
-    while done < n_tokens:
+    done, stop, steps = 0, None, 0
+    # Run until the documents *started* by some step hold n_tokens, then max_doc_len more steps so that
+    # every document started before that step is finished: keeping exactly those (in order of their
+    # start) selects documents independently of their own length (no bias towards short ones).
+    while stop is None or steps < stop + max_doc_len + 1:
         probs = torch.softmax(logits[:, -1, :].float() / temperature, dim=-1)
         nxt = torch.multinomial(probs, 1, generator=g)  # (batch, 1)
         nxt[cur_len >= max_doc_len, 0] = eos_id  # end overlong documents
         cur_len = torch.where(nxt[:, 0] == eos_id, 0, cur_len + 1)
         out.append(nxt[:, 0])
+        steps += 1
         window = torch.cat([window, nxt], dim=1)
         if pos >= ctx:  # slide: keep the last half context, rebuild the cache
             window = window[:, -(ctx // 2):]
@@ -185,20 +191,27 @@ def generate(model: GPT, n_tokens: int, batch: int = 256, temperature: float = 1
         else:
             logits, _ = model(nxt, caches=caches, pos0=pos)
             pos += 1
-        if len(out) % 32 == 0:  # tokens in finished documents (a device sync, so not every step)
-            new_done = len(out) * batch - int(cur_len.sum())
+        if stop is None and steps % 32 == 0:  # tokens generated so far (a device sync, so not every step)
+            new_done = steps * batch
             if bar is not None:
                 bar.update(min(new_done, n_tokens) - min(done, n_tokens))
             done = new_done
+            if done >= n_tokens:
+                stop = steps
     if bar is not None:
         bar.close()
     tokens = torch.stack(out, dim=1).cpu().numpy().astype(np.int32)  # (batch, steps)
-    found = []  # (step at which the document ended, stream, document): documents in order of completion
+    found = []  # (step at which the document started, stream, document)
     for b, row in enumerate(tokens):
         ends = np.flatnonzero(row == eos_id)
-        found.extend((e, b, row[a + 1:e]) for a, e in zip(np.r_[-1, ends[:-1]], ends))
+        found.extend((a + 1, b, row[a + 1:e]) for a, e in zip(np.r_[-1, ends[:-1]], ends) if a + 1 < stop)
     found.sort(key=lambda t: (t[0], t[1]))
-    docs = [d for _, _, d in found]
+    docs, total = [], 0
+    for _, _, d in found:
+        if total >= n_tokens:
+            break
+        docs.append(d)
+        total += len(d) + 1
     model.train(was_training)
     return docs
 

@@ -1,0 +1,105 @@
+"""Command line for the language-model experiment; runs alone or under ``torchrun``.
+
+Figure 8 on several GPUs (one process per GPU, NCCL)::
+
+    torchrun --nproc_per_node=4 -m collapse_lib.lm fig8 --scale paper --device cuda
+
+On one device this is the same as ``python -m collapse_lib reproduce fig8``.
+Rank 0 writes ``<data dir>/fig8.json`` with provenance.
+
+A short training run (used by the tests to check DDP; each rank writes
+``rank<r>.json`` with its per-step losses and a parameter checksum)::
+
+    torchrun --nproc_per_node=2 -m collapse_lib.lm train --steps 3 --device cpu --out /tmp/ddp
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from ..scale import SCALES, current_scale
+from . import ddp
+
+
+def _train_cmd(args) -> int:
+    from .corpus import concat, token_documents
+    from .grammar import default_grammar, sample_stories
+    from .model import GPTConfig
+    from .tokenizer import WordTokenizer
+    from .train import TrainConfig, train
+
+    dev = ddp.setup(args.device)
+    tok = WordTokenizer.from_grammar(default_grammar())
+    n = args.steps * args.batch * args.context + 1
+    words, _ = sample_stories(max(4, n // 40), args.seed)
+    stream = concat(token_documents(words, tok), n)
+    held, _ = sample_stories(8, args.seed + 1)
+    eval_stream = concat(token_documents(held, tok))
+    mcfg = GPTConfig(tok.vocab_size, args.context, args.depth, args.width, args.heads)
+    tcfg = TrainConfig(steps=args.steps, batch_size=args.batch, lr=args.lr, warmup=1,
+                       eval_steps=tuple(range(1, args.steps + 1)), eval_batch=8)
+    r = train(mcfg, stream, tcfg, eval_stream, device=dev, seed=args.seed, progress=False, label="cli")
+    checksum = float(sum(p.detach().double().sum() for p in r.model.parameters()))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"rank{ddp.rank()}.json").write_text(json.dumps(dict(
+            rank=ddp.rank(), world=ddp.world_size(), train_loss=r.history.train_loss.tolist(),
+            eval_loss=r.history.eval_loss.tolist(), checksum=checksum)))
+    ddp.teardown()
+    return 0
+
+
+def _fig8_cmd(args) -> int:
+    from .. import datafiles
+    from ..figures import fig8
+
+    dev = ddp.setup(args.device)
+    scale = current_scale(args.scale)
+    t0 = time.perf_counter()
+    table = fig8.compute(scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0,
+                         checkpoint_dir=args.checkpoint_dir)
+    if ddp.rank() == 0:
+        cfg = fig8.config(scale)
+        prov = datafiles.provenance("fig8", cfg, scale, args.seed, dev, cfg["dtype"],
+                                    elapsed_s=time.perf_counter() - t0)
+        prov["world_size"] = ddp.world_size()
+        out = Path(args.out_dir) if args.out_dir else datafiles.data_dir()
+        path = datafiles.save_table(out / "fig8.json", table, prov)
+        print(f"fig8: wrote {path}")
+    ddp.teardown()
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m collapse_lib.lm", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    f8 = sub.add_parser("fig8", help="run the Figure 8 experiment and write fig8.json (rank 0)")
+    f8.add_argument("--scale", choices=SCALES, default=None)
+    f8.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
+    f8.add_argument("--seed", type=int, default=0)
+    f8.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")
+    f8.add_argument("--checkpoint-dir", default=None,
+                    help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm")
+    tr = sub.add_parser("train", help="a short training run on grammar stories (DDP check)")
+    tr.add_argument("--steps", type=int, default=3)
+    tr.add_argument("--batch", type=int, default=4)
+    tr.add_argument("--context", type=int, default=16)
+    tr.add_argument("--depth", type=int, default=1)
+    tr.add_argument("--width", type=int, default=16)
+    tr.add_argument("--heads", type=int, default=2)
+    tr.add_argument("--lr", type=float, default=3e-3)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--device", default="cpu")
+    tr.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+    torch.set_float32_matmul_precision("high")
+    return _fig8_cmd(args) if args.command == "fig8" else _train_cmd(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

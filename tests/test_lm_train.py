@@ -1,0 +1,201 @@
+"""GPT model, sampling, training loop, checkpoints, DDP, and the Figure 8 recipe (smoke scale)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+import collapse_lib as cl  # noqa: E402
+from collapse_lib.figures import fig8  # noqa: E402
+from collapse_lib.lm import GPTConfig, TrainConfig, build, generate, lr_at, train  # noqa: E402
+from collapse_lib.lm.corpus import concat, token_documents  # noqa: E402
+from collapse_lib.lm.tokenizer import WordTokenizer  # noqa: E402
+
+G = cl.lm.default_grammar()
+TOK = WordTokenizer.from_grammar(G)
+TINY = GPTConfig(TOK.vocab_size, context=16, depth=1, width=16, heads=2)
+
+
+@pytest.fixture(scope="module")
+def streams():
+    train_docs = token_documents(cl.lm.sample_stories(120, seed=1)[0], TOK)
+    held = token_documents(cl.lm.sample_stories(10, seed=2)[0], TOK)
+    return concat(train_docs), concat(held)[:400]
+
+
+# ---------------------------------------------------------------- model and sampling
+def test_kv_cache_matches_full_forward():
+    model = build(GPTConfig(TOK.vocab_size, context=24, depth=2, width=16, heads=4), seed=0).eval()
+    x = torch.randint(0, TOK.vocab_size, (3, 20), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        full, _ = model(x)
+        caches = [[None, None] for _ in model.blocks]
+        parts = [model(x[:, :7], caches=caches)[0]]
+        parts += [model(x[:, t:t + 1], caches=caches, pos0=t)[0] for t in range(7, 20)]
+    torch.testing.assert_close(torch.cat(parts, dim=1), full, atol=1e-5, rtol=1e-5)
+
+
+def test_same_seed_same_init_and_loss_starts_near_log_vocab():
+    a, b = build(TINY, seed=3), build(TINY, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    gen = torch.Generator().manual_seed(1)
+    x, y = (torch.randint(0, TOK.vocab_size, (4, 16), generator=gen) for _ in range(2))
+    _, loss = a(x, y)
+    assert abs(loss.item() - math.log(TOK.vocab_size)) < 0.2  # small init: near-uniform predictions
+
+
+def test_generate_is_seeded_and_respects_document_limit():
+    model = build(TINY, seed=0)
+    a = generate(model, 300, batch=4, seed=5, max_doc_len=10)
+    b = generate(model, 300, batch=4, seed=5, max_doc_len=10)
+    c = generate(model, 300, batch=4, seed=6, max_doc_len=10)
+    assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert sum(len(d) + 1 for d in a) >= 300
+    assert all(len(d) <= 10 and TOK.eos_id not in d for d in a)
+
+
+def test_config_and_argument_errors(streams):
+    with pytest.raises(ValueError, match="multiple of heads"):
+        GPTConfig(10, width=10, heads=3)
+    with pytest.raises(ValueError, match="^depth must"):
+        GPTConfig(10, depth=0)
+    with pytest.raises(ValueError, match="^lr must"):
+        TrainConfig(steps=3, lr=0)
+    with pytest.raises(ValueError, match="^eval_steps must"):
+        TrainConfig(steps=3, eval_steps=(5,))
+    tr, ev = streams
+    with pytest.raises(ValueError, match="token ids outside"):
+        train(GPTConfig(10, context=16, depth=1, width=16, heads=2), tr, TrainConfig(steps=1, batch_size=2))
+    with pytest.raises(ValueError, match="^stream: needs more"):
+        train(TINY, tr[:10], TrainConfig(steps=1, batch_size=2))
+    with pytest.raises(ValueError, match="^prompt must"):
+        generate(build(TINY), 10, batch=1, prompt=[5])
+
+
+# ---------------------------------------------------------------- training
+def test_learning_rate_schedule():
+    cfg = TrainConfig(steps=100, lr=1e-3, warmup=10, min_lr_ratio=0.1)
+    lrs = np.array([lr_at(s, cfg) for s in range(100)])
+    np.testing.assert_allclose(lrs[:10], 1e-3 * np.arange(1, 11) / 10)
+    assert lrs.max() == pytest.approx(1e-3)
+    assert np.all(np.diff(lrs[10:]) <= 1e-15)  # cosine decay, non-increasing
+    assert lr_at(100, cfg) == pytest.approx(1e-4)
+
+
+def test_a_few_steps_lower_the_loss(streams):
+    tr, ev = streams
+    r = train(TINY, tr, TrainConfig(steps=40, batch_size=8, lr=1e-2, warmup=2, eval_steps=(1, 40)), ev, seed=0)
+    first, last = r.history.eval_loss.iloc[0], r.history.eval_loss.iloc[-1]
+    assert first > math.log(TOK.vocab_size) - 0.3
+    assert last < first - 1.0, r.history
+    assert list(r.history.tokens) == [1 * 8 * 16, 40 * 8 * 16]
+    assert last > G.entropy_per_token()  # nobody beats the entropy floor
+
+
+def test_checkpoint_resume_gives_the_same_losses(streams, tmp_path):
+    tr, ev = streams
+    cfg = TrainConfig(steps=12, batch_size=4, lr=1e-2, warmup=2, eval_steps=(3, 6, 9, 12))
+    straight = train(TINY, tr, cfg, ev, seed=1, checkpoint_dir=tmp_path / "a", checkpoint_every=4)
+    part = train(TINY, tr, cfg, ev, seed=1, checkpoint_dir=tmp_path / "b", checkpoint_every=4, stop_after=7)
+    assert part.history.step.max() == 6 and part.checkpoint.is_file()
+    resumed = train(TINY, tr, cfg, ev, seed=1, checkpoint_dir=tmp_path / "b", checkpoint_every=4)
+    assert resumed.resumed_from == 7
+    np.testing.assert_array_equal(resumed.history.eval_loss, straight.history.eval_loss)
+    np.testing.assert_array_equal(resumed.history.train_loss, straight.history.train_loss)
+    for p, q in zip(resumed.model.parameters(), straight.model.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    again = train(TINY, tr, cfg, ev, seed=1, checkpoint_dir=tmp_path / "b")  # finished: returns at once
+    assert again.resumed_from == 12 and again.history.equals(straight.history)
+    other = train(TINY, tr, cfg, ev, seed=2, checkpoint_dir=tmp_path / "b", stop_after=1)  # other seed: new file
+    assert other.resumed_from == 0 and other.checkpoint != resumed.checkpoint
+
+
+def test_default_checkpoint_dir_is_outside_the_repository(monkeypatch, tmp_path):
+    monkeypatch.setenv("COLLAPSE_CACHE_DIR", str(tmp_path))
+    assert cl.lm.default_checkpoint_dir() == tmp_path / "lm"
+    monkeypatch.delenv("COLLAPSE_CACHE_DIR")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(cl.__file__)))
+    assert not str(cl.lm.default_checkpoint_dir()).startswith(repo)
+
+
+def test_ddp_two_gloo_processes_see_the_same_loss(tmp_path):
+    """torchrun, 2 CPU processes (gloo): both ranks log the same all-reduced losses and end with the same
+    weights, and (same global batch, averaged gradients) match a single-process run."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    args = ["-m", "collapse_lib.lm", "train", "--steps", "3", "--batch", "4", "--device", "cpu"]
+    ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          *args, "--out", str(tmp_path / "ddp")], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    r0, r1 = (json.loads((tmp_path / "ddp" / f"rank{r}.json").read_text()) for r in (0, 1))
+    assert r0["world"] == r1["world"] == 2
+    assert r0["train_loss"] == r1["train_loss"] and r0["eval_loss"] == r1["eval_loss"]
+    assert r0["checksum"] == r1["checksum"]
+    from collapse_lib.lm.__main__ import main
+
+    assert main(args[2:] + ["--out", str(tmp_path / "single")]) == 0
+    single = json.loads((tmp_path / "single" / "rank0.json").read_text())
+    np.testing.assert_allclose(r0["train_loss"], single["train_loss"], rtol=1e-5)
+    np.testing.assert_allclose(r0["eval_loss"], single["eval_loss"], rtol=1e-5)
+    assert r0["checksum"] == pytest.approx(single["checksum"], rel=1e-5)
+
+
+# ---------------------------------------------------------------- Figure 8 recipe
+@pytest.fixture(scope="module")
+def table():
+    return fig8.compute(scale="smoke", seed=0)
+
+
+def test_fig8_table_has_every_run(table):
+    cfg = fig8.config("smoke")
+    cur = table[table.kind == "curve"]
+    left = cur[cur.panel == "fraction"]
+    assert sorted(left.p_syn.unique()) == sorted(cfg["fractions"])
+    assert sorted(cur[cur.panel == "depth"].depth.unique()) == sorted(cfg["depths"])
+    assert np.all(np.isfinite(cur.loss)) and np.all(cur.loss > fig8.floor(table))
+    assert fig8.floor(table) == pytest.approx(G.entropy_per_token())
+    assert left.tokens.max() == cfg["steps"] * cfg["batch"] * cfg["context"]
+    for _, g in left.groupby("p_syn"):  # learning curves go down
+        assert g.sort_values("tokens").loss.iloc[-1] < g.sort_values("tokens").loss.iloc[0]
+    assert np.isfinite(fig8.weak_loss(table))
+    sources = set(table[table.kind == "sample"].source)
+    assert {"real corpus", "weak generator", "trained GPT, p = 0"} <= sources
+
+
+def test_fig8_is_seeded(table):
+    again = fig8.compute(scale="smoke", seed=0)
+    cur = lambda t: t[t.kind == "curve"].loss.to_numpy()  # noqa: E731
+    np.testing.assert_array_equal(cur(again), cur(table))
+
+
+def test_fig8_summary_and_plot(table):
+    s = fig8.summary(table)
+    assert list(s.p_syn) == sorted(fig8.config("smoke")["fractions"])
+    assert s.gap_to_clean.iloc[0] == 0 and np.all(np.isfinite(s.alpha))
+    d = fig8.depth_summary(table)
+    assert set(d.best) <= {c for c in d.columns if c.startswith("depth")}
+    fig = fig8.plot(table)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+        assert "tokens" in ax.get_xlabel() and "loss" in ax.get_ylabel()
+        assert any("entropy floor" in t.get_text() for t in ax.get_legend().get_texts())
+    matplotlib.pyplot.close(fig)
+
+
+def test_fit_scaling_recovers_a_known_exponent():
+    from collapse_lib.lm.experiment import fit_scaling
+
+    t = np.geomspace(1e3, 1e6, 12)
+    alpha, a = fit_scaling(t, 0.5 + 7.0 * t ** -0.3, floor=0.5)
+    assert alpha == pytest.approx(0.3, rel=1e-9) and a == pytest.approx(7.0, rel=1e-9)
