@@ -58,9 +58,12 @@ _TOL = 1e-14
 
 def _df(s, w, mu):
     """df₁(μ) and μD(μ) = Σ w q(1−q), q = s/(s+μ), for a flat array μ (μ = 0 allowed)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(mu[:, None] > 0, s[None, :] / (s[None, :] + mu[:, None]), 1.0)
-    return q @ w, (q * (1.0 - q)) @ w
+    if np.all(mu > 0):
+        q = s[None, :] / (s[None, :] + mu[:, None])
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(mu[:, None] > 0, s[None, :] / (s[None, :] + mu[:, None]), 1.0)
+    return q @ w, (q - q * q) @ w
 
 
 def _solve_df(s, w, k):
@@ -186,7 +189,8 @@ def _terms(setting, n, m, mu):
     o = np.zeros_like(a)
     thin = m < d
     if np.any(thin):
-        mu_m = _solve_df(s, w, m[thin])
+        m_u, inv = np.unique(m[thin], return_inverse=True)  # o depends on m only
+        mu_m = _solve_df(s, w, m_u)[inv.ravel()]
         o[thin] = mu_m[:, None] / (s[None, :] + mu_m[:, None])
     gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
     df2 = (1.0 - 2 * a + b) @ w
@@ -214,11 +218,11 @@ def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
     inv = inv.ravel()
     mu_u = solve_mu(setting, trip[:, 0], trip[:, 1], trip[:, 2])
     T = _terms(setting, trip[:, 0], trip[:, 1], mu_u)
-    # n → ∞ at fixed m: (1 − df₁/m) μ = λd/m  (the n-factor → 1)
-    mu_inf = solve_mu(setting, np.full(trip.shape[0], 1e300), trip[:, 1], trip[:, 2])
-    T_inf = _terms(setting, np.full(trip.shape[0], np.inf), trip[:, 1], mu_inf)
+    # n → ∞ at fixed m: (1 − df₁/m) μ = λd/m  (the n-factor → 1); depends on (m, λ) only
+    ml, inv_ml = np.unique(trip[:, 1:], axis=0, return_inverse=True)
+    mu_inf = solve_mu(setting, np.full(ml.shape[0], 1e300), ml[:, 0], ml[:, 1])
+    t3_inf = _terms(setting, np.full(ml.shape[0], np.inf), ml[:, 0], mu_inf)["t3"][inv_ml.ravel()][inv]
     T = {k: v[inv] for k, v in T.items()}
-    t3_inf = T_inf["t3"][inv]
     mu, theta = mu_u[inv], T["theta"]
     p1 = 1.0 - p2
     with np.errstate(divide="ignore", invalid="ignore"):
