@@ -21,6 +21,9 @@ POINTS = [
     pytest.param(POW, 200, 100, 0.2, 1e-3, id="powerlaw,psi<1"),
     pytest.param(POW, 200, 400, 0.2, 1e-3, id="powerlaw,psi=2"),
     pytest.param(WIDE, 150, 30, 0.5, 1e-4, id="phi=2,psi=0.2"),
+    pytest.param(WIDE, 150, 450, 0.2, 1e-6, id="phi=2,psi=3,m>d,lam=1e-6"),
+    pytest.param(POW_WIDE := cl.Setting.power_law(300, alpha=1.5, r2=1.0, c2=0.5, sigma2=0.25), 150, 75, 0.2, 1e-6,
+                 id="powerlaw,phi=2,psi=0.5,lam=1e-6"),
 ]
 TRIALS = 40
 
