@@ -50,11 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as V
+from ._newton import newton_log as _newton
 from .ridge import _scalarise
-
-_MAX_ITER = 200
-_TOL = 1e-14
-
 
 def _df(s, w, mu):
     """df₁(μ) and μD(μ) = Σ w q(1−q), q = s/(s+μ), for a flat array μ (μ = 0 allowed)."""
@@ -79,31 +76,6 @@ def _solve_df(s, w, k):
         return 1.0 - df1 / k[idx], muD / k[idx]
 
     return _newton(fun, lo, hi)
-
-
-def _newton(fun, tlo, thi):
-    """Root of an increasing F(log μ) on [tlo, thi]; ``fun(μ) -> (F, dF/dlog μ)`` on flat arrays."""
-    tlo, thi = np.array(tlo, dtype=float), np.array(thi, dtype=float)
-    t = 0.5 * (tlo + thi)
-    todo = np.ones(t.shape, dtype=bool)
-    for _ in range(_MAX_ITER):
-        idx = np.nonzero(todo)[0]
-        if idx.size == 0:
-            break
-        F, dF = fun(np.exp(t[idx]), idx)
-        neg = ~(F > 0)
-        tlo[idx] = np.where(neg, t[idx], tlo[idx])
-        thi[idx] = np.where(neg, thi[idx], t[idx])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tn = t[idx] - F / dF
-        outside = ~((tn > tlo[idx]) & (tn < thi[idx]))
-        tn = np.where(outside, 0.5 * (tlo[idx] + thi[idx]), tn)
-        done = (np.abs(tn - t[idx]) < _TOL * np.maximum(1.0, np.abs(t[idx]))) | (F == 0) | (
-            thi[idx] - tlo[idx] < _TOL)
-        tn = np.where(F == 0, t[idx], tn)
-        t[idx] = tn
-        todo[idx[done]] = False
-    return np.exp(t)
 
 
 def solve_mu(setting, n, m, lam) -> np.ndarray:

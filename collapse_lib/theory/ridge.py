@@ -19,10 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as V
-
-_MAX_ITER = 200
-_TOL = 1e-14
-
+from ._newton import newton_log
 
 def _scalarise(x):
     x = np.asarray(x, dtype=float)
@@ -59,33 +56,15 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
         na, la = n[active], lam[active]
         lo = np.maximum(la, s.min() * np.maximum(d / na - 1.0, 0.0))
         hi = la + tr / na
-        tlo, thi = np.log(lo), np.log(hi)
-        t = 0.5 * (tlo + thi)
-        todo = np.ones(t.shape, dtype=bool)
-        for _ in range(_MAX_ITER):
-            idx = np.nonzero(todo)[0]
-            if idx.size == 0:
-                break
-            k = np.exp(t[idx])
+
+        def fun(k, idx):
             q = s[None, :] / (s[None, :] + k[:, None])  # s/(s+κ)
             df1 = q @ w
             dq = (q * (1.0 - q)) @ w  # Σ w s κ/(s+κ)²
             nn, ll = na[idx], la[idx]
-            F = 1.0 - df1 / nn - ll / k
-            dF = dq / nn + ll / k  # dF/dlogκ > 0
-            neg = F < 0
-            tlo[idx] = np.where(neg, t[idx], tlo[idx])
-            thi[idx] = np.where(neg, thi[idx], t[idx])
-            step = F / dF
-            tn = t[idx] - step
-            outside = ~((tn > tlo[idx]) & (tn < thi[idx]))
-            tn = np.where(outside, 0.5 * (tlo[idx] + thi[idx]), tn)
-            done = (np.abs(tn - t[idx]) < _TOL * np.maximum(1.0, np.abs(t[idx]))) | (F == 0) | (
-                thi[idx] - tlo[idx] < _TOL)
-            tn = np.where(F == 0, t[idx], tn)  # landed exactly on the root: keep it
-            t[idx] = tn
-            todo[idx[done]] = False
-        kappa[active] = np.exp(t)
+            return 1.0 - df1 / nn - ll / k, dq / nn + ll / k  # F and dF/dlogκ > 0
+
+        kappa[active] = newton_log(fun, np.log(lo), np.log(hi))
     return kappa.reshape(shape)
 
 

@@ -1,0 +1,38 @@
+"""The scalar root finder shared by the theory modules (vectorised over a grid)."""
+from __future__ import annotations
+
+import numpy as np
+
+_MAX_ITER = 200
+_TOL = 1e-14
+
+
+def newton_log(fun, tlo, thi):
+    """Roots of increasing functions F_i(log x) on brackets [tlo_i, thi_i] (log scale), all at once.
+
+    ``fun(x, idx) -> (F, dF/dlog x)`` evaluates the still-active grid points ``idx``
+    at x. Newton steps in log x; a step that leaves the current bracket is
+    replaced by bisection, and the bracket shrinks with the sign of F (F ≤ 0 or
+    NaN moves the lower end), so every point converges. Returns x = exp(t).
+    """
+    tlo, thi = np.array(tlo, dtype=float), np.array(thi, dtype=float)
+    t = 0.5 * (tlo + thi)
+    todo = np.ones(t.shape, dtype=bool)
+    for _ in range(_MAX_ITER):
+        idx = np.nonzero(todo)[0]
+        if idx.size == 0:
+            break
+        F, dF = fun(np.exp(t[idx]), idx)
+        neg = ~(F > 0)
+        tlo[idx] = np.where(neg, t[idx], tlo[idx])
+        thi[idx] = np.where(neg, thi[idx], t[idx])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tn = t[idx] - F / dF
+        outside = ~((tn > tlo[idx]) & (tn < thi[idx]))
+        tn = np.where(outside, 0.5 * (tlo[idx] + thi[idx]), tn)
+        done = (np.abs(tn - t[idx]) < _TOL * np.maximum(1.0, np.abs(t[idx]))) | (F == 0) | (
+            thi[idx] - tlo[idx] < _TOL)
+        tn = np.where(F == 0, t[idx], tn)
+        t[idx] = tn
+        todo[idx[done]] = False
+    return np.exp(t)
