@@ -58,12 +58,20 @@ def _jsonable(x):
     return x
 
 
+SIGNIFICANT_DIGITS = 8  # data-file floats are stored to 8 significant digits (files stay small)
+
+
+def _column(values) -> list:
+    out = _jsonable(values)
+    return [float(f"{v:.{SIGNIFICANT_DIGITS}g}") if isinstance(v, float) else v for v in out]
+
+
 def save_table(path, table: pd.DataFrame, prov: dict) -> Path:
-    """Write ``table`` with its provenance to ``path`` (JSON). Returns the path."""
+    """Write ``table`` with its provenance to ``path`` (JSON, floats to 8 significant digits). Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # provenance pretty-printed (it is read by people), one compact line per column
-    cols = ",\n  ".join(f"{json.dumps(str(c))}: {json.dumps(_jsonable(table[c].tolist()), allow_nan=False)}"
+    cols = ",\n  ".join(f"{json.dumps(str(c))}: {json.dumps(_column(table[c].tolist()), allow_nan=False)}"
                          for c in table.columns)
     text = (f'{{"provenance": {json.dumps(_jsonable(prov), indent=1, allow_nan=False)},\n'
             f' "columns": {{\n  {cols}\n }}\n}}\n')

@@ -91,7 +91,7 @@ def test_data_file_round_trip_and_provenance(tmp_path):
         assert key in prov
     assert prov["scale"] == "smoke" and prov["seed"] == 5 and prov["recipe"] == "fig2"
     fresh = cl.figures.get("fig2").compute(scale="smoke", seed=5)
-    np.testing.assert_allclose(table.error.to_numpy(), fresh.error.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(table.error.to_numpy(), fresh.error.to_numpy(), rtol=1e-7)  # files keep 8 significant digits
     assert path.stat().st_size < 200_000
 
 
