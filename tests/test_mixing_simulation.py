@@ -73,3 +73,44 @@ def test_mixing_validation():
         cl.simulate.iterative_mixing(s, 20, 20, -1, 0.1)
     with pytest.raises(ValueError, match="lam"):
         cl.simulate.iterative_mixing(s, 20, 20, 2, -0.1)
+
+
+def test_moments_sampler_has_the_law_of_the_direct_simulation():
+    """Same estimators from XᵀX and the noise sums (Wishart/Bartlett) as from the inputs: equal means."""
+    from collapse_lib.simulate.mixing import iterative_mixing_terms
+    s = cl.Setting.power_law(20, 1.0, c2=0.5)
+    kw = dict(n1=60, n2=80, rounds=4, lam=1e-2, trials=150)
+    a = cl.simulate.iterative_mixing(s, method="direct", seed=1, **kw)
+    b = cl.simulate.iterative_mixing(s, method="moments", seed=2, **kw)
+    assert np.all(np.abs(a.mean - b.mean) <= 4 * np.hypot(a.stderr, b.stderr))
+    t1 = iterative_mixing_terms(s, method="direct", seed=1, **kw)
+    t2 = iterative_mixing_terms(s, method="moments", seed=2, **kw)
+    assert np.all(np.abs(t1.total - t2.total) <= 4 * np.hypot(t1.total_stderr, t2.total_stderr))
+    al = [0.2, 0.7]
+    w1 = cl.simulate.weighted_mixing(s, 60, 80, al, 1e-2, trials=150, seed=1, method="direct")
+    w2 = cl.simulate.weighted_mixing(s, 60, 80, al, 1e-2, trials=150, seed=2, method="moments")
+    assert np.all(np.abs(w1.mean - w2.mean) <= 4 * np.hypot(w1.stderr, w2.stderr))
+
+
+def test_design_only_terms_agree_with_full_simulation():
+    """Two estimators of the same expected error: average over X only vs over X, teachers and noise."""
+    from collapse_lib.simulate.mixing import iterative_mixing_terms, weighted_mixing_terms
+    s = cl.Setting.isotropic(20, c2=0.5)
+    t = iterative_mixing_terms(s, 50, 50, 5, 1e-2, trials=60, seed=1)
+    f = cl.simulate.iterative_mixing(s, 50, 50, 5, 1e-2, trials=300, seed=2)
+    assert np.all(np.abs(t.total - f.mean) <= 4 * np.hypot(t.total_stderr, f.stderr))
+    al = [0.0, 0.5, 1.0]
+    t = weighted_mixing_terms(s, 50, 50, al, 1e-2, trials=60, seed=1)
+    f = cl.simulate.weighted_mixing(s, 50, 50, al, 1e-2, trials=300, seed=2)
+    assert np.all(np.abs(t.total - f.mean) <= 4 * np.hypot(t.total_stderr, f.stderr))
+
+
+def test_seeded_and_chunk_independent():
+    s = cl.Setting.isotropic(10)
+    a = cl.simulate.iterative_mixing(s, 30, 30, 3, 0.1, trials=6, seed=9)
+    b = cl.simulate.iterative_mixing(s, 30, 30, 3, 0.1, trials=6, seed=9)
+    np.testing.assert_array_equal(a.values, b.values)
+    c = cl.simulate.iterative_mixing(s, 30, 30, 3, 0.1, trials=3, seed=9)
+    np.testing.assert_allclose(c.values, a.values[:, :3], rtol=1e-12)  # trial t depends on (seed, t) only
+    with pytest.raises(ValueError, match="method"):
+        cl.simulate.weighted_mixing(s, 30, 30, 0.5, 0.1, method="fast")

@@ -198,3 +198,51 @@ def test_mixing_theory_validation():
         iterative_mixing(ISO, 10, 0, 3, 0.1)
     with pytest.raises(TypeError, match="relabel_noise"):
         iterative_mixing(ISO, 10, 10, 3, 0.1, relabel_noise="yes")
+
+
+# ----------------------------------------------------------------------------- figure recipes 9 and 10
+@pytest.fixture(scope="module", params=["fig9", "fig10"])
+def mixing_table(request):
+    return request.param, cl.figures.get(request.param).compute(scale="smoke", seed=3)
+
+
+def test_mixing_recipes_simulation_agrees_with_theory(mixing_table):
+    name, table = mixing_table
+    assert set(table.kind) == {"theory", "simulation"}
+    sim = table[table.kind == "simulation"]
+    assert np.all(np.isfinite(sim.error)) and np.all(sim.stderr > 0)
+    # smoke scale (d = 20, 8 trials): noisy s.e. and O(1/d) finite-size gaps; precise checks are above
+    gap = np.abs(sim.error - sim.theory)
+    assert np.mean(gap <= 3 * sim.stderr + 0.10 * sim.theory) >= 0.85, name
+    assert np.all(gap <= 4 * sim.stderr + 0.40 * sim.theory), sim[gap > 4 * sim.stderr + 0.40 * sim.theory]
+
+
+def test_mixing_recipes_show_the_papers_messages(mixing_table):
+    name, table = mixing_table
+    th = table[table.kind == "theory"]
+    if name == "fig9":
+        c = th[th.panel == "c"]
+        get = lambda s: c[c.series == s].sort_values("n")  # noqa: E731
+        opt, clean, pooled = get("optimal"), get("clean"), get("pooled")
+        assert np.all(opt.error.to_numpy() <= clean.error.to_numpy() + 1e-15)
+        assert np.all(opt.error.to_numpy() <= pooled.error.to_numpy() + 1e-15)
+        assert opt.alpha.iloc[-1] > 0.999 and abs(opt.error.iloc[-1] / clean.error.iloc[-1] - 1) < 1e-3
+        assert pooled.error.iloc[-1] > 100 * clean.error.iloc[-1]  # the pooling floor
+    else:
+        a = th[th.panel == "a"]
+        lim = a[a.series == "limit"].sort_values("n").error.to_numpy()
+        clean = a[a.series == "clean"].sort_values("n").error.to_numpy()
+        assert np.all(lim > clean)  # the fixed point with fresh noise stays above Clean
+        slope = np.polyfit(np.log(a[a.series == "limit"].sort_values("n").n[-8:]), np.log(lim[-8:]), 1)[0]
+        assert -1.1 < slope < -0.9  # ... with the clean rate
+
+
+def test_mixing_recipes_plot_and_config(mixing_table):
+    import matplotlib.pyplot as plt
+    name, table = mixing_table
+    fig = cl.figures.get(name).plot(table)
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel()
+    plt.close(fig)
+    for scale in ("smoke", "book", "paper"):
+        assert cl.figures.get(name).config(scale)["scale"] == scale
