@@ -29,7 +29,7 @@ import pandas as pd
 from .. import plotting, simulate, theory
 from ..scale import current_scale
 from ..setting import Setting
-from ..theory.mixing import iterative_mixing, iterative_mixing_limit
+from ..theory.mixing import iterative_mixing
 from ._sweeps import log_ints
 
 TITLE = "Figure 10: iterative mixing (re-labelling the synthetic inputs)"
@@ -131,7 +131,8 @@ def plot(table):
         ax.plot(th.n, th.error, label=label, **style)
     d, c2 = int(table.d.iloc[0]), float(table.c2.iloc[0])
     plotting.finish_loglog(ax, "n = n₁ + n₂ (training samples, n₂ = n₁)",
-                           title=f"(a) iterative mixing vs n: isotropic d = {d}, c² = {c2:g}, λ = {table.lam.iloc[0]:g}")
+                           title=f"(a) iterative mixing vs n: isotropic d = {d}, c² = {c2:g}, "
+                                 f"λ = {table.lam.iloc[0]:g}")
     ax.legend(fontsize=8, loc="lower left", ncol=2)
 
     tb = table[table.panel == "b"]

@@ -24,8 +24,8 @@ fluctuation part; at α = p₁ (ω₁ = ω₂ = 1) it is Theorem 1 exactly (ρ =
 κ = λ(1 + t), v = u), and at α = 1 it is clean ridge on the n₁ real samples with
 the same λ.
 
-The formula comes from one rule (Gaussian equivalence of ridge, proved by
-leave-one-out): for two ridge estimators a, b fitted on the *same* inputs with
+The formula comes from one rule (Gaussian equivalence of ridge, derived by
+leave-one-out; a sketch, not a proof, checked against simulation in the tests): for two ridge estimators a, b fitted on the *same* inputs with
 weights ω^a, ω^b, group teachers β_k and noise of cross-covariance σ_k^{ab},
 
     E⟨ŵ^a − v, ŵ^b − v⟩_Σ ≃ ⟨m^a − v, m^b − v⟩_Σ + D_ab τ_ab,
@@ -243,7 +243,8 @@ class WeightedMixingTheory:
     v: np.ndarray | float
 
 
-def _sizes(n1, n2, integer=False):
+def _sizes(n1, n2):
+    """Group sizes n₁, n₂ ≥ 0 (may be non-integer in the theory), not both zero."""
     n1 = V.nonnegative("n1", n1)
     n2 = V.nonnegative("n2", n2)
     if np.any(n1 + n2 <= 0):
@@ -464,8 +465,8 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     Algorithm: the generating function over rounds of the error is a two-variable
     function built from the weighted-ridge rule at complex weights (1, 1 − z)
     (module docstring); its diagonal coefficients are extracted with a 2-D FFT on
-    the torus |z| = |w| = r (:func:`_fft_size`). Exact in the proportionate limit,
-    like Theorem 1. Broadcasts over ``n1``, ``n2`` (> 0, may be non-integer) and
+    the torus |z| = |w| = r (:func:`_fft_size`). A proportionate-limit equivalent
+    like Theorem 1, with no expansion in d/n (compare :func:`iterative_mixing_leading_order`). Broadcasts over ``n1``, ``n2`` (> 0, may be non-integer) and
     ``lam``; the result has shape ``grid_shape + (rounds + 1,)``. Cost: one 2-D FFT
     of size N² (N ≈ 7·rounds, at least 64) per grid point.
     """
