@@ -246,3 +246,11 @@ def test_mixing_recipes_plot_and_config(mixing_table):
     plt.close(fig)
     for scale in ("smoke", "book", "paper"):
         assert cl.figures.get(name).config(scale)["scale"] == scale
+
+
+@pytest.mark.parametrize("noise", [True, False])
+def test_simulated_rounds_converge_to_the_theoretical_limit(noise):
+    r = iterative_mixing_terms(ISO, 150, 150, 60, 1e-2, relabel_noise=noise, trials=30, seed=6)
+    lim = iterative_mixing_limit(ISO, 150, 150, 1e-2, relabel_noise=noise)
+    assert abs(r.total[-1] - r.total[-2]) < 1e-4 * r.total[-1]  # converged
+    assert close(r.total[-1], r.total_stderr[-1], lim)
