@@ -162,6 +162,7 @@ def test_fig8_table_has_every_run(table):
     left = cur[cur.panel == "fraction"]
     assert sorted(left.p_syn.unique()) == sorted(cfg["fractions"])
     assert sorted(cur[cur.panel == "depth"].depth.unique()) == sorted(cfg["depths"])
+    assert cur[cur.panel == "replicate"].run.nunique() == cfg["replicates"]
     assert np.all(np.isfinite(cur.loss)) and np.all(cur.loss > fig8.floor(table))
     assert fig8.floor(table) == pytest.approx(G.entropy_per_token())
     assert left.tokens.max() == cfg["steps"] * cfg["batch"] * cfg["context"]
@@ -184,12 +185,17 @@ def test_fig8_summary_and_plot(table):
     assert s.gap_to_clean.iloc[0] == 0 and np.all(np.isfinite(s.alpha))
     d = fig8.depth_summary(table)
     assert set(d.best) <= {c for c in d.columns if c.startswith("depth")}
+    assert s.seed_spread.iloc[0] >= 0
     fig = fig8.plot(table)
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 4
     for ax in fig.axes:
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         assert "tokens" in ax.get_xlabel() and "loss" in ax.get_ylabel()
+        assert ax.get_legend() is not None
+    for ax in fig.axes[:2]:  # top row: the real loss with the entropy floor
         assert any("entropy floor" in t.get_text() for t in ax.get_legend().get_texts())
+    for ax in fig.axes[2:]:  # bottom row: the reducible loss with fitted exponents
+        assert any("fit α" in t.get_text() for t in ax.get_legend().get_texts())
     matplotlib.pyplot.close(fig)
 
 

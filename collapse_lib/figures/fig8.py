@@ -16,6 +16,7 @@ dtype: float32 (bfloat16 autocast on CUDA).
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
 
@@ -30,13 +31,13 @@ FRACTIONS = (0.0, 0.01, 0.1, 0.2, 0.5)
 SIZES = {
     "smoke": dict(context=32, width=32, heads=2, depth=2, depths=[1, 2, 3], batch=8, steps=30, lr=3e-3, warmup=5,
                   weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
-                  eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2),
-    "book": dict(context=64, width=64, heads=4, depth=2, depths=[1, 2, 4], batch=32, steps=400, lr=3e-3, warmup=30,
+                  eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2, replicates=1),
+    "book": dict(context=128, width=64, heads=4, depth=2, depths=[1, 2, 4], batch=16, steps=400, lr=3e-3, warmup=30,
                  weak=dict(depth=1, width=64, heads=4, steps=150, slice_tokens=100_000),
-                 eval_tokens=16_384, n_eval=12, sample_batch=512, n_samples=3),
+                 eval_tokens=16_384, n_eval=12, sample_batch=512, n_samples=3, replicates=1),
     "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8], batch=64, steps=6_000, lr=1e-3,
                   warmup=200, weak=dict(depth=2, width=128, heads=4, steps=1_500, slice_tokens=2_000_000),
-                  eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3),
+                  eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3, replicates=1),
 }
 
 
@@ -87,7 +88,9 @@ def summary(table) -> pd.DataFrame:
       merely wasted;
     * ``limit_bound`` — floor − log(1 − p)/E[tokens per story]: an upper bound on
       the real loss of the best model of the *mixture* (N → ∞), for a model
-      that sees whole stories (see the chapter).
+      that sees whole stories (see the chapter);
+    * ``seed_spread`` — max − min of the final loss over the clean run and its
+      replicates (other initial weights and story order): the run-to-run noise.
     """
     from ..lm.experiment import fit_scaling
 
@@ -98,7 +101,7 @@ def summary(table) -> pd.DataFrame:
     out = []
     for p, g in cur.groupby("p_syn"):
         g = g.sort_values("tokens")
-        alpha, _ = fit_scaling(g.tokens, g.loss, h)
+        alpha, _ = fit_scaling(g.tokens, g.loss, h)  # over tokens >= FIT_MIN_FRACTION * N
         n_final = float(g.tokens.iloc[-1])
         dil = np.nan
         if len(clean) and (1 - p) * n_final >= clean.tokens.min():
@@ -107,6 +110,10 @@ def summary(table) -> pd.DataFrame:
         out.append(dict(p_syn=p, alpha=alpha, final_tokens=n_final, final_loss=g.loss.iloc[-1],
                         dilution_loss=dil, limit_bound=bound))
     out = pd.DataFrame(out).sort_values("p_syn").reset_index(drop=True)
+    rep = table[(table.kind == "curve") & (table.panel == "replicate")]
+    if len(rep) and len(clean):  # run-to-run noise: the clean run repeated with other weights and story order
+        finals = [g.sort_values("tokens").loss.iloc[-1] for _, g in rep.groupby("run")] + [clean.loss.iloc[-1]]
+        out["seed_spread"] = float(np.max(finals) - np.min(finals))
     base = out.loc[out.p_syn == 0, "final_loss"]
     out["gap_to_clean"] = out.final_loss - (float(base.iloc[0]) if len(base) else np.nan)
     out["excess_over_floor"] = out.final_loss - h
@@ -123,29 +130,49 @@ def depth_summary(table) -> pd.DataFrame:
 
 
 def plot(table):
-    """Two panels, log–log: real test loss vs tokens seen per synthetic fraction (left) and per depth (right)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12.5, 5.0), constrained_layout=True)
+    """Figure 8, log–log. Top: real held-out loss vs tokens seen, per synthetic fraction (left) and per
+    depth (right), with the entropy floor. Bottom: the reducible loss (loss − floor) with fitted power laws."""
+    from ..lm.experiment import FIT_MIN_FRACTION, fit_scaling
+
+    fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.5), constrained_layout=True)
     h = floor(table)
-    cur = table[table.kind == "curve"]
-    left = cur[cur.panel == "fraction"]
-    cols = plotting.colours(sorted(left.p_syn.unique()), cmap="plasma")
-    for p in sorted(left.p_syn.unique()):
-        g = left[left.p_syn == p].sort_values("tokens")
-        ax1.plot(g.tokens, g.loss, "o-", ms=3.5, lw=1.6, color=cols[p], label=f"synthetic fraction p = {p:g}")
-    right = cur[cur.panel == "depth"]
-    dcols = plotting.colours(sorted(right.depth.unique()), cmap="viridis")
-    for d in sorted(right.depth.unique()):
-        g = right[right.depth == d].sort_values("tokens")
-        ax2.plot(g.tokens, g.loss, "s-", ms=3.5, lw=1.6, color=dcols[d], label=f"depth {int(d)}")
     wl = weak_loss(table)
+    cur = table[table.kind == "curve"]
+    left, right = cur[cur.panel == "fraction"], cur[cur.panel == "depth"]
     depth = int(left.depth.iloc[0])
     p_depth = float(right.p_syn.iloc[0]) if len(right) else np.nan
-    for ax, title in ((ax1, f"Synthetic fraction (depth {depth})"),
-                      (ax2, f"Model depth at synthetic fraction p = {p_depth:g}")):
-        ax.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor of the real corpus ({h:.3f} nats/token)")
-        ax.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real test loss ({wl:.3f})")
-        plotting.finish_loglog(ax, "tokens seen (training tokens, one pass)",
+    panels = [(0, left, "p_syn", "plasma", "o", lambda v: f"p = {v:g}",
+               f"Synthetic fraction p (depth {depth})"),
+              (1, right, "depth", "viridis", "s", lambda v: f"depth {int(v)}",
+               f"Model depth, at synthetic fraction p = {p_depth:g}")]
+    for col, sub, key, cmap, marker, name, title in panels:
+        values = sorted(sub[key].unique())
+        cols = plotting.colours(values, cmap=cmap)
+        top, bottom = axes[0, col], axes[1, col]
+        for v in values:
+            g = sub[sub[key] == v].sort_values("tokens")
+            top.plot(g.tokens, g.loss, marker + "-", ms=3.5, lw=1.6, color=cols[v], label=name(v))
+            excess = g.loss - h
+            bottom.plot(g.tokens, excess, marker + "-", ms=3.5, lw=1.4, color=cols[v], alpha=0.9)
+            alpha, a = fit_scaling(g.tokens, g.loss, h)
+            if np.isfinite(alpha):
+                t = g.tokens[g.tokens >= FIT_MIN_FRACTION * g.tokens.max()]
+                bottom.plot(t, a * t ** (-alpha), "--", lw=1.1, color=cols[v],
+                            label=f"{name(v)}: fit α = {alpha:.2f}")
+        if col == 0:
+            for _, g in cur[cur.panel == "replicate"].groupby("run"):
+                g = g.sort_values("tokens")
+                top.plot(g.tokens, g.loss, ":", lw=1.2, color=cols[0.0], label="p = 0, another seed")
+        top.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor of the real corpus ({h:.3f} nats/token)")
+        top.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real test loss ({wl:.3f})")
+        plotting.finish_loglog(top, "tokens seen (training tokens, one pass)",
                                ylabel="real held-out loss (nats/token)", title=title)
-        ax.set_ylim(0.85 * h, None)
-        ax.legend(fontsize=8, loc="upper right")
+        top.set_ylim(0.85 * h, None)
+        top.legend(fontsize=8, loc="lower left")
+        plotting.finish_loglog(bottom, "tokens seen (training tokens, one pass)",
+                               ylabel="real loss − entropy floor (nats/token)",
+                               title="Reducible loss; dashed: power law $A N^{-\\alpha}$ fitted to the last points")
+        bottom.legend(fontsize=8, loc="lower left")
+        for ax in (top, bottom):
+            ax.xaxis.set_minor_formatter(NullFormatter())
     return fig

@@ -14,7 +14,9 @@ Pipeline (paper, Section 5 / Figure 8, with the story grammar standing in for Ba
    all runs share their real stories (a prefix of one list) and the initial weights.
 4. **Runs.** One GPT per fraction (fixed depth/width) and one per depth (at
    the fraction ``p_depth``), each trained for the same number of steps; the
-   real test loss is recorded at log-spaced numbers of tokens seen.
+   real test loss is recorded at log-spaced numbers of tokens seen. ``replicates``
+   extra clean runs (other initial weights and story order) measure the
+   run-to-run noise.
 
 :func:`run` returns a tidy table (one row per learning-curve point, plus
 rows for the floor, the weak generator and sample stories); the recipe
@@ -47,21 +49,20 @@ def eval_points(steps: int, num: int) -> list[int]:
 
 
 def real_documents(n_tokens: int, seed: int, tokenizer, grammar=None, batch: int = 2000):
-    """Real stories (token-id documents with ``<eos>``) holding at least ``n_tokens`` tokens, and their texts' words.
+    """Real stories as token-id documents (each ending with ``<eos>``) holding at least ``n_tokens`` tokens.
 
     Stories are drawn in blocks of ``batch`` with seeds derived from ``seed``
     and the block number, so a larger request extends a smaller one.
     """
     g = grammar or default_grammar()
-    docs, words, total, block = [], [], 0, 0
+    docs, total, block = [], 0, 0
     while total < n_tokens:
         toks, _ = sample_stories(batch, _seed(seed, 11, block), g)
         d = token_documents(toks, tokenizer)
         docs += d
-        words += toks
         total += sum(len(x) for x in d)
         block += 1
-    return docs, words
+    return docs
 
 
 def _train(label, model_cfg, stream, tcfg, eval_stream, device, seed, checkpoint_dir, progress):
@@ -87,8 +88,8 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
     rows: list[dict] = []
 
     # 1. real corpus, held-out stream (starting mid-story, as every window of a long stream does)
-    real_docs, real_words = real_documents(n_train, _seed(seed, 1), tok, g)
-    held_docs, held_words = real_documents(cfg["eval_tokens"] + T + 1, _seed(seed, 2), tok, g)
+    real_docs = real_documents(n_train, _seed(seed, 1), tok, g)
+    held_docs = real_documents(cfg["eval_tokens"] + T + 1, _seed(seed, 2), tok, g)
     eval_stream = concat(held_docs)[T // 3: T // 3 + cfg["eval_tokens"] + 1]
     floor = g.entropy_per_token()
     rows.append(dict(kind="floor", loss=floor, tokens=g.expected_tokens()))  # nats/token; tokens per story
@@ -106,12 +107,14 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
                          tokens=h.tokens, loss=h.eval_loss, train_loss=h.train_loss))
     n_syn = int(round(max(fracs + [cfg["p_depth"]]) * n_train))
     prompt = held_docs[0][-(T // 4):]
-    synth_docs = None
-    if ddp.rank() == 0:
-        synth_docs = generate(weak.model, n_syn, batch=cfg["sample_batch"], temperature=1.0, seed=_seed(seed, 3),
-                              eos_id=tok.eos_id, prompt=prompt, progress=progress)
-        synth_docs = [np.append(d, tok.eos_id).astype(np.int32) for d in synth_docs]
-    synth_docs = ddp.broadcast_object(synth_docs)
+    packed = None
+    if ddp.rank() == 0:  # sampled once, on rank 0, and sent to the other ranks as one array + lengths
+        docs = generate(weak.model, n_syn, batch=cfg["sample_batch"], temperature=1.0, seed=_seed(seed, 3),
+                        eos_id=tok.eos_id, prompt=prompt, progress=progress)
+        docs = [np.append(d, tok.eos_id).astype(np.int32) for d in docs]
+        packed = (np.concatenate(docs), np.array([len(d) for d in docs]))
+    flat, lengths = ddp.broadcast_object(packed)
+    synth_docs = np.split(flat, np.cumsum(lengths)[:-1])
 
     # 3-4. one run per fraction (main depth), one per extra depth at p_depth
     main_cfg = GPTConfig(tok.vocab_size, T, cfg["depth"], cfg["width"], cfg["heads"])
@@ -134,6 +137,17 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
         for h in done[key].itertuples():
             rows.append(dict(kind="curve", panel=panel, run=f"p = {p:g}, depth {depth}", p_syn=p, depth=depth,
                              step=h.step, tokens=h.tokens, loss=h.eval_loss, train_loss=h.train_loss))
+
+    # replicates of the clean run (other initial weights, other order of the same stories): run-to-run noise
+    for r in range(cfg.get("replicates", 0)):
+        s2 = seed + 1000 * (r + 1)
+        stream, _ = mix(real_docs, synth_docs, n_train, 0.0, s2)
+        h = _train(f"p0-depth{cfg['depth']}-replicate{r + 1}", main_cfg, stream, tcfg, eval_stream, device, s2,
+                   checkpoint_dir, progress).history
+        for row in h.itertuples():
+            rows.append(dict(kind="curve", panel="replicate", run=f"p = 0, depth {cfg['depth']}, seed {s2}",
+                             p_syn=0.0, depth=cfg["depth"], step=row.step, tokens=row.tokens, loss=row.eval_loss,
+                             train_loss=row.train_loss))
 
     # sample stories side by side: real, weak generator, trained models (clean and most synthetic)
     k = cfg["n_samples"]
@@ -166,7 +180,10 @@ def _render(tok, ids) -> str:
     return tok.decode(ids)
 
 
-def fit_scaling(tokens, loss, floor: float, min_fraction: float = 1 / 32) -> tuple[float, float]:
+FIT_MIN_FRACTION = 1 / 8  # power-law fits use the evaluation points with tokens >= this fraction of the largest
+
+
+def fit_scaling(tokens, loss, floor: float, min_fraction: float = FIT_MIN_FRACTION) -> tuple[float, float]:
     """Fit ``loss − floor ≈ A · tokens^(−α)`` by least squares in log–log; returns ``(α, A)``.
 
     Uses the points with ``tokens ≥ min_fraction · max(tokens)`` and
