@@ -574,7 +574,8 @@ def story_grammar() -> Grammar:
     weather = S("Suddenly ,", C(S("it started to", Z("rain", "snow")), "a strong wind blew",
                                 "the sky got dark", "they heard a loud noise"), ".",
                 Var("HERO"), "felt", Z(*FEELINGS), ".")
-    eat = S("Then", ",", C(S(Var("P"), "ate some", Z(*FOODS)), S("they", Z("ate", "shared", "made"), "some", Z(*FOODS))),
+    eat = S("Then", ",", C(S(Var("P"), "ate some", Z(*FOODS)),
+                           S("they", Z("ate", "shared", "made"), "some", Z(*FOODS))),
             C(S("with", Var("PP"), Z("mom", "dad", "grandma", "friend")), "together", S("at the", Var("PLACE"))), ".")
     help_ = S("After that ,", Var("HERO"), "helped", Var("FRIEND"), Z("find", "fix", "build", "clean"), "a",
               _thing(), ".", Var("FRIEND"), "was", Z("happy", "glad", "thankful"), ".")
