@@ -51,7 +51,7 @@ _SUFFIXES = ("", ".gz", ".xz")
 
 
 def _candidates(folder: Path, name: str):
-    dotted = name[::-1].replace("-", ".", 1)[::-1]  # train-images-idx3-ubyte -> train-images.idx3-ubyte
+    dotted = name.replace("-idx", ".idx")  # train-images-idx3-ubyte -> train-images.idx3-ubyte
     for base in (name, dotted):
         for suffix in _SUFFIXES:
             yield folder / (base + suffix)

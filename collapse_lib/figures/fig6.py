@@ -1,0 +1,142 @@
+"""Figure 6 — fully trained two-layer ReLU networks on the Gaussian mixture of the theory.
+
+Isotropic Σ = I_d, r² = 1, σ₁² = σ₂² = 0.25, synthetic quality c² (Δ = (c²/d)I). n
+training samples, a fraction p₂ of them labelled by the synthetic teacher w₁* + δ.
+Two-layer ReLU networks f(x) = aᵀrelu(Wᵀx + b) + c of width m (hidden units) are
+trained end to end, full batch, with Adam on the mean squared error for a *fixed budget*
+of steps (no early stopping: the learner has no clean data to stop on), from W ~ N(0, 2/d)
+and a small output layer a ~ N(0, 0.01²/m). Test error E = E_x (f(x) − xᵀw₁*)² on fresh
+inputs (label noise excluded). Sweep: width m (log-spaced) × p₂ × c²; trials share data
+across widths and initialisations across p₂ (common random numbers).
+
+Reference curves (dashed): Theorem 2 for the random-projections (RP) model of the same
+width m, n, d, p₂, c² (``theory.projections.random_projections``, small ridge λ); dotted:
+the linear-theory floor p₂²c². dtype: float32 (training), float64 (theory).
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import plotting
+from ..nn.experiments import gaussian_width_sweep
+from ..nn.two_layer import TrainSpec
+from ..scale import current_scale
+from ..setting import Setting
+
+TITLE = "Figure 6: trained two-layer networks on the Gaussian mixture"
+THEORY_VS_SIMULATION = False  # an experiment with a reference curve, not a check of a formula
+
+_SIZES = {
+    "smoke": dict(d=10, n=100, widths=[2, 8, 32], p2=[0.0, 0.5], c2=[0.5], trials=2, steps=150, n_test=500),
+    "book": dict(d=20, n=400, widths=[2, 4, 8, 16, 32, 64, 128, 256], p2=[0.0, 0.2, 0.5], c2=[0.5], trials=3,
+                 steps=1500, n_test=2000),
+    "paper": dict(d=50, n=1000, widths=[2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], p2=[0.0, 0.1, 0.2, 0.5],
+                  c2=[0.1, 0.5], trials=10, steps=5000, n_test=10000),
+}
+
+
+def config(scale=None) -> dict:
+    """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
+    scale = current_scale(scale)
+    return dict(_SIZES[scale], scale=scale, r2=1.0, sigma2=0.25, optimizer="adam", lr=3e-3, batch_size=None,
+                out_scale=0.01, stopping="fixed budget (all steps, last iterate)", lam_rp=1e-3, dtype="float32")
+
+
+def compute(scale=None, device="cpu", seed=0, progress=False) -> pd.DataFrame:
+    """Tidy table: trained networks (kind="experiment", one row per trial) and RP theory (kind="theory")."""
+    c = config(scale)
+    spec = TrainSpec(width=1, steps=c["steps"], lr=c["lr"], optimizer=c["optimizer"], batch_size=c["batch_size"],
+                     out_scale=c["out_scale"], eval_every=max(1, c["steps"] // 10))
+    parts = []
+    for k, c2 in enumerate(c["c2"]):
+        s = Setting.isotropic(c["d"], r2=c["r2"], c2=c2, sigma2=c["sigma2"])
+        # the same seed for every c²: same inputs, teachers and noise, δ rescaled (common random numbers)
+        exp = gaussian_width_sweep(s, c["n"], c["widths"], c["p2"], spec, trials=c["trials"], n_test=c["n_test"],
+                                   seed=seed, device=device, dtype=c["dtype"], progress=progress)
+        exp["kind"], exp["c2"] = "experiment", c2
+        parts.append(exp)
+        th = _rp_theory(s, c["n"], np.geomspace(min(c["widths"]), max(c["widths"]), 60), c["p2"], c["lam_rp"])
+        if th is not None:
+            th["c2"] = c2
+            parts.append(th)
+    out = pd.concat(parts, ignore_index=True)
+    out["n"], out["d"] = c["n"], c["d"]
+    return out
+
+
+def _rp_theory(setting, n, widths, p2s, lam):
+    """Theorem 2 (RP model) on a width grid, or None if the theory module is not available."""
+    try:
+        from ..theory.projections import random_projections
+    except ImportError:  # pragma: no cover - the RP theory ships with the library
+        return None
+    w = np.asarray(widths, dtype=float)[:, None]
+    p = np.asarray(p2s, dtype=float)[None, :]
+    th = random_projections(setting, n=n, m=w, p2=p, lam=lam)
+    total = np.broadcast_to(th.total, (w.size, p.size))
+    return pd.DataFrame({"kind": "theory", "width": np.broadcast_to(w, total.shape).ravel(),
+                         "p2": np.broadcast_to(p, total.shape).ravel(), "error": total.ravel(),
+                         "floor": (p ** 2 * setting.c2 + 0 * w).ravel()})
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (c², width, p₂): mean test error ± s.e. over trials, and the collapse gap E(p₂) − E(0).
+
+    The gap is averaged per trial (same data and initialisation for every p₂), so its
+    standard error is that of the paired differences.
+    """
+    ex = table[table.kind == "experiment"]
+    base = ex[ex.p2 == 0][["c2", "width", "trial", "error"]].rename(columns={"error": "error0"})
+    ex = ex.merge(base, on=["c2", "width", "trial"], how="left")
+    ex["gap"] = ex.error - ex.error0
+    g = ex.groupby(["c2", "width", "p2"])
+    k = g.error.count()
+    out = pd.DataFrame({"error": g.error.mean(), "stderr": g.error.std(ddof=1) / np.sqrt(k),
+                        "gap": g.gap.mean(), "gap_stderr": g.gap.std(ddof=1) / np.sqrt(k),
+                        "train_loss": g.train_loss.mean(), "trials": k}).reset_index()
+    out["floor"] = out.p2 ** 2 * out.c2
+    return out
+
+
+def plot(table):
+    """Per c²: test error vs width (networks ± 2 s.e., RP theory dashed) and the collapse gap vs width."""
+    sm = summary(table)
+    th = table[table.kind == "theory"]
+    c2s = sorted(sm.c2.unique())
+    fig, axes = plt.subplots(len(c2s), 2, figsize=(12, 4.6 * len(c2s)), constrained_layout=True, squeeze=False)
+    n, d = int(table.n.iloc[0]), int(table.d.iloc[0])
+    for row, c2 in zip(axes, c2s):
+        s = sm[sm.c2 == c2]
+        cols = plotting.colours(sorted(s.p2.unique()))
+        for p2, col in cols.items():
+            e = s[s.p2 == p2].sort_values("width")
+            row[0].errorbar(e.width, e.error, yerr=2 * np.nan_to_num(e.stderr), fmt="o-", color=col, mec="k",
+                            mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (trained network)")
+            t = th[(th.c2 == c2) & (th.p2 == p2)].sort_values("width")
+            if len(t):
+                row[0].plot(t.width, t.error, "--", color=col, lw=1.3)
+            if p2 > 0:
+                row[0].axhline(p2 ** 2 * c2, color=col, ls=":", lw=0.9)
+                row[1].errorbar(e.width, e.gap, yerr=2 * np.nan_to_num(e.gap_stderr), fmt="o-", color=col,
+                                mec="k", mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (trained network)")
+                if len(t):
+                    t0 = th[(th.c2 == c2) & (th.p2 == 0)].sort_values("width")
+                    row[1].plot(t.width, t.error.to_numpy() - t0.error.to_numpy(), "--", color=col, lw=1.3)
+                row[1].axhline(p2 ** 2 * c2, color=col, ls=":", lw=0.9)
+        plotting.finish_loglog(row[0], "width m (hidden units)",
+                               title=f"Test error, n = {n}, d = {d}, c² = {c2:g}")
+        row[1].set_xscale("log")
+        row[1].set_yscale("log")
+        row[1].set_xlabel("width m (hidden units)")
+        row[1].set_ylabel(r"collapse gap $E(p_2) - E(0)$ (test error units)")
+        row[1].set_title(f"Extra error due to synthetic data, c² = {c2:g}")
+        row[1].grid(True, which="major", alpha=0.3)
+        for ax in row:
+            from matplotlib.lines import Line2D
+            h, lab = ax.get_legend_handles_labels()
+            h += [Line2D([], [], color="k", ls="--"), Line2D([], [], color="k", ls=":")]
+            lab += ["RP theory (Theorem 2), same m, n, d", r"floor $p_2^2c^2$ (linear theory)"]
+            ax.legend(h, lab, fontsize=8, loc="best", framealpha=0.9)
+    return fig

@@ -1,0 +1,118 @@
+"""Figure 7 — MNIST: random features (left) and fully trained two-layer networks (right).
+
+Regression of one-hot labels e_y ∈ R¹⁰ with the squared loss, as in the theory. Inputs:
+MNIST pixels in [0, 1] minus the training mean image. A training set of n images from
+the training pool (the 50 000 training images left after a teacher pool of 5 000
+and 5 000 held-out validation images, ``nn.experiments.mnist_split``) holds ⌊p₂n⌋ synthetic samples whose label is the
+one-hot *predicted class* of a weak teacher — linear ridge fitted on ``teacher_samples``
+real images — and real samples with their true label. The teacher's quality
+q = mean ‖f₂(x) − e_y‖² on the test set (= 2 × its error rate) is the analogue of c².
+
+Left: random features φ(Sᵀx), ReLU, S ~ N(0, 1/784), width ``rf_width``, ridge readout
+(λ = ``rf_lam``). Right: two-layer ReLU network of width ``nn_width``, Adam, minibatches,
+at most ``nn_steps`` steps, early stopping on ``nn_val`` held-out *real* images (best
+checkpoint). Test error: mean over the 10 000 test images of ‖f(x) − e_y‖²; accuracy of
+argmax f(x). dtype: float32 (features and training), float64 (ridge solve).
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import plotting
+from ..nn.experiments import WeakTeacher, mnist_random_features, mnist_split, mnist_two_layer
+from ..nn.two_layer import TrainSpec
+from ..scale import current_scale
+
+TITLE = "Figure 7: MNIST with synthetic labels, random features and trained networks"
+THEORY_VS_SIMULATION = False  # an experiment on real data, no formula to check against
+
+_SIZES = {
+    "smoke": dict(p2=[0.0, 0.5], rf_width=200, rf_n=[100, 300, 1000], rf_trials=2,
+                  nn_width=32, nn_steps=60, nn_n=[100, 300], nn_trials=2, nn_val=500),
+    "book": dict(p2=[0.0, 0.1, 0.2, 0.5, 0.8], rf_width=4000, rf_n=[100, 300, 1000, 3000, 10000, 30000, 50000],
+                 rf_trials=2, nn_width=256, nn_steps=1000, nn_n=[100, 300, 1000, 3000, 10000], nn_trials=2,
+                 nn_val=2000),
+    "paper": dict(p2=[0.0, 0.01, 0.05, 0.1, 0.2, 0.5, 0.8],
+                  rf_width=16000, rf_n=[100, 300, 1000, 3000, 10000, 30000, 50000], rf_trials=5,
+                  nn_width=1024, nn_steps=20000, nn_n=[100, 300, 1000, 3000, 10000, 30000, 50000], nn_trials=5,
+                  nn_val=5000),
+}
+
+
+def config(scale=None) -> dict:
+    """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
+    scale = current_scale(scale)
+    return dict(_SIZES[scale], scale=scale, teacher_samples=200, teacher_lam=1e-2, hard_labels=True,
+                rf_activation="relu", rf_lam=1e-3, nn_lr=1e-3, nn_batch=128, nn_optimizer="adam",
+                nn_stopping="best held-out real loss (checked every 50 steps)", dtype="float32")
+
+
+def compute(scale=None, device="cpu", seed=0, progress=False, teacher_samples=None) -> pd.DataFrame:
+    """Tidy table, one row per (model, n, p2): error ± s.e., accuracy ± s.e., teacher quality q.
+
+    ``teacher_samples`` overrides the configuration (a better or worse teacher).
+    """
+    c = config(scale)
+    split = mnist_split(seed)
+    k = c["teacher_samples"] if teacher_samples is None else teacher_samples
+    teacher = WeakTeacher(split, k, lam=c["teacher_lam"], hard=c["hard_labels"])
+    rf = mnist_random_features(split, teacher, c["rf_n"], c["p2"], c["rf_width"], c["rf_lam"], trials=c["rf_trials"],
+                               activation=c["rf_activation"], seed=seed, device=device, dtype=c["dtype"],
+                               progress=progress)
+    spec = TrainSpec(width=c["nn_width"], steps=c["nn_steps"], lr=c["nn_lr"], optimizer=c["nn_optimizer"],
+                     batch_size=c["nn_batch"], eval_every=min(50, c["nn_steps"]))
+    nn = mnist_two_layer(split, teacher, c["nn_n"], c["p2"], spec, trials=c["nn_trials"], n_val=c["nn_val"],
+                         seed=seed, device=device, dtype=c["dtype"], progress=progress)
+    out = pd.concat([rf, nn], ignore_index=True)
+    out["teacher_samples"] = k
+    out["teacher_accuracy"] = teacher.accuracy(split.X_test, split.y_test)
+    return out
+
+
+def floors(table: pd.DataFrame) -> pd.DataFrame:
+    """Per model and p₂ at the largest n: measured excess E(p₂) − E(0) against p₂²q."""
+    rows = []
+    for model, t in table.groupby("model", sort=False):
+        last = t[t.n == t.n.max()].set_index("p2")
+        e0 = float(last.loc[0.0, "error"]) if 0.0 in last.index else np.nan
+        for p2, r in last.iterrows():
+            if p2 == 0:
+                continue
+            rows.append(dict(model=model, n=int(r.n), p2=p2, error=r.error, clean=e0, excess=r.error - e0,
+                             stderr=r.stderr, predicted=p2 ** 2 * r.quality, ratio=(r.error - e0) / (p2 ** 2 * r.quality)))
+    return pd.DataFrame(rows)
+
+
+def plot(table):
+    """2 × 2: test error (log–log) and accuracy vs n; random features left, trained networks right."""
+    models = list(dict.fromkeys(table.model))
+    fig, axes = plt.subplots(2, len(models), figsize=(6.2 * len(models), 9), constrained_layout=True, squeeze=False)
+    q = float(table.quality.iloc[0])
+    cols = plotting.colours(sorted(table.p2.unique()))
+    for j, model in enumerate(models):
+        t = table[table.model == model]
+        width = int(t.width.iloc[0])
+        for p2, col in cols.items():
+            e = t[t.p2 == p2].sort_values("n")
+            axes[0, j].errorbar(e.n, e.error, yerr=2 * np.nan_to_num(e.stderr), fmt="o-", color=col, mec="k",
+                                mew=0.5, ms=4.5, capsize=2, label=f"$p_2$ = {p2:g}")
+            axes[1, j].errorbar(e.n, 100 * e.accuracy, yerr=200 * np.nan_to_num(e.accuracy_stderr), fmt="o-",
+                                color=col, mec="k", mew=0.5, ms=4.5, capsize=2, label=f"$p_2$ = {p2:g}")
+            if p2 > 0:
+                axes[0, j].axhline(p2 ** 2 * q, color=col, ls=":", lw=0.9)
+        name = (f"random features (ReLU, m = {width}, ridge readout)" if model == "random features"
+                else f"two-layer ReLU network (width {width}, trained)")
+        plotting.finish_loglog(axes[0, j], "n (training samples)",
+                               ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST test set)", title=name)
+        axes[0, j].plot([], [], "k:", lw=0.9, label=f"$p_2^2 q$, teacher quality q = {q:.2f}")
+        axes[0, j].legend(fontsize=8, loc="lower left", framealpha=0.9)
+        axes[1, j].set_xscale("log")
+        axes[1, j].set_xlabel("n (training samples)")
+        axes[1, j].set_ylabel("test accuracy (%)")
+        axes[1, j].grid(True, alpha=0.3)
+        acc_t = float(table.teacher_accuracy.iloc[0]) if "teacher_accuracy" in table else np.nan
+        axes[1, j].axhline(100 * acc_t, color="grey", ls="--", lw=1, label=f"weak teacher ({100 * acc_t:.1f}%)")
+        axes[1, j].legend(fontsize=8, loc="lower right", framealpha=0.9)
+    return fig
