@@ -8,7 +8,10 @@ _DESCRIBE = {
     "d": "dimension d", "trials": "simulation trials per point", "r2": "signal r² = tr ΣΓ",
     "c2": "quality c² = tr ΣΔ", "sigma2": "label noise σ₁² = σ₂²", "lam": "ridge λ (0 = ridgeless)",
     "p2": "synthetic fractions p₂", "alpha": "power-law exponent α (s_j ∝ j^−α)", "dtype": "floating point",
-    "scale": "scale",
+    "scale": "scale", "pairs": "(n₁, n₂) of panel (a)", "alpha_sim": "simulated α per pair",
+    "p2_sweep": "p₂ of the n sweep", "fixed_alpha": "fixed α in panel (c)", "n_rounds": "n of panel (b)",
+    "rounds_a": "rounds shown in panel (a)", "rounds_b": "rounds shown in panel (b)",
+    "n": "training samples n", "m": "width m", "phi": "φ = d/n", "psi": "ψ = m/n range",
 }
 
 

@@ -7,9 +7,9 @@
 """
 from ._common import SimulationResult
 from .ridge import classical
-from .mixing import iterative_mixing, weighted_mixing
+from .mixing import MixingTermsResult, iterative_mixing, iterative_mixing_terms, weighted_mixing, weighted_mixing_terms
 from .projections import random_projections
 from .terms import TermsResult, classical_terms
 
-__all__ = ["SimulationResult", "TermsResult", "classical", "classical_terms", "iterative_mixing",
+__all__ = ["MixingTermsResult", "iterative_mixing_terms", "weighted_mixing_terms", "SimulationResult", "TermsResult", "classical", "classical_terms", "iterative_mixing",
            "random_projections", "weighted_mixing"]

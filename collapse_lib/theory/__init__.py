@@ -3,10 +3,14 @@
 * :func:`classical` — Theorem 1 (ridge on a real/synthetic mixture).
 * :func:`corollary1` — its isotropic ridgeless closed form.
 * :func:`solve_kappa` — the effective regularisation κ(λ, n).
+* :func:`weighted_mixing`, :func:`optimal_alpha`, :func:`iterative_mixing` — mixing strategies (figures 9, 10).
 * :func:`random_projections` — Theorem 2 (ridge on m random projections), with :func:`solve_mu`.
 """
+from .mixing import (IterativeMixingTheory, OptimalAlpha, WeightedMixingTheory, iterative_mixing,
+                     iterative_mixing_leading_order, iterative_mixing_limit, optimal_alpha, weighted_mixing)
 from .projections import ProjectionsTheory, random_projections, solve_mu
 from .ridge import ClassicalTheory, classical, corollary1, solve_kappa
 
-__all__ = ["ClassicalTheory", "ProjectionsTheory", "classical", "corollary1", "random_projections", "solve_kappa",
-           "solve_mu"]
+__all__ = ["ClassicalTheory", "IterativeMixingTheory", "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory",
+           "classical", "corollary1", "iterative_mixing", "iterative_mixing_leading_order", "iterative_mixing_limit",
+           "optimal_alpha", "random_projections", "solve_kappa", "solve_mu", "weighted_mixing"]
