@@ -202,6 +202,19 @@ def _summary_rows(model, ns, p2s, err, acc, quality, **extra):
     return rows
 
 
+def _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype):
+    """Validated arguments shared by the MNIST sweeps, and the test set as tensors (one-hot labels)."""
+    ns = np.unique(V.positive_sizes("ns", ns))
+    if ns.max() > split.X_pool.shape[0]:
+        raise ValueError(f"ns must not exceed the training pool size {split.X_pool.shape[0]}, got {ns.max()}")
+    p2s = [float(p) for p in V.fraction("p2s", np.atleast_1d(p2s))]
+    trials, seed = V.positive_int("trials", trials), V.seed("seed", seed)
+    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    Xte = torch.as_tensor(split.X_test, dtype=dt, device=dev)
+    Yte = torch.as_tensor(np.eye(10, dtype=np.float32)[split.y_test], dtype=dt, device=dev)
+    return ns, p2s, trials, seed, dev, dt, Xte, Yte
+
+
 def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, width: int, lam: float,
                           trials: int = 2, activation: str = "relu", seed: int = 0, device="cpu",
                           dtype="float32", progress: bool = False) -> pd.DataFrame:
@@ -213,15 +226,8 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
     block of Y, and the readout (G + λI)⁻¹B is solved in float64. Test error: mean over
     the 10 000 test images of ‖f(x) − e_y‖²; accuracy of argmax f(x).
     """
-    ns = np.unique(V.positive_sizes("ns", ns))
-    if ns.max() > split.X_pool.shape[0]:
-        raise ValueError(f"ns must not exceed the training pool size {split.X_pool.shape[0]}, got {ns.max()}")
-    p2s = [float(p) for p in V.fraction("p2s", np.atleast_1d(p2s))]
-    trials, seed = V.positive_int("trials", trials), V.seed("seed", seed)
-    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    ns, p2s, trials, seed, dev, dt, Xte, Yte = _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype)
     P = len(p2s)
-    Xte = torch.as_tensor(split.X_test, dtype=dt, device=dev)
-    Yte = torch.as_tensor(np.eye(10, dtype=np.float32)[split.y_test], dtype=dt, device=dev)
     err = np.empty((trials, ns.size, P))
     acc = np.empty((trials, ns.size, P))
     bar = tqdm(total=trials * ns.size, desc="fig7 random features", disable=not progress, leave=False)
@@ -264,15 +270,8 @@ def mnist_two_layer(split: MnistSplit, teacher: WeakTeacher, ns, p2s, spec: Trai
     images when ``n_val`` > 0 (best checkpoint within ``spec.steps``). Test error and
     accuracy on the 10 000 test images as in :func:`mnist_random_features`.
     """
-    ns = np.unique(V.positive_sizes("ns", ns))
-    if ns.max() > split.X_pool.shape[0]:
-        raise ValueError(f"ns must not exceed the training pool size {split.X_pool.shape[0]}, got {ns.max()}")
-    p2s = [float(p) for p in V.fraction("p2s", np.atleast_1d(p2s))]
-    trials, seed = V.positive_int("trials", trials), V.seed("seed", seed)
-    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    ns, p2s, trials, seed, dev, dt, Xte, Yte = _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype)
     P = len(p2s)
-    Xte = torch.as_tensor(split.X_test, dtype=dt, device=dev)
-    Yte = torch.as_tensor(np.eye(10, dtype=np.float32)[split.y_test], dtype=dt, device=dev)
     XV = YV = None
     if n_val:
         XV = torch.as_tensor(split.X_val[:n_val], dtype=dt, device=dev)
