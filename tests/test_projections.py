@@ -196,6 +196,31 @@ def test_rp_ridge_matches_numpy_on_the_same_data():
         np.testing.assert_allclose(v[:, :, 0], np.linalg.pinv(Z) @ y, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("n", [50, 25], ids=["n>d", "n<d"])
+def test_input_space_form_equals_feature_space_fit(n):
+    """ŵ = C(CᵀGC + λ)⁻¹CᵀXᵀY/n with SSᵀ = CCᵀ equals S·v̂ from the features Z = XS (m > d), λ = 0 included."""
+    from collapse_lib.simulate.projections import rp_ridge_input_space
+    rng = np.random.default_rng(1)
+    d, m = 30, 70
+    X = torch.tensor(rng.standard_normal((2, n, d)))
+    Y = torch.tensor(rng.standard_normal((2, n, 3)))
+    S = torch.tensor(rng.standard_normal((2, d, m)) / np.sqrt(d))
+    lams = [0.0, 1e-3, 0.3]
+    w_in = rp_ridge_input_space(X.mT @ X / n, X.mT @ Y / n, S @ S.mT, lams)
+    w_feat = torch.einsum("tdm,tmpl->tdpl", S, rp_ridge(X @ S, Y, lams))
+    np.testing.assert_allclose(w_in.numpy(), w_feat.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_simulation_input_space_route_gives_the_same_numbers(monkeypatch):
+    import collapse_lib.simulate.projections as P
+    kw = dict(n=120, m=np.array([20, 60, 150, 200]), p2=np.array([[0.0], [0.4]]), lam=1e-2, trials=3, seed=4)
+    s = cl.Setting.isotropic(40, r2=1.0, c2=0.5, sigma2=0.25)
+    fast = cl.simulate.random_projections(s, **kw).values
+    monkeypatch.setattr(P, "_INPUT_SPACE_RATIO", np.inf)
+    slow = cl.simulate.random_projections(s, **kw).values
+    np.testing.assert_allclose(fast, slow, rtol=1e-9)
+
+
 def test_simulation_is_reproducible_and_grid_independent():
     a = cl.simulate.random_projections(ISO, n=60, m=np.array([10, 80]), p2=0.2, lam=1e-2, trials=3, seed=5)
     b = cl.simulate.random_projections(ISO, n=60, m=80, p2=np.array([0.0, 0.2]), lam=np.array([1e-2]), trials=3,

@@ -187,6 +187,61 @@ def test_ridge_errors_from_moments_match_numpy():
                 assert got[t, p, k] == pytest.approx(ref, rel=1e-8)
 
 
+@pytest.mark.parametrize("lams", [[0.01, 1.0], [0.0, 0.01, 1.0], list(np.geomspace(1e-3, 1, 8))],
+                         ids=["cholesky", "eigh(lam=0)", "eigh(many lam)"])
+def test_ridge_solve_moments_paths_agree_with_numpy(lams):
+    """Cholesky (few λ > 0) and eigh (λ = 0 or many λ) give numpy's solve; same numbers either way."""
+    from collapse_lib.simulate.ridge import ridge_solve_moments
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((3, 40, 12))
+    G = np.einsum("tnd,tne->tde", X, X) / 40
+    B = rng.standard_normal((3, 12, 2))
+    got = ridge_solve_moments(torch.tensor(G), torch.tensor(B), lams).numpy()  # (T, d, P, L)
+    for k, lam in enumerate(lams):
+        ref = np.linalg.solve(G + lam * np.eye(12), B)
+        np.testing.assert_allclose(got[..., k], ref, rtol=1e-9, atol=1e-12)
+
+
+def test_ridge_solve_moments_falls_back_when_cholesky_fails():
+    """A matrix that is not positive definite makes Cholesky fail: the eigh route is used, which treats
+    directions with μ + λ ≤ 0 (numerically negative eigenvalues of a Gram matrix) as its null space."""
+    from collapse_lib.simulate.ridge import ridge_solve_moments
+    G = torch.diag(torch.tensor([2.0, 1.0, -0.5], dtype=torch.float64))[None]
+    B = torch.ones((1, 3, 1), dtype=torch.float64)
+    got = ridge_solve_moments(G, B, [0.1])[0, :, 0, 0].numpy()
+    np.testing.assert_allclose(got, [1 / 2.1, 1 / 1.1, 0.0], rtol=1e-12)
+
+
+def test_draws_do_not_depend_on_the_number_of_threads():
+    """Trials are drawn in parallel threads on CPU; each owns its generator, so the numbers are the same."""
+    kw = dict(n=[30, 80], p2=0.3, lam=0.1, trials=5, seed=11, method="direct")
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        a = cl.simulate.classical(S_ISO, **kw).values
+        torch.set_num_threads(2)
+        b = cl.simulate.classical(S_ISO, **kw).values
+    finally:
+        torch.set_num_threads(old)
+    np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_for_each_trial_reraises():
+    from collapse_lib.simulate._common import for_each_trial
+
+    def boom(i):
+        if i == 3:
+            raise RuntimeError("trial 3 failed")
+
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with pytest.raises(RuntimeError, match="trial 3 failed"):
+            for_each_trial(boom, 5, torch.device("cpu"))
+    finally:
+        torch.set_num_threads(old)
+
+
 def test_method_argument():
     with pytest.raises(ValueError, match=r"^method must be"):
         cl.simulate.classical(S_ISO, n=100, p2=0.1, lam=0.1, trials=2, method="wishart")

@@ -12,9 +12,12 @@ and the exact test error (Sv̂ − w₁*)ᵀΣ(Sv̂ − w₁*) is recorded (labe
 λ = 0 gives the min-norm (pseudo-inverse) solution, also when the Gram matrix is
 singular (m > d or n > d).
 
-Batched: per trial, n and m one eigendecomposition of the Gram matrix serves
-every p₂ (only the labels change) and every λ (only the spectral filter
-changes); trials are stacked within a memory budget.
+Batched: per trial, n and m one factorisation of the Gram matrix serves every
+p₂ (only the labels change) and every λ (only the spectral filter changes);
+trials are stacked within a memory budget. For wide models (m ≥ 1.5d, n ≥ d)
+the fit is computed in input space from XᵀX/n and SSᵀ (d × d matrices,
+:func:`rp_ridge_input_space`); SSᵀ is accumulated over the nested widths, so a
+sweep over m costs little more than its widest member.
 """
 from __future__ import annotations
 
@@ -24,46 +27,48 @@ from tqdm.auto import tqdm
 
 from .. import _validate as V
 from ..device import resolve_device, resolve_dtype
-from ._common import SimulationResult, chunk_size, summarise, test_error, trial_generator
+from ._common import SimulationResult, chunk_size, for_each_trial, summarise, test_error, trial_generator
+from .ridge import ridge_solve_moments
 
 _BUDGET = 512 * 2**20
-
-
-def _filter(mu: torch.Tensor, lams: torch.Tensor) -> torch.Tensor:
-    """1/(μ + λ) for every λ (last axis), 0 where μ + λ is numerically zero (min-norm at λ = 0)."""
-    tot = mu.unsqueeze(-1) + lams  # (T, k, L)
-    tol = mu.amax(dim=-1, keepdim=True).unsqueeze(-1) * mu.shape[-1] * torch.finfo(mu.dtype).eps
-    return torch.where(tot > tol, 1.0 / tot, torch.zeros_like(tot))
 
 
 def rp_ridge(Z: torch.Tensor, Y: torch.Tensor, lams) -> torch.Tensor:
     """Ridge coefficients v̂ on features Z (T, n, m) for labels Y (T, n, P) and every λ.
 
-    One eigendecomposition per trial (of ZᵀZ/n if m ≤ n, else of ZZᵀ/n) serves all
-    P label sets and L values of λ; with a single λ > 0 a Cholesky factorisation
-    (several times cheaper) serves the P label sets instead. Returns v̂ of shape (T, m, P, L).
+    One factorisation per trial, of ZᵀZ/n if m ≤ n (primal), else of ZZᵀ/n
+    (dual, v̂ = Zᵀ(ZZᵀ/n + λ)⁻¹Y/n), serves all P label sets and L values of λ
+    (:func:`~collapse_lib.simulate.ridge.ridge_solve_moments`: eigh, or one
+    Cholesky per λ when there are few λ > 0). Returns v̂ of shape (T, m, P, L).
     """
     T, n, m = Z.shape
-    lams = np.atleast_1d(np.asarray(lams, dtype=float))
-    if lams.size == 1 and lams[0] > 0:
-        k = min(m, n)
-        eye = torch.eye(k, dtype=Z.dtype, device=Z.device)
-        if m <= n:
-            L = torch.linalg.cholesky(Z.mT @ Z / n + lams[0] * eye)
-            return torch.cholesky_solve(Z.mT @ Y / n, L)[..., None]
-        L = torch.linalg.cholesky(Z @ Z.mT / n + lams[0] * eye)
-        return (Z.mT @ torch.cholesky_solve(Y / n, L))[..., None]
-    lam = torch.as_tensor(lams, dtype=Z.dtype, device=Z.device)
     if m <= n:
-        mu, Q = torch.linalg.eigh(Z.mT @ Z / n)
-        c = Q.mT @ (Z.mT @ Y / n)  # (T, m, P)
-        coef = c.unsqueeze(-1) * _filter(mu, lam).unsqueeze(-2)  # (T, m, P, L)
-        return torch.einsum("tij,tjpl->tipl", Q, coef)
-    mu, U = torch.linalg.eigh(Z @ Z.mT / n)
-    c = U.mT @ Y / n  # (T, n, P)
-    coef = c.unsqueeze(-1) * _filter(mu, lam).unsqueeze(-2)
-    alpha = torch.einsum("tij,tjpl->tipl", U, coef)  # (T, n, P, L)
+        return ridge_solve_moments(Z.mT @ Z / n, Z.mT @ Y / n, lams)
+    alpha = ridge_solve_moments(Z @ Z.mT / n, Y / n, lams)  # (T, n, P, L)
     return torch.einsum("tnm,tnpl->tmpl", Z, alpha)
+
+
+def rp_ridge_input_space(G: torch.Tensor, B: torch.Tensor, K: torch.Tensor, lams) -> torch.Tensor | None:
+    """ŵ = S v̂ directly in input space, from G = XᵀX/n (T, d, d), B = XᵀY/n (T, d, P), K = SSᵀ (T, d, d).
+
+    With K = CCᵀ (Cholesky; needs K full rank, i.e. m ≥ d) the push-through
+    identity gives S(SᵀGS + λ)⁻¹Sᵀ = C(CᵀGC + λ)⁻¹Cᵀ (S = CU with UUᵀ = I), so
+
+        ŵ = C (M + λI)⁻¹ Cᵀ B,   M = CᵀGC (d × d),
+
+    also at λ = 0 (min-norm v̂, pseudo-inverse of M). Everything is d × d: for
+    m > d this replaces the m × m (or n × n) factorisation and the n·d·m product
+    Z = XS. Returns ŵ (T, d, P, L), or None if K is numerically singular.
+    """
+    C, info = torch.linalg.cholesky_ex(K)
+    if bool((info != 0).any()):
+        return None
+    M = C.mT @ G @ C
+    M = 0.5 * (M + M.mT)
+    return torch.einsum("tij,tjpl->tipl", C, ridge_solve_moments(M, C.mT @ B, lams))
+
+
+_INPUT_SPACE_RATIO = 1.5  # use the input-space form when m ≥ 1.5·d (K = SSᵀ well conditioned) and n ≥ d
 
 
 def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
@@ -74,12 +79,15 @@ def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
     W = torch.empty((trials, 2, d), dtype=dt, device=dev)
     E = torch.empty((trials, 2, n), dtype=dt, device=dev)
     St = torch.empty((trials, m_max, d), dtype=dt, device=dev)
-    for i in range(trials):
+
+    def draw(i):
         g = trial_generator(seed, (n, first_trial + i), dev)
         torch.randn((n, d), generator=g, dtype=dt, device=dev, out=X[i])
         torch.randn((2, d), generator=g, dtype=dt, device=dev, out=W[i])
         torch.randn((2, n), generator=g, dtype=dt, device=dev, out=E[i])
         torch.randn((m_max, d), generator=g, dtype=dt, device=dev, out=St[i])  # rows = columns of S
+
+    for_each_trial(draw, trials, dev)
     X *= sq(setting.spectrum)
     St /= np.sqrt(d)
     w1 = W[:, 0] * sq(setting.gamma)
@@ -121,7 +129,7 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
         P, L = np.unique(n2[sel]).size, np.unique(lam[sel]).size
         mx = int(m_u.max())
         k = min(int(nv), mx)
-        per_trial = 8 * (nv * d + mx * d + 2 * nv * mx + 2 * k * k + 3 * max(nv, mx) * P * L + 4 * nv)
+        per_trial = 8 * (nv * d + mx * d + 2 * nv * mx + 2 * k * k + 4 * d * d + 3 * max(nv, mx) * P * L + 4 * nv)
         work.append((int(nv), sel, m_u, chunk_size(per_trial, trials, _BUDGET)))
     bar = tqdm(total=sum(-(-trials // c) * len(mu) for _, _, mu, c in work), desc="simulate.random_projections",
                disable=not progress, leave=False)
@@ -136,10 +144,21 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
             X, w1, y_r, y_s, St = _draw(setting, nv, int(m_u.max()), tc, seed, t0, dev, dt)
             Y = torch.where(synth[None], y_s[..., None], y_r[..., None])  # (T, n, P)
             err = torch.empty((len(m_u), tc, len(n2_u), len(lam_u)), dtype=dt, device=dev)
+            G = B = K = None
+            m_done = 0  # K = Σ over the first m_done columns of S of s sᵀ (widths are nested)
             for j, mv in enumerate(m_u):
                 Sm = St[:, :mv]  # (T, m, d)
-                v = rp_ridge(X @ Sm.mT, Y, lam_u)  # (T, m, P, L)
-                w_hat = torch.einsum("tmd,tmpl->tdpl", Sm, v)
+                w_hat = None
+                if mv >= _INPUT_SPACE_RATIO * d and nv >= d:
+                    if G is None:
+                        G, B = X.mT @ X / nv, X.mT @ Y / nv
+                        K = torch.zeros((tc, d, d), dtype=dt, device=dev)
+                    K += St[:, m_done:mv].mT @ St[:, m_done:mv]
+                    m_done = int(mv)
+                    w_hat = rp_ridge_input_space(G, B, K, lam_u)
+                if w_hat is None:
+                    v = rp_ridge(X @ Sm.mT, Y, lam_u)  # (T, m, P, L)
+                    w_hat = torch.einsum("tmd,tmpl->tdpl", Sm, v)
                 err[j] = test_error(w_hat, w1, setting.spectrum)
                 bar.update(1)
             e = err[m_inv, :, n2_inv.ravel(), lam_inv.ravel()]  # (len(sel), T)

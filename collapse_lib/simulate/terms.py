@@ -20,7 +20,7 @@ import torch
 
 from .. import _validate as V
 from ..device import resolve_device, resolve_dtype
-from ._common import trial_generator
+from ._common import for_each_trial, trial_generator
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device
         raise ValueError(f"lam=0 needs n > d = {d} here (XᵀX/n must be invertible), got n = {n}")
     n2 = int(round(p2 * n))
     X = torch.empty((trials, n, d), dtype=dt, device=dev)
-    for t in range(trials):
-        torch.randn((n, d), generator=trial_generator(seed, (n, t, 7), dev), dtype=dt, device=dev, out=X[t])
+    for_each_trial(lambda t: torch.randn((n, d), generator=trial_generator(seed, (n, t, 7), dev), dtype=dt, device=dev,
+                                         out=X[t]), trials, dev)
     s = torch.tensor(np.asarray(setting.spectrum), dtype=dt, device=dev)
     g = torch.tensor(np.asarray(setting.gamma), dtype=dt, device=dev)
     dl = torch.tensor(np.asarray(setting.delta), dtype=dt, device=dev)
