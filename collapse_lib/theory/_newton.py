@@ -7,16 +7,17 @@ _MAX_ITER = 200
 _TOL = 1e-14
 
 
-def newton_log(fun, tlo, thi):
+def newton_log(fun, tlo, thi, t0=None):
     """Roots of increasing functions F_i(log x) on brackets [tlo_i, thi_i] (log scale), all at once.
 
+    Starts at ``t0`` (log scale; default the bracket midpoints).
     ``fun(x, idx) -> (F, dF/dlog x)`` evaluates the still-active grid points ``idx``
     at x. Newton steps in log x; a step that leaves the current bracket is
     replaced by bisection, and the bracket shrinks with the sign of F (F ≤ 0 or
     NaN moves the lower end), so every point converges. Returns x = exp(t).
     """
     tlo, thi = np.array(tlo, dtype=float), np.array(thi, dtype=float)
-    t = 0.5 * (tlo + thi)
+    t = 0.5 * (tlo + thi) if t0 is None else np.clip(np.array(t0, dtype=float), tlo, thi)
     todo = np.ones(t.shape, dtype=bool)
     for _ in range(_MAX_ITER):
         idx = np.nonzero(todo)[0]
@@ -27,11 +28,14 @@ def newton_log(fun, tlo, thi):
         tlo[idx] = np.where(neg, t[idx], tlo[idx])
         thi[idx] = np.where(neg, thi[idx], t[idx])
         with np.errstate(divide="ignore", invalid="ignore"):
-            tn = t[idx] - F / dF
-        outside = ~((tn > tlo[idx]) & (tn < thi[idx]))
+            step = -F / dF
+        tn = t[idx] + step
+        # converged: a Newton step below the tolerance (tested before the bracket check, since such a
+        # step can round onto the bracket end that was just moved to t), an exact zero, or a tiny bracket
+        small = np.abs(step) < _TOL * np.maximum(1.0, np.abs(t[idx]))
+        done = small | (F == 0) | (thi[idx] - tlo[idx] < _TOL)
+        outside = ~((tn > tlo[idx]) & (tn < thi[idx])) & ~small
         tn = np.where(outside, 0.5 * (tlo[idx] + thi[idx]), tn)
-        done = (np.abs(tn - t[idx]) < _TOL * np.maximum(1.0, np.abs(t[idx]))) | (F == 0) | (
-            thi[idx] - tlo[idx] < _TOL)
         tn = np.where(F == 0, t[idx], tn)
         t[idx] = tn
         todo[idx[done]] = False

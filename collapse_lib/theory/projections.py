@@ -54,13 +54,14 @@ from ._newton import newton_log as _newton
 from .ridge import _scalarise
 
 def _df(s, w, mu):
-    """df₁(μ) and μD(μ) = Σ w q(1−q), q = s/(s+μ), for a flat array μ (μ = 0 allowed)."""
-    if np.all(mu > 0):
-        q = s[None, :] / (s[None, :] + mu[:, None])
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.where(mu[:, None] > 0, s[None, :] / (s[None, :] + mu[:, None]), 1.0)
-    return q @ w, (q - q * q) @ w
+    """df₁(μ) and μD(μ) = Σ w q(1−q), q = s/(s+μ), for a flat array μ (μ = 0 allowed).
+
+    With r = 1/(s+μ): q = s r and q(1−q) = μ s r², so both are one matrix–vector
+    product each (no cancellation; the spectrum is positive).
+    """
+    r = 1.0 / (s[None, :] + mu[:, None])
+    ws = w * s
+    return r @ ws, mu * ((r * r) @ ws)
 
 
 def _solve_df(s, w, k):
@@ -108,12 +109,18 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
         lo = np.maximum(c, s.min() * np.maximum(d / kk - 1.0, 0.0))
         hi = c + tr / mm + tr / nn
 
+        logc = np.log(c)
+
         def fun(mu, idx):
+            # h(log μ) = log(1 − df₁/m) + log(1 − df₁/n) + log μ − log(λd/m): increasing, nearly linear
+            # in log μ away from μ₀ (Newton converges in a few steps), −∞ below μ₀ (bisection there)
             df1, muD = _df(s, w, mu)
-            a1, a2 = 1.0 - df1 / mm[idx], 1.0 - df1 / nn[idx]
-            F = np.where((a1 > 0) & (a2 > 0), a1 * a2, -1.0) - c[idx] / mu
-            dF = muD / mm[idx] * a2 + a1 * muD / nn[idx] + c[idx] / mu
-            return F, np.where((a1 > 0) & (a2 > 0), dF, np.nan)
+            g1, g2 = mm[idx] - df1, nn[idx] - df1
+            ok = (g1 > 0) & (g2 > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                h = np.log(g1 / mm[idx]) + np.log(g2 / nn[idx]) + np.log(mu) - logc[idx]
+                dh = muD / g1 + muD / g2 + 1.0
+            return np.where(ok, h, -np.inf), np.where(ok, dh, np.nan)
 
         mu[pos] = _newton(fun, np.log(lo), np.log(hi))
     return mu.reshape(shape)
@@ -147,27 +154,43 @@ class ProjectionsTheory:
 
 
 def _terms(setting, n, m, mu):
-    """Trace terms of Theorem 2 for flat arrays n, m, μ (one entry per (n, m, λ))."""
+    """Trace terms of Theorem 2 for flat arrays n, m, μ (one entry per (n, m, λ)).
+
+    Every trace is Σ_j f_j h(s_j) for a few weights f (grouped sums) and
+    h ∈ {r, r²} with r = 1/(s + μ): a = μr, 1 − a = sr, b = μ²r²(1 + εs) and
+    1 − 2a + b = (1 − a)² + εsμ²r² = s²r² + εμ²sr² (written without
+    cancellation). So two passes over the (grid × spectrum) array and two
+    matrix products with a handful of columns give all of them.
+    """
     s, w, g, dl = setting._grouped
     d = float(w.sum())
-    df1, muD = _df(s, w, mu)
+    gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
+    ws = w * s
+    r = 1.0 / (s[None, :] + mu[:, None])
+    R1 = r @ np.stack([ws, dt], axis=1)
+    R2 = (r * r) @ np.stack([ws, ws * s, gt, gt * s, dt, dt * s, dt * s * s], axis=1)
+    df1 = R1[:, 0]
+    D = R2[:, 0]  # Σ w s r² (= D(μ) = Σ s/(s+μ)², grouped)
     theta = (m - df1) / d
+    eps_den = m - df1 + mu * D
     with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(mu[:, None] > 0, mu[:, None] / (s[None, :] + mu[:, None]), 0.0)
-        D = np.where(mu > 0, muD / mu, 0.0)
-        eps_den = m - df1 + mu * D
         eps = np.where(eps_den > 0, D / eps_den, 0.0)
-    b = a**2 * (1.0 + eps[:, None] * s[None, :])
-    o = np.zeros_like(a)
+    mu2 = mu * mu
+    df2 = R2[:, 1] + eps * mu2 * R2[:, 0]
+    gb = mu2 * (R2[:, 2] + eps * R2[:, 3])  # Σ γ̃ b
+    t3 = R2[:, 6] + eps * mu2 * R2[:, 5]  # Σ δ̃ (1 − 2a + b)
+    ta = mu * R1[:, 1]  # Σ δ̃ a
+    tb = mu2 * (R2[:, 4] + eps * R2[:, 5])  # Σ δ̃ b
+    approx = np.zeros_like(mu)
+    to = np.zeros_like(mu)
     thin = m < d
     if np.any(thin):
-        m_u, inv = np.unique(m[thin], return_inverse=True)  # o depends on m only
-        mu_m = _solve_df(s, w, m_u)[inv.ravel()]
-        o[thin] = mu_m[:, None] / (s[None, :] + mu_m[:, None])
-    gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
-    df2 = (1.0 - 2 * a + b) @ w
-    return dict(theta=theta, df2=df2, approx=o @ gt, bias_num=(b - o) @ gt, rho_delta=o @ dt,
-                t3=(1.0 - 2 * a + b) @ dt, ta=a @ dt, tb=b @ dt, to=o @ dt, tdl=np.full(mu.shape, dt.sum()))
+        m_u, inv = np.unique(m[thin], return_inverse=True)  # o = μ_m/(s + μ_m) depends on m only
+        mu_m = _solve_df(s, w, m_u)
+        O = (mu_m[:, None] / (s[None, :] + mu_m[:, None])) @ np.stack([gt, dt], axis=1)
+        approx[thin], to[thin] = O[inv.ravel(), 0], O[inv.ravel(), 1]
+    return dict(theta=theta, df2=df2, approx=approx, bias_num=gb - approx, rho_delta=to, t3=t3, ta=ta, tb=tb,
+                to=to, tdl=np.full(mu.shape, dt.sum()))
 
 
 def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
