@@ -215,15 +215,37 @@ def shared_design_check(setting, n, p2s, lams, dev):
     return float(np.max(np.abs(lib - base) / np.abs(base)))
 
 
+def _solve_flops(d, P, L):
+    """Flops of ridge_solve_moments: one Cholesky (d³/3) and two triangular solves (2d²P) per λ when there
+    are few λ > 0 (the benchmark's case), else eigh (≈ 9d³) + QᵀB (2d²P) + Q·coef (2d²PL)."""
+    from collapse_lib.simulate.ridge import _CHOLESKY_MAX_LAMS
+
+    if L <= _CHOLESKY_MAX_LAMS:
+        return L * (d**3 / 3 + 2 * d * d * P)
+    return 9 * d**3 + 2 * d * d * P + 2 * d * d * P * L
+
+
 def sim_flops(n, d, P, L, T):
-    """Flop count of the direct simulation's matrix work (d ≤ n).
-
-    labels 2·(2nd) + XᵀX 2nd² + XᵀY 2ndP + eigh 9d³ + QᵀB 2d²P + Q·coef 2d²PL, per trial.
-    """
-    return T * (4 * n * d + 2 * n * d * d + 2 * n * d * P + 9 * d**3 + 2 * d * d * P + 2 * d * d * P * L)
+    """Flop count of the direct simulation's matrix work (d ≤ n), per the route the library takes."""
+    return T * (4 * n * d + 2 * n * d * d + 2 * n * d * P + _solve_flops(d, P, L))
 
 
-FLOP_COUNT = "per trial: 4nd (labels) + 2nd^2 (X^T X) + 2ndP (X^T Y) + 9d^3 (eigh) + 2d^2 P (Q^T B) + 2d^2 PL (Q coef)"
+FLOP_COUNT = ("per trial: 4nd (labels) + 2nd^2 (X^T X) + 2ndP (X^T Y) + L(d^3/3 + 2d^2 P) (one Cholesky and two "
+              "triangular solves per lam)")
+
+
+def rp_sim_flops(n, d, m, P, L, T):
+    """Flop count of one width of the RP simulation, per the route the library takes."""
+    from collapse_lib.simulate.projections import _INPUT_SPACE_RATIO
+
+    if m >= _INPUT_SPACE_RATIO * d and n >= d:  # input space: XᵀX, XᵀY, SSᵀ, chol(SSᵀ), CᵀGC, CᵀB, solve, C·ŵ
+        per = 2 * n * d * d + 2 * n * d * P + 2 * d * d * m + d**3 / 3 + 4 * d**3 + 2 * d * d * P \
+            + _solve_flops(d, P, L) + 2 * d * d * P * L
+    else:  # features Z = XS, Gram of the smaller side, solve, S·v̂
+        k = min(m, n)
+        per = 2 * n * d * m + 2 * max(m, n) * k * k + 2 * max(m, n) * k * P + _solve_flops(k, P, L) \
+            + 2 * d * m * P * L
+    return T * per
 
 
 def peak_gflops(N, dev, repeats=3):
@@ -286,6 +308,50 @@ def bench_simulation(cfg, dev):
         fraction_of_peak=ach / pk, torch_threads=torch.get_num_threads(),
         memory_mib=dict(direct=mem_direct, auto=mem_auto, numpy_loop_1_trial=mem_base, how=how, how_baseline=how_b),
     )
+
+
+def profile_simulation(cfg, dev, trials=None):
+    """Per-trial time of each stage, library and numpy baseline, at the simulation benchmark's size.
+
+    Library: draw (X, teachers, noise; threads on CPU), Gram XᵀX/n, XᵀY/n, ridge
+    solve for all p2 and λ (:func:`ridge_solve_moments`). Baseline: numpy draw,
+    XᵀX/n (numpy uses a symmetric rank-k update), one numpy.linalg.solve per
+    (p2, λ). ``bound`` is the ratio the library would reach if its solve were
+    free: baseline per trial / (library draw + Gram).
+    """
+    from collapse_lib.simulate.ridge import ridge_solve_moments
+
+    d, n = cfg["sim_d"], cfg["sim_n"]
+    T = trials or max(2, min(10, cfg["sim_trials"]))
+    st = cl.Setting.isotropic(d)
+    p2s = np.linspace(0.0, 0.9, cfg["sim_np2"])
+    lams = np.geomspace(1e-3, 1.0, cfg["sim_nlam"])
+    n2 = np.rint(p2s * n).astype(int)
+    mask = torch.arange(n, device=dev)[:, None] >= torch.as_tensor(n - n2, device=dev)[None, :]
+    lib = {}
+    t, (X, w1, y_r, y_s) = _best_time(lambda: draw_problem(st, n, T, 0, n, 0, dev, torch.float64), 2, dev)
+    lib["draw"] = t / T
+    Y = torch.where(mask[None], y_s[:, :, None], y_r[:, :, None])
+    t, G = _best_time(lambda: X.mT @ X / n, 2, dev)
+    lib["gram XtX"] = t / T
+    t, B = _best_time(lambda: X.mT @ Y / n, 2, dev)
+    lib["XtY"] = t / T
+    t, _ = _best_time(lambda: ridge_solve_moments(G, B, lams), 2, dev)
+    lib[f"solve ({len(lams)} lam x {len(p2s)} p2)"] = t / T
+    rng = np.random.default_rng(0)
+    base = {}
+    t, Xn = _best_time(lambda: rng.standard_normal((n, d)), 3)
+    base["draw"] = t
+    t, Gn = _best_time(lambda: Xn.T @ Xn / n, 3)
+    base["gram XtX"] = t
+    b = Xn.T @ rng.standard_normal(n) / n
+    eye = np.eye(d)
+    t, _ = _best_time(lambda: np.linalg.solve(Gn + 0.1 * eye, b), 5)
+    base[f"solve x{len(lams) * len(p2s)}"] = t * len(lams) * len(p2s)
+    lib_total, base_total = sum(lib.values()), sum(base.values())
+    return dict(trials=T, library_s_per_trial=lib, baseline_s_per_trial=base, library_total=lib_total,
+                baseline_total=base_total, stage_ratio=base_total / lib_total,
+                bound_if_solve_free=base_total / (lib["draw"] + lib["gram XtX"]))
 
 
 def bench_scaling(cfg, dev):
@@ -435,8 +501,7 @@ def bench_rp_simulation(cfg, dev):
     t_base = t_base_raw / Tb * T
     th = cl.theory.random_projections(st, n=n, m=m, p2=r.p2_eff, lam=LAM)
     z = float(np.max(np.abs(r.mean - th.total) / r.stderr)) if T > 1 else float("nan")
-    k = min(m, n)
-    fl = T * (2 * n * d * m + 2 * n * m * k + 9 * k**3 + 2 * d * m * len(p2s) * len(lams))
+    fl = rp_sim_flops(n, d, m, len(p2s), len(lams), T)
     _, mem, how = _measure_memory(lambda: cl.simulate.random_projections(st, n=n, m=m, p2=P2, lam=LAM, trials=T,
                                                                          seed=0, device=dev), dev)
     return dict(d=d, n=n, m=m, n_p2=len(p2s), n_lam=len(lams), trials=T, lib_seconds=t_lib,
@@ -527,7 +592,23 @@ def main(argv=None):
     print(f"  peak memory: direct {mem['direct']:.0f} MiB, auto {mem['auto']:.0f} MiB, numpy loop (1 trial) "
           f"{mem['numpy_loop_1_trial']:.0f} MiB [{mem['how']}]", flush=True)
 
+    prof = profile_simulation(cfg, dev)
+    print(f"  profile per trial ({prof['trials']} trials; ms): library "
+          + ", ".join(f"{k} {1e3 * v:.1f}" for k, v in prof["library_s_per_trial"].items())
+          + f" = {1e3 * prof['library_total']:.1f}; numpy loop "
+          + ", ".join(f"{k} {1e3 * v:.1f}" for k, v in prof["baseline_s_per_trial"].items())
+          + f" = {1e3 * prof['baseline_total']:.1f}; ratio of stage sums x{prof['stage_ratio']:.3g}; "
+          f"bound if the library's solve were free x{prof['bound_if_solve_free']:.3g}", flush=True)
+    sm["profile"] = prof
+
+    print("\n## 4. scaling of simulation time with d and n", flush=True)
     sc = bench_scaling(cfg, dev)
+    e = sc["exponents"]
+    for row in sc["rows"]:
+        print(f"  d={row['d']} n={row['n']}: direct {row['direct']:.3g} s, auto {row['auto']:.3g} s "
+              f"(auto uses {row['auto_uses']})")
+    print(f"  fitted exponents: time ~ d^{e['d_direct']:.2f} (direct), d^{e['d_auto']:.2f} (auto); "
+          f"~ n^{e['n_direct']:.2f} (direct), n^{e['n_auto']:.2f} (auto)", flush=True)
 
     print("\n## 5. random projections (Theorem 2): theory vs brentq loop; simulation vs numpy loop", flush=True)
     rth = bench_rp_theory(cfg, rng)
@@ -536,14 +617,15 @@ def main(argv=None):
               f"{t['lib_pts_per_s']:.3g} pts/s; loop {t['baseline_pts_per_s']:.3g} pts/s; ratio x{t['ratio']:.3g}; "
               f"max rel diff {t['max_rel_diff']:.1e} ({'ok' if t['agree'] else 'MISMATCH'})", flush=True)
     rsm = bench_rp_simulation(cfg, dev)
+    rsm["fraction_of_peak"] = rsm["achieved_gflops"] / sm["peak_gflops"]
     print(f"simulation d={rsm['d']} n={rsm['n']} m={rsm['m']}, {rsm['n_p2']} p2 x {rsm['n_lam']} lam x "
           f"{rsm['trials']} trials: {rsm['lib_seconds']:.3g} s vs numpy loop {rsm['baseline_seconds']:.3g} s "
           f"-> x{rsm['ratio']:.3g} (target x{SIM_TARGET:g} {'met' if rsm['target_met'] else 'NOT met'}); "
-          f"{rsm['achieved_gflops']:.3g} GFLOP/s; max |z| vs Theorem 2 {rsm['max_abs_z_vs_theory']:.2f}", flush=True)
+          f"{rsm['achieved_gflops']:.3g} GFLOP/s ({100 * rsm['fraction_of_peak']:.0f}% of peak); max |z| vs Theorem 2 {rsm['max_abs_z_vs_theory']:.2f}", flush=True)
     res = dict(config=dict(mode="tiny" if a.tiny else "quick" if a.quick else "full", device=str(dev),
                            torch_threads=torch.get_num_threads(), **{k: v for k, v in cfg.items()}),
                theory=th, simulation=sm, scaling=sc, rp_theory=rth, rp_simulation=rsm)
-    print("\n## 4. scaling of simulation time; all results (Markdown)\n")
+    print("\n## all results (Markdown)\n")
     print(_markdown(res))
     iso, pl = th[0], th[1]
     summary = (f"SUMMARY theory {iso['lib_pts_per_s']:.2g}/{pl['lib_pts_per_s']:.2g} pts/s isotropic/power-law "
@@ -552,7 +634,8 @@ def main(argv=None):
                f"simulation x{sm['ratio']['auto']:.3g} vs numpy loop (direct x{sm['ratio']['direct']:.3g}"
                + (f", moments x{sm['ratio']['moments']:.3g}" if "moments" in sm["ratio"] else "")
                + f"; x{sm['ratio_vs_naive']['auto']:.3g} vs literal loop re-forming XtX; target x10 "
-               f"{'met' if sm['target_met'] else 'NOT met'}); {100 * sm['fraction_of_peak']:.0f}% of peak GFLOP/s; "
+               f"{'met' if sm['target_met'] else 'NOT met'}, bound x{sm['profile']['bound_if_solve_free']:.2g} "
+               f"if the solve were free); {100 * sm['fraction_of_peak']:.0f}% of peak GFLOP/s; "
                f"RP theory {rth[0]['lib_pts_per_s']:.2g}/{rth[1]['lib_pts_per_s']:.2g} pts/s "
                f"(x{rth[0]['ratio']:.3g}/x{rth[1]['ratio']:.3g}), RP simulation x{rsm['ratio']:.3g}; "
                f"checks {'ok' if all(t['agree'] for t in th + rth) and sm['agree'] else 'FAILED'}; "

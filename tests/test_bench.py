@@ -32,6 +32,10 @@ def test_bench_tiny_runs_and_writes_json(tmp_path, capsys):
         assert k in sm
     assert {"direct", "auto"} <= set(sm["lib_seconds"])
     assert sm["shared_design_max_rel_diff"] < 1e-8
+    prof = sm["profile"]  # per-stage times that explain the ratio; the bound exceeds the ratio of stage sums
+    assert prof["library_total"] > 0 and prof["baseline_total"] > 0
+    assert prof["bound_if_solve_free"] >= prof["stage_ratio"]
+    assert data["rp_simulation"]["fraction_of_peak"] > 0
     assert set(data["scaling"]["exponents"]) == {"d_direct", "d_auto", "n_direct", "n_auto"}
     assert res["summary"] == data["summary"]
 
