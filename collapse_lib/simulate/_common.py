@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import _validate as V
+from ..device import resolve_device, resolve_dtype
+
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -25,6 +28,29 @@ class SimulationResult:
     trials: int
     seed: int
     device: str
+
+
+def run_options(trials, seed, device, dtype):
+    """The checked run options every simulation takes: (trials, seed, torch.device, torch.dtype).
+
+    Errors name the argument (``trials`` must be a positive integer, ``seed`` a
+    non-negative integer, ``device``/``dtype`` known to torch and available).
+    """
+    return V.positive_int("trials", trials), V.seed("seed", seed), resolve_device(device), resolve_dtype(dtype)
+
+
+def size_grid(n, p2, lam, m=None):
+    """Check and broadcast the grid of a simulation: integer sizes ``n`` (and ``m``), ``p2`` ∈ [0, 1], ``lam`` ≥ 0.
+
+    Returns (shape, n, p2, lam) — or (shape, n, m, p2, lam) when ``m`` is given —
+    with the arrays flattened to one dimension.
+    """
+    arrays = dict(n=V.positive_sizes("n", n, integer=True))
+    if m is not None:
+        arrays["m"] = V.positive_sizes("m", m, integer=True)
+    arrays.update(p2=V.fraction("p2", p2), lam=V.nonnegative("lam", lam))
+    out = V.broadcast(**arrays)
+    return (out[0].shape, *(a.ravel() for a in out))
 
 
 def trial_generator(seed: int, key: tuple[int, ...], device: torch.device) -> torch.Generator:

@@ -34,8 +34,7 @@ import numpy as np
 import torch
 
 from .. import _validate as V
-from ..device import resolve_device, resolve_dtype
-from ._common import chunk_size, pseudo_inverse_filter, summarise, test_error, trial_generator
+from ._common import chunk_size, pseudo_inverse_filter, run_options, summarise, test_error, trial_generator
 
 _BUDGET = 256 * 2**20  # bytes of working memory per block of trials
 
@@ -119,9 +118,7 @@ def _check_weighted(setting, n1, n2, alpha, lam, trials, seed, device, dtype):
         raise ValueError("n1 + n2 must be positive")
     alpha = V.fraction("alpha", alpha)
     lam = V.nonnegative_scalar("lam", lam)
-    trials = V.positive_int("trials", trials)
-    seed = V.seed("seed", seed)
-    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     alphas = alpha.ravel()
     if (n1 == 0 and np.any(alphas > 0)) or (n2 == 0 and np.any(alphas < 1)):
         raise ValueError("alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, "
@@ -171,9 +168,7 @@ def _check_iterative(setting, n1, n2, rounds, lam, relabel_noise, trials, seed, 
     lam = V.nonnegative_scalar("lam", lam)
     if not isinstance(relabel_noise, (bool, np.bool_)):
         raise TypeError(f"relabel_noise must be True or False, got {relabel_noise!r}")
-    trials = V.positive_int("trials", trials)
-    seed = V.seed("seed", seed)
-    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     if lam == 0 and n1 + n2 == setting.d:
         raise ValueError(f"lam=0 at n = d = {setting.d}: use lam > 0")
     return n1, n2, rounds, lam, trials, seed, dev, dt

@@ -25,9 +25,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .. import _validate as V
-from ..device import resolve_device, resolve_dtype
-from ._common import SimulationResult, chunk_size, for_each_trial, summarise, test_error, trial_generator
+from ._common import (SimulationResult, chunk_size, for_each_trial, run_options, size_grid, summarise, test_error,
+                      trial_generator)
 from .ridge import ridge_solve_moments
 
 _BUDGET = 512 * 2**20
@@ -107,17 +106,8 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
     whatever else is on the grid, and all m, p₂, λ at one n share the draws
     (common random numbers; width m uses the first m columns of S).
     """
-    n = V.positive_sizes("n", n, integer=True)
-    m = V.positive_sizes("m", m, integer=True)
-    p2 = V.fraction("p2", p2)
-    lam = V.nonnegative("lam", lam)
-    trials = V.positive_int("trials", trials)
-    seed = V.seed("seed", seed)
-    dev = resolve_device(device)
-    dt = resolve_dtype(dtype)
-    n, m, p2, lam = V.broadcast(n=n, m=m, p2=p2, lam=lam)
-    shape = n.shape
-    n, m, p2, lam = n.ravel(), m.ravel(), p2.ravel(), lam.ravel()
+    shape, n, m, p2, lam = size_grid(n, p2, lam, m=m)
+    trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     d = setting.d
     n2 = np.rint(p2 * n).astype(np.int64)
     errors = np.empty((n.size, trials))

@@ -18,10 +18,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .. import _validate as V
-from ..device import resolve_device, resolve_dtype
-from ._common import (SimulationResult, chunk_size, for_each_trial, spectral_filter, summarise, test_error,
-                      trial_generator)
+from ._common import (SimulationResult, chunk_size, for_each_trial, run_options, size_grid, spectral_filter, summarise,
+                      test_error, trial_generator)
 
 _BUDGET = 512 * 2**20  # bytes of working memory per batch of trials
 
@@ -199,16 +197,8 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
     """
     if method not in ("auto", "direct", "moments"):
         raise ValueError(f"method must be 'auto', 'direct' or 'moments', got {method!r}")
-    n = V.positive_sizes("n", n, integer=True)
-    p2 = V.fraction("p2", p2)
-    lam = V.nonnegative("lam", lam)
-    trials = V.positive_int("trials", trials)
-    seed = V.seed("seed", seed)
-    dev = resolve_device(device)
-    dt = resolve_dtype(dtype)
-    n, p2, lam = V.broadcast(n=n, p2=p2, lam=lam)
-    shape = n.shape
-    n, p2, lam = n.ravel(), p2.ravel(), lam.ravel()
+    shape, n, p2, lam = size_grid(n, p2, lam)
+    trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     d = setting.d
     bad = (lam == 0) & (n == d)
     if np.any(bad):

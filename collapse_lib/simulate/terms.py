@@ -19,8 +19,7 @@ import numpy as np
 import torch
 
 from .. import _validate as V
-from ..device import resolve_device, resolve_dtype
-from ._common import for_each_trial, trial_generator
+from ._common import for_each_trial, run_options, trial_generator
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,7 @@ def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device
     n = int(V.positive_sizes("n", n))
     p2 = float(V.fraction("p2", p2))
     lam = V.nonnegative_scalar("lam", lam)
-    trials = V.positive_int("trials", trials)
-    seed = V.seed("seed", seed)
-    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     d = setting.d
     if lam == 0 and n <= d:
         raise ValueError(f"lam=0 needs n > d = {d} here (XᵀX/n must be invertible), got n = {n}")
