@@ -248,6 +248,12 @@ def _terms_result(vals, trials):
                              total=mean["total"], total_stderr=se["total_stderr"], trials=trials)
 
 
+def _setting_tensors(setting, dev, dt):
+    """Diagonals of Σ, Γ, Δ and the identity, as tensors on the run's device and dtype."""
+    t = lambda a: torch.tensor(np.asarray(a), dtype=dt, device=dev)  # noqa: E731
+    return t(setting.spectrum), t(setting.gamma), t(setting.delta), torch.eye(setting.d, dtype=dt, device=dev)
+
+
 def _quad(A, diag_left, s):
     """Σ_j c_j [Aᵀ Σ A]_jj for a batch A (T, d, d): tr diag(c) Aᵀ Σ A."""
     return torch.einsum("i,tij,tij,j->t", s, A, A, diag_left)
@@ -265,10 +271,7 @@ def weighted_mixing_terms(setting, n1, n2, alpha, lam, trials: int = 20, seed: i
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
         setting, n1, n2, alpha, lam, trials, seed, device, dtype)
     moments = _method(method, n1, n2, setting.d)
-    s = torch.tensor(setting.spectrum, dtype=dt, device=dev)
-    gam = torch.tensor(setting.gamma, dtype=dt, device=dev)
-    dl = torch.tensor(setting.delta, dtype=dt, device=dev)
-    eye = torch.eye(setting.d, dtype=dt, device=dev)
+    s, gam, dl, eye = _setting_tensors(setting, dev, dt)
     vals = {k: [] for k in _PARTS}
     bs = _blocks(setting, n1, n2, trials, moments)
     for t0 in range(0, trials, bs):
@@ -308,10 +311,7 @@ def iterative_mixing_terms(setting, n1, n2, rounds: int, lam, relabel_noise: boo
         setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype)
     n = n1 + n2
     moments = _method(method, n1, n2, setting.d)
-    s = torch.tensor(setting.spectrum, dtype=dt, device=dev)
-    gam = torch.tensor(setting.gamma, dtype=dt, device=dev)
-    dl = torch.tensor(setting.delta, dtype=dt, device=dev)
-    eye = torch.eye(setting.d, dtype=dt, device=dev)
+    s, gam, dl, eye = _setting_tensors(setting, dev, dt)
     vals = {k: [] for k in _PARTS}
     bs = _blocks(setting, n1, n2, trials, moments, extra=4)
     for t0 in range(0, trials, bs):
