@@ -53,10 +53,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as V
+from ._newton import newton_log
 from .ridge import _scalarise, classical
-
-_MAX_ITER = 200
-_TOL = 1e-13
 
 
 # ----------------------------------------------------------------------------- first order
@@ -76,20 +74,21 @@ def _solve_t_real(setting, n, p, om, lam):
         H(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) = 0,
 
     which is strictly increasing in t (t θ(t) = Σ_k p_kω_k t/(1+ω_k t) increases,
-    θ decreases), with H(0) = −df₁(λ)/n < 0. Newton's method in log t,
-    safeguarded by bisection on a bracket that is doubled until H > 0.
+    θ decreases), with H(0) = −df₁(λ)/n < 0. A bracket [t_lo, t_hi] is found by
+    doubling / halving until H changes sign; the root is then found by the
+    shared safeguarded Newton solver in log t (:func:`._newton.newton_log`).
     """
     s, w, _, _ = setting._grouped
 
-    def H(t):
-        th, dth = _theta(t, p, om)
+    def H(t, idx):
+        """H and dH/dt at t for the batch entries ``idx``."""
+        th, dth = _theta(t, p[idx], om[idx])
         tt = th.sum(-1)
         a = tt[:, None] * s[None, :]
-        frac = a / (a + lam[:, None])
-        h = t * tt - (frac @ w) / n
+        li = lam[idx][:, None]
+        h = t * tt - ((a / (a + li)) @ w) / n[idx]
         # d/dt [θ s/(θ s + λ)] = λ s θ'/(θ s + λ)²
-        dfrac = (lam[:, None] * s[None, :] / (a + lam[:, None]) ** 2) @ w * dth
-        dh = tt + t * dth - dfrac / n
+        dh = tt + t * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / n[idx]
         return h, dh
 
     P = n.size
@@ -97,41 +96,26 @@ def _solve_t_real(setting, n, p, om, lam):
     if np.any((lam == 0) & (n_eff <= w.sum())):
         raise ValueError("lam = 0 needs more samples with positive weight than dimensions "
                          "(the weighted least-squares problem is under-determined); use lam > 0")
-    lo = np.zeros(P)
+    every = np.arange(P)
     hi = np.where(lam > 0, float(np.dot(w, s)) / (n * np.maximum(lam, 1e-300)), 1.0)
     hi = np.maximum(hi, 1e-12)
-    for _ in range(2000):
-        h, _ = H(hi)
-        grow = h < 0
+    for _ in range(2000):  # H(hi) ≥ 0
+        grow = H(hi, every)[0] < 0
         if not np.any(grow):
             break
         hi = np.where(grow, 2.0 * hi, hi)
-    t = 0.5 * (lo + hi)
-    todo = np.ones(P, dtype=bool)
-    for _ in range(_MAX_ITER):
-        idx = np.nonzero(todo)[0]
-        if idx.size == 0:
+    lo = hi.copy()
+    for _ in range(2000):  # H(lo) < 0 (exists: H(0⁺) < 0)
+        shrink = ~(H(lo, every)[0] < 0)
+        if not np.any(shrink):
             break
-        sub = lambda a: a[idx]  # noqa: E731
-        ti = t[idx]
-        # evaluate H on the sub-batch
-        th, dth = _theta(ti, sub(p), sub(om))
-        tt = th.sum(-1)
-        a = tt[:, None] * s[None, :]
-        li = sub(lam)[:, None]
-        h = ti * tt - ((a / (a + li)) @ w) / sub(n)
-        dh = tt + ti * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / sub(n)
-        neg = h < 0
-        lo[idx] = np.where(neg, ti, lo[idx])
-        hi[idx] = np.where(neg, hi[idx], ti)
-        tn = ti - h / dh
-        bad = ~((tn > lo[idx]) & (tn < hi[idx]))
-        tn = np.where(bad, 0.5 * (lo[idx] + hi[idx]), tn)
-        tn = np.where(h == 0, ti, tn)
-        done = (np.abs(tn - ti) <= _TOL * np.maximum(ti, 1e-300)) | (h == 0) | (hi[idx] - lo[idx] <= _TOL * hi[idx])
-        t[idx] = tn
-        todo[idx[done]] = False
-    return t
+        lo = np.where(shrink, 0.5 * lo, lo)
+
+    def fun(t, idx):
+        h, dh = H(t, idx)
+        return h, t * dh  # derivative in log t
+
+    return newton_log(fun, np.log(lo), np.log(hi))
 
 
 def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
