@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plotting
+from ..cache import resume_name
 from ..nn.experiments import gaussian_width_sweep
 from ..nn.two_layer import TrainSpec
 from ..scale import current_scale
@@ -44,9 +45,14 @@ def config(scale=None) -> dict:
                 out_scale=0.01, stopping="fixed budget (all steps, last iterate)", lam_rp=1e-3, dtype="float32")
 
 
-def compute(scale=None, device="cpu", seed=0, progress=False) -> pd.DataFrame:
-    """Tidy table: trained networks (kind="experiment", one row per trial) and RP theory (kind="theory")."""
+def compute(scale=None, device="cpu", seed=0, progress=False, resume=None) -> pd.DataFrame:
+    """Tidy table: trained networks (kind="experiment", one row per trial) and RP theory (kind="theory").
+
+    ``resume``: None keeps finished widths on disk at paper scale only (a killed run restarts where it
+    stopped, :mod:`collapse_lib.cache`); True/False force it on/off.
+    """
     c = config(scale)
+    store = resume_name("fig6", resume, c["scale"], seed)
     spec = TrainSpec(width=1, steps=c["steps"], lr=c["lr"], optimizer=c["optimizer"], batch_size=c["batch_size"],
                      out_scale=c["out_scale"], eval_every=max(1, c["steps"] // 10))
     parts = []
@@ -54,7 +60,8 @@ def compute(scale=None, device="cpu", seed=0, progress=False) -> pd.DataFrame:
         s = Setting.isotropic(c["d"], r2=c["r2"], c2=c2, sigma2=c["sigma2"])
         # the same seed for every c²: same inputs, teachers and noise, δ rescaled (common random numbers)
         exp = gaussian_width_sweep(s, c["n"], c["widths"], c["p2"], spec, trials=c["trials"], n_test=c["n_test"],
-                                   seed=seed, device=device, dtype=c["dtype"], progress=progress)
+                                   seed=seed, device=device, dtype=c["dtype"], progress=progress,
+                                   resume=None if store is None else f"{store}-c2-{c2:g}")
         exp["kind"], exp["c2"] = "experiment", c2
         parts.append(exp)
         th = _rp_theory(s, c["n"], np.geomspace(min(c["widths"]), max(c["widths"]), 60), c["p2"], c["lam_rp"])

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plotting
+from ..cache import resume_name
 from ..nn.experiments import WeakTeacher, mnist_random_features, mnist_split, mnist_two_layer
 from ..nn.two_layer import TrainSpec
 from ..scale import current_scale
@@ -49,22 +50,27 @@ def config(scale=None) -> dict:
                 nn_stopping="best held-out real loss (checked every 50 steps)", dtype="float32")
 
 
-def compute(scale=None, device="cpu", seed=0, progress=False, teacher_samples=None) -> pd.DataFrame:
+def compute(scale=None, device="cpu", seed=0, progress=False, teacher_samples=None,
+            resume=None) -> pd.DataFrame:
     """Tidy table, one row per (model, n, p2): error ± s.e., accuracy ± s.e., teacher quality q.
 
-    ``teacher_samples`` overrides the configuration (a better or worse teacher).
+    ``teacher_samples`` overrides the configuration (a better or worse teacher). ``resume``: None
+    keeps finished cells on disk at paper scale only (a killed run restarts where it stopped,
+    :mod:`collapse_lib.cache`); True/False force it on/off.
     """
     c = config(scale)
+    store = resume_name("fig7", resume, c["scale"], seed)
     split = mnist_split(seed)
     k = c["teacher_samples"] if teacher_samples is None else teacher_samples
     teacher = WeakTeacher(split, k, lam=c["teacher_lam"], hard=c["hard_labels"])
     rf = mnist_random_features(split, teacher, c["rf_n"], c["p2"], c["rf_width"], c["rf_lam"], trials=c["rf_trials"],
                                activation=c["rf_activation"], seed=seed, device=device, dtype=c["dtype"],
-                               progress=progress)
+                               progress=progress, resume=None if store is None else f"{store}-rf")
     spec = TrainSpec(width=c["nn_width"], steps=c["nn_steps"], lr=c["nn_lr"], optimizer=c["nn_optimizer"],
                      batch_size=c["nn_batch"], eval_every=min(50, c["nn_steps"]))
     nn = mnist_two_layer(split, teacher, c["nn_n"], c["p2"], spec, trials=c["nn_trials"], n_val=c["nn_val"],
-                         seed=seed, device=device, dtype=c["dtype"], progress=progress)
+                         seed=seed, device=device, dtype=c["dtype"], progress=progress,
+                         resume=None if store is None else f"{store}-nn")
     out = pd.concat([rf, nn], ignore_index=True)
     out["teacher_samples"] = k
     out["teacher_accuracy"] = teacher.accuracy(split.X_test, split.y_test)

@@ -90,8 +90,9 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 def default_checkpoint_dir() -> Path:
     """``$COLLAPSE_CACHE_DIR/lm`` or ``~/.cache/collapse_lib/lm`` (never inside the repository)."""
-    root = os.environ.get("COLLAPSE_CACHE_DIR")
-    return Path(root) / "lm" if root else Path.home() / ".cache" / "collapse_lib" / "lm"
+    from ..cache import default_cache_dir
+
+    return default_cache_dir() / "lm"
 
 
 def _autocast_dtype(amp: str, dev: torch.device):

@@ -25,9 +25,20 @@ from tqdm.auto import tqdm
 
 from .. import _validate as V
 from ..device import resolve_device, resolve_dtype
+from ..cache import CellStore, fingerprint
 from ..simulate._common import trial_generator
 from .random_features import draw_projection, features, solve_readout
 from .two_layer import TrainSpec, mse, train_two_layer
+
+
+def _setting_key(setting) -> dict:
+    return dict(setting.describe(), arrays=fingerprint(setting.spectrum, setting.gamma, setting.delta))
+
+
+def _mnist_key(split, teacher) -> str:
+    """Fingerprint of the data a MNIST sweep sees: the split's arrays and the teacher's weights and mode."""
+    return fingerprint(split.X_pool, split.y_pool, split.X_val, split.y_val, split.X_test, split.y_test,
+                       teacher.w, np.asarray(teacher.hard))
 
 
 def synthetic_mask(n: int, p2: float) -> np.ndarray:
@@ -46,7 +57,7 @@ def _mean_se(values: np.ndarray, axis: int = 0):
 # --------------------------------------------------------------------------- figure 6: Gaussian data
 def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: int = 3, n_test: int = 2000,
                          n_val: int = 0, seed: int = 0, device="cpu", dtype="float32",
-                         progress: bool = False) -> pd.DataFrame:
+                         progress: bool = False, resume: str | None = None) -> pd.DataFrame:
     """Test error of trained two-layer ReLU networks vs width on the Gaussian mixture (figure 6).
 
     Per trial: w₁* ~ N(0, Γ), δ ~ N(0, Δ), n training inputs x ~ N(0, Σ), of which the rows
@@ -57,6 +68,10 @@ def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: 
     of (f(x) − xᵀw₁*)² (label noise excluded, as in the theory). All widths and p₂ of a
     trial share its data; all p₂ share the initialisation of a width. One batched training
     run per width covers every (trial, p₂).
+
+    ``resume``: a name for a :class:`~collapse_lib.cache.CellStore`; each finished width is
+    then kept on disk and a rerun with the same arguments recomputes only the missing widths
+    (same numbers: a width's initialisation and minibatches depend on the width only).
 
     Returns one row per (width, p2, trial): error, p2_eff, train_loss, best_step.
     """
@@ -94,19 +109,28 @@ def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: 
                 Yv.append(yva[:, None])
     X, Y, XT, FT = torch.stack(Xs), torch.stack(Ys), torch.stack(Xt), torch.stack(Ft)
     XV, YV = (torch.stack(Xv), torch.stack(Yv)) if n_val else (None, None)
-    rows = []
-    bar = tqdm(widths, desc="fig6 widths", disable=not progress, leave=False)
-    for m in bar:
+    store = CellStore(resume, lambda: dict(
+        sweep="gaussian_width_sweep", setting=_setting_key(setting), n=n, p2s=p2s, trials=trials, n_test=n_test,
+        n_val=n_val, spec={k: v for k, v in spec.__dict__.items() if k != "width"}, seed=seed, device=dev.type,
+        dtype=str(dt)))
+
+    def run_width(m):
         gens = [trial_generator(seed, (61, m, t), dev) for t in range(trials) for _ in p2s]
         bgen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 62, m]).generate_state(1)[0]))
         res = train_two_layer(X, Y, TrainSpec(**{**spec.__dict__, "width": m}), gens, X_val=XV, Y_val=YV,
                               batch_generator=bgen, progress=progress, desc=f"width {m}")
         with torch.no_grad():
             err = ((res.nets.predict(XT)[..., 0] - FT) ** 2).mean(dim=-1).cpu().numpy()
+        return dict(error=err, train_loss=np.asarray(res.train_loss[-1]), best_step=np.asarray(res.best_step))
+
+    rows = []
+    bar = tqdm(widths, desc="fig6 widths", disable=not progress, leave=False)
+    for m in bar:
+        out = store(("width", m), lambda: run_width(m))
         for i, (t, p2) in enumerate((t, p2) for t in range(trials) for p2 in p2s):
-            rows.append(dict(width=m, p2=p2, trial=t, error=float(err[i]),
+            rows.append(dict(width=m, p2=p2, trial=t, error=float(out["error"][i]),
                              p2_eff=float(synthetic_mask(n, p2).sum() / n),
-                             train_loss=float(res.train_loss[-1, i]), best_step=int(res.best_step[i])))
+                             train_loss=float(out["train_loss"][i]), best_step=int(out["best_step"][i])))
     return pd.DataFrame(rows)
 
 
@@ -217,21 +241,30 @@ def _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype):
 
 def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, width: int, lam: float,
                           trials: int = 2, activation: str = "relu", seed: int = 0, device="cpu",
-                          dtype="float32", progress: bool = False) -> pd.DataFrame:
+                          dtype="float32", progress: bool = False, resume: str | None = None) -> pd.DataFrame:
     """Figure 7 (left): random-features ridge on MNIST mixtures, test error and accuracy vs n.
 
     Per trial: S ∈ R^{784×m} ~ N(0, 1/784), features φ(Sᵀx); the training pool is
     permuted and the first n rows used (nested over n). The moments G = FᵀF/n and
     B = FᵀY/n are accumulated block by block over the nested sets, every p₂ is a column
     block of Y, and the readout (G + λI)⁻¹B is solved in float64. Test error: mean over
-    the 10 000 test images of ‖f(x) − e_y‖²; accuracy of argmax f(x).
+    the 10 000 test images of ‖f(x) − e_y‖²; accuracy of argmax f(x). ``resume``: as in
+    :func:`gaussian_width_sweep`, one cell per trial.
     """
     ns, p2s, trials, seed, dev, dt, Xte, Yte = _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype)
     P = len(p2s)
     err = np.empty((trials, ns.size, P))
     acc = np.empty((trials, ns.size, P))
+    store = CellStore(resume, lambda: dict(
+        sweep="mnist_random_features", data=_mnist_key(split, teacher), ns=ns.tolist(), p2s=p2s, width=width,
+        lam=lam, activation=activation, seed=seed, device=dev.type, dtype=str(dt)))
     bar = tqdm(total=trials * ns.size, desc="fig7 random features", disable=not progress, leave=False)
     for t in range(trials):
+        saved = store.get(("trial", t))
+        if saved is not None:
+            err[t], acc[t] = saved["error"], saved["accuracy"]
+            bar.update(ns.size)
+            continue
         g = trial_generator(seed, (71, t), dev)
         S = draw_projection(split.X_pool.shape[1], width, g, dev, dt)
         perm = np.random.default_rng(np.random.SeedSequence([seed, 72, t])).permutation(split.X_pool.shape[0])
@@ -254,6 +287,7 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
             err[t, i] = mse(pred, Yte.expand(P, -1, -1)).cpu().numpy()
             acc[t, i] = (pred.argmax(-1) == Yte.argmax(-1)).to(torch.float64).mean(-1).cpu().numpy()
             bar.update(1)
+        store.put(("trial", t), dict(error=err[t], accuracy=acc[t]))
     bar.close()
     return pd.DataFrame(_summary_rows("random features", ns, p2s, err, acc, teacher.quality(split.X_test, split.y_test),
                                       width=width))
@@ -261,14 +295,15 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
 
 def mnist_two_layer(split: MnistSplit, teacher: WeakTeacher, ns, p2s, spec: TrainSpec, trials: int = 1,
                     n_val: int = 2000, seed: int = 0, device="cpu", dtype="float32",
-                    progress: bool = False) -> pd.DataFrame:
+                    progress: bool = False, resume: str | None = None) -> pd.DataFrame:
     """Figure 7 (right): fully trained two-layer ReLU networks on MNIST mixtures vs n.
 
     Per (trial, n): the first n rows of the trial's permutation of the pool; one batched
     run trains one network per p₂ (same inputs, same initialisation, same minibatches;
     labels differ only on the synthetic rows). Early stopping on ``n_val`` held-out *real*
     images when ``n_val`` > 0 (best checkpoint within ``spec.steps``). Test error and
-    accuracy on the 10 000 test images as in :func:`mnist_random_features`.
+    accuracy on the 10 000 test images as in :func:`mnist_random_features`. ``resume``: as
+    in :func:`gaussian_width_sweep`, one cell per (trial, n).
     """
     ns, p2s, trials, seed, dev, dt, Xte, Yte = _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype)
     P = len(p2s)
@@ -279,22 +314,30 @@ def mnist_two_layer(split: MnistSplit, teacher: WeakTeacher, ns, p2s, spec: Trai
     err = np.empty((trials, ns.size, P))
     acc = np.empty((trials, ns.size, P))
     best = np.empty((trials, ns.size, P))
+    store = CellStore(resume, lambda: dict(
+        sweep="mnist_two_layer", data=_mnist_key(split, teacher), ns=ns.tolist(), p2s=p2s, spec=spec.__dict__,
+        n_val=n_val, seed=seed, device=dev.type, dtype=str(dt)))
+
+    def run_cell(t, perm, n):
+        idx = perm[:int(n)]
+        X = torch.as_tensor(split.X_pool[idx], dtype=dt, device=dev)
+        Y = torch.as_tensor(_mixture_labels(split, teacher, idx, p2s), dtype=dt, device=dev)
+        gens = [trial_generator(seed, (74, t), dev) for _ in p2s]
+        bgen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 75, t, int(n)]).generate_state(1)[0]))
+        res = train_two_layer(X, Y, spec, gens, X_val=XV, Y_val=YV, batch_generator=bgen,
+                              progress=progress, desc=f"n = {int(n)}")
+        with torch.no_grad():
+            pred = res.nets.predict(Xte)
+        return dict(error=mse(pred, Yte.expand(P, -1, -1)).cpu().numpy(),
+                    accuracy=(pred.argmax(-1) == Yte.argmax(-1)).to(torch.float64).mean(-1).cpu().numpy(),
+                    best_step=np.asarray(res.best_step))
+
     bar = tqdm(total=trials * ns.size, desc="fig7 two-layer networks", disable=not progress, leave=False)
     for t in range(trials):
         perm = np.random.default_rng(np.random.SeedSequence([seed, 73, t])).permutation(split.X_pool.shape[0])
         for i, n in enumerate(ns):
-            idx = perm[:int(n)]
-            X = torch.as_tensor(split.X_pool[idx], dtype=dt, device=dev)
-            Y = torch.as_tensor(_mixture_labels(split, teacher, idx, p2s), dtype=dt, device=dev)
-            gens = [trial_generator(seed, (74, t), dev) for _ in p2s]
-            bgen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 75, t, int(n)]).generate_state(1)[0]))
-            res = train_two_layer(X, Y, spec, gens, X_val=XV, Y_val=YV, batch_generator=bgen,
-                                  progress=progress, desc=f"n = {int(n)}")
-            with torch.no_grad():
-                pred = res.nets.predict(Xte)
-            err[t, i] = mse(pred, Yte.expand(P, -1, -1)).cpu().numpy()
-            acc[t, i] = (pred.argmax(-1) == Yte.argmax(-1)).to(torch.float64).mean(-1).cpu().numpy()
-            best[t, i] = res.best_step
+            out = store(("trial", t, "n", int(n)), lambda: run_cell(t, perm, n))
+            err[t, i], acc[t, i], best[t, i] = out["error"], out["accuracy"], out["best_step"]
             bar.update(1)
     bar.close()
     out = pd.DataFrame(_summary_rows("two-layer network", ns, p2s, err, acc,

@@ -1,0 +1,110 @@
+"""Resumable sweeps: a killed run restarted with the same arguments gives the numbers of an uninterrupted one."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import collapse_lib as cl
+from collapse_lib.cache import CellStore, fingerprint, resume_name
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLAPSE_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_store_computes_once_and_keys_separate_runs(cache_dir):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return dict(x=np.arange(3.0), y=2.5)
+
+    a = CellStore("demo", dict(seed=0))
+    first = a(("cell", 1), compute)
+    again = CellStore("demo", dict(seed=0))(("cell", 1), compute)  # a new process would see the same file
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first["x"], again["x"])
+    assert float(again["y"]) == 2.5
+    CellStore("demo", dict(seed=1))(("cell", 1), compute)  # another key: another directory
+    assert len(calls) == 2
+    assert not list(cache_dir.rglob("*.tmp"))
+    assert {p.name for p in (cache_dir / "cells").iterdir()} and all(p.name.startswith("demo-")
+                                                                     for p in (cache_dir / "cells").iterdir())
+
+
+def test_disabled_store_writes_nothing(cache_dir):
+    s = CellStore(None, lambda: pytest.fail("the key of a disabled store must not be computed"))
+    assert s(("c",), lambda: dict(v=1))["v"] == 1
+    assert s.get(("c",)) is None
+    assert not (cache_dir / "cells").exists()
+
+
+def test_store_errors_and_fingerprint():
+    with pytest.raises(ValueError, match="name"):
+        CellStore("a/b", {})
+    assert fingerprint(np.zeros(3)) != fingerprint(np.zeros(4))
+    assert fingerprint(np.zeros(3)) != fingerprint(np.zeros(3, np.float32))
+    assert resume_name("fig6", None, "paper", 0) == "fig6-paper-seed0"
+    assert resume_name("fig6", None, "book", 0) is None
+    assert resume_name("fig6", True, "smoke", 3) == "fig6-smoke-seed3"
+
+
+def test_killed_width_sweep_resumes_with_the_same_numbers(monkeypatch):
+    import collapse_lib.nn.experiments as E
+
+    s = cl.Setting.isotropic(6, r2=1.0, c2=0.5, sigma2=0.25)
+    spec = E.TrainSpec(width=1, steps=20, lr=1e-2)
+    kw = dict(setting=s, n=30, widths=[2, 4, 8], p2s=[0.0, 0.5], spec=spec, trials=2, n_test=50, seed=3)
+    ref = E.gaussian_width_sweep(**kw)
+
+    real_train, calls = E.train_two_layer, []
+
+    def dies_at_third_width(*a, **k):
+        calls.append(k.get("desc"))
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")
+        return real_train(*a, **k)
+
+    monkeypatch.setattr(E, "train_two_layer", dies_at_third_width)
+    with pytest.raises(KeyboardInterrupt):
+        E.gaussian_width_sweep(**kw, resume="t6")
+    monkeypatch.setattr(E, "train_two_layer", real_train)
+    trained = []
+    monkeypatch.setattr(E, "train_two_layer", lambda *a, **k: trained.append(k.get("desc")) or real_train(*a, **k))
+    resumed = E.gaussian_width_sweep(**kw, resume="t6")
+    assert trained == ["width 8"]  # the two finished widths came from disk
+    pd.testing.assert_frame_equal(resumed, ref)
+
+
+def test_killed_mnist_sweeps_resume_with_the_same_numbers(monkeypatch):
+    import collapse_lib.nn.experiments as E
+
+    split = E.mnist_split(0)
+    teacher = E.WeakTeacher(split, 100)
+    spec = E.TrainSpec(width=8, steps=20, lr=1e-2, batch_size=32, eval_every=10)
+    nn_kw = dict(split=split, teacher=teacher, ns=[50, 100], p2s=[0.0, 0.5], spec=spec, trials=2, n_val=100, seed=1)
+    ref = E.mnist_two_layer(**nn_kw)
+    real_train, calls = E.train_two_layer, []
+
+    def dies(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")
+        return real_train(*a, **k)
+
+    monkeypatch.setattr(E, "train_two_layer", dies)
+    with pytest.raises(KeyboardInterrupt):
+        E.mnist_two_layer(**nn_kw, resume="t7")
+    calls.clear()
+    monkeypatch.setattr(E, "train_two_layer", lambda *a, **k: calls.append(1) or real_train(*a, **k))
+    pd.testing.assert_frame_equal(E.mnist_two_layer(**nn_kw, resume="t7"), ref)
+    assert len(calls) == 2  # 4 cells, 2 finished before the kill
+
+    rf_kw = dict(split=split, teacher=teacher, ns=[50, 200], p2s=[0.0, 0.5], width=64, lam=1e-3, trials=2, seed=1)
+    ref = E.mnist_random_features(**rf_kw)
+    E.mnist_random_features(**rf_kw, resume="t7rf")
+    real_features, feats = E.features, []
+    monkeypatch.setattr(E, "features", lambda *a, **k: feats.append(1) or real_features(*a, **k))
+    pd.testing.assert_frame_equal(E.mnist_random_features(**rf_kw, resume="t7rf"), ref)
+    assert not feats  # every trial came from disk
