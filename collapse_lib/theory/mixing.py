@@ -104,12 +104,12 @@ def _solve_t_real(setting, n, p, om, lam):
         if not np.any(grow):
             break
         hi = np.where(grow, 2.0 * hi, hi)
-    lo = hi.copy()
-    for _ in range(2000):  # H(lo) < 0 (exists: H(0⁺) < 0)
+    lo = 1e-6 * hi  # the log-scale solver is indifferent to a wide bracket; a tight one costs evaluations
+    for _ in range(200):  # H(lo) < 0 (exists: H(0⁺) < 0)
         shrink = ~(H(lo, every)[0] < 0)
         if not np.any(shrink):
             break
-        lo = np.where(shrink, 0.5 * lo, lo)
+        lo = np.where(shrink, 1e-3 * lo, lo)
 
     def fun(t, idx):
         h, dh = H(t, idx)
