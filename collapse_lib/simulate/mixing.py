@@ -35,6 +35,7 @@ import torch
 
 from .. import _validate as V
 from ._common import chunk_size, pseudo_inverse_filter, run_options, summarise, test_error, trial_generator
+from .ridge import ridge_solve_moments
 
 _BUDGET = 256 * 2**20  # bytes of working memory per block of trials
 
@@ -87,16 +88,15 @@ def _mv(A, x):
 def weighted_ridge_from_moments(G1, G2, b1, b2, n1, n2, alphas, lam):
     """Weighted-mixing ridge from G_k = X_kᵀX_k (T, d, d) and b_k = X_kᵀY_k (T, d): ŵ (T, d, A).
 
-    (a₁G₁ + a₂G₂ + λI) ŵ = a₁b₁ + a₂b₂ with a₁ = α/n₁, a₂ = (1−α)/n₂; eigh per α, so
-    λ = 0 gives the min-norm solution when the weighted Gram matrix is singular.
+    (a₁G₁ + a₂G₂ + λI) ŵ = a₁b₁ + a₂b₂ with a₁ = α/n₁, a₂ = (1−α)/n₂; one factorisation
+    per α (:func:`~collapse_lib.simulate.ridge.ridge_solve_moments`: Cholesky for λ > 0,
+    else eigh, so λ = 0 gives the min-norm solution when the weighted Gram matrix is singular).
     """
     out = []
     for a in alphas:
         a1 = a / n1 if n1 else 0.0
         a2 = (1 - a) / n2 if n2 else 0.0
-        mu, Q = torch.linalg.eigh(a1 * G1 + a2 * G2)
-        c = _mv(Q.mT, a1 * b1 + a2 * b2) * pseudo_inverse_filter(mu, lam)
-        out.append(_mv(Q, c))
+        out.append(ridge_solve_moments(a1 * G1 + a2 * G2, (a1 * b1 + a2 * b2)[..., None], [lam])[..., 0, 0])
     return torch.stack(out, dim=-1)
 
 
