@@ -301,7 +301,8 @@ def bench_simulation(cfg, dev):
         naive_baseline_seconds=t_naive, naive_note="numpy loop re-forming X^T X per solve, 1 trial, extrapolated",
         ratio_vs_naive={m: t_naive / v["seconds"] for m, v in res.items()},
         ratio={m: t_base / v["seconds"] for m, v in res.items()},
-        target_met=bool(t_base / res["auto"]["seconds"] >= SIM_TARGET),
+        target_met=bool(t_base / res["auto"]["seconds"] >= SIM_TARGET),  # against the loop that hoists XᵀX
+        target_met_vs_literal=bool(t_naive / res["auto"]["seconds"] >= SIM_TARGET),
         shared_design_max_rel_diff=shared, mean_max_abs_z=z,
         agree=bool(shared < 1e-8 and all(v < 5 for v in z.values())),
         flops=fl, flop_count=FLOP_COUNT, achieved_gflops=ach, peak_gflops=pk, peak_matmul_N=cfg["peak_N"],
@@ -584,7 +585,8 @@ def main(argv=None):
           f" -> library auto x{sm['ratio_vs_naive']['auto']:.3g}, direct x{sm['ratio_vs_naive']['direct']:.3g}")
     print(f"  shared design: max rel diff of ridge errors library vs numpy.linalg.solve "
           f"{sm['shared_design_max_rel_diff']:.1e} ({'ok' if sm['agree'] else 'MISMATCH'})")
-    print(f"  target x{SIM_TARGET:g} (auto) {'met' if sm['target_met'] else 'NOT met'}")
+    print(f"  target x{SIM_TARGET:g} (auto): {'met' if sm['target_met_vs_literal'] else 'NOT met'} against the "
+          f"literal loop, {'met' if sm['target_met'] else 'NOT met'} against the loop that hoists X^T X")
     print(f"  flops counted ({sm['flop_count']}): {sm['flops']:.3g}")
     print(f"  achieved {sm['achieved_gflops']:.3g} GFLOP/s (direct) vs peak {sm['peak_gflops']:.3g} GFLOP/s "
           f"(float64 matmul N={sm['peak_matmul_N']}) = {100 * sm['fraction_of_peak']:.0f}%", flush=True)
@@ -631,11 +633,13 @@ def main(argv=None):
     summary = (f"SUMMARY theory {iso['lib_pts_per_s']:.2g}/{pl['lib_pts_per_s']:.2g} pts/s isotropic/power-law "
                f"(x{iso['ratio']:.3g}/x{pl['ratio']:.3g} vs brentq loop, "
                f"target 1e5 {'met' if iso['target_met'] and pl['target_met'] else 'NOT met'}); "
-               f"simulation x{sm['ratio']['auto']:.3g} vs numpy loop (direct x{sm['ratio']['direct']:.3g}"
+               f"simulation x{sm['ratio']['auto']:.3g} vs hoisted numpy loop (direct x{sm['ratio']['direct']:.3g}"
                + (f", moments x{sm['ratio']['moments']:.3g}" if "moments" in sm["ratio"] else "")
                + f"; x{sm['ratio_vs_naive']['auto']:.3g} vs literal loop re-forming XtX; target x10 "
-               f"{'met' if sm['target_met'] else 'NOT met'}, bound x{sm['profile']['bound_if_solve_free']:.2g} "
-               f"if the solve were free); {100 * sm['fraction_of_peak']:.0f}% of peak GFLOP/s; "
+               f"{'met' if sm['target_met_vs_literal'] else 'NOT met'} vs literal loop, "
+               f"{'met' if sm['target_met'] else 'NOT met'} vs hoisted loop, whose bound is "
+               f"x{sm['profile']['bound_if_solve_free']:.2g} if the solve were free); "
+               f"{100 * sm['fraction_of_peak']:.0f}% of peak GFLOP/s; "
                f"RP theory {rth[0]['lib_pts_per_s']:.2g}/{rth[1]['lib_pts_per_s']:.2g} pts/s "
                f"(x{rth[0]['ratio']:.3g}/x{rth[1]['ratio']:.3g}), RP simulation x{rsm['ratio']:.3g}; "
                f"checks {'ok' if all(t['agree'] for t in th + rth) and sm['agree'] else 'FAILED'}; "
