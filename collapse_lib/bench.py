@@ -550,6 +550,16 @@ def _markdown(r):
     return "\n".join(L)
 
 
+def _print_theory(rows, distinct_key, distinct_name):
+    for t in rows:
+        target = (f"; target >= {THEORY_TARGET:.0e} pts/s {'met' if t['target_met'] else 'NOT met'}"
+                  if "target_met" in t else "")
+        print(f"{t['setting']}: {t['points']} points ({t[distinct_key]} distinct {distinct_name}) in "
+              f"{t['lib_seconds']:.3g} s = {t['lib_pts_per_s']:.3g} pts/s; loop {t['baseline_points']} points in "
+              f"{t['baseline_seconds']:.3g} s = {t['baseline_pts_per_s']:.3g} pts/s; ratio x{t['ratio']:.3g}; "
+              f"max rel diff {t['max_rel_diff']:.1e} ({'ok' if t['agree'] else 'MISMATCH'}){target}", flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m collapse_lib.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="reduced sizes (under a minute on 2 cores)")
@@ -566,12 +576,7 @@ def main(argv=None):
 
     print("\n## 1. theory (Theorem 1) vs per-point brentq loop", flush=True)
     th = bench_theory(cfg, rng)
-    for t in th:
-        print(f"{t['setting']}: {t['points']} points ({t['unique_n_lam']} distinct (n, lam)) in "
-              f"{t['lib_seconds']:.3g} s = {t['lib_pts_per_s']:.3g} pts/s; loop {t['baseline_points']} points in "
-              f"{t['baseline_seconds']:.3g} s = {t['baseline_pts_per_s']:.3g} pts/s; ratio x{t['ratio']:.3g}; "
-              f"max rel diff {t['max_rel_diff']:.1e} ({'ok' if t['agree'] else 'MISMATCH'}); "
-              f"target >= {THEORY_TARGET:.0e} pts/s {'met' if t['target_met'] else 'NOT met'}", flush=True)
+    _print_theory(th, "unique_n_lam", "(n, lam)")
 
     print("\n## 2-3. simulation vs numpy solve loop; GFLOP/s", flush=True)
     sm = bench_simulation(cfg, dev)
@@ -614,10 +619,7 @@ def main(argv=None):
 
     print("\n## 5. random projections (Theorem 2): theory vs brentq loop; simulation vs numpy loop", flush=True)
     rth = bench_rp_theory(cfg, rng)
-    for t in rth:
-        print(f"{t['setting']}: {t['points']} points ({t['unique_n_m_lam']} distinct (n, m, lam)) "
-              f"{t['lib_pts_per_s']:.3g} pts/s; loop {t['baseline_pts_per_s']:.3g} pts/s; ratio x{t['ratio']:.3g}; "
-              f"max rel diff {t['max_rel_diff']:.1e} ({'ok' if t['agree'] else 'MISMATCH'})", flush=True)
+    _print_theory(rth, "unique_n_m_lam", "(n, m, lam)")
     rsm = bench_rp_simulation(cfg, dev)
     rsm["fraction_of_peak"] = rsm["achieved_gflops"] / sm["peak_gflops"]
     print(f"simulation d={rsm['d']} n={rsm['n']} m={rsm['m']}, {rsm['n_p2']} p2 x {rsm['n_lam']} lam x "
