@@ -66,6 +66,7 @@ def trial_generator(seed: int, key: tuple[int, ...], device: torch.device) -> to
 
 
 _POOL: ThreadPoolExecutor | None = None
+_POOL_WORKERS = 0
 
 
 def for_each_trial(fn, count: int, device: torch.device) -> None:
@@ -77,14 +78,16 @@ def for_each_trial(fn, count: int, device: torch.device) -> None:
     releases the GIL while sampling): the same numbers, drawn about that many
     times faster. On CUDA the calls only queue kernels and run in a plain loop.
     """
-    global _POOL
+    global _POOL, _POOL_WORKERS
     workers = torch.get_num_threads()
     if device.type != "cpu" or workers < 2 or count < 2:
         for i in range(count):
             fn(i)
         return
-    if _POOL is None or _POOL._max_workers != workers:
-        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collapse_lib-draw")
+    if _POOL is None or _POOL_WORKERS != workers:
+        if _POOL is not None:
+            _POOL.shutdown(wait=True)
+        _POOL, _POOL_WORKERS = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collapse_lib-draw"), workers
     for f in [_POOL.submit(fn, i) for i in range(count)]:
         f.result()  # re-raises an exception of fn
 
