@@ -106,11 +106,10 @@ def test_error(w_hat: torch.Tensor, w1: torch.Tensor, spectrum) -> torch.Tensor:
 def pseudo_inverse_filter(mu: torch.Tensor, lam: float) -> torch.Tensor:
     """1/(μ + λ) on the eigenvalues μ of a Gram matrix, 0 where μ + λ is numerically zero.
 
-    With λ = 0 this turns an eigendecomposition into the min-norm (pseudo-inverse) solution.
+    The one-λ case of :func:`spectral_filter`: with λ = 0 it turns an
+    eigendecomposition into the min-norm (pseudo-inverse) solution.
     """
-    mu = mu + lam
-    tol = mu.amax(dim=-1, keepdim=True) * mu.shape[-1] * torch.finfo(mu.dtype).eps
-    return torch.where(mu > tol, 1.0 / mu, torch.zeros_like(mu))
+    return spectral_filter(mu, torch.tensor([float(lam)], dtype=mu.dtype, device=mu.device))[..., 0]
 
 
 def spectral_filter(mu: torch.Tensor, lams: torch.Tensor) -> torch.Tensor:

@@ -27,24 +27,12 @@ from tqdm.auto import tqdm
 
 from ._common import (SimulationResult, chunk_size, for_each_trial, run_options, size_grid, summarise, test_error,
                       trial_generator)
-from .ridge import ridge_solve_moments
+from .ridge import ridge_coefficients, ridge_solve_moments
 
 _BUDGET = 512 * 2**20
 
 
-def rp_ridge(Z: torch.Tensor, Y: torch.Tensor, lams) -> torch.Tensor:
-    """Ridge coefficients v̂ on features Z (T, n, m) for labels Y (T, n, P) and every λ.
-
-    One factorisation per trial, of ZᵀZ/n if m ≤ n (primal), else of ZZᵀ/n
-    (dual, v̂ = Zᵀ(ZZᵀ/n + λ)⁻¹Y/n), serves all P label sets and L values of λ
-    (:func:`~collapse_lib.simulate.ridge.ridge_solve_moments`: eigh, or one
-    Cholesky per λ when there are few λ > 0). Returns v̂ of shape (T, m, P, L).
-    """
-    T, n, m = Z.shape
-    if m <= n:
-        return ridge_solve_moments(Z.mT @ Z / n, Z.mT @ Y / n, lams)
-    alpha = ridge_solve_moments(Z @ Z.mT / n, Y / n, lams)  # (T, n, P, L)
-    return torch.einsum("tnm,tnpl->tmpl", Z, alpha)
+rp_ridge = ridge_coefficients  # v̂ (T, m, P, L) on the features Z = XS: the generic ridge solver
 
 
 def rp_ridge_input_space(G: torch.Tensor, B: torch.Tensor, K: torch.Tensor, lams) -> torch.Tensor | None:

@@ -99,24 +99,29 @@ def ridge_errors_from_moments(G, B, w1, spectrum, lams) -> torch.Tensor:
     return test_error(ridge_solve_moments(G, B, lams), w1, spectrum)
 
 
+def ridge_coefficients(Z: torch.Tensor, Y: torch.Tensor, lams) -> torch.Tensor:
+    """Ridge coefficients on features Z (T, n, k) for labels Y (T, n, P) and every λ: (T, k, P, L).
+
+    One factorisation per trial, of ZᵀZ/n if k ≤ n (primal, v̂ = (ZᵀZ/n + λ)⁻¹ZᵀY/n),
+    else of ZZᵀ/n (dual, v̂ = Zᵀ(ZZᵀ/n + λ)⁻¹Y/n), serves all P label sets and
+    L values of λ (:func:`ridge_solve_moments`: eigh, or one Cholesky per λ when
+    there are few λ > 0). λ = 0 gives the least-squares / min-norm solution.
+    """
+    T, n, k = Z.shape
+    if k <= n:
+        return ridge_solve_moments(Z.mT @ Z / n, Z.mT @ Y / n, lams)
+    alpha = ridge_solve_moments(Z @ Z.mT / n, Y / n, lams)  # (T, n, P, L)
+    return torch.einsum("tnk,tnpl->tkpl", Z, alpha)
+
+
 def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
     """Test errors of ridge for many label vectors and many λ from one factorisation.
 
     X (T, n, d), Y (T, n, P) labels, w1 (T, d), spectrum (d,), lams (L,).
-    Returns (T, P, L) errors (ŵ − w₁)ᵀΣ(ŵ − w₁). Primal (eigh of XᵀX/n) when
-    d ≤ n, dual (eigh of XXᵀ/n, ŵ = Xᵀ(XXᵀ/n + λ)⁻¹y/n) when d > n; λ = 0 is
-    then the least-squares / min-norm interpolator.
+    Returns (T, P, L) errors (ŵ − w₁)ᵀΣ(ŵ − w₁), ŵ by :func:`ridge_coefficients`
+    (primal when d ≤ n, dual when d > n).
     """
-    T, n, d = X.shape
-    if d <= n:
-        return ridge_errors_from_moments(X.mT @ X / n, X.mT @ Y / n, w1, spectrum, lams)
-    lam = torch.as_tensor(lams, dtype=X.dtype, device=X.device)
-    mu, U = torch.linalg.eigh(X @ X.mT / n)  # (T, n), (T, n, n)
-    c = U.mT @ Y / n  # (T, n, P)
-    filt = 1.0 / (mu.unsqueeze(-1) + lam)
-    coef = c.unsqueeze(-1) * filt.unsqueeze(-2)  # (T, n, P, L)
-    alpha = torch.einsum("tij,tjpl->tipl", U, coef)
-    return test_error(torch.einsum("tnd,tnpl->tdpl", X, alpha), w1, spectrum)
+    return test_error(ridge_coefficients(X, Y, lams), w1, spectrum)
 
 
 def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, first_trial: int,
