@@ -76,8 +76,6 @@ class CellStore:
             self.path = self.path / f"{name}-{digest}"
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / "key.json").write_text(text)
-        self.hits = 0
-        self.misses = 0
 
     def _file(self, cell) -> Path:
         parts = cell if isinstance(cell, tuple) else (cell,)
@@ -111,9 +109,7 @@ class CellStore:
         """The saved value of ``cell``, or ``compute()`` (a dict of arrays), saved before it is returned."""
         value = self.get(cell)
         if value is not None:
-            self.hits += 1
             return value
-        self.misses += 1
         value = {k: np.asarray(v) for k, v in compute().items()}
         self.put(cell, value)
         return value

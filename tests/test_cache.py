@@ -50,6 +50,27 @@ def test_store_errors_and_fingerprint():
     assert resume_name("fig6", True, "smoke", 3) == "fig6-smoke-seed3"
 
 
+def _kill_then_resume(monkeypatch, E, sweep, kw, name, die_at=3):
+    """Run ``sweep`` with a trainer that is killed at its ``die_at``-th call, then again with the real one.
+
+    Returns the resumed result and the ``desc`` of every network trained by the resumed run.
+    """
+    real, calls = E.train_two_layer, []
+
+    def dies(*a, **k):
+        calls.append(1)
+        if len(calls) == die_at:
+            raise KeyboardInterrupt("killed")
+        return real(*a, **k)
+
+    monkeypatch.setattr(E, "train_two_layer", dies)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(**kw, resume=name)
+    trained = []
+    monkeypatch.setattr(E, "train_two_layer", lambda *a, **k: trained.append(k.get("desc")) or real(*a, **k))
+    return sweep(**kw, resume=name), trained
+
+
 def test_killed_width_sweep_resumes_with_the_same_numbers(monkeypatch):
     import collapse_lib.nn.experiments as E
 
@@ -58,21 +79,7 @@ def test_killed_width_sweep_resumes_with_the_same_numbers(monkeypatch):
     kw = dict(setting=s, n=30, widths=[2, 4, 8], p2s=[0.0, 0.5], spec=spec, trials=2, n_test=50, seed=3)
     ref = E.gaussian_width_sweep(**kw)
 
-    real_train, calls = E.train_two_layer, []
-
-    def dies_at_third_width(*a, **k):
-        calls.append(k.get("desc"))
-        if len(calls) == 3:
-            raise KeyboardInterrupt("killed")
-        return real_train(*a, **k)
-
-    monkeypatch.setattr(E, "train_two_layer", dies_at_third_width)
-    with pytest.raises(KeyboardInterrupt):
-        E.gaussian_width_sweep(**kw, resume="t6")
-    monkeypatch.setattr(E, "train_two_layer", real_train)
-    trained = []
-    monkeypatch.setattr(E, "train_two_layer", lambda *a, **k: trained.append(k.get("desc")) or real_train(*a, **k))
-    resumed = E.gaussian_width_sweep(**kw, resume="t6")
+    resumed, trained = _kill_then_resume(monkeypatch, E, E.gaussian_width_sweep, kw, "t6")
     assert trained == ["width 8"]  # the two finished widths came from disk
     pd.testing.assert_frame_equal(resumed, ref)
 
@@ -85,21 +92,9 @@ def test_killed_mnist_sweeps_resume_with_the_same_numbers(monkeypatch):
     spec = E.TrainSpec(width=8, steps=20, lr=1e-2, batch_size=32, eval_every=10)
     nn_kw = dict(split=split, teacher=teacher, ns=[50, 100], p2s=[0.0, 0.5], spec=spec, trials=2, n_val=100, seed=1)
     ref = E.mnist_two_layer(**nn_kw)
-    real_train, calls = E.train_two_layer, []
-
-    def dies(*a, **k):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt("killed")
-        return real_train(*a, **k)
-
-    monkeypatch.setattr(E, "train_two_layer", dies)
-    with pytest.raises(KeyboardInterrupt):
-        E.mnist_two_layer(**nn_kw, resume="t7")
-    calls.clear()
-    monkeypatch.setattr(E, "train_two_layer", lambda *a, **k: calls.append(1) or real_train(*a, **k))
-    pd.testing.assert_frame_equal(E.mnist_two_layer(**nn_kw, resume="t7"), ref)
-    assert len(calls) == 2  # 4 cells, 2 finished before the kill
+    resumed, trained = _kill_then_resume(monkeypatch, E, E.mnist_two_layer, nn_kw, "t7")
+    pd.testing.assert_frame_equal(resumed, ref)
+    assert len(trained) == 2  # 4 cells, 2 finished before the kill
 
     rf_kw = dict(split=split, teacher=teacher, ns=[50, 200], p2s=[0.0, 0.5], width=64, lam=1e-3, trials=2, seed=1)
     ref = E.mnist_random_features(**rf_kw)
