@@ -648,12 +648,12 @@ def main(argv=None):
                f"{time.perf_counter() - t_start:.0f} s")
     res["summary"] = summary
     from .datafiles import provenance
+    from .fileio import atomic_write
 
     res["provenance"] = provenance("bench", res["config"], res["config"]["mode"], seed=0,
                                    device=res["config"]["device"], elapsed_s=time.perf_counter() - t_start)
     if a.out:
-        with open(a.out, "w") as f:
-            json.dump(res, f, indent=2, default=float)
+        atomic_write(a.out, json.dumps(res, indent=2, default=float))
         print(f"\nwrote {a.out}")
     print(summary, flush=True)
     return res

@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .fileio import atomic_open, atomic_write
 
 
 def default_cache_dir() -> Path:
@@ -75,7 +75,7 @@ class CellStore:
             self.path = Path(root) if root is not None else default_cache_dir() / "cells"
             self.path = self.path / f"{name}-{digest}"
             self.path.mkdir(parents=True, exist_ok=True)
-            (self.path / "key.json").write_text(text)
+            atomic_write(self.path / "key.json", text)
 
     def _file(self, cell) -> Path:
         parts = cell if isinstance(cell, tuple) else (cell,)
@@ -95,15 +95,8 @@ class CellStore:
         """Save ``value`` (name → array-like) for ``cell`` atomically (a killed write leaves no partial file)."""
         if not self.enabled:
             return
-        f = self._file(cell)
-        fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **{k: np.asarray(v) for k, v in value.items()})
-            os.replace(tmp, f)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(self._file(cell), "wb") as fh:
+            np.savez(fh, **{k: np.asarray(v) for k, v in value.items()})
 
     def __call__(self, cell, compute) -> dict:
         """The saved value of ``cell``, or ``compute()`` (a dict of arrays), saved before it is returned."""

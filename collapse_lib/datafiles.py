@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from . import __version__
+from .fileio import atomic_write
 
 ENV_VAR = "COLLAPSE_DATA_DIR"
 
@@ -76,8 +77,7 @@ def save_table(path, table: pd.DataFrame, prov: dict) -> Path:
     text = (f'{{"provenance": {json.dumps(_jsonable(prov), indent=1, allow_nan=False)},\n'
             f' "columns": {{\n  {cols}\n }}\n}}\n')
     json.loads(text)  # never write a file we could not read back
-    path.write_text(text)
-    return path
+    return atomic_write(path, text)
 
 
 def load_table(path) -> tuple[pd.DataFrame, dict]:

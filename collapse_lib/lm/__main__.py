@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from ..fileio import atomic_write
 from ..scale import SCALES, current_scale
 from . import ddp
 
@@ -45,9 +46,7 @@ def _train_cmd(args) -> int:
     r = train(mcfg, stream, tcfg, eval_stream, device=dev, seed=args.seed, progress=False, label="cli")
     checksum = float(sum(p.detach().double().sum() for p in r.model.parameters()))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"rank{ddp.rank()}.json").write_text(json.dumps(dict(
+        atomic_write(Path(args.out) / f"rank{ddp.rank()}.json", json.dumps(dict(
             rank=ddp.rank(), world=ddp.world_size(), train_loss=r.history.train_loss.tolist(),
             eval_loss=r.history.eval_loss.tolist(), checksum=checksum)))
     ddp.teardown()

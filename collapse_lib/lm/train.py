@@ -36,6 +36,7 @@ import pandas as pd
 import torch
 
 from .. import _validate
+from ..fileio import atomic_open
 from . import ddp
 from .model import GPT, GPTConfig, build
 
@@ -226,12 +227,10 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
         ddp.all_reduce_sum(run_loss)  # every rank keeps the mean of the running sums, so resumes agree
         run_loss.div_(world)
         if rank == 0:
-            ckpt.parent.mkdir(parents=True, exist_ok=True)
-            tmp = ckpt.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "scaler": scaler.state_dict(),
-                        "step": step, "history": history, "run_loss": run_loss.cpu(), "model_cfg": model_cfg.to_dict(),
-                        "train_cfg": cfg.to_dict(), "seed": seed}, tmp)
-            os.replace(tmp, ckpt)  # atomic: an interrupted save never leaves a broken checkpoint
+            with atomic_open(ckpt, "wb") as fh:  # an interrupted save never leaves a broken checkpoint
+                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "scaler": scaler.state_dict(),
+                            "step": step, "history": history, "run_loss": run_loss.cpu(),
+                            "model_cfg": model_cfg.to_dict(), "train_cfg": cfg.to_dict(), "seed": seed}, fh)
         ddp.barrier()
 
     net = model
