@@ -1,0 +1,46 @@
+"""pytest plugin: nbval runs the MyST Markdown chapters (``book/*.md``) cell by cell.
+
+nbval collects ``.ipynb`` files only. The chapters are MyST Markdown notebooks
+(jupytext ``format_name: myst``); this hook hands each of them to nbval's own
+collector, reading the file with jupytext instead of nbformat, so
+``pytest --nbval-lax tests book`` reports every code cell of every chapter as a
+test item (``book/theorem1.md::Cell 3``), with the kernel started in ``book/``.
+Plain Markdown pages (no jupytext header) are not collected.
+"""
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+
+def _is_myst_notebook(path) -> bool:
+    if path.suffix != ".md":
+        return False
+    with open(path, encoding="utf-8") as fh:
+        head = fh.read(600)
+    return head.startswith("---") and "format_name: myst" in head and "kernelspec" in head
+
+
+def pytest_collect_file(file_path, parent):
+    opt = parent.config.option
+    if not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)) or not _is_myst_notebook(file_path):
+        return None
+    return MystNotebook.from_parent(parent, path=file_path)
+
+
+try:
+    import jupytext
+    from nbval import plugin as _nbval
+except ImportError:  # pragma: no cover - nbval/jupytext missing: nothing to collect
+    pass
+else:
+    class MystNotebook(_nbval.IPyNbFile):
+        """nbval's notebook collector, reading a MyST Markdown notebook through jupytext."""
+
+        def collect(self):
+            def read(path, as_version=4):
+                return jupytext.read(path, as_version=as_version, fmt="md:myst")
+
+            with mock.patch.object(_nbval.nbformat, "read", read):
+                yield from super().collect()
