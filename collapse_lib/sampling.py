@@ -47,3 +47,16 @@ def sample(setting, n, p2=0.0, seed=0) -> Sample:
     noise = rng.standard_normal(n) * np.where(synthetic, np.sqrt(setting.sigma2_synth), np.sqrt(setting.sigma2_real))
     y = np.where(synthetic, X @ w2, X @ w1) + noise
     return Sample(X, y, synthetic, w1, w2)
+
+
+def prediction_error(setting, w, w1) -> float:
+    """Test error of the linear predictor ``w``: E = (w − w₁*)ᵀ Σ (w − w₁*) (label noise excluded).
+
+    ``w`` and ``w1`` are in Σ's eigenbasis, as in :class:`Sample`, so Σ is
+    ``diag(setting.spectrum)``. This is the test error of the paper's §2.
+    """
+    w, w1 = np.asarray(w, dtype=float), np.asarray(w1, dtype=float)
+    if w.shape != (setting.d,) or w1.shape != (setting.d,):
+        raise ValueError(f"w and w1 must have shape ({setting.d},), got {w.shape} and {w1.shape}")
+    e = w - w1
+    return float(np.dot(setting.spectrum, e * e))

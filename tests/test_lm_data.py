@@ -16,7 +16,7 @@ from collapse_lib.lm import grammar as gr
 from collapse_lib.lm.corpus import concat, load_corpus, mix, token_documents
 from collapse_lib.lm.tokenizer import ByteTokenizer, WordTokenizer
 
-DATA = Path(__file__).parent / "data" / "lm"
+DATA = cl.lm.sample_corpus("jsonl").parent  # the corpus shipped with the library
 G = cl.lm.default_grammar()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import datafiles
 from ..device import resolve_device
 from ..scale import current_scale, rank
-from .report import agreement, agreement_summary, describe_config
+from .report import agreement, agreement_summary, describe_config, within_stderr
 
 
 
@@ -104,15 +104,16 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     return table, note
 
 
-def show(name: str, scale=None, device="cpu", seed: int = 0):
+def show(name: str, scale=None, device="cpu", seed: int = 0, progress: bool = False):
     """Chapter helper: load (or compute) figure ``name``, display its data note, parameters and plot.
 
-    Returns the table. Needs IPython (imported here, not by the rest of the library).
+    Returns the table. ``progress`` shows progress bars if the figure is computed
+    now. Needs IPython (imported here, not by the rest of the library).
     """
     import matplotlib.pyplot as plt
     from IPython.display import HTML, Markdown, display
 
-    table, note = load_or_compute(name, scale=scale, device=device, seed=seed)
+    table, note = load_or_compute(name, scale=scale, device=device, seed=seed, progress=progress)
     display(Markdown(f"**Data.** {note}"))
     display(HTML(describe_config(table.attrs["config"]).to_html(index=False)))
     get(name).plot(table)
@@ -132,4 +133,4 @@ def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: st
 
 
 __all__ = ["RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
-           "reproduce", "show", "show_agreement"]
+           "reproduce", "show", "show_agreement", "within_stderr"]

@@ -69,8 +69,17 @@ def agreement(table: pd.DataFrame, group: str, at: str = "largest", x: str = "n"
 def agreement_summary(table: pd.DataFrame, x: str = "n", theorem: str = "Theorem 1") -> str:
     """One sentence: the share of simulated points within 2 and 3 standard errors of the theory."""
     ag = agreement(table, "p2", at="all", x=x)
-    z = np.abs(ag.z)
-    rel = np.abs(ag.simulation / ag.theory - 1)
-    return (f"Over all {len(z)} simulated points: {np.mean(z < 2):.0%} within 2 s.e. and "
-            f"{np.mean(z < 3):.0%} within 3 s.e. of {theorem} (at the realised p₂); "
-            f"largest relative gap {rel.max():.1%}.")
+    return within_stderr(ag.simulation, ag.stderr, ag.theory, f"{theorem} (at the realised p₂)")
+
+
+def within_stderr(simulation, stderr, theory, against: str = "the theory") -> str:
+    """One sentence: how many simulated points lie within 2 and 3 standard errors of ``theory``.
+
+    ``simulation``, ``stderr`` and ``theory`` are arrays over the simulated points;
+    the sentence also gives the largest relative gap |simulation/theory − 1|.
+    """
+    simulation, stderr, theory = (np.asarray(a, dtype=float) for a in (simulation, stderr, theory))
+    z = np.abs((simulation - theory) / stderr)
+    rel = np.abs(simulation / theory - 1)
+    return (f"Over all {z.size} simulated points: {np.mean(z < 2):.0%} within 2 s.e. and "
+            f"{np.mean(z < 3):.0%} within 3 s.e. of {against}; largest relative gap {rel.max():.1%}.")

@@ -8,13 +8,29 @@
   under ``torchrun`` (:mod:`.train`, :mod:`.ddp`), real/synthetic mixing
   (:func:`mix`) and the Figure 8 pipeline (:mod:`.experiment`).
 """
+from pathlib import Path
+
 from .corpus import concat, encode_documents, load_corpus, mix, token_documents
 from .grammar import Grammar, GrammarError, default_grammar, render, sample_stories, split_words, stories
 from .model import GPT, GPTConfig, build, generate
 from .tokenizer import ByteTokenizer, WordTokenizer
 from .train import TrainConfig, TrainResult, default_checkpoint_dir, evaluate, lr_at, train
 
+
+
+def sample_corpus(layout: str = "jsonl") -> Path:
+    """Path of the small corpus shipped with the library (five grammar stories, see its README).
+
+    ``layout``: ``"jsonl"`` (one JSON object with a ``text`` field per line, the
+    TinyStories/BabiStories layout) or ``"txt"`` (plain text, stories separated by
+    ``<|endoftext|>`` lines). Read it with :func:`load_corpus`.
+    """
+    if layout not in ("jsonl", "txt"):
+        raise ValueError(f"layout must be 'jsonl' or 'txt', got {layout!r}")
+    return Path(__file__).resolve().parent / "sample_corpus" / f"stories.{layout}"
+
+
 __all__ = ["GPT", "ByteTokenizer", "GPTConfig", "Grammar", "GrammarError", "TrainConfig", "TrainResult",
            "WordTokenizer", "build", "concat", "default_checkpoint_dir", "default_grammar", "encode_documents",
-           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_stories", "split_words",
+           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_corpus", "sample_stories", "split_words",
            "stories", "token_documents", "train"]
