@@ -1,0 +1,102 @@
+"""Browser tests of the built site: fixtures shared by every test in ``tests/site``.
+
+* ``site_dir`` — the built HTML: ``$COLLAPSE_SITE_DIR`` if set (CI builds the book
+  first and points here), else the book is built now, at the smoke scale, into a
+  temporary folder (about two minutes).
+* ``server`` — a static file server on 127.0.0.1 for ``site_dir``; it records
+  every request and its status (``server.requests``).
+* ``browser`` — headless Chromium driven by selenium, with every host other than
+  127.0.0.1 unresolvable (``--host-resolver-rules``), so a page that needs the
+  network fails visibly. ``open_page(browser, server, "book/theorem1.html")``
+  (in ``harness.py``) loads a page and returns what went wrong on it.
+
+The tests skip, saying why, when Chromium or chromedriver is not installed
+(``apt-get install chromium chromium-driver``; ``.ci/run`` installs both).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from .harness import DESKTOP
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory) -> Path:
+    env = os.environ.get("COLLAPSE_SITE_DIR")
+    if env:
+        path = Path(env).resolve()
+        if not (path / "index.html").is_file():
+            pytest.fail(f"$COLLAPSE_SITE_DIR={env} holds no built site (index.html missing)")
+        return path
+    out = tmp_path_factory.mktemp("site")
+    cmd = [sys.executable, "-m", "jupyter_book", "build", str(REPO), "--path-output", str(out)]
+    env = dict(os.environ, COLLAPSE_SCALE="smoke", PYTHONPATH=str(REPO))
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"book build failed ({' '.join(cmd)}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return out / "_build" / "html"
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean; requests are recorded instead
+        pass
+
+    def send_response(self, code, message=None):
+        self.server.requests.append((self.path, code))
+        super().send_response(code, message)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, directory):
+        self.requests: list[tuple[str, int]] = []
+        super().__init__(("127.0.0.1", 0), functools.partial(_Handler, directory=str(directory)))
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+@pytest.fixture(scope="session")
+def server(site_dir):
+    srv = _Server(site_dir)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Chromium and chromedriver are needed: apt-get install chromium chromium-driver")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-extensions", "--hide-scrollbars",
+                # every host but the local server is unresolvable: nothing may come from the network
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=opts, service=service)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()

@@ -1,0 +1,81 @@
+"""Helpers of the browser tests: load a page and report what went wrong on it."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+DESKTOP, NARROW = (1400, 1000), (400, 900)  # window sizes the pages are checked at (CSS px)
+
+
+@dataclass
+class PageReport:
+    """What happened while a page loaded: requests that failed and console errors."""
+
+    url: str
+    failed_requests: list = field(default_factory=list)   # (url, reason)
+    console_errors: list = field(default_factory=list)    # console messages of level SEVERE
+    requested_hosts: set = field(default_factory=set)
+
+    @property
+    def problems(self) -> list[str]:
+        return ([f"request failed: {u} ({why})" for u, why in self.failed_requests]
+                + [f"console error: {m}" for m in self.console_errors])
+
+
+def _drain(driver, kind):
+    try:
+        return driver.get_log(kind)
+    except Exception:  # noqa: BLE001 - a driver without that log
+        return []
+
+
+def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) -> PageReport:
+    """Load ``page`` (a path relative to the site root) at window ``size``; report failures.
+
+    Waits for the document to be complete and for MathJax (if the page loads it) to
+    finish typesetting, then collects the network and console logs of the load.
+    """
+    _drain(driver, "performance"), _drain(driver, "browser")  # forget the previous page's events
+    driver.set_window_size(*size)
+    url = server.base + page
+    driver.get(url)
+    t0 = time.time()
+    while time.time() - t0 < 30:
+        ready = driver.execute_script(
+            "if (document.readyState !== 'complete') return false;"
+            "const mj = window.MathJax;"
+            "if (mj && mj.startup && mj.startup.promise) {"
+            "  if (!window.__mjDone) { mj.startup.promise.then(() => (mj.typesetPromise ? mj.typesetPromise() : 0))"
+            "      .then(() => { window.__mjDone = true; }); return false; } }"
+            "return true;")
+        if ready:
+            break
+        time.sleep(0.1)
+    time.sleep(settle_s)
+    report = PageReport(url)
+    requests = {}
+    for entry in _drain(driver, "performance"):
+        msg = json.loads(entry["message"])["message"]
+        params = msg.get("params", {})
+        if msg.get("method") == "Network.requestWillBeSent":
+            req_url = params["request"]["url"]
+            requests[params["requestId"]] = req_url
+            host = urlparse(req_url).hostname
+            if host:
+                report.requested_hosts.add(host)
+        elif msg.get("method") == "Network.loadingFailed" and not params.get("canceled"):
+            report.failed_requests.append((requests.get(params["requestId"], "?"), params.get("errorText")))
+        elif msg.get("method") == "Network.responseReceived" and params["response"]["status"] >= 400:
+            report.failed_requests.append((params["response"]["url"], params["response"]["status"]))
+    report.console_errors = [e["message"] for e in _drain(driver, "browser") if e.get("level") == "SEVERE"]
+    return report
+
+
+def site_pages(site_dir: Path) -> list[str]:
+    """Every HTML page of the book (relative paths), search and index pages included."""
+    skip = {"genindex.html"}
+    return sorted(str(p.relative_to(site_dir)) for p in site_dir.rglob("*.html")
+                  if not any(part.startswith("_") for part in p.relative_to(site_dir).parts) and p.name not in skip)
