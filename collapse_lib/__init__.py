@@ -8,7 +8,7 @@ Dohmatob, Feng, Subramonian, Kempe, ICLR 2025 (arXiv:2410.04840).
 """
 __version__ = "0.1.0"
 
-from . import figures, simulate, theory  # noqa: E402
+from . import figures, paper, simulate, theory  # noqa: E402
 from .sampling import Sample, sample  # noqa: E402
 from .setting import Setting  # noqa: E402
 
@@ -23,4 +23,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Sample", "Setting", "figures", "sample", "simulate", "theory", "__version__"]
+__all__ = ["Sample", "Setting", "figures", "paper", "sample", "simulate", "theory", "__version__"]

@@ -17,8 +17,8 @@ from pathlib import Path
 from .. import datafiles
 from ..device import resolve_device
 from ..scale import current_scale, rank
+from .compare import paper_vs_book, paper_vs_book_markdown, show_paper_vs_book
 from .report import agreement, agreement_summary, describe_config, within_stderr
-
 
 
 def _discover() -> tuple:
@@ -133,4 +133,5 @@ def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: st
 
 
 __all__ = ["RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
-           "reproduce", "show", "show_agreement", "within_stderr"]
+           "paper_vs_book", "paper_vs_book_markdown", "reproduce", "show", "show_agreement", "show_paper_vs_book",
+           "within_stderr"]

@@ -18,6 +18,12 @@ N_SWEEP_SIZES = {
 N_THEORY = (2.0, 1e10, 120)
 
 
+def describe_n_sim(c: dict) -> str:
+    """The sizes of an n-sweep configuration in words (for the "the paper | this book" tables)."""
+    lo, hi, num = c["n_sim"]
+    return f"d = {c['d']}; simulated n: {int(num)} values from {int(lo):,} to {int(hi):,}"
+
+
 def log_ints(lo, hi, num) -> np.ndarray:
     """``num`` integers spread log-uniformly on [lo, hi] (duplicates removed)."""
     return np.unique(np.rint(np.logspace(np.log10(lo), np.log10(hi), num)).astype(np.int64))

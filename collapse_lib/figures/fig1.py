@@ -40,6 +40,7 @@ from .. import _validate as V
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
+from .report import format_value as fv
 from ._rp import pareto_front, psi_grid, rp_vs_m, widths
 
 TITLE = "Figure 1: the Pareto diagram — model size vs robustness to synthetic data"
@@ -55,6 +56,24 @@ def config(scale=None) -> dict:
     return dict(scale=scale, n=500, phi=PHI, r2=1.0, sigma2=SIGMA2, lam=LAM, p2=[0.2, 0.5, 0.8],
                 c2=list(QUALITIES), psi=[0.05, 20.0], psi_points=60, sim=SIM[scale], sim_c2=[0.0, 1.0],
                 dtype="float64")
+
+
+def book_column(c: dict) -> dict:
+    """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
+    n, sim = c["n"], c["sim"]
+    return dict(
+        shows=f"the same diagram: Theorem 2 (points, one per ψ) and simulations (hollow, ± 2 s.e.) at "
+              f"{sim['sim_points']} sizes for c² = {fv(c['sim_c2'])}; one panel per p₂",
+        sizes=f"theory n = {n}, simulation n = {sim['n']}; d = φn = {round(c['phi'] * n)} (φ = {fv(c['phi'])}); "
+              f"ψ = m/n from {fv(c['psi'][0])} to {fv(c['psi'][1])} ({c['psi_points']} values); λ = {fv(c['lam'])}, "
+              f"σ² = {fv(c['sigma2'])}, r² = {fv(c['r2'])}; p₂ ∈ {{{fv(c['p2'])}}}",
+        runs=f"{sim['trials']} trials per simulated size",
+        models="random projections (S_ij ~ N(0, 1/d)) with ridge on the m features; theory: our deterministic "
+               "equivalent of Theorem 2",
+        data=f"isotropic Gaussian; c² ∈ {{{fv(c['c2'])}}} for the four markers",
+        differs="n = 500 and the four qualities are the caption's. d, λ, σ², the ψ range and the p₂ panels are our "
+                "choice, made with a sweep of Theorem 2 so that the figure shows the caption's message "
+                "(φ = d/n = 1 with a small λ puts the widest models on the n = d peak and hides it)")
 
 
 def _theory(c, phi, lam, sigma2) -> pd.DataFrame:

@@ -1,5 +1,10 @@
 """Figure 10 — iterative mixing recovers the rate of the clean law, not its level.
 
+The paper's Corollary 3 / Figure 10 (§5): iterative mixing with p₁ = p₂ = 0.5 over about
+log(n/d) iterations recovers a scaling law proportional to the clean error, but does
+worse than training on the real half alone. p₂ = 0.5 follows it; d, λ, c², σ² and the
+sizes below are ours.
+
 Round 0 is pooled ridge on n₁ real and n₂ synthetic samples (labels from w₂*); round t
 relabels the same synthetic inputs with the previous model plus fresh label noise,
 Y₂ = X₂ŵ⁽ᵗ⁻¹⁾ + σ₂ε_t, and refits (after Ferbach et al., 2024). Isotropic Σ = I_d,
@@ -30,7 +35,8 @@ from .. import plotting, simulate, theory
 from ..scale import current_scale
 from ..setting import Setting
 from ..theory.mixing import iterative_mixing
-from ._sweeps import log_ints
+from .report import format_value as fv
+from ._sweeps import describe_n_sim, log_ints
 
 TITLE = "Figure 10: iterative mixing (re-labelling the synthetic inputs)"
 
@@ -54,6 +60,21 @@ def config(scale=None) -> dict:
 def _split(n, p2):
     n2 = np.rint(p2 * np.asarray(n, dtype=float))
     return np.asarray(n, dtype=float) - n2, n2
+
+
+def book_column(c: dict) -> dict:
+    """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
+    return dict(
+        shows=f"(a) error against n after rounds {fv(c['rounds_a'])} and in the limit, with Clean; (b) error "
+              f"against the round for n ∈ {{{', '.join(f'{n:,}' for n in c['n_rounds'])}}}; theory (lines) and "
+              "simulation (markers ± 2 s.e.)",
+        sizes=describe_n_sim(c),
+        runs=f"{c['trials']} trials per simulated point",
+        models=f"ridge (λ = {fv(c['lam'])}) refitted each round on the real data and the relabelled synthetic "
+               "inputs, with fresh relabelling noise (and without it, dashed)",
+        data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ² = {fv(c['sigma2'])}; p₂ = "
+             f"{fv(c['p2'])}",
+        differs="p₁ = p₂ = 0.5 as in Corollary 3; d, λ, c², σ², the sizes and the rounds shown are our choice")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):

@@ -1,9 +1,13 @@
 """Figure 5 — Theorem 2 against experiment: test error vs network width m.
 
+The paper's Figure 5: experiment (solid, mean of 5 runs) against theory (dashed). The
+spectrum, d, λ, p₂, the c² panels and our numbers of runs below are our choice.
+
 Power-law spectrum s_j ∝ j^(−1.5) (tr Σ = d; anisotropic, harder than figure 4),
 d = 2n, r² = 1, σ₁² = σ₂² = 0.25, λ = 10⁻², p₂ ∈ {0, 0.2, 0.6}; one panel per
 c² ∈ {0, 0.1, 0.5, 1}. Experiment (solid line, shaded band = mean ± 2 s.e.):
-the mean over independent runs (20 at book scale, 10 at paper scale; the paper used 5), each run a
+the mean over independent runs (``RUNS``: 20 at book scale, 10 at paper scale, where the
+paper shows 5), each run a
 fresh draw of S, data and teachers, ridge fitted on the m features. Theory
 (dashed): Theorem 2. dtype: float64.
 """
@@ -13,13 +17,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import plotting
+from .. import paper, plotting
 from ..scale import current_scale
 from ..setting import Setting
+from .report import format_value as fv
 from ._rp import RP_SIZES, rp_vs_m, widths
 
 TITLE = "Figure 5: random projections — theory vs experiment across widths"
-RUNS = {"smoke": 3, "book": 20, "paper": 10}  # the paper averaged 5 runs; more runs tighten the bands
+RUNS = {"smoke": 3, "book": 20, "paper": 10}  # ours; the paper's Figure 5 shows a mean of 5 runs (paper.FIG5_RUNS)
 M_RANGE = (0.05, 20.0)  # as multiples of n
 
 
@@ -29,6 +34,24 @@ def config(scale=None) -> dict:
     return dict(scale=scale, n=size["n"], sim_points=size["sim_points"] + 4, trials=RUNS[scale], phi=2.0,
                 alpha=1.5, r2=1.0, sigma2=0.25, lam=1e-2, p2=[0.0, 0.2, 0.6], c2=[0.0, 0.1, 0.5, 1.0],
                 m_over_n=list(M_RANGE), dtype="float64")
+
+
+def book_column(c: dict) -> dict:
+    """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
+    runs = c["trials"]
+    more = "more" if runs > paper.FIG5_RUNS else "fewer" if runs < paper.FIG5_RUNS else "as many"
+    return dict(
+        shows="experiment (solid line; band = mean ± 2 s.e.) against Theorem 2 (dashed), one panel per c²",
+        sizes=f"n = {c['n']}, d = {round(c['phi'] * c['n'])} (φ = {fv(c['phi'])}); width m from "
+              f"{fv(c['m_over_n'][0])}n to {fv(c['m_over_n'][1])}n, {c['sim_points']} widths",
+        runs=f"{runs} runs per width",
+        models=f"random projections with ridge, λ = {fv(c['lam'])}; theory: our deterministic equivalent of "
+               "Theorem 2",
+        data=f"power-law spectrum s_j ∝ j^−{fv(c['alpha'])}, r² = {fv(c['r2'])}, σ² = {fv(c['sigma2'])}; "
+             f"p₂ ∈ {{{fv(c['p2'])}}}; c² ∈ {{{fv(c['c2'])}}}",
+        differs=f"{more} runs than the paper's {paper.FIG5_RUNS} (more runs give a narrower band; the smoke scale "
+                "runs fewer for speed); the spectrum (a power law, a harder test than Σ = I), d, λ, p₂ and c² are "
+                "our choice")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):

@@ -1,5 +1,10 @@
 """Figure 7 — MNIST: random features (left) and fully trained two-layer networks (right).
 
+The paper's Figure 7 (§4.1): a random-features model of width 100,000 and a two-layer
+network of width 2,000 on MNIST with synthetic labels from a weaker model; scaling slows
+and plateaus as p₂ grows. Our widths are smaller (``_SIZES``: a CPU); the weak teacher,
+the n grid and the training settings below are our choice.
+
 Regression of one-hot labels e_y ∈ R¹⁰ with the squared loss, as in the theory. Inputs:
 MNIST pixels in [0, 1] minus the training mean image. A training set of n images from
 the training pool (the 50 000 training images left after a teacher pool of 5 000
@@ -25,6 +30,7 @@ from ..cache import resume_name
 from ..nn.experiments import WeakTeacher, mnist_random_features, mnist_split, mnist_two_layer
 from ..nn.two_layer import TrainSpec
 from ..scale import current_scale
+from .report import format_value as fv
 
 TITLE = "Figure 7: MNIST with synthetic labels, random features and trained networks"
 THEORY_VS_SIMULATION = False  # an experiment on real data, no formula to check against
@@ -48,6 +54,23 @@ def config(scale=None) -> dict:
     return dict(_SIZES[scale], scale=scale, teacher_samples=200, teacher_lam=1e-2, hard_labels=True,
                 rf_activation="relu", rf_lam=1e-3, nn_lr=1e-3, nn_batch=128, nn_optimizer="adam",
                 nn_stopping="best held-out real loss (checked every 50 steps)", dtype="float32")
+
+
+def book_column(c: dict) -> dict:
+    """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
+    rn, nn = c["rf_n"], c["nn_n"]
+    return dict(
+        shows="test error (and accuracy) against n for several p₂: random features (left), trained network (right)",
+        sizes=f"random features of width {c['rf_width']:,}, n from {rn[0]:,} to {rn[-1]:,}; network of width "
+              f"{c['nn_width']:,}, n from {nn[0]:,} to {nn[-1]:,}, at most {c['nn_steps']:,} steps",
+        runs=f"{c['rf_trials']} (random features) and {c['nn_trials']} (network) draws per point",
+        models=f"ReLU random features (S_ij ~ N(0, 1/784)) with a ridge readout (λ = {fv(c['rf_lam'])}); two-layer "
+               f"ReLU network, {c['nn_optimizer']}, batch {c['nn_batch']}, early stopping on {c['nn_val']:,} "
+               "held-out real images",
+        data=f"MNIST, regression of one-hot labels; synthetic label = predicted class of linear ridge trained on "
+             f"{c['teacher_samples']} real images; p₂ ∈ {{{fv(c['p2'])}}}",
+        differs="narrower models than the paper's (row 'sizes'), to fit a CPU; the weak teacher, the n grid and "
+                "every training setting are our choice")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False, teacher_samples=None,

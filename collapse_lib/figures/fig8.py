@@ -1,7 +1,9 @@
 """Figure 8 — language models: a GPT trained on real stories mixed with a weaker GPT's stories.
 
-The paper trains GPT-2 on BabiStories mixed with stories written by a weaker
-GPT-2. Here the real corpus is the story grammar of :mod:`collapse_lib.lm.grammar`
+The paper (§4.2, App. A.3) trains GPT-2 models on BabiStories mixed with stories
+written by a GPT-2-small (124M) generator, filtered for quality, and evaluates on the
+TinyStories test set. Everything below is our smaller stand-in (``figures.compare``
+lists the differences). Here the real corpus is the story grammar of :mod:`collapse_lib.lm.grammar`
 (exact entropy floor, drawn as a dashed line), the weak generator a small GPT
 trained on a small slice of it, and the learners GPT-2-style decoders
 (:mod:`collapse_lib.lm.model`) trained for one pass over a stream with exactly
@@ -22,6 +24,7 @@ import pandas as pd
 
 from .. import plotting
 from ..scale import current_scale
+from .report import format_value as fv
 
 TITLE = "Figure 8: language models trained on real + synthetic stories"
 FRACTIONS = (0.0, 0.01, 0.1, 0.2, 0.5)
@@ -48,6 +51,27 @@ def config(scale=None) -> dict:
 
     return dict(SIZES[scale], scale=scale, fractions=list(FRACTIONS), p_depth=0.2, grammar=default_grammar().name,
                 tokenizer="word", temperature=1.0, dtype="float32")
+
+
+def book_column(c: dict) -> dict:
+    """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
+    weak = c["weak"]
+    return dict(
+        shows=f"real held-out loss against tokens seen for several synthetic fractions (left) and several depths "
+              f"at p = {fv(c['p_depth'])} (right), with the exact entropy floor",
+        sizes=f"{c['steps'] * c['batch'] * c['context']:,} tokens per run (context {c['context']}, batch "
+              f"{c['batch']}, {c['steps']:,} steps); evaluation on {c['eval_tokens']:,} held-out real tokens",
+        runs="one run per curve, plus one repeat of the clean run",
+        models=f"GPT-2-style decoders of width {c['width']}, {c['heads']} heads, {c['depth']} layers (left), "
+               f"depths {fv(c['depths'])} (right), learning rate {fv(c['lr'])}, {c['warmup']} warm-up steps; "
+               f"generator: a {weak['depth']}-layer, width-{weak['width']} GPT trained on {weak['slice_tokens']:,} "
+               "real tokens",
+        data=f"stories of a probabilistic grammar ({c['grammar']}, exact entropy), {c['tokenizer']} tokens; "
+             f"p ∈ {{{fv(c['fractions'])}}}; synthetic stories sampled at temperature {fv(c['temperature'])}, "
+             "not filtered; evaluated on held-out real stories",
+        differs="a grammar corpus instead of BabiStories (its entropy floor is exact and it trains on a CPU); models "
+                "and token budgets orders of magnitude smaller; the model-size panel at p = "
+                f"{fv(c['p_depth'])} rather than the paper's p₂ = 1 with a 10× synthetic set; no quality filter")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False, checkpoint_dir=None):

@@ -1,5 +1,10 @@
 """Figure 9 — weighted single-step mixing cannot undo strong collapse.
 
+The paper's Corollary 2 (§5): weighted single-step mixing cannot avoid collapse for any
+fixed weight α ∈ (0, 1]. Our α weighs the *real* samples (α = 1: real data only). The
+interval (0, 1] fits a weight on the synthetic samples (0 discards them), i.e. 1 − our α,
+so the statement reads "for any fixed α ∈ [0, 1)" here; the parameters below are ours.
+
 ŵ(α) = argmin_w α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖². Isotropic Σ = I_d,
 r² = 1, c² = 0.5, σ₁² = σ₂² = 0.25, λ = 10⁻⁴ (a tiny ridge; the theory is
 :func:`collapse_lib.theory.mixing.weighted_mixing`).
@@ -26,7 +31,8 @@ from .. import plotting, simulate, theory
 from ..scale import current_scale
 from ..setting import Setting
 from ..theory.mixing import optimal_alpha, weighted_mixing
-from ._sweeps import log_ints
+from .report import format_value as fv
+from ._sweeps import describe_n_sim, log_ints
 
 TITLE = "Figure 9: weighted single-step mixing"
 
@@ -48,6 +54,21 @@ def config(scale=None) -> dict:
 
 def _setting(c):
     return Setting.isotropic(c["d"], r2=c["r2"], c2=c["c2"], sigma2=c["sigma2"])
+
+
+def book_column(c: dict) -> dict:
+    """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
+    pairs = "; ".join(f"({a:,}, {b:,})" for a, b in c["pairs"])
+    return dict(
+        shows="(a) error against α for several (n₁, n₂); (b) 1 − α* against n; (c) error against n at α*, "
+              "α = 1 (Clean), pooling and a fixed α; theory (lines) and simulation (markers ± 2 s.e.)",
+        sizes=f"{describe_n_sim(c)}; (n₁, n₂) of panel (a): {pairs}",
+        runs=f"{c['trials']} trials per simulated point",
+        models=f"weighted ridge, λ = {fv(c['lam'])}; our α weighs the real samples (α = 1: real data only)",
+        data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ² = {fv(c['sigma2'])}; p₂ = "
+             f"{fv(c['p2_sweep'])} in (b) and (c); fixed α = {fv(c['fixed_alpha'])} in (c)",
+        differs="all parameters are our choice; the weight convention too (the chapter gives the correspondence "
+                "with Corollary 2's α)")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):

@@ -15,12 +15,14 @@ _DESCRIBE = {
 }
 
 
-def _fmt(val) -> str:
+def format_value(val) -> str:
+    """A configuration value as the tables show it: lists joined by ", ", floats with ``:g``."""
     if isinstance(val, (list, tuple)):
-        return ", ".join(_fmt(v) for v in val)
+        return ", ".join(format_value(v) for v in val)
     if isinstance(val, float):
         return f"{val:g}"
     return str(val)
+
 
 
 def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
@@ -37,7 +39,7 @@ def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
             lo, hi, num = val
             text, name = f"{int(num)} points log-spaced from {lo:g}·d to {hi:.0e}", "theory curve n"
         else:
-            text, name = _fmt(val), _DESCRIBE.get(key, key)
+            text, name = format_value(val), _DESCRIBE.get(key, key)
         rows.append(pd.DataFrame({"parameter": [prefix + name], "value": [text]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["parameter", "value"])
 
