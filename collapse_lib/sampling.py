@@ -10,7 +10,7 @@ from . import _validate as V
 
 @dataclass(frozen=True)
 class Sample:
-    """One draw of the data model (brief, section 2), in Σ's eigenbasis.
+    """One draw of the paper's two-source Gaussian data model, in Σ's eigenbasis.
 
     X (n, d) inputs; y (n,) labels; synthetic (n,) bool, True for rows labelled by
     the synthetic teacher; w1, w2 the real and synthetic teachers.

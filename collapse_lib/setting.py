@@ -1,4 +1,4 @@
-"""The data model of the paper (brief, section 2) as one immutable object.
+"""The paper's two-source Gaussian data model as one immutable object.
 
 Two sources on R^d x R share the input law x ~ N(0, Σ) (label shift only):
 
@@ -96,7 +96,7 @@ class Setting:
         """Power-law spectrum s_j ∝ j^(−alpha), j = 1..d, normalised so tr Σ = d.
 
         Γ = (r²/d) I and Δ = (c²/d) I, so that tr ΣΓ = r² and tr ΣΔ = c² exactly
-        as in the isotropic case (brief, figure 3: "beyond isotropy").
+        as in the isotropic case (used for our "beyond isotropy" figures 3 and 5).
         """
         d = V.positive_int("d", d)
         alpha = V.nonnegative_scalar("alpha", alpha)

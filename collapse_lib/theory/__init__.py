@@ -1,10 +1,11 @@
 """Deterministic equivalents (theory) of the paper's models.
 
 * :func:`classical` — Theorem 1 (ridge on a real/synthetic mixture).
-* :func:`corollary1` — its isotropic ridgeless closed form.
+* :func:`corollary1` — its isotropic ridgeless closed form (the φ > 1 branch is our extension).
 * :func:`solve_kappa` — the effective regularisation κ(λ, n).
 * :func:`weighted_mixing`, :func:`optimal_alpha`, :func:`iterative_mixing` — mixing strategies (figures 9, 10).
-* :func:`random_projections` — Theorem 2 (ridge on m random projections), with :func:`solve_mu`.
+* :func:`random_projections` — Theorem 2 (ridge on m random projections; our deterministic equivalent), with
+  :func:`solve_mu`.
 """
 from .mixing import (IterativeMixingTheory, OptimalAlpha, WeightedMixingTheory, iterative_mixing,
                      iterative_mixing_leading_order, iterative_mixing_limit, optimal_alpha, weighted_mixing)

@@ -1,13 +1,19 @@
-"""Theorem 2: deterministic equivalent of the random-projections (RP) model.
+"""Theorem 2: our deterministic equivalent of the random-projections (RP) model.
 
-Model (brief, section 4). Features z = Sᵀx with S ∈ R^{d×m}, S_ij ~ N(0, 1/d)
+The paper states its Theorem 2 as a system of fixed-point equations (not reproduced
+here). This module evaluates a deterministic equivalent derived independently by the
+route below (conditioning on S, then a Marchenko–Pastur step); it carries the same
+message: a floor term and a design-dependent term of ζ. Our split puts the part
+p₂u Σ_j s_jδ_j o_j in V, not in ζ (``zeta_design`` subtracts it).
+
+Model (the paper's random-projections model). Features z = Sᵀx with S ∈ R^{d×m}, S_ij ~ N(0, 1/d)
 fixed; ridge on the m features,
 
     v̂ = argmin_v (1/n) Σ_i (vᵀSᵀx_i − y_i)² + λ‖v‖²,   f(x) = xᵀS v̂,
 
 on n samples of which a fraction p₂ is synthetic. ψ = m/n, φ = d/n.
 
-Route (the brief's). Conditional on S, z ~ N(0, Σ_S) with Σ_S = SᵀΣS and
+Route (ours). Conditional on S, z ~ N(0, Σ_S) with Σ_S = SᵀΣS and
 xᵀw = zᵀβ + r, β = Σ_S⁺SᵀΣw, r independent of z. So the RP model is Theorem 1
 in dimension m with covariance Σ_S, signal AΓAᵀ, mismatch AΔAᵀ (A = Σ_S⁺SᵀΣ),
 per-source noise σ_k² + (residual variance of that source), plus the
@@ -194,7 +200,7 @@ def _terms(setting, n, m, mu):
 
 
 def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
-    """Theorem 2: test error of ridge on m random projections, E ≃ A + B + V + ζ.
+    """Theorem 2 (our deterministic equivalent): test error of ridge on m random projections, E ≃ A + B + V + ζ.
 
     Broadcasts over ``n`` (> 0), ``m`` (> 0), ``p2`` ∈ [0, 1] and ``lam`` ≥ 0;
     μ is solved once per distinct (n, m, λ). Fully deterministic: the average

@@ -1,6 +1,6 @@
 """Theorem 1: deterministic equivalent of ridge on a real/synthetic mixture.
 
-Notation (brief, section 3). Σ has eigenvalues s_j; for t ≥ 0
+Notation (the paper's Theorem 1, in this book's symbols). Σ has eigenvalues s_j; for t ≥ 0
 
     df_m(t) = tr Σ^m (Σ + tI)^(−m) = Σ_j s_j^m / (s_j + t)^m.
 
@@ -151,8 +151,9 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
 def corollary1(phi, p2, r2=1.0, c2=0.5, sigma2=0.25):
     """Corollary 1: isotropic ridgeless (λ → 0) closed form, φ = d/n, broadcasting.
 
-    φ < 1:  E ≃ σ²φ/(1−φ) + p₂²c² + p₁p₂c²φ/(1−φ)
-    φ > 1:  E ≃ r²(1 − 1/φ) + σ²/(φ−1) + c²p₂(φ−p₂)/(φ(φ−1))
+    φ < 1:  E ≃ σ²φ/(1−φ) + p₂²c² + p₁p₂c²φ/(1−φ)        (the paper's Corollary 1)
+    φ > 1:  E ≃ r²(1 − 1/φ) + σ²/(φ−1) + c²p₂(φ−p₂)/(φ(φ−1))   (our extension, from Theorem 1
+            with κ = φ − 1; the paper states Corollary 1 for φ ∈ (0, 1) only)
     φ = 1:  +inf.
     """
     phi = V.positive_sizes("phi", phi, integer=False)
