@@ -14,7 +14,10 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run figure recipes and write data files with provenance")
     rep.add_argument("figures", nargs="+", help=f"figure names ({', '.join(figures.RECIPES)}) or 'all'")
-    rep.add_argument("--scale", choices=SCALES, default=None, help="default: $COLLAPSE_SCALE or 'book'")
+    rep.add_argument("--scale", choices=SCALES, default=None,
+                     help="smoke (seconds), book (the site's default) or paper (the book's largest configuration, "
+                          "for a GPU; the paper's own sizes only where it states them: see each chapter's "
+                          "'the paper | this book' table); default: $COLLAPSE_SCALE or 'book'")
     rep.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")

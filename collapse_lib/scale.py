@@ -2,7 +2,11 @@
 
 * ``smoke`` — tiny sizes, seconds; used by tests and CI (nbval, book build).
 * ``book``  — the default; what the static site shows when no data file exists.
-* ``paper`` — the paper's sizes; meant for a GPU via ``python -m collapse_lib reproduce``.
+* ``paper`` — this book's largest configuration; meant for a GPU via
+  ``python -m collapse_lib reproduce``. Despite the name it is the paper's size only where
+  the paper states one and the hardware allows it (Figure 1: n = 500); elsewhere the
+  paper's sizes are not known (Figures 2–6, 9, 10) or larger than ours (Figures 7, 8).
+  ``collapse_lib.figures.paper_vs_book(name)`` gives both sides for each figure.
 """
 from __future__ import annotations
 
