@@ -18,10 +18,11 @@ N_SWEEP_SIZES = {
 N_THEORY = (2.0, 1e10, 120)
 
 
-def describe_n_sim(c: dict) -> str:
-    """The sizes of an n-sweep configuration in words (for the "the paper | this book" tables)."""
+def describe_n_sweep(c: dict, more_sizes: str = "") -> dict:
+    """The ``sizes`` and ``runs`` rows of an n-sweep figure's "the paper | this book" table, from its config ``c``."""
     lo, hi, num = c["n_sim"]
-    return f"d = {c['d']}; simulated n: {int(num)} values from {int(lo):,} to {int(hi):,}"
+    return dict(sizes=f"d = {c['d']}; simulated n: {int(num)} values from {int(lo):,} to {int(hi):,}{more_sizes}",
+                runs=f"{c['trials']} trials per simulated point")
 
 
 def log_ints(lo, hi, num) -> np.ndarray:

@@ -36,7 +36,7 @@ from ..scale import current_scale
 from ..setting import Setting
 from ..theory.mixing import iterative_mixing
 from .report import format_value as fv
-from ._sweeps import describe_n_sim, log_ints
+from ._sweeps import describe_n_sweep, log_ints
 
 TITLE = "Figure 10: iterative mixing (re-labelling the synthetic inputs)"
 
@@ -68,8 +68,7 @@ def book_column(c: dict) -> dict:
         shows=f"(a) error against n after rounds {fv(c['rounds_a'])} and in the limit, with Clean; (b) error "
               f"against the round for n ∈ {{{', '.join(f'{n:,}' for n in c['n_rounds'])}}}; theory (lines) and "
               "simulation (markers ± 2 s.e.)",
-        sizes=describe_n_sim(c),
-        runs=f"{c['trials']} trials per simulated point",
+        **describe_n_sweep(c),
         models=f"ridge (λ = {fv(c['lam'])}) refitted each round on the real data and the relabelled synthetic "
                "inputs, with fresh relabelling noise (and without it, dashed)",
         data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ² = {fv(c['sigma2'])}; p₂ = "

@@ -21,7 +21,7 @@ from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
 from .report import format_value as fv
-from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sim, log_ints
+from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sweep, log_ints
 
 TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
 P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
@@ -38,8 +38,7 @@ def book_column(c: dict) -> dict:
     """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
     return dict(
         shows="Theorem 1 (lines) and simulation (markers ± 2 s.e.) against n, with the floors p₂²c² (dotted)",
-        sizes=f"{describe_n_sim(c)}; theory to n = {c['n_theory'][1]:.0e}",
-        runs=f"{c['trials']} trials per simulated point",
+        **describe_n_sweep(c, f"; theory to n = {c['n_theory'][1]:.0e}"),
         models=f"ridge on the pooled data, λ = {fv(c['lam'])} (ridgeless)",
         data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ₁² = σ₂² = {fv(c['sigma2'])}; "
              f"p₂ ∈ {{{fv(c['p2'])}}}",

@@ -19,7 +19,7 @@ from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
 from .report import format_value as fv
-from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sim, log_ints
+from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sweep, log_ints
 
 TITLE = "Figure 3: beyond isotropy — power-law spectra and the quality c²"
 
@@ -36,8 +36,7 @@ def book_column(c: dict) -> dict:
     return dict(
         shows="(a) a power-law spectrum at several p₂; (b) Σ = I at one p₂ and several c²; Theorem 1 (lines) and "
               "simulation (markers ± 2 s.e.)",
-        sizes=f"{describe_n_sim(c)}; theory to n = {c['n_theory'][1]:.0e}",
-        runs=f"{c['trials']} trials per simulated point",
+        **describe_n_sweep(c, f"; theory to n = {c['n_theory'][1]:.0e}"),
         models=f"ridge on the pooled data: λ = {fv(a['lam'])} in (a), {fv(b['lam'])} (ridgeless) in (b)",
         data=f"Gaussian, r² = {fv(c['r2'])}, σ² = {fv(c['sigma2'])}; (a) s_j ∝ j^−{fv(a['alpha'])}, c² = "
              f"{fv(a['c2'])}, p₂ ∈ {{{fv(a['p2'])}}}; (b) Σ = I, p₂ = {fv(b['p2'])}, c² ∈ {{{fv(b['c2'])}}}",

@@ -32,7 +32,7 @@ from ..scale import current_scale
 from ..setting import Setting
 from ..theory.mixing import optimal_alpha, weighted_mixing
 from .report import format_value as fv
-from ._sweeps import describe_n_sim, log_ints
+from ._sweeps import describe_n_sweep, log_ints
 
 TITLE = "Figure 9: weighted single-step mixing"
 
@@ -62,8 +62,7 @@ def book_column(c: dict) -> dict:
     return dict(
         shows="(a) error against α for several (n₁, n₂); (b) 1 − α* against n; (c) error against n at α*, "
               "α = 1 (Clean), pooling and a fixed α; theory (lines) and simulation (markers ± 2 s.e.)",
-        sizes=f"{describe_n_sim(c)}; (n₁, n₂) of panel (a): {pairs}",
-        runs=f"{c['trials']} trials per simulated point",
+        **describe_n_sweep(c, f"; (n₁, n₂) of panel (a): {pairs}"),
         models=f"weighted ridge, λ = {fv(c['lam'])}; our α weighs the real samples (α = 1: real data only)",
         data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ² = {fv(c['sigma2'])}; p₂ = "
              f"{fv(c['p2_sweep'])} in (b) and (c); fixed α = {fv(c['fixed_alpha'])} in (c)",
