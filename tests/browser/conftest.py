@@ -42,7 +42,9 @@ def site_dir(tmp_path_factory) -> Path:
             pytest.fail(f"$COLLAPSE_SITE_DIR={env} holds no built site (index.html missing)")
         return path
     out = tmp_path_factory.mktemp("site")
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(REPO), "--path-output", str(out)]
+    # jupyter-book 1 has no ``python -m jupyter_book``: call its click entry point with this interpreter
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           "build", str(REPO), "--path-output", str(out)]
     env = dict(os.environ, COLLAPSE_SCALE="smoke", PYTHONPATH=str(REPO))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
