@@ -8,6 +8,8 @@ The largest |z| per workflow is printed by ``test_report_largest_gap`` (visible 
 """
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from scipy.special import digamma
@@ -182,8 +184,8 @@ def test_simulation_is_reproducible_and_common_across_lambda_and_chunks(monkeypa
     a = cl.simulate.workflow(ISO, 60, 3, "accumulate-subsample", [1e-2, 0.1], trials=6, seed=5)
     b = cl.simulate.workflow(ISO, 60, 3, "accumulate-subsample", 0.1, trials=6, seed=5)
     np.testing.assert_allclose(a.values[1], b.values, rtol=1e-12)  # batched solves round by batch size
-    import collapse_lib.simulate.workflow as W
-    monkeypatch.setattr(W, "_BUDGET", 1.0)  # one trial per block
+    module = importlib.import_module("collapse_lib.simulate.workflow")  # the package exports a function of that name
+    monkeypatch.setattr(module, "_BUDGET", 1.0)  # one trial per block
     c = cl.simulate.workflow(ISO, 60, 3, "accumulate-subsample", 0.1, trials=6, seed=5)
     np.testing.assert_allclose(b.values, c.values, rtol=1e-12)
     d = cl.simulate.workflow(ISO, 60, 3, "accumulate-subsample", 0.1, trials=6, seed=6)
