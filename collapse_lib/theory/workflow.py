@@ -67,7 +67,7 @@ from .ridge import _scalarise, classical, solve_kappa
 
 KINDS = ("replace", "accumulate", "accumulate-subsample", "mix")
 
-_CHUNK_ELEMENTS = 4_000_000  # grid points per chunk × eigenvalue groups × (T+1)² ≤ this
+_CHUNK_ELEMENTS = 4_000_000  # grid points per chunk × (eigenvalue groups + 4 × sample groups) × (T+1)² ≤ this
 
 
 @dataclass(frozen=True)
@@ -139,12 +139,13 @@ def _groups(kind, n, p2, m) -> _Groups:
             teacher = gen - 1
             real = gen == 0
             pi = eye
-        else:  # real group k and synthetic group k per generation (synthetic group 0 is empty)
-            p1n = np.where(gen[None, :] == 0, n[:, None], (1.0 - p2)[:, None] * n[:, None])
-            count = np.concatenate([p1n, np.where(gen[None, :] == 0, 0.0, p2[:, None] * n[:, None])], axis=1)
-            teacher = np.concatenate([np.full(m, -1), np.maximum(gen - 1, -1)])
-            real = np.concatenate([np.ones(m, bool), np.zeros(m, bool)])
-            pi = np.concatenate([eye, eye])
+        else:  # per generation k a real group (2k) and a synthetic group (2k + 1; empty for k = 0)
+            real_n = np.where(gen[None, :] == 0, n[:, None], (1.0 - p2)[:, None] * n[:, None])
+            synth_n = np.where(gen[None, :] == 0, 0.0, p2[:, None] * n[:, None])
+            count = np.stack([real_n, synth_n], axis=-1).reshape(P, 2 * m)
+            teacher = np.stack([np.full(m, -1), np.maximum(gen - 1, -1)], axis=-1).ravel()
+            real = np.tile([True, False], m)
+            pi = np.repeat(eye, 2, axis=0)
         omega = pi[None, :, :] / n[:, None, None]
     else:  # block k: n samples made at generation k, usable by every model s ≥ k
         count = np.repeat(n[:, None], m, axis=1)
@@ -158,6 +159,14 @@ def _groups(kind, n, p2, m) -> _Groups:
             pi = used / (gen + 1.0)[None, :]
             omega = np.broadcast_to(used[None] / n[:, None, None], (P, m, m)).copy()
     return _Groups(count.astype(float), teacher.astype(int), real, pi.astype(float), omega)
+
+
+def _active(grp: _Groups, s) -> slice:
+    """The groups that model s trains on (π_gs > 0): contiguous by construction of :func:`_groups`."""
+    idx = np.nonzero(grp.pi[:, s] > 0)[0]
+    lo, hi = int(idx[0]), int(idx[-1]) + 1
+    assert hi - lo == idx.size, "groups used by one model must be contiguous"
+    return slice(lo, hi)
 
 
 # ----------------------------------------------------------------------------- first order: K, Φ, E[g]
@@ -194,24 +203,26 @@ def _first_order(setting, lam, grp: _Groups, m):
         Phi[:, s, s] = (w * s_eig / den).sum(-1)
         om = grp.omega[:, :, s]
         c[:, :, s] = om / (1.0 + om * Phi[:, s, s][:, None])
-        pc = grp.pi[None, :, s] * c[:, :, s]  # (P, G)
-        Eg[:, :, s, s] = pc
+        a = _active(grp, s)  # E[g_s] = 0 for the other groups
+        ta, cnt, Ega = tidx[a], grp.count[:, a], Eg[:, a]
+        pc = grp.pi[None, a, s] * c[:, a, s]  # (P, Ga)
+        Ega[:, :, s, s] = pc
         ws2 = w * s_eig**2 / den  # (P, J)
         for v in range(s - 1, -1, -1):
             mid = slice(v + 1, s)
             X = np.einsum("pu,pju->pj", K[:, s, mid], F[:, :, mid, v])
             alpha = -(ws2 * X).sum(-1)
             beta = (ws2 * F[:, :, v, v]).sum(-1)
-            A_mid = Phi[:, s, None, mid] - Phi[:, tidx, mid]  # (P, G, L): A_{su} = Φ_{su} − Φ_{a,u}
-            gam = -pc * (np.einsum("pgu,pgu->pg", A_mid, Eg[:, :, mid, v]) - Phi[:, tidx, v] * Eg[:, :, v, v])
-            dco = pc * Eg[:, :, v, v]
-            own = grp.teacher == v  # groups labelled by model v: K picks up −(row sum of E[g_s]) here
-            Gam = (grp.count * gam).sum(-1) - (grp.count[:, own] * Eg[:, own, s, v + 1:].sum(-1)).sum(-1)
-            Dl = (grp.count * dco).sum(-1)
+            A_mid = Phi[:, s, None, mid] - Phi[:, ta, mid]  # (P, Ga, L): A_{su} = Φ_{su} − Φ_{a,u}
+            gam = -pc * (np.einsum("pgu,pgu->pg", A_mid, Ega[:, :, mid, v]) - Phi[:, ta, v] * Ega[:, :, v, v])
+            dco = pc * Ega[:, :, v, v]
+            own = ta == v  # groups labelled by model v: K picks up −(row sum of E[g_s]) here
+            Gam = (cnt * gam).sum(-1) - (cnt[:, own] * Ega[:, own, s, v + 1:].sum(-1)).sum(-1)
+            Dl = (cnt * dco).sum(-1)
             Ksv = (Gam - Dl * alpha) / (1.0 - Dl * beta)
             Phisv = alpha - beta * Ksv
             K[:, s, v], Phi[:, s, v] = Ksv, Phisv
-            Eg[:, :, s, v] = gam - dco * Phisv[:, None]
+            Ega[:, :, s, v] = gam - dco * Phisv[:, None]
             F[:, :, s, v] = -s_eig[None, :] * (X + Ksv[:, None] * F[:, :, v, v]) / den
     return K, Phi, F, Eg, c, kappa, tidx
 
@@ -239,13 +250,12 @@ def _second_order(setting, lam, grp: _Groups, m, first, sources):
     Psi = np.zeros((S, P, m, m))
     Q = np.zeros((S, P, G, m, m))
     ws2 = w * s_eig**2  # (J,)
-    A = Phi[:, None, :m, :] - Phi[:, tidx, None, :]  # (P, G, s, u): A_{su} = Φ_{su} − Φ_{a,u}
-    pi = grp.pi[None, None]  # (1, 1, G, m)
-    cnt = grp.count[None]  # (1, P, G)
-    ta = tidx
     for s in range(m):
         R = np.einsum("pju,xpuv->xpjv", F[:, :, s, :s], Psi[:, :, :s, :])  # known rows of Ψ, (S, P, J, m)
-        pcs = pi[..., s] * c[None, :, :, s]  # (1, P, G)
+        a = _active(grp, s)  # Q_g has no row s for the other groups
+        ta, cnt, sig_a, Eg_a, Q_a = tidx[a], grp.count[None, :, a], sig[:, a], Eg[:, a], Q[:, :, a]
+        pcs = (grp.pi[a, s] * c[:, a, s])[None]  # (1, P, Ga)
+        A_s = Phi[:, None, s, :s] - Phi[:, ta, :s]  # (P, Ga, s): A_{su} = Φ_{su} − Φ_{a,u}
         for v in range(s + 1):
             # C_sv = Cb_sv + Σ_j w s² Σ_{u'≤v} (R_j[u'] + F_ss Ψ_{s,u'}) F_{v,u'}; Ψ_sv unknown (coefficient c1)
             Fss, Fv = F[None, :, :, s, s], F[None, :, :, v, :v + 1]
@@ -255,21 +265,19 @@ def _second_order(setting, lam, grp: _Groups, m, first, sources):
             k0 = Cb[:, :, s, v] + np.einsum("j,xpju,xpju->xp", ws2, row, np.broadcast_to(Fv, row.shape))
             c1 = (ws2 * F[:, :, s, s] * F[:, :, v, v]).sum(-1)[None]  # (1, P)
             # M^g_{s,u'} = C_{s,u'} − C_{a,u'} − C_{s,a} + C_{a,a} + σ_g², for u' ≤ v (C_{s,v} unknown)
-            Csa = np.take_along_axis(C[:, :, s, :], np.broadcast_to(ta[None, None], (S, P, G)), axis=2)
-            Caa = C[:, :, ta, ta]
-            Cau = C[:, :, ta, :v + 1]  # (S, P, G, v+1)
-            Ms = C[:, :, None, s, :v + 1] - Cau - (Csa - Caa - sig[:, None, :])[..., None]
+            Csa, Caa = C[:, :, s, ta], C[:, :, ta, ta]  # (S, P, Ga)
+            Ms = C[:, :, None, s, :v + 1] - C[:, :, ta, :v + 1] - (Csa - Caa - sig_a[:, None, :])[..., None]
             if v < s:
-                q0 = pcs * (np.einsum("xpgu,pgu->xpg", Ms, Eg[:, :, v, :v + 1])
-                            - np.einsum("pgu,xpgu->xpg", A[:, :, s, :s], Q[:, :, :, :s, v]))
+                q0 = pcs * (np.einsum("xpgu,pgu->xpg", Ms, Eg_a[:, :, v, :v + 1])
+                            - np.einsum("pgu,xpgu->xpg", A_s, Q_a[:, :, :, :s, v]))
                 # the unknown C_sv (still 0 in Ms[..., v]) enters with weight E[g_v]_v
-                d1g = pcs * Eg[None, :, :, v, v]
+                d1g = pcs * Eg_a[None, :, :, v, v]
             else:
-                MEg = np.einsum("xpgu,pgwu->xpgw", Ms[..., :s], Eg[:, :, :s, :s]) if s else 0.0
-                hM = np.einsum("pgu,xpgu->xpg", A[:, :, s, :s], MEg) if s else 0.0
-                hh = np.einsum("pgu,pgw,xpguw->xpg", A[:, :, s, :s], A[:, :, s, :s], Q[:, :, :, :s, :s]) if s else 0.0
-                pcc = pi[..., s] * c[None, :, :, s] ** 2
-                Mss = -2 * Csa + Caa + sig[:, None, :]  # M_ss without C_ss
+                MEg = np.einsum("xpgu,pgwu->xpgw", Ms[..., :s], Eg_a[:, :, :s, :s])
+                hM = np.einsum("pgu,xpgu->xpg", A_s, MEg)
+                hh = np.einsum("pgu,pgw,xpguw->xpg", A_s, A_s, Q_a[:, :, :, :s, :s])
+                pcc = (grp.pi[a, s] * c[:, a, s] ** 2)[None]
+                Mss = -2 * Csa + Caa + sig_a[:, None, :]  # M_ss without C_ss
                 q0 = pcc * (Mss - 2 * hM + hh)
                 d1g = pcc * np.ones_like(q0)
             Psi0 = (cnt * q0).sum(-1)
@@ -277,7 +285,7 @@ def _second_order(setting, lam, grp: _Groups, m, first, sources):
             Csv = (k0 + c1 * Psi0) / (1.0 - c1 * d1)
             C[:, :, s, v] = C[:, :, v, s] = Csv
             Psi[:, :, s, v] = Psi[:, :, v, s] = Psi0 + d1 * Csv
-            Q[:, :, :, s, v] = Q[:, :, :, v, s] = q0 + d1g * Csv[..., None]
+            Q_a[:, :, :, s, v] = Q_a[:, :, :, v, s] = q0 + d1g * Csv[..., None]
     return C[:, :, :m, :m]
 
 
@@ -285,9 +293,10 @@ _SOURCES = np.eye(3)  # bias, real noise, synthetic noise
 
 
 def _solve_flat(setting, kind, n, lam, p2, m):
-    """(parts (3, P, m), κ (P, m)) on a flat grid, in chunks that bound the memory of F."""
+    """(parts (3, P, m), κ (P, m)) on a flat grid, in chunks that bound the memory of F, E[g] and Q."""
     J = setting._grouped[0].size
-    step = max(1, _CHUNK_ELEMENTS // (J * m * m))
+    G = 2 * m if kind == "mix" else m
+    step = max(1, _CHUNK_ELEMENTS // ((J + 4 * G) * m * m))
     parts = np.empty((3, n.size, m))
     kappa = np.empty((n.size, m))
     for lo in range(0, n.size, step):
