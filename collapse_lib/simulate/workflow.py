@@ -25,8 +25,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .. import _validate as V
-from ..theory.workflow import check_kind, check_ridgeless
+from ..theory.workflow import check_arguments
 from ._common import SimulationResult, chunk_size, for_each_trial, run_options, summarise, test_error, trial_generator
 from .mixing import _factor
 
@@ -169,17 +168,9 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None, trials: int 
     synthetic share of generation t's training set (0 at t = 0; t/(t+1) for the
     accumulating kinds, in expectation when subsampled).
     """
-    check_kind(kind, p2)
-    T = V.nonnegative_int("generations", generations)
-    arrays = dict(n=V.positive_sizes("n", n, integer=True), lam=V.nonnegative("lam", lam))
-    if kind == "mix":
-        arrays["p2"] = V.fraction("p2", p2)
-    out = V.broadcast(**arrays)
-    shape = out[0].shape
-    n_f, lam_f = out[0].ravel(), out[1].ravel().astype(float)
-    n2_f = np.rint(out[2].ravel() * n_f).astype(np.int64) if kind == "mix" else np.zeros_like(n_f)
+    T, shape, n_f, lam_f, p2_f, _ = check_arguments(setting, n, generations, kind, lam, p2, integer=True)
+    n2_f = np.rint(p2_f * n_f).astype(np.int64)
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)
-    check_ridgeless(setting, n_f, lam_f)
     m, d = T + 1, setting.d
     sig1, sig2 = float(np.sqrt(setting.sigma2_real)), float(np.sqrt(setting.sigma2_synth))
     errors = np.empty((n_f.size, m, trials))

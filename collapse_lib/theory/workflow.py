@@ -105,11 +105,24 @@ def check_kind(kind, p2):
         raise ValueError(f"p2 is only used by kind='mix', got p2={p2!r} with kind={kind!r}")
 
 
-def check_ridgeless(setting, n, lam):
-    """λ = 0 needs more samples than dimensions in every fit (the smallest training set has n samples)."""
-    bad = (np.asarray(lam) == 0) & (np.asarray(n) <= setting.d)
-    if np.any(bad):
+def check_arguments(setting, n, generations, kind, lam, p2, integer: bool):
+    """The checked, broadcast arguments shared by the workflow theory and simulation.
+
+    Returns (T, grid shape, n, λ, p₂ flattened (p₂ = 0 unless ``"mix"``), p₂ broadcast or None).
+    ``integer`` asks for integer sample sizes. λ = 0 needs n > d in every fit (the smallest
+    training set has n samples).
+    """
+    check_kind(kind, p2)
+    T = V.nonnegative_int("generations", generations)
+    arrays = dict(n=V.positive_sizes("n", n, integer=integer), lam=V.nonnegative("lam", lam))
+    if kind == "mix":
+        arrays["p2"] = V.fraction("p2", p2)
+    out = V.broadcast(**arrays)
+    n_f, lam_f = out[0].ravel(), out[1].ravel().astype(float)
+    if np.any((lam_f == 0) & (n_f <= setting.d)):
         raise ValueError(f"lam = 0 needs n > d = {setting.d} (least squares on n samples); use lam > 0 or a larger n")
+    p2_f = out[2].ravel().astype(float) if kind == "mix" else np.zeros(n_f.shape)
+    return T, out[0].shape, n_f, lam_f, p2_f, (out[2] if kind == "mix" else None)
 
 
 # ----------------------------------------------------------------------------- sample groups
@@ -343,22 +356,13 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None) -> WorkflowT
     it reduces to the closed forms listed there. Cost: O(P·J·(T+1)³) for P grid
     points and J distinct eigenvalues of Σ.
     """
-    check_kind(kind, p2)
-    T = V.nonnegative_int("generations", generations)
-    arrays = dict(n=V.positive_sizes("n", n, integer=False), lam=V.nonnegative("lam", lam))
-    if kind == "mix":
-        arrays["p2"] = V.fraction("p2", p2)
-    out = V.broadcast(**arrays)
-    shape = out[0].shape
-    n_f, lam_f = (a.ravel().astype(float) for a in out[:2])
-    p2_f = out[2].ravel().astype(float) if kind == "mix" else np.zeros_like(n_f)
-    check_ridgeless(setting, n_f, lam_f)
+    T, shape, n_f, lam_f, p2_f, p2_b = check_arguments(setting, n, generations, kind, lam, p2, integer=False)
     m = T + 1
-    parts, kappa = _solve_flat(setting, kind, n_f, lam_f, p2_f, m)
+    parts, kappa = _solve_flat(setting, kind, n_f.astype(float), lam_f, p2_f, m)
     rs = lambda a: a.reshape(shape + (m,))  # noqa: E731
     bias, real, synth = (rs(p) for p in parts)
-    clean = classical(setting, out[0], 0.0, out[1]).total
-    p2_out = _scalarise(out[2]) if kind == "mix" else None
+    clean = classical(setting, n_f.reshape(shape), 0.0, lam_f.reshape(shape)).total
+    p2_out = None if p2_b is None else _scalarise(p2_b)
     return WorkflowTheory(total=bias + real + synth, bias=bias, real_noise=real, synthetic_noise=synth,
                           kappa=rs(kappa), clean=clean, kind=kind, generations=T, p2=p2_out)
 
