@@ -154,19 +154,38 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None, trials: int 
              dtype="float64", method: str = "auto", progress: bool = False) -> SimulationResult:
     """Simulated test error E_0 … E_T of a model-collapse workflow (module docstring).
 
-    Same arguments as :func:`collapse_lib.theory.workflow` (``n`` integers here; the
-    ``"mix"`` generations use round(p₂n) synthetic samples) plus the run options:
-    ``trials``, ``seed``, ``device``, ``dtype`` and ``method`` (``"direct"`` draws the
-    inputs, ``"moments"`` the Gram matrices and noise sums, same law; ``"auto"`` uses
-    moments when n ≥ 2d, never for ``"accumulate-subsample"``). All λ at one (n, p₂)
-    share the draws. Trial i is seeded by (seed, n, round(p₂n), i), so "replace" and
-    "accumulate" see the same draws (common random numbers), as does the subsampled
-    workflow when the others are simulated directly.
+    The experiment behind :func:`collapse_lib.theory.workflow` (our extension of the
+    paper's set-up, Dohmatob et al. 2025, section 2, to many generations): each trial
+    draws w₁*, runs generations 0 … T and records (ŵ_t − w₁*)ᵀΣ(ŵ_t − w₁*).
 
-    Returns a :class:`~collapse_lib.simulate.SimulationResult` whose ``mean``,
-    ``stderr`` and ``p2_eff`` have shape ``grid_shape + (T + 1,)``; ``p2_eff`` is the
-    synthetic share of generation t's training set (0 at t = 0; t/(t+1) for the
-    accumulating kinds, in expectation when subsampled).
+    Parameters
+    ----------
+    setting, generations, kind, lam, p2
+        As in :func:`collapse_lib.theory.workflow`; ``"mix"`` generations use
+        round(p₂n) synthetic samples.
+    n : int or array of int
+        Samples per generation (λ = 0 needs n > d).
+    trials : int
+        Independent repetitions per grid point.
+    seed : int
+        Trial i is seeded by (seed, n, round(p₂n), i), so "replace" and "accumulate"
+        see the same draws (common random numbers), as does the subsampled workflow
+        when the others are simulated directly. All λ at one (n, p₂) share the draws.
+    device, dtype
+        Torch device ("cpu", "cuda", "auto") and "float64" or "float32".
+    method : {"auto", "direct", "moments"}
+        "direct" draws the inputs, "moments" the Gram matrices and noise sums (same
+        law, cost independent of n); "auto" uses moments when n ≥ 2d, never for
+        ``"accumulate-subsample"`` (which needs the rows).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    SimulationResult
+        ``mean``, ``stderr`` and ``p2_eff`` have shape ``grid_shape + (T + 1,)``;
+        ``p2_eff`` is the synthetic share of generation t's training set (0 at t = 0;
+        t/(t+1) for the accumulating kinds, in expectation when subsampled).
     """
     T, shape, n_f, lam_f, p2_f, _ = check_arguments(setting, n, generations, kind, lam, p2, integer=True)
     n2_f = np.rint(p2_f * n_f).astype(np.int64)

@@ -374,17 +374,29 @@ def workflow_ols_exact(setting, n, generations: int, kind: str) -> np.ndarray:
     for any Σ:
 
     * ``"replace"``: e_t = e_{t−1} + (X_tᵀX_t)⁻¹X_tᵀε_t, hence
-      E_t = (σ₁² + tσ₂²) d/(n − d − 1) (Dohmatob, Feng & Kempe 2024, "Model Collapse
-      Demystified", for isotropic inputs);
+      E_t = (σ₁² + tσ₂²) d/(n − d − 1) (the linear growth of Dohmatob, Feng & Kempe 2024,
+      "Model Collapse Demystified");
     * ``"accumulate"``: with S_t = Σ_{k≤t} X_kᵀX_k the normal equations give
       e_t = e_{t−1} + S_t⁻¹X_tᵀε_t, and by exchangeability of the t + 1 blocks
       E tr ΣS_t⁻¹X_tᵀX_tS_t⁻¹ = d/((t+1)((t+1)n − d − 1)), hence
-      E_t = σ₁² d/(n−d−1) + σ₂² Σ_{k=2}^{t+1} d/(k(kn − d − 1)) (bounded in t;
-      after Gerstgrasser et al. 2024).
+      E_t = σ₁² d/(n−d−1) + σ₂² Σ_{k=2}^{t+1} d/(k(kn − d − 1)), bounded in t (the bound of
+      Gerstgrasser et al. 2024, in closed form; our derivation).
 
-    Other kinds have no such closed form here (ValueError). ``n`` (integers > d + 1)
-    broadcasts; returns shape ``n.shape + (T + 1,)``. Independent of Γ (least squares is
-    unbiased).
+    Parameters
+    ----------
+    setting : Setting
+        Only d, σ₁² and σ₂² enter (least squares is unbiased, so Γ does not).
+    n : int or array of int
+        Samples per generation, n > d + 1.
+    generations : int
+        T ≥ 0.
+    kind : {"replace", "accumulate"}
+        The other workflows have no such closed form here (ValueError).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``n.shape + (T + 1,)``.
     """
     if kind not in ("replace", "accumulate"):
         raise ValueError(f"kind must be 'replace' or 'accumulate' for the exact least-squares forms, got {kind!r}")
