@@ -13,8 +13,9 @@ round(p₂n) of them, the others get fresh real labels xᵀw₁* + σ₁ε) and 
 Ridge is ŵ = (XᵀX/N + λI)⁻¹Xᵀy/N and the recorded error is (ŵ_t − w₁*)ᵀΣ(ŵ_t − w₁*).
 
 Batched on torch: trials are stacked and every λ is solved in one batched call per
-generation (each λ runs its own chain on the same draws: common random numbers). Every fit sees the inputs of a block only through XᵀX and the noise sum
-Xᵀε, which given XᵀX is N(0, XᵀX); so for ``method="moments"`` a block is drawn as a
+generation (each λ runs its own chain on the same draws: common random numbers). Every
+fit sees the inputs of a block only through XᵀX and the noise sum Xᵀε, which given XᵀX is
+N(0, XᵀX); so for ``method="moments"`` a block is drawn as a
 factor F with FFᵀ ~ Wishart(L, Σ) (Bartlett) and its noise sums as Fz, z ~ N(0, I): exactly
 the law of the direct simulation, at a cost independent of n. The subsampled workflow needs
 the individual rows and is always simulated directly.
@@ -55,7 +56,7 @@ class _Trials:
         self.w1 = W * torch.tensor(np.sqrt(setting.gamma), dtype=dt, device=dev)
 
     def _draw(self, L):
-        """Per trial a factor F (d, k) with FFᵀ = XᵀX in law (F = Xᵀ, k = L, unless Bartlett: k = d) and z ~ N(0, I_k)."""
+        """Per trial a factor F (d, k) with FFᵀ = XᵀX in law (F = Xᵀ, k = L; Bartlett: k = d) and z ~ N(0, I_k)."""
         F, Z = [None] * len(self.gens), [None] * len(self.gens)
 
         def draw(i):
