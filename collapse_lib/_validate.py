@@ -35,6 +35,13 @@ def positive_int(name: str, value) -> int:
     return int(value)
 
 
+def nonnegative_int(name: str, value) -> int:
+    """A single integer ≥ 0 (e.g. a number of generations)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
 def positive_sizes(name: str, value, integer: bool = True) -> np.ndarray:
     """Sample sizes (``n``, ``m``): positive, integer-valued when ``integer``."""
     arr = _as_float_array(name, value)

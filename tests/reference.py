@@ -69,3 +69,54 @@ def population_bias_ref(spectrum, gamma, lam):
 
 def setting_args(setting):
     return (setting.spectrum, setting.gamma, setting.delta, setting.sigma2_real, setting.sigma2_synth)
+
+
+# ----------------------------------------------------------------------------- model-collapse workflows
+def workflow_chain_ref(spectrum, gamma, sigma2_real, sigma2_synth, n, lam, generations, p2_synth):
+    """Replace (p2_synth = 1) and mix (0 ≤ p2_synth ≤ 1) generation by generation, per eigen-direction.
+
+    Independent of the library's joint "pencil" solution: each generation is ONE ridge fit on
+    n fresh inputs, so the single-fit rule of the mixing chapter applies with the previous
+    model as synthetic teacher β = w₁ + e (independent of the fresh inputs but correlated with
+    w₁). Per direction j track a_j = E e_j², b_j = E e_jw₁_j (γ_j = E w₁_j²). With κ = κ(λ, n),
+    h_j = s_j/(s_j+κ): the mean of the new error is −(1−h_j)w₁_j + p₂h_j e_j, its fluctuation
+    has variance s_j τ/(n(s_j+κ)²), and
+    τ = [p₁(σ₁² + ‖m − w₁‖²_Σ) + p₂(σ₂² + ‖m − β‖²_Σ)] / (1 − df₂(κ)/n).
+    Generation 0 is the clean fit (p₂ = 0). Returns E_0 … E_T.
+    """
+    s = np.asarray(spectrum, dtype=float)
+    g = np.asarray(gamma, dtype=float)
+    k = kappa_ref(s, n, lam)
+    h = s / (s + k)
+    df2 = df(s, k, 2)
+    a = np.zeros_like(s)
+    b = np.zeros_like(s)
+    out = []
+    for t in range(generations + 1):
+        p2 = 0.0 if t == 0 else p2_synth
+        p1 = 1.0 - p2
+        cw, ce = -(1 - h), p2 * h  # m − w₁ = cw·w₁ + ce·e
+        mw = cw**2 * g + 2 * cw * ce * b + ce**2 * a
+        de = ce - 1.0  # m − β = cw·w₁ + (ce − 1)·e
+        mb = cw**2 * g + 2 * cw * de * b + de**2 * a
+        tau = (p1 * (sigma2_real + np.sum(s * mw)) + p2 * (sigma2_synth + np.sum(s * mb))) / (1 - df2 / n)
+        a, b = mw + s / (s + k) ** 2 * tau / n, cw * g + ce * b
+        out.append(float(np.sum(s * a)))
+    return np.array(out)
+
+
+def replace_ols_limit_ref(phi, sigma2_real, sigma2_synth, generations):
+    """Replace, least squares, proportionate limit: E_t = (σ₁² + tσ₂²) φ/(1−φ)."""
+    t = np.arange(generations + 1)
+    return (sigma2_real + t * sigma2_synth) * phi / (1 - phi)
+
+
+def accumulate_ols_limit_ref(phi, sigma2_real, sigma2_synth, generations):
+    """Accumulate, least squares, proportionate limit: σ₁²φ/(1−φ) + σ₂² Σ_{k=2}^{t+1} φ/(k(k−φ))."""
+    out, acc = [], sigma2_real * phi / (1 - phi)
+    for t in range(generations + 1):
+        if t:
+            k = t + 1
+            acc += sigma2_synth * phi / (k * (k - phi))
+        out.append(acc)
+    return np.array(out)

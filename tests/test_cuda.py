@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import collapse_lib as cl
+from collapse_lib.theory.workflow import KINDS
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available")
 S = cl.Setting.power_law(60, alpha=1.5, r2=1.0, c2=0.5, sigma2=0.25)
@@ -35,6 +36,17 @@ def check_mixing_simulation_matches_theory(device):
     sim = cl.simulate.weighted_mixing(s, 200, 200, alpha, 1e-2, trials=60, seed=2, device=device)
     th = cl.theory.weighted_mixing(s, 200, 200, alpha, 1e-2).total
     assert np.all(np.abs(sim.mean - th) <= 4 * sim.stderr + 0.05 * th), (sim.mean, th)
+
+
+def check_workflow_simulation_matches_theory(device):
+    """The four workflows: moments sampler (replace, accumulate, mix) and pooled rows (subsample)."""
+    s = cl.Setting.isotropic(60, r2=1.0, sigma2=0.25)
+    lam = np.array([1e-3, 0.1])
+    for kind in KINDS:
+        p2 = 0.5 if kind == "mix" else None
+        sim = cl.simulate.workflow(s, 150, 4, kind, lam, p2=p2, trials=60, seed=3, device=device)
+        th = cl.theory.workflow(s, 150, 4, kind, lam, p2=p2).total
+        assert np.all(np.abs(sim.mean - th) <= 4 * sim.stderr + 0.05 * th), (kind, sim.mean, th)
 
 
 def check_two_layer_training_lowers_the_loss(device):
@@ -75,7 +87,8 @@ def check_benchmark_runs(device, tmp_path):
 
 
 CHECKS = [check_rp_simulation_matches_theory, check_mixing_simulation_matches_theory,
-          check_two_layer_training_lowers_the_loss, check_language_model_trains]
+          check_workflow_simulation_matches_theory, check_two_layer_training_lowers_the_loss,
+          check_language_model_trains]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda f: f.__name__[6:])

@@ -1,6 +1,7 @@
 """Figure recipes: ``compute(scale, device, seed) -> tidy table`` and ``plot(table) -> Figure``.
 
-Each paper figure is a module here (``fig2``, ``fig3``, ...). :func:`reproduce`
+Each paper figure is a module here (``fig2``, ``fig3``, ...), and so is each named
+recipe beyond the paper (:data:`NAMED`, e.g. ``workflows``). :func:`reproduce`
 runs a recipe and writes ``<data dir>/<name>.json`` with provenance;
 :func:`load_or_compute` is what a chapter calls: it shows the data file when
 one exists at the requested scale or larger, and otherwise computes now.
@@ -21,17 +22,22 @@ from .compare import paper_vs_book, paper_vs_book_markdown, show_paper_vs_book
 from .report import agreement, agreement_summary, describe_config, within_stderr
 
 
+
+#: Recipes that are not figures of the paper (named, listed after the figures).
+NAMED = ("workflows",)
+
+
 def _discover() -> tuple:
-    """Recipe modules are the ``figN.py`` files of this package, in figure order."""
+    """Recipe modules: the ``figN.py`` files of this package in figure order, then :data:`NAMED`."""
     names = [m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"fig\d+", m.name)]
-    return tuple(sorted(names, key=lambda name: int(name[3:])))
+    return tuple(sorted(names, key=lambda name: int(name[3:]))) + NAMED
 
 
 RECIPES = _discover()
 
 
 def get(name: str):
-    """The recipe module for figure ``name`` (e.g. ``"fig2"``)."""
+    """The recipe module for figure ``name`` (e.g. ``"fig2"`` or ``"workflows"``)."""
     if name not in RECIPES:
         raise ValueError(f"unknown figure {name!r}; available: {', '.join(RECIPES)}")
     return importlib.import_module(f"{__name__}.{name}")
@@ -132,6 +138,6 @@ def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: st
     display(HTML(agree.to_html(index=False, formatters={k: v.format for k, v in fmt.items() if k in agree})))
 
 
-__all__ = ["RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
+__all__ = ["NAMED", "RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
            "paper_vs_book", "paper_vs_book_markdown", "reproduce", "show", "show_agreement", "show_paper_vs_book",
            "within_stderr"]

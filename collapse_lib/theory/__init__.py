@@ -6,12 +6,17 @@
 * :func:`weighted_mixing`, :func:`optimal_alpha`, :func:`iterative_mixing` — mixing strategies (figures 9, 10).
 * :func:`random_projections` — Theorem 2 (ridge on m random projections; our deterministic equivalent), with
   :func:`solve_mu`.
+* :func:`workflow`, :func:`workflow_ols_exact` — model-collapse workflows over generations (beyond the paper),
+  and :func:`workflow_table`, a tidy table of them on a grid.
 """
 from .mixing import (IterativeMixingTheory, OptimalAlpha, WeightedMixingTheory, iterative_mixing,
                      iterative_mixing_leading_order, iterative_mixing_limit, optimal_alpha, weighted_mixing)
 from .projections import ProjectionsTheory, random_projections, solve_mu
 from .ridge import ClassicalTheory, classical, corollary1, solve_kappa
+from .workflow import WorkflowTheory, workflow, workflow_ols_exact
+from .workflow_table import workflow_table
 
-__all__ = ["ClassicalTheory", "IterativeMixingTheory", "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory",
+__all__ = ["ClassicalTheory", "IterativeMixingTheory", "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory", "WorkflowTheory",
            "classical", "corollary1", "iterative_mixing", "iterative_mixing_leading_order", "iterative_mixing_limit",
-           "optimal_alpha", "random_projections", "solve_kappa", "solve_mu", "weighted_mixing"]
+           "optimal_alpha", "random_projections", "solve_kappa", "solve_mu", "weighted_mixing", "workflow", "workflow_ols_exact",
+           "workflow_table"]
