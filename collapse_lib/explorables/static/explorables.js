@@ -1,0 +1,38 @@
+/* Kernel-free explorables of the Strong Model Collapse companion.
+ * Served by collapse_lib.explorables.sphinx after the Vega bundle; see collapse_lib/explorables/embed.py.
+ * window.collapseExplorables.embed(box, spec, name) draws a Vega-Lite spec into box and keeps its view
+ * in window.collapseExplorables.views[name] (read by tests/browser/test_explorables.py). */
+(function () {
+  "use strict";
+  var views = {};
+  var OPTIONS = {
+    renderer: "svg",
+    actions: {export: true, source: false, compiled: false, editor: false},
+    downloadFileName: "explorable"
+  };
+
+  // The specs are written for Vega-Lite 5 (the major JupyterLab 4 renders). The site bundles Vega-Lite __VEGALITE__
+  // with the Vega it compiles for; the schema is updated to that version so that vega-embed compiles them with it
+  // (the tests compile every spec with both versions and draw it in the browser).
+  var SCHEMA = "https://vega.github.io/schema/vega-lite/v__VEGALITE__.json";
+
+  function embed(box, spec, name) {
+    box.textContent = "";
+    return Promise.resolve().then(function () {
+      return window.vegaEmbed(box, Object.assign({}, spec, {$schema: SCHEMA}),
+                              Object.assign({}, OPTIONS, {downloadFileName: name}));
+    })
+      .then(function (result) {
+        views[name] = result.view;
+        box.setAttribute("data-ready", "1");
+        return result.view;
+      })
+      .catch(function (err) {
+        box.textContent = "This interactive figure could not be drawn (" + err + ").";
+        console.error(err);
+      });
+  }
+
+  window.collapseExplorables = {views: views, embed: embed};
+  window.dispatchEvent(new Event("collapse-explorables-ready"));
+})();
