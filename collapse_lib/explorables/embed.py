@@ -159,4 +159,16 @@ def csv_values(columns: dict, digits: int = 7) -> dict:
     return {"values": "\n".join(lines), "format": {"type": "csv", "parse": {k: "number" for k in arrays}}}
 
 
-__all__ = ["Explorable", "SCHEMA", "SITE_VEGALITE_VERSION", "VEGALITE_MIME", "VEGALITE_VERSIONS", "csv_values"]
+def dataset(name: str, columns: dict, digits: int = 7) -> tuple[dict, dict]:
+    """A named inline dataset: (the reference a chart's ``data`` takes, the entry for the top-level ``datasets``).
+
+    Use it when several views read the same table (it is stored once) and to
+    give the table a name the browser tests can read (``view.data(name)``).
+    """
+    if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]*$", name):
+        raise ValueError(f"name must be lower-case letters, digits or '_', starting with a letter; got {name!r}")
+    inline = csv_values(columns, digits)
+    return {"name": name, "format": inline["format"]}, {name: inline["values"]}
+
+
+__all__ = ["Explorable", "SCHEMA", "SITE_VEGALITE_VERSION", "VEGALITE_MIME", "VEGALITE_VERSIONS", "csv_values", "dataset"]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 
 def _code(x) -> str:
     if isinstance(x, Sym):
@@ -78,6 +80,20 @@ class Sym:
         return f"Sym({self.code!r})"
 
 
+def at_least(a, b):
+    """1 where a ≥ b, else 0 (numbers, arrays or Syms)."""
+    if isinstance(a, Sym) or isinstance(b, Sym):
+        return Sym(f"({_code(a)} >= {_code(b)} ? 1 : 0)")
+    return (np.asarray(a) >= np.asarray(b)).astype(float)
+
+
+def rounded(a):
+    """a rounded to the nearest integer. Vega rounds halves up, numpy to even: use it where no halves occur."""
+    if isinstance(a, Sym):
+        return Sym(f"round({a.code})")
+    return np.round(a)
+
+
 def fields(*names: str) -> dict[str, Sym]:
     """``{name: Sym("datum.name")}`` for data columns."""
     return {n: Sym(f"datum.{n}") for n in names}
@@ -88,4 +104,4 @@ def params(*names: str) -> dict[str, Sym]:
     return {n: Sym(n) for n in names}
 
 
-__all__ = ["Sym", "fields", "params"]
+__all__ = ["Sym", "at_least", "fields", "params", "rounded"]

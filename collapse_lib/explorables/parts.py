@@ -64,12 +64,41 @@ def axis_log(title: str, lo: int, hi: int, every: int = 1) -> alt.Axis:
                     grid=True, labelOverlap="greedy")
 
 
-def hover_rule(base: alt.Chart, x: str, tooltip: list, name: str = "hover") -> alt.LayerChart:
-    """A vertical rule at the data point nearest the pointer, showing ``tooltip`` for it."""
-    sel = alt.selection_point(name=name, nearest=True, on="mouseover", fields=[x], empty=False, clear="mouseout")
-    rule = base.mark_rule(color="#888", strokeWidth=8).encode(
-        opacity=alt.condition(sel, alt.value(0.25), alt.value(0.0)), tooltip=tooltip).add_params(sel)
-    return rule
+def hover_rule(base: alt.Chart, x: str, tooltip: list, name: str = "hover") -> alt.Chart:
+    """A vertical rule at the data point nearest the pointer, showing ``tooltip`` for it.
+
+    Its selection parameter ``name`` is attached by :func:`finish` (to this view
+    only; Altair would lift it to every view of a concatenated chart).
+    """
+    cond = {"condition": {"param": name, "value": 0.3, "empty": False}, "value": 0.0}
+    return base.mark_rule(color="#888", strokeWidth=8).encode(opacity=cond, tooltip=tooltip).properties(
+        name=f"{name}{_RULE}")
+
+
+_RULE = "_hoverrule"
+
+
+def finish(chart) -> dict:
+    """The chart's Vega-Lite dict with each :func:`hover_rule`'s nearest-point selection on its own view."""
+    spec = chart.to_dict()
+
+    def walk(node):
+        if isinstance(node, dict):
+            name = node.get("name")
+            if isinstance(name, str) and _RULE in name and "mark" in node:
+                param = name.split(_RULE)[0]
+                field = node["encoding"]["x"]["field"]
+                node["params"] = [{"name": param, "select": {"type": "point", "nearest": True, "on": "mouseover",
+                                                              "clear": "mouseout", "fields": [field]}}]
+            for key, value in node.items():
+                if key not in ("data", "datasets"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return spec
 
 
 def grid_values(lo: float, hi: float, step: float) -> np.ndarray:
@@ -78,5 +107,5 @@ def grid_values(lo: float, hi: float, step: float) -> np.ndarray:
     return np.round(lo + step * np.arange(k + 1), 12)
 
 
-__all__ = ["axis_log", "checkbox", "derived", "grid_values", "hover_rule", "log_scale", "select", "slider",
-           "snapped"]
+__all__ = ["axis_log", "checkbox", "derived", "finish", "grid_values", "hover_rule", "log_scale", "power_label",
+           "select", "slider", "snapped"]

@@ -25,7 +25,7 @@ import numpy as np
 from ..setting import Setting
 from ..theory.ridge import _traces, solve_kappa
 from . import parts
-from .embed import Explorable, csv_values
+from .embed import Explorable, dataset
 from .formula import fields, params
 
 #: Controls and grids of the chapter's explorable.
@@ -128,9 +128,10 @@ def explorable() -> Explorable:
     hover = parts.hover_rule(base, "n", tip).encode(x=x)
     title = alt.TitleParams(text={"expr": f"['Theorem 1, d = {D}: α = ' + alpha + ', λ = ' + format(pow(10, llam), '.0e'),"
                                           " 'p₂ = ' + format(p2, '.3~g') + ', c² = ' + format(c2, '.2f')]"})
-    chart = alt.layer(curves, hover, peak, data=alt.Data(**csv_values(table()))).add_params(*controls).properties(
-        width="container", height=380, title=title)
-    return Explorable.from_spec("theorem1", chart.to_dict())
+    ref, store = dataset("basis", table())
+    chart = alt.layer(curves, hover, peak, data=alt.Data(**ref)).add_params(*controls).properties(
+        width="container", height=380, title=title, datasets=store)
+    return Explorable.from_spec("theorem1", parts.finish(chart))
 
 
 __all__ = ["ALPHAS", "BASIS", "D", "LOG_LAMS", "basis", "explorable", "n_grid", "table", "terms"]

@@ -16,13 +16,43 @@
   // (the tests compile every spec with both versions and draw it in the browser).
   var SCHEMA = "https://vega.github.io/schema/vega-lite/v__VEGALITE__.json";
 
+  // Stacked panels (vconcat) cannot take the container's width in Vega-Lite: each panel gets the column width
+  // less room for the y axis, now and when the window is resized.
+  var AXIS_ROOM = 110;  // y axis and the actions button
+
+  function panelWidth(box) {
+    return Math.max(200, Math.floor(box.clientWidth - AXIS_ROOM));
+  }
+
+  function fitted(spec, box) {
+    if (!spec.vconcat) { return spec; }
+    var w = panelWidth(box);
+    return Object.assign({}, spec, {vconcat: spec.vconcat.map(function (panel) {
+      return Object.assign({}, panel, {width: w});
+    })});
+  }
+
+  function followResize(view, spec, box) {
+    if (!spec.vconcat) { return; }
+    var pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        var w = panelWidth(box);
+        spec.vconcat.forEach(function (_, i) { view.signal("concat_" + i + "_width", w); });
+        view.runAsync();
+      }, 100);
+    });
+  }
+
   function embed(box, spec, name) {
     box.textContent = "";
     return Promise.resolve().then(function () {
-      return window.vegaEmbed(box, Object.assign({}, spec, {$schema: SCHEMA}),
+      return window.vegaEmbed(box, fitted(Object.assign({}, spec, {$schema: SCHEMA}), box),
                               Object.assign({}, OPTIONS, {downloadFileName: name}));
     })
       .then(function (result) {
+        followResize(result.view, spec, box);
         views[name] = result.view;
         box.setAttribute("data-ready", "1");
         return result.view;
