@@ -39,6 +39,7 @@ CONFIG = {
     "title": {"fontSize": 14, "subtitleFontSize": 12, "fontWeight": "normal"},
     "view": {"continuousWidth": 300, "continuousHeight": 300},
 }
+KINDS = ("chart", "calculator")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
@@ -59,15 +60,22 @@ class Explorable:
         ``window.collapseExplorables.views[name]`` (what the browser tests read).
     spec_json : str
         The Vega-Lite spec as JSON text (see :meth:`from_spec`).
+    kind : str
+        ``"chart"``: the spec is the whole figure. ``"calculator"``: on the site the
+        spec is the chart of the collapse calculator, whose form and numbers
+        ``static/calculator.js`` adds (:mod:`.calculator`).
     """
 
     name: str
     spec_json: str
+    kind: str = "chart"
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise ValueError(f"name must be lower-case letters, digits, '-' or '_', starting with a letter; "
                              f"got {self.name!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if not isinstance(self.spec_json, str):
             raise TypeError(f"spec_json must be a str, got {type(self.spec_json).__name__}")
         spec = json.loads(self.spec_json)
@@ -75,7 +83,7 @@ class Explorable:
             raise ValueError("spec_json must be a Vega-Lite v5 spec (a JSON object with its $schema)")
 
     @classmethod
-    def from_spec(cls, name: str, spec: dict) -> "Explorable":
+    def from_spec(cls, name: str, spec: dict, kind: str = "chart") -> "Explorable":
         """An explorable from a spec dict (an Altair chart's ``to_dict()`` or a hand-written one).
 
         ``$schema`` is set to Vega-Lite v5; the spec must use only features that
@@ -85,7 +93,7 @@ class Explorable:
             raise TypeError(f"spec must be a dict, got {type(spec).__name__}")
         config = dict(CONFIG, **spec.get("config", {}))
         spec = dict(spec, **{"$schema": SCHEMA, "config": config})
-        return cls(name, _finite_json(spec))
+        return cls(name, _finite_json(spec), kind)
 
     @property
     def spec(self) -> dict:
@@ -101,7 +109,7 @@ class Explorable:
             "  box.textContent = 'Loading the interactive figure\\u2026';\n"
             "  here.parentNode.insertBefore(box, here);\n"
             f"  var spec = {self.spec_json};\n"
-            f"  var go = function () {{ window.collapseExplorables.embed(box, spec, '{self.name}'); }};\n"
+            f"  var go = function () {{ window.collapseExplorables.mount(box, spec, '{self.name}', '{self.kind}'); }};\n"
             "  if (window.collapseExplorables) { go(); }\n"
             "  else { window.addEventListener('collapse-explorables-ready', go, {once: true}); }\n"
             "})();"

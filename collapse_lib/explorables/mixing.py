@@ -36,7 +36,7 @@ WIDTH = 600  # of each panel in JupyterLab; the site fits it to the column (stat
 
 def alpha_grid() -> np.ndarray:
     """α on [0, 1]: 41 even steps plus points towards α = 1, where the best weight goes as n grows."""
-    return np.unique(np.round(np.concatenate([np.linspace(0, 1, 41), 1 - np.geomspace(1e-4, 2e-2, 12)]), 10))
+    return np.unique(parts.significant(np.concatenate([np.linspace(0, 1, 41), 1 - np.geomspace(1e-4, 2e-2, 12)])))
 
 
 def weighted_terms(x: dict, c2) -> dict:
@@ -53,11 +53,12 @@ def _setting(c2: float) -> Setting:
     return Setting.isotropic(D, r2=R2, c2=c2, sigma2=SIGMA2)
 
 
-def tables() -> dict:
+def tables(n1_sizes=N1_SIZES, n2_sizes=N2_SIZES, c2_grid=C2_GRID) -> dict:
     """The page's data: weighted (n1, n2, a, base, z), iterative (n1, n2, fresh, t, base, sb, sn),
-    scalars (n1, n2, fresh, clean, limit, pool_base, pool_z) and best weights (n1, n2, c2, alpha, err)."""
+    scalars (n1, n2, fresh, clean, limit, pool_base, pool_z) and best weights (n1, n2, c2, alpha, err),
+    for every pair of ``n1_sizes`` × ``n2_sizes`` (the menus) and every c² of ``c2_grid`` (the slider)."""
     unit_st = _setting(1.0)  # c² = 1: the δ part is the c² coefficient, the rest does not depend on c²
-    n1, n2 = (g.ravel() for g in np.meshgrid(np.array(N1_SIZES, float), np.array(N2_SIZES, float), indexing="ij"))
+    n1, n2 = (g.ravel() for g in np.meshgrid(np.array(n1_sizes, float), np.array(n2_sizes, float), indexing="ij"))
     al = alpha_grid()
     w1 = weighted_mixing(unit_st, n1[:, None], n2[:, None], al, LAM)
     rep = lambda a, k: np.repeat(a, k)  # noqa: E731
@@ -79,7 +80,7 @@ def tables() -> dict:
                          limit=i1.limit, pool_base=pool.bias + pool.variance, pool_z=pool.zeta).items():
             sc_cols[k].append(np.asarray(v).ravel())
     best = {k: [] for k in ("n1", "n2", "c2", "alpha", "err")}
-    for c2 in C2_GRID:
+    for c2 in c2_grid:
         opt = optimal_alpha(_setting(float(c2)), n1, n2, LAM)
         for k, v in dict(n1=n1.astype(int), n2=n2.astype(int), c2=np.full(n1.size, c2), alpha=opt.alpha,
                          err=opt.error).items():

@@ -101,6 +101,12 @@ def finish(chart) -> dict:
     return spec
 
 
+def significant(values, digits: int = 6) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits: grid points that the page's CSV stores exactly,
+    so that the library evaluates the theory at the very numbers the page shows."""
+    return np.array([float(f"{v:.{digits}g}") for v in np.ravel(values)])
+
+
 def grid_values(lo: float, hi: float, step: float) -> np.ndarray:
     """lo, lo + step, …, hi, rounded to 12 decimals (the values a slider can take)."""
     k = int(round((hi - lo) / step))
@@ -108,4 +114,4 @@ def grid_values(lo: float, hi: float, step: float) -> np.ndarray:
 
 
 __all__ = ["axis_log", "checkbox", "derived", "finish", "grid_values", "hover_rule", "log_scale", "power_label",
-           "select", "slider", "snapped"]
+           "select", "significant", "slider", "snapped"]

@@ -38,7 +38,7 @@ BASIS = ("a", "b", "u", "t3", "o", "g0", "g1", "f")
 
 def psi_grid() -> np.ndarray:
     """ψ from 0.05 to 20 (as in the paper's Figure 1), refined around the interpolation peak ψ = 1."""
-    return np.unique(np.round(np.concatenate([np.geomspace(0.05, 20, 60), np.geomspace(0.7, 1.4, 21)]), 8))
+    return np.unique(parts.significant(np.concatenate([np.geomspace(0.05, 20, 60), np.geomspace(0.7, 1.4, 21)])))
 
 
 def dimension(log_phi: float, n: int = N) -> int:

@@ -5,8 +5,9 @@ Listed in ``_config.yml`` under ``sphinx: extra_extensions``. It
 * writes ``_static/collapse-explorables.js`` when the HTML build finishes:
   Vega, Vega-Lite and vega-embed from ``vl_convert.javascript_bundle`` (one
   self-contained bundle shipped inside the ``vl-convert-python`` wheel), wrapped
-  so that it runs as a classic script, followed by the book's own helper
-  ``static/explorables.js`` (embedding, the calculator); and
+  so that it runs as a classic script, followed by the book's own scripts
+  ``static/calculator.js`` (the calculator) and ``static/explorables.js``
+  (embedding; it sends the ready event, so it comes last); and
   ``_static/collapse-explorables.css``;
 * adds both files, ``defer``-loaded, to the pages that show an explorable
   (found by the marker the outputs of :class:`~.embed.Explorable` carry), and to
@@ -35,9 +36,9 @@ def javascript_bundle() -> str:
     import vl_convert
 
     vega = vl_convert.javascript_bundle(vl_version=SITE_VEGALITE_VERSION)
-    helper = (_STATIC / "explorables.js").read_text(encoding="utf-8").replace("__VEGALITE__", SITE_VEGALITE_VERSION)
+    ours = "".join((_STATIC / name).read_text(encoding="utf-8") for name in ("calculator.js", "explorables.js"))
     return ("/* Vega, Vega-Lite and vega-embed: vl_convert.javascript_bundle(), BSD-3-Clause licences. */\n"
-            "(function () {\n" + vega + "\n})();\n" + helper)
+            "(function () {\n" + vega + "\n})();\n" + ours.replace("__VEGALITE__", SITE_VEGALITE_VERSION))
 
 
 def _add_assets(app, pagename, templatename, context, doctree):

@@ -40,7 +40,7 @@ def n_grid(d: int = D) -> np.ndarray:
     """n from d/20 to 10⁹, 11 points a decade, refined around the interpolation peak n = d."""
     coarse = np.geomspace(d / 20, 1e9, 88)
     peak = np.geomspace(d / 2, 2 * d, 25)
-    return np.unique(np.round(np.concatenate([coarse, peak]), 6))
+    return np.unique(parts.significant(np.concatenate([coarse, peak])))
 
 
 def basis(setting: Setting, n, lam) -> dict:

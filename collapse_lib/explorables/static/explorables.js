@@ -63,6 +63,13 @@
       });
   }
 
-  window.collapseExplorables = {views: views, embed: embed};
+  function mount(box, spec, name, kind) {
+    if (kind === "calculator") {
+      return window.collapseCalculator.mount(box, spec, name, embed, spec.usermeta.calculator);
+    }
+    return embed(box, spec, name);
+  }
+
+  window.collapseExplorables = {views: views, embed: embed, mount: mount};
   window.dispatchEvent(new Event("collapse-explorables-ready"));
 })();
