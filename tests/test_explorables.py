@@ -325,3 +325,18 @@ def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
     sphinx._write_assets(SimpleNamespace(outdir=str(tmp_path / "x"), builder=SimpleNamespace(format="html")),
                          RuntimeError("build failed"))
     assert not (tmp_path / "x").exists()
+
+
+def test_myst_nb_leaves_the_vegalite_output_to_jupyterlab():
+    sphinx._register_mime_plugin()
+    sphinx._register_mime_plugin()  # idempotent
+    from myst_nb.core import render
+
+    plugins = render.load_mime_renders()
+    assert plugins.count(sphinx.VegaLiteMime) == 1
+    data = SimpleNamespace(mime_type=VEGALITE_MIME)
+    assert sphinx.VegaLiteMime.handle_mime(None, data, False) == []
+    assert sphinx.VegaLiteMime.handle_mime(None, SimpleNamespace(mime_type="text/html"), False) is None
+    # the page takes the script output; the Vega-Lite one is not a candidate
+    priority = render.get_mime_priority("html", [("html", "application/javascript", 10)])
+    assert VEGALITE_MIME not in priority and "application/javascript" in priority

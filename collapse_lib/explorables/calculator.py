@@ -189,7 +189,8 @@ def explorable() -> Explorable:
                         scale=alt.Scale(domain=list(names.values()), range=["#d62728", "#111111", "#d62728"]),
                         legend=alt.Legend(orient="bottom", direction="vertical")),
         strokeDash=alt.StrokeDash("label:N", title=None, sort=list(names.values()),
-                                  scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [2, 2]])))
+                                  scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [2, 2]]))
+    ).properties(name="curve_lines")
     tip = [alt.Tooltip("n:Q", format=",.4~g", title="n"), alt.Tooltip("total:Q", format=".4~e", title="E"),
            alt.Tooltip("clean:Q", format=".4~e", title="clean B + V")]
     hover = parts.hover_rule(base, "n", tip, name="hover_n").encode(x=x)
@@ -198,7 +199,7 @@ def explorable() -> Explorable:
     rules = alt.Chart(alt.Data(**ref_m)).transform_calculate(what=kinds).mark_rule(strokeWidth=1.5).encode(
         x="n:Q", color=alt.Color("what:N", scale=alt.Scale(
             domain=["your n", "n where the floor dominates", "real samples giving the same error"],
-            range=["#1f77b4", "#d62728", "#2ca02c"]), legend=alt.Legend(title=None, orient="bottom")),
+            range=["#1f77b4", "#d62728", "#2ca02c"]), legend=alt.Legend(title=None, orient="bottom", direction="vertical")),
         strokeDash=alt.value([4, 3]), tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("n:Q", format=",.4~g")])
     chart = alt.layer(lines, hover, rules).resolve_scale(color="independent", strokeDash="independent").properties(
         width="container", height=360, datasets={**store, **store_m}, usermeta={"calculator": page_config()},

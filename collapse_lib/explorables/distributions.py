@@ -23,7 +23,7 @@ import numpy as np
 from ..sampling import prediction_error, sample
 from ..setting import Setting
 from . import parts
-from .embed import Explorable, dataset
+from .embed import Explorable, dataset, stack
 from .formula import at_least, fields, params, rounded
 
 D, N, SEED = 100, 300, 7
@@ -60,21 +60,11 @@ def labels(x: dict, i, c2, p2, n: int = N) -> dict:
 
 def tables() -> dict:
     """The page's data: rows (al, i, a, b, e), spectra (al, j, s) and per-α δ₁ᵀΣδ₁ (al, gap)."""
-    rows = {k: [] for k in ("al", "i", "a", "b", "e")}
-    spectra = {k: [] for k in ("al", "j", "s")}
-    gaps = {"al": [], "gap": []}
-    j = np.arange(1, D + 1)
-    for al in ALPHAS:
-        x = parts_of_draw(float(al))
-        for k, v in dict(al=np.full(N, al), i=np.arange(N), a=x["a"], b=x["b"], e=x["e"]).items():
-            rows[k].append(v)
-        s = Setting.power_law(D, float(al)).spectrum
-        for k, v in dict(al=np.full(D, al), j=j, s=s).items():
-            spectra[k].append(v)
-        gaps["al"].append([al])
-        gaps["gap"].append([x["gap"]])
-    cat = lambda cols: {k: np.concatenate(v) for k, v in cols.items()}  # noqa: E731
-    return dict(rows=cat(rows), spectra=cat(spectra), gaps=cat(gaps))
+    draws = {al: parts_of_draw(float(al)) for al in ALPHAS}
+    return dict(
+        rows=stack(dict(al=al, i=np.arange(N), a=x["a"], b=x["b"], e=x["e"]) for al, x in draws.items()),
+        spectra=stack(dict(al=al, j=np.arange(1, D + 1), s=Setting.power_law(D, float(al)).spectrum) for al in ALPHAS),
+        gaps=stack(dict(al=al, gap=x["gap"]) for al, x in draws.items()))
 
 
 def explorable() -> Explorable:

@@ -35,7 +35,8 @@ SITE_VEGALITE_VERSION = "6.4"
 CONFIG = {
     "font": "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
     "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal"},
-    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 400, "symbolStrokeWidth": 2},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 400, "symbolStrokeWidth": 2,
+               "layout": {"bottom": {"anchor": "start", "direction": "vertical"}}},  # legends below, stacked
     "title": {"fontSize": 14, "subtitleFontSize": 12, "fontWeight": "normal"},
     "view": {"continuousWidth": 300, "continuousHeight": 300},
 }
@@ -167,6 +168,27 @@ def csv_values(columns: dict, digits: int = 7) -> dict:
     return {"values": "\n".join(lines), "format": {"type": "csv", "parse": {k: "number" for k in arrays}}}
 
 
+def stack(blocks) -> dict:
+    """One table from blocks of columns: each block a dict of 1-D arrays of one length and of scalars (repeated
+    to that length); every block has the same keys. The columns are concatenated block after block."""
+    out = None
+    for block in blocks:
+        arrays = {k: np.atleast_1d(np.asarray(v)) for k, v in block.items()}
+        size = max(a.size for a in arrays.values())
+        arrays = {k: np.broadcast_to(a, (size,)) if a.size == 1 else a for k, a in arrays.items()}
+        if out is None:
+            out = {k: [] for k in arrays}
+        if set(arrays) != set(out):
+            raise ValueError(f"every block must have the columns {sorted(out)}, got {sorted(arrays)}")
+        for k, a in arrays.items():
+            if a.shape != (size,):
+                raise ValueError(f"column {k!r} has shape {a.shape} in a block of {size} rows")
+            out[k].append(a)
+    if out is None:
+        raise ValueError("blocks must hold at least one block")
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
 def dataset(name: str, columns: dict, digits: int = 7) -> tuple[dict, dict]:
     """A named inline dataset: (the reference a chart's ``data`` takes, the entry for the top-level ``datasets``).
 
@@ -179,4 +201,4 @@ def dataset(name: str, columns: dict, digits: int = 7) -> tuple[dict, dict]:
     return {"name": name, "format": inline["format"]}, {name: inline["values"]}
 
 
-__all__ = ["Explorable", "SCHEMA", "SITE_VEGALITE_VERSION", "VEGALITE_MIME", "VEGALITE_VERSIONS", "csv_values", "dataset"]
+__all__ = ["Explorable", "SCHEMA", "SITE_VEGALITE_VERSION", "VEGALITE_MIME", "VEGALITE_VERSIONS", "csv_values", "dataset", "stack"]

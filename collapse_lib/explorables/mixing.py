@@ -23,7 +23,7 @@ import numpy as np
 from ..setting import Setting
 from ..theory.mixing import iterative_mixing, optimal_alpha, weighted_mixing
 from . import parts
-from .embed import Explorable, dataset
+from .embed import Explorable, dataset, stack
 from .formula import fields, params
 
 D, LAM, R2, SIGMA2 = 50, 1e-4, 1.0, 0.25
@@ -66,27 +66,18 @@ def tables(n1_sizes=N1_SIZES, n2_sizes=N2_SIZES, c2_grid=C2_GRID) -> dict:
                     base=(w1.bias + w1.variance).ravel(), z=w1.zeta.ravel())
     p1 = n1 / (n1 + n2)
     pool = weighted_mixing(unit_st, n1, n2, p1, LAM)
-    it_cols = {k: [] for k in ("n1", "n2", "fresh", "t", "base", "sb", "sn")}
-    sc_cols = {k: [] for k in ("n1", "n2", "fresh", "clean", "limit", "pool_base", "pool_z")}
     t = np.arange(MAX_ROUNDS + 1)
-    for fresh in (1, 0):
-        i1 = iterative_mixing(unit_st, n1, n2, MAX_ROUNDS, LAM, relabel_noise=bool(fresh))
-        base = i1.real_bias + i1.real_noise + i1.synthetic_noise
-        for k, v in dict(n1=rep(n1, t.size).astype(int), n2=rep(n2, t.size).astype(int),
-                         fresh=np.full(n1.size * t.size, fresh), t=np.tile(t, n1.size), base=base.ravel(),
-                         sb=i1.synthetic_bias.ravel(), sn=i1.synthetic_noise.ravel()).items():
-            it_cols[k].append(v)
-        for k, v in dict(n1=n1.astype(int), n2=n2.astype(int), fresh=np.full(n1.size, fresh), clean=i1.clean,
-                         limit=i1.limit, pool_base=pool.bias + pool.variance, pool_z=pool.zeta).items():
-            sc_cols[k].append(np.asarray(v).ravel())
-    best = {k: [] for k in ("n1", "n2", "c2", "alpha", "err")}
-    for c2 in c2_grid:
-        opt = optimal_alpha(_setting(float(c2)), n1, n2, LAM)
-        for k, v in dict(n1=n1.astype(int), n2=n2.astype(int), c2=np.full(n1.size, c2), alpha=opt.alpha,
-                         err=opt.error).items():
-            best[k].append(np.asarray(v).ravel())
-    cat = lambda cols: {k: np.concatenate(v) for k, v in cols.items()}  # noqa: E731
-    return dict(weighted=weighted, iterative=cat(it_cols), scalars=cat(sc_cols), best=cat(best))
+    runs = {fresh: iterative_mixing(unit_st, n1, n2, MAX_ROUNDS, LAM, relabel_noise=bool(fresh)) for fresh in (1, 0)}
+    iterative = stack(dict(n1=rep(n1, t.size).astype(int), n2=rep(n2, t.size).astype(int), fresh=fresh,
+                           t=np.tile(t, n1.size), base=(it.real_bias + it.real_noise + it.synthetic_noise).ravel(),
+                           sb=it.synthetic_bias.ravel(), sn=it.synthetic_noise.ravel()) for fresh, it in runs.items())
+    scalars = stack(dict(n1=n1.astype(int), n2=n2.astype(int), fresh=fresh, clean=np.ravel(it.clean),
+                         limit=np.ravel(it.limit), pool_base=pool.bias + pool.variance, pool_z=pool.zeta)
+                    for fresh, it in runs.items())
+    best = stack(dict(n1=n1.astype(int), n2=n2.astype(int), c2=c2, **vars(optimal_alpha(_setting(float(c2)), n1, n2, LAM)))
+                 for c2 in c2_grid)
+    best["err"] = best.pop("error")
+    return dict(weighted=weighted, iterative=iterative, scalars=scalars, best=best)
 
 
 def explorable() -> Explorable:

@@ -25,7 +25,7 @@ import numpy as np
 from ..setting import Setting
 from ..theory.projections import _terms, random_projections, solve_mu
 from . import parts
-from .embed import Explorable, dataset
+from .embed import Explorable, dataset, stack
 from .formula import fields, params
 
 N = 500
@@ -81,17 +81,9 @@ def terms(x: dict, p2, c2, sigma2, r2) -> dict:
 def table() -> dict:
     """The page's data: the basis on λ × φ × ψ (columns ll, lphi, psi and the basis)."""
     psi = psi_grid()
-    cols = {k: [] for k in ("ll", "lphi", "psi") + BASIS}
-    for lphi in LOG_PHIS:
-        st = Setting.isotropic(dimension(lphi), r2=1.0, c2=1.0, sigma2=1.0)
-        for ll in LOG_LAMS:
-            x = basis(st, N, psi * N, 10.0**ll)
-            cols["ll"].append(np.full(psi.size, ll))
-            cols["lphi"].append(np.full(psi.size, lphi))
-            cols["psi"].append(psi)
-            for k in BASIS:
-                cols[k].append(x[k])
-    return {k: np.concatenate(v) for k, v in cols.items()}
+    settings = {lp: Setting.isotropic(dimension(lp), r2=1.0, c2=1.0, sigma2=1.0) for lp in LOG_PHIS}
+    return stack(dict(ll=ll, lphi=lp, psi=psi, **basis(settings[lp], N, psi * N, 10.0**ll))
+                 for lp in LOG_PHIS for ll in LOG_LAMS)
 
 
 def explorable() -> Explorable:
@@ -160,7 +152,8 @@ def _pareto(base: alt.Chart) -> alt.LayerChart:
            alt.Tooltip("total:Q", format=".4~e", title="E mixed")]
     points = ranked.mark_point(filled=True, size=40, stroke="black", strokeWidth=0.3).encode(
         x=x, y=y, tooltip=tip, color=alt.Color("lpsi:Q", scale=alt.Scale(scheme="viridis"),
-                                               legend=alt.Legend(title="log₁₀ ψ", orient="bottom", gradientLength=200)))
+                                               legend=alt.Legend(title="log₁₀ ψ", orient="bottom", gradientLength=200))
+    ).properties(name="pareto_points")
     front = ranked.transform_filter("datum.front").mark_line(color="black", strokeWidth=1.5).encode(
         x=x, y=y, order="clean:Q").properties(name="pareto_front")
     best = ranked.transform_window(rank="rank()", sort=[alt.SortField("total")]).transform_filter(

@@ -13,6 +13,13 @@ Listed in ``_config.yml`` under ``sphinx: extra_extensions``. It
   (found by the marker the outputs of :class:`~.embed.Explorable` carry), and to
   no other page.
 
+It also tells myst-nb that an explorable's ``application/vnd.vegalite.v5+json``
+output (the one JupyterLab draws) has nothing to add to the HTML page: the same
+figure comes from its ``application/javascript`` output. myst-nb renders every
+mimetype of an output while parsing and warns about types it does not know;
+:class:`VegaLiteMime` is a myst-nb mime-render plugin (``MimeRenderPlugin``
+protocol) for that one type, registered where myst-nb looks its plugins up.
+
 A classic script rather than an ES module: browsers refuse module scripts on
 pages opened as ``file://``, and the site must work offline from disk too.
 Deferred scripts run in document order before ``DOMContentLoaded``; each
@@ -23,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..fileio import atomic_write
-from .embed import SITE_VEGALITE_VERSION
+from .embed import SITE_VEGALITE_VERSION, VEGALITE_MIME
 
 JS_NAME = "collapse-explorables.js"
 CSS_NAME = "collapse-explorables.css"
@@ -56,8 +63,34 @@ def _write_assets(app, exception):
     atomic_write(static / CSS_NAME, (_STATIC / "explorables.css").read_text(encoding="utf-8"))
 
 
+class VegaLiteMime:
+    """myst-nb mime-render plugin: the Vega-Lite mimetype renders to nothing in HTML (the script output draws it)."""
+
+    mime_priority_overrides = [("*", VEGALITE_MIME, None)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline):
+        return [] if data.mime_type == VEGALITE_MIME else None
+
+
+def _register_mime_plugin():
+    """Add :class:`VegaLiteMime` to the plugins myst-nb loads (its entry-point lookup, extended in place)."""
+    from myst_nb.core import render
+
+    found = render.load_mime_renders
+    if getattr(found, "collapse_explorables", False):
+        return
+
+    def load_mime_renders():
+        return [*found(), VegaLiteMime]
+
+    load_mime_renders.collapse_explorables = True
+    render.load_mime_renders = load_mime_renders
+
+
 def setup(app):
     """Register the extension (Sphinx entry point)."""
+    _register_mime_plugin()
     app.connect("html-page-context", _add_assets)
     app.connect("build-finished", _write_assets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -25,7 +25,7 @@ import numpy as np
 from ..setting import Setting
 from ..theory.ridge import _traces, solve_kappa
 from . import parts
-from .embed import Explorable, dataset
+from .embed import Explorable, dataset, stack
 from .formula import fields, params
 
 #: Controls and grids of the chapter's explorable.
@@ -81,17 +81,8 @@ def terms(x: dict, p2, c2, sigma2, r2) -> dict:
 def table() -> dict:
     """The page's data: the basis on the grid α × λ × n, as columns (plus the grid columns a, ll, n)."""
     n = n_grid()
-    cols = {k: [] for k in ("a", "ll", "n") + BASIS}
-    for a in ALPHAS:
-        st = Setting.power_law(D, float(a), r2=1.0, c2=1.0, sigma2=1.0)
-        for ll in LOG_LAMS:
-            x = basis(st, n, 10.0**ll)
-            cols["a"].append(np.full(n.size, a))
-            cols["ll"].append(np.full(n.size, ll))
-            cols["n"].append(n)
-            for k in BASIS:
-                cols[k].append(x[k])
-    return {k: np.concatenate(v) for k, v in cols.items()}
+    settings = {a: Setting.power_law(D, float(a), r2=1.0, c2=1.0, sigma2=1.0) for a in ALPHAS}
+    return stack(dict(a=a, ll=ll, n=n, **basis(settings[a], n, 10.0**ll)) for a in ALPHAS for ll in LOG_LAMS)
 
 
 def explorable() -> Explorable:

@@ -253,7 +253,9 @@
         cells[o[0]].textContent = isSize ? fmtSize(v) : fmtError(v);
         cells[o[0]].setAttribute("data-value", String(v));
       });
-      cells.worth.textContent += est.worth < 0 ? " (they hurt: fewer real samples alone would do as well)" : "";
+      if (est.worth < 0) {
+        cells.worth.appendChild(el("small", {}, "they hurt: the n₁ real samples alone would do better"));
+      }
       last = {inputs: r.x, estimate: est};
       box.setAttribute("data-valid", "1");
       if (view) {
@@ -269,7 +271,12 @@
       inputs[k].addEventListener("change", update);
     });
     box.collapseCalculator = {last: function () { return last; }};
-    return embed(chartBox, spec, name).then(function (v) { view = v; update(); return v; });
+    return embed(chartBox, spec, name).then(function (v) {
+      view = v;
+      update();
+      box.setAttribute("data-ready", "1");
+      return v;
+    });
   }
 
   window.collapseCalculator = {setting: setting, classical: classical, estimate: estimate, curve: curve,
