@@ -61,7 +61,7 @@ def axis_log(title: str, lo: int, hi: int, every: int = 1) -> alt.Axis:
     if not (isinstance(lo, int) and isinstance(hi, int) and lo < hi and every >= 1):
         raise ValueError(f"need integers lo < hi and every >= 1, got {lo!r}, {hi!r}, {every!r}")
     return alt.Axis(title=title, values=[10.0**k for k in range(lo, hi + 1, every)], labelExpr=power_label(),
-                    grid=True, labelOverlap="greedy")
+                    grid=True, labelOverlap="greedy", labelSeparation=3)
 
 
 def hover_rule(base: alt.Chart, x: str, tooltip: list, name: str = "hover") -> alt.Chart:

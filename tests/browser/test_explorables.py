@@ -294,9 +294,9 @@ def test_calculator_page(browser, server, site_dir):
     assert "n must be a positive number" in browser.execute_script(
         f"return {box}.querySelector('.collapse-calc-message').textContent;")
     # every formula link points at an equation of the Theorem 1 chapter
-    links = browser.execute_script(f"return Array.from({box}.querySelectorAll('details a')).map(a => a.getAttribute('href'));")
+    links = browser.execute_script(f"return Array.from({box}.querySelectorAll('.collapse-calc-formula a')).map(a => a.getAttribute('href'));")
     page = (site_dir / "book" / "theorem1.html").read_text(encoding="utf-8")
-    assert links and all(f'id="{h.split("#")[1]}"' in page for h in links), links
+    assert len(links) == 8 and all(f'id="{h.split("#")[1]}"' in page for h in links), links
 
 
 # ----------------------------------------------------------------------------- layout
@@ -314,8 +314,14 @@ def test_explorables_fit_a_narrow_screen(browser, server, page, name):
         "return Array.from(b.querySelectorAll('svg, .vega-bind, form')).map(e => e.getBoundingClientRect().right)"
         "  .filter(r => r > document.documentElement.clientWidth + 1).length;", name)
     assert overflow == 0 and box[1] <= box[2] + 1, box
-    cut = browser.execute_script(  # slider and field labels are shown in full
-        "const b = document.getElementById('explorable-' + arguments[0]);"
+    # slider and field labels are shown in full: inside the screen, on no clipping box (ipywidgets cut them to
+    # "α (spectru…" with overflow hidden and an ellipsis)
+    labels = browser.execute_script(
+        "const b = document.getElementById('explorable-' + arguments[0]), W = document.documentElement.clientWidth;"
         "return Array.from(b.querySelectorAll('.vega-bind-name, .collapse-calc-label'))"
-        "  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent);", name)
-    assert not cut, cut
+        "  .filter(e => e.offsetParent !== null).map(e => {"  # hidden fields (α for an isotropic spectrum) aside
+        "  const r = e.getBoundingClientRect(), st = getComputedStyle(e);"
+        "  return [e.textContent, r.left >= -1 && r.right <= W + 1 && r.width > 0, st.textOverflow, st.overflow]; });", name)
+    assert labels, "no labelled controls found"
+    bad = [lab for lab in labels if not lab[1] or lab[2] == "ellipsis" or lab[3] == "hidden"]
+    assert not bad, bad
