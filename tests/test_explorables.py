@@ -340,3 +340,18 @@ def test_myst_nb_leaves_the_vegalite_output_to_jupyterlab():
     # the page takes the script output; the Vega-Lite one is not a candidate
     priority = render.get_mime_priority("html", [("html", "application/javascript", 10)])
     assert VEGALITE_MIME not in priority and "application/javascript" in priority
+
+
+def test_calculator_page_c2_estimate_recovers_c2():
+    # the guidance of book/calculator.md: c² ≈ (mean (ỹ − y)² − σ₁² − σ₂²) / (mean y² − σ₁²), on inputs with both labels
+    rng = np.random.default_rng(5)
+    st = cl.Setting.power_law(40, 1.0, r2=2.0, c2=0.3, sigma2=0.2, sigma2_synth=0.5)
+    n = 400_000
+    X = rng.standard_normal((n, st.d)) * np.sqrt(st.spectrum)
+    w1 = rng.standard_normal(st.d) * np.sqrt(st.gamma)
+    w2 = w1 + rng.standard_normal(st.d) * np.sqrt(st.delta)
+    y = X @ w1 + rng.standard_normal(n) * np.sqrt(st.sigma2_real)
+    y_syn = X @ w2 + rng.standard_normal(n) * np.sqrt(st.sigma2_synth)
+    est = (np.mean((y_syn - y) ** 2) - st.sigma2_real - st.sigma2_synth) / (np.mean(y**2) - st.sigma2_real)
+    truth = cl.sampling.prediction_error(st, w2, w1) / cl.sampling.prediction_error(st, w1, 0 * w1)  # this draw
+    assert est == pytest.approx(truth, rel=0.03)
