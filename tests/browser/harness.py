@@ -17,6 +17,7 @@ class PageReport:
     url: str
     failed_requests: list = field(default_factory=list)   # (url, reason)
     console_errors: list = field(default_factory=list)    # console messages of level SEVERE
+    console_warnings: list = field(default_factory=list)  # console messages of level WARNING (Vega's warnings)
     requested_hosts: set = field(default_factory=set)
 
     @property
@@ -70,7 +71,9 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
             report.failed_requests.append((requests.get(params["requestId"], "?"), params.get("errorText")))
         elif msg.get("method") == "Network.responseReceived" and params["response"]["status"] >= 400:
             report.failed_requests.append((params["response"]["url"], params["response"]["status"]))
-    report.console_errors = [e["message"] for e in _drain(driver, "browser") if e.get("level") == "SEVERE"]
+    console = _drain(driver, "browser")
+    report.console_errors = [e["message"] for e in console if e.get("level") == "SEVERE"]
+    report.console_warnings = [e["message"] for e in console if e.get("level") == "WARNING"]
     return report
 
 

@@ -6,7 +6,7 @@ from .harness import open_page, site_pages
 
 def test_site_has_every_chapter(site_dir):
     pages = site_pages(site_dir)
-    for chapter in ("book/intro.html", "book/theorem1.html", "book/random_projections.html",
+    for chapter in ("book/intro.html", "book/calculator.html", "book/theorem1.html", "book/random_projections.html",
                     "book/mixing_strategies.html", "book/references.html"):
         assert chapter in pages
 

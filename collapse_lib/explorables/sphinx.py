@@ -1,0 +1,96 @@
+"""Sphinx extension: serve the explorables' JavaScript from the built site (no other host).
+
+Listed in ``_config.yml`` under ``sphinx: extra_extensions``. It
+
+* writes ``_static/collapse-explorables.js`` when the HTML build finishes:
+  Vega, Vega-Lite and vega-embed from ``vl_convert.javascript_bundle`` (one
+  self-contained bundle shipped inside the ``vl-convert-python`` wheel), wrapped
+  so that it runs as a classic script, followed by the book's own scripts
+  ``static/calculator.js`` (the calculator) and ``static/explorables.js``
+  (embedding; it sends the ready event, so it comes last); and
+  ``_static/collapse-explorables.css``;
+* adds both files, ``defer``-loaded, to the pages that show an explorable
+  (found by the marker the outputs of :class:`~.embed.Explorable` carry), and to
+  no other page.
+
+It also tells myst-nb that an explorable's ``application/vnd.vegalite.v5+json``
+output (the one JupyterLab draws) has nothing to add to the HTML page: the same
+figure comes from its ``application/javascript`` output. myst-nb renders every
+mimetype of an output while parsing and warns about types it does not know;
+:class:`VegaLiteMime` is a myst-nb mime-render plugin (``MimeRenderPlugin``
+protocol) for that one type, registered where myst-nb looks its plugins up.
+
+A classic script rather than an ES module: browsers refuse module scripts on
+pages opened as ``file://``, and the site must work offline from disk too.
+Deferred scripts run in document order before ``DOMContentLoaded``; each
+output waits for the ``collapse-explorables-ready`` event the helper sends.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..fileio import atomic_write
+from .embed import SITE_VEGALITE_VERSION, VEGALITE_MIME
+
+JS_NAME = "collapse-explorables.js"
+CSS_NAME = "collapse-explorables.css"
+MARKER = "collapseExplorables"
+_STATIC = Path(__file__).with_name("static")
+
+
+def javascript_bundle() -> str:
+    """Vega + Vega-Lite + vega-embed (as a classic script) followed by the book's helper script."""
+    import vl_convert
+
+    vega = vl_convert.javascript_bundle(vl_version=SITE_VEGALITE_VERSION)
+    ours = "".join((_STATIC / name).read_text(encoding="utf-8") for name in ("calculator.js", "explorables.js"))
+    return ("/* Vega, Vega-Lite and vega-embed: vl_convert.javascript_bundle(), BSD-3-Clause licences. */\n"
+            "(function () {\n" + vega + "\n})();\n" + ours.replace("__VEGALITE__", SITE_VEGALITE_VERSION))
+
+
+def _add_assets(app, pagename, templatename, context, doctree):
+    if MARKER in (context.get("body") or ""):
+        app.add_js_file(JS_NAME, loading_method="defer")
+        app.add_css_file(CSS_NAME)
+
+
+def _write_assets(app, exception):
+    if exception is not None or getattr(app.builder, "format", None) != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    atomic_write(static / JS_NAME, javascript_bundle())
+    atomic_write(static / CSS_NAME, (_STATIC / "explorables.css").read_text(encoding="utf-8"))
+
+
+class VegaLiteMime:
+    """myst-nb mime-render plugin: the Vega-Lite mimetype renders to nothing in HTML (the script output draws it)."""
+
+    mime_priority_overrides = [("*", VEGALITE_MIME, None)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline):
+        return [] if data.mime_type == VEGALITE_MIME else None
+
+
+def _register_mime_plugin():
+    """Add :class:`VegaLiteMime` to the plugins myst-nb loads (its entry-point lookup, extended in place)."""
+    from myst_nb.core import render
+
+    found = render.load_mime_renders
+    if getattr(found, "collapse_explorables", False):
+        return
+
+    def load_mime_renders():
+        return [*found(), VegaLiteMime]
+
+    load_mime_renders.collapse_explorables = True
+    render.load_mime_renders = load_mime_renders
+
+
+def setup(app):
+    """Register the extension (Sphinx entry point)."""
+    _register_mime_plugin()
+    app.connect("html-page-context", _add_assets)
+    app.connect("build-finished", _write_assets)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,327 @@
+"""Explorables and the calculator on the built site: every control answers, and what is drawn is the library's.
+
+For each explorable: load its page (no request may fail, no console error or
+Vega warning), check what is drawn at the opening values against
+``collapse_lib``'s theory, then move each control in turn as a reader would and
+check that the picture changes and that the drawn values match the library at the
+new setting. The library values are computed here through the public theory
+functions (``cl.theory.classical``, ``random_projections``, the mixing theory,
+``cl.sample``), not through the explorable modules that built the page's data.
+
+The calculator's JavaScript port of Theorem 1 is compared with
+``cl.theory.classical`` at hundreds of random points (hard regimes included) and
+its sizes with ``calculator.estimate``, to 10⁻⁶.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import collapse_lib as cl
+from collapse_lib.explorables import calculator
+from collapse_lib.figures._rp import pareto_front
+
+from .explorables import drawn, move, signal, svg, wait_ready
+from .harness import NARROW, open_page
+
+RTOL = 2e-6  # the pages store 7 significant digits
+
+
+# Failures of the site's other assets (MathJax, require.js, the widget manager from CDNs, the theme's and
+# sphinx-thebe's own scripts) are the business of test_pages.py; here only what the explorables need and do counts.
+_OTHERS = ("Failed to load resource", "mathjax", "require", "jupyter-widgets", "favicon", "THEBE_JS_URL",
+           "invalid theme mode")
+
+
+def _open(browser, server, page, name, size=None):
+    browser.set_script_timeout(120)
+    report = open_page(browser, server, page, **({"size": size} if size else {}))
+    wait_ready(browser, name)
+    ours = [(path, code) for path, code in server.requests if "collapse-explorables" in path]
+    assert {p.rsplit("/", 1)[1] for p, c in ours if c == 200} >= {"collapse-explorables.js", "collapse-explorables.css"}, ours
+    assert not [f for f in report.failed_requests if "collapse" in f[0]], report.failed_requests
+    errors = [e for e in report.console_errors if not any(o.lower() in e.lower() for o in _OTHERS)]
+    assert not errors, errors
+    vega = [w for w in report.console_warnings if "WARN" in w or "vega" in w.lower()]
+    assert not vega, vega
+    return report
+
+
+def _check(got, ref, what, rtol=RTOL, scale=None):
+    """got ≈ ref to ``rtol``, relative to ``scale`` where given (a part of a total: relative to the total)."""
+    got, ref = np.asarray(got, float), np.asarray(ref, float)
+    assert got.shape == ref.shape and got.size > 0, (what, got.shape, ref.shape)
+    if scale is None:
+        np.testing.assert_allclose(got, ref, rtol=rtol, atol=0, err_msg=what)
+    else:
+        bad = np.abs(got - ref) > rtol * np.abs(np.broadcast_to(scale, ref.shape))
+        assert not bad.any(), (what, got[bad], ref[bad])
+
+
+def _each_control(browser, name, moves, check):
+    check()
+    before = svg(browser, name)
+    for param, value in moves:
+        move(browser, name, param, value)
+        after = svg(browser, name)
+        assert after != before, f"moving {param} to {value!r} changed nothing on {name}"
+        check()
+        before = after
+
+
+# ----------------------------------------------------------------------------- Theorem 1
+def test_theorem1_explorable(browser, server):
+    name = "theorem1"
+    _open(browser, server, "book/theorem1.html", name)
+
+    def check():
+        p2, c2, llam, alpha = (signal(browser, name, k) for k in ("p2", "c2", "llam", "alpha"))
+        rows = drawn(browser, name, "curves")
+        st = cl.Setting.power_law(100, alpha, r2=1.0, c2=c2, sigma2=0.25)
+        for curve in ("total", "clean", "floor"):
+            pts = [r for r in rows if r["curve"] == curve]
+            if curve == "floor" and (p2 == 0 or c2 == 0):
+                assert not pts
+                continue
+            n = np.array([r["n"] for r in pts])
+            th = cl.theory.classical(st, n, p2, 10.0**llam)
+            _check([r["value"] for r in pts], np.broadcast_to(getattr(th, curve), n.shape), f"{curve} at p2={p2}")
+
+    _each_control(browser, name, [("lp2", -1.0), ("c2", 1.3), ("llam", -2.5), ("alpha", 1.5), ("clean", True)], check)
+
+
+# ----------------------------------------------------------------------------- Theorem 2
+def test_projections_explorable(browser, server):
+    name = "projections"
+    _open(browser, server, "book/random_projections.html", name)
+
+    def check():
+        p2, c2, llam, lphi = (signal(browser, name, k) for k in ("p2", "c2", "llam", "lphi"))
+        d = max(1, int(round(10.0**lphi * 500)))
+        st = cl.Setting.isotropic(d, r2=1.0, c2=c2, sigma2=0.25)
+        rows = drawn(browser, name, "psi_curves")
+        for curve in ("total", "clean", "approx", "zeta_floor"):
+            pts = [r for r in rows if r["curve"] == curve]
+            psi = np.array([r["psi"] for r in pts])
+            th = cl.theory.random_projections(st, 500, psi * 500, p2, 10.0**llam)
+            _check([r["value"] for r in pts], getattr(th, curve), f"{curve} at p2={p2}, d={d}")
+        # the Pareto frontier drawn is the library's (figures._rp.pareto_front) on the same widths
+        points = drawn(browser, name, "pareto_points")
+        psi = np.array([r["psi"] for r in points])
+        th = cl.theory.random_projections(st, 500, psi * 500, p2, 10.0**llam)
+        front = {round(float(p), 8) for p in psi[pareto_front(th.clean, th.total)]}
+        assert {round(r["psi"], 8) for r in drawn(browser, name, "pareto_front")} == front
+
+    _each_control(browser, name, [("p2", 0.8), ("c2", 1.5), ("llam", -4.0), ("lphi", 0.5)], check)
+
+
+# ----------------------------------------------------------------------------- mixing
+def test_mixing_explorable(browser, server):
+    name = "mixing"
+    _open(browser, server, "book/mixing_strategies.html", name)
+    assert (signal(browser, name, "n1"), signal(browser, name, "n2")) == (200, 1000)  # the text's opening values
+
+    def check():
+        n1, n2, c2, rounds, fresh = (signal(browser, name, k) for k in ("n1", "n2", "c2", "rounds", "fresh"))
+        st = cl.Setting.isotropic(50, r2=1.0, c2=c2, sigma2=0.25)
+        w = drawn(browser, name, "weighted_curve")
+        a = np.array([r["a"] for r in w])
+        _check([r["value"] for r in w], cl.theory.weighted_mixing(st, n1, n2, a, 1e-4).total, "weighted")
+        opt = cl.theory.optimal_alpha(st, n1, n2, 1e-4)
+        (best,) = drawn(browser, name, "best")
+        _check([best["a"], best["value"]], [opt.alpha, opt.error], "best alpha")
+        (pool,) = drawn(browser, name, "pooling")
+        _check([pool["value"]], [cl.theory.classical(st, n1 + n2, n2 / (n1 + n2), 1e-4).total], "pooling", rtol=1e-5)
+        it = cl.theory.iterative_mixing(st, n1, n2, int(rounds), 1e-4, relabel_noise=bool(fresh))
+        rows = drawn(browser, name, "iterative_curves")
+        for part in ("total", "synthetic_bias", "synthetic_noise"):
+            pts = sorted((r for r in rows if r["part"] == part), key=lambda r: r["t"])
+            ref = getattr(it, part)
+            keep = ref > 0  # the page drops parts that are exactly 0 (no relabelling noise) from the log axis
+            assert [r["t"] for r in pts] == list(np.arange(int(rounds) + 1)[keep])
+            # the round-t theory extracts coefficients by FFT: its parts carry ~1e-15 absolute noise
+            _check([r["value"] for r in pts], ref[keep], f"iterative {part}", scale=it.total[keep])
+
+    _each_control(browser, name, [("n1", 1000), ("n2", 100000), ("c2", 1.2), ("rounds", 8), ("fresh", False)], check)
+
+
+# ----------------------------------------------------------------------------- data model
+def test_distributions_explorable(browser, server):
+    name = "distributions"
+    _open(browser, server, "book/data_distributions.html", name)
+
+    def check():
+        c2, alpha, p2 = (signal(browser, name, k) for k in ("c2", "alpha", "p2"))
+        st = cl.Setting.power_law(100, alpha, r2=1.0, c2=c2, sigma2=0.25)
+        smp = cl.sample(st, 300, p2, seed=7)
+        rows = sorted(drawn(browser, name, "label_points"), key=lambda r: r["i"])
+        assert [r["i"] for r in rows] == list(range(300))
+        # each label is the sum of three parts stored to 7 digits
+        _check([r["y"] for r in rows], smp.y, "labels", rtol=1e-6, scale=np.abs(smp.y).max())
+        assert [r["source"] == "synthetic" for r in rows] == list(smp.synthetic)
+        resid = smp.y - smp.X @ smp.w1
+        for src, mask in (("real", ~smp.synthetic), ("synthetic", smp.synthetic)):
+            stats = drawn(browser, name, f"stats_{src}")
+            if mask.sum() == 0:
+                assert not stats
+                continue
+            (s,) = stats
+            assert s["count"] == mask.sum()
+            _check([s["var"]], [np.var(resid[mask])], f"{src} variance", rtol=1e-5)
+
+    _each_control(browser, name, [("lc2", 0.5), ("alpha", 2.5), ("p2", 0.55)], check)
+
+
+# ----------------------------------------------------------------------------- the calculator: the port
+def _hard_points(rng, count):
+    """Random calculator points, a third of them in hard regimes."""
+    pts = []
+    for k in range(count):
+        d = int(rng.choice([1, 2, 10, 100, 1000, 5000])) if k % 3 else int(rng.integers(1, 400))
+        alpha = float(rng.choice([0.0, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0])) if k % 2 else float(rng.uniform(0, 3))
+        lam = float(rng.choice([0.0, 1e-12, 1e-8, 1e-4, 1.0, 1e3])) if k % 3 == 0 else float(10 ** rng.uniform(-6, 1))
+        n = float(rng.choice([d, d - 1, d + 1, d * (1 + 1e-6), d * (1 - 1e-6)])) if k % 4 == 0 else float(
+            10 ** rng.uniform(0, 8))
+        n = max(n, 0.5)
+        p2 = float(rng.choice([0.0, 1.0, 1e-6])) if k % 5 == 0 else float(rng.uniform())
+        pts.append(dict(d=d, alpha=alpha, r2=float(rng.uniform(0.1, 2)), c2=float(rng.uniform(0, 2)),
+                        sigma2=float(rng.choice([0.0, rng.uniform(0, 1)])), n=n, p2=p2, lam=lam))
+    return pts
+
+
+def _same(got, ref, what):
+    got, ref = np.asarray(got, float), np.asarray(ref, float)
+    inf = np.isinf(ref)
+    assert np.array_equal(np.isinf(got), inf), what
+    np.testing.assert_array_equal(got[inf], ref[inf], err_msg=what)
+    np.testing.assert_allclose(got[~inf], ref[~inf], rtol=1e-6, atol=1e-300, err_msg=what)
+
+
+def test_calculator_port_of_theorem1(browser, server):
+    _open(browser, server, "book/calculator.html", "calculator")
+    pts = _hard_points(np.random.default_rng(14), 600)
+    js = browser.execute_script(
+        "const C = window.collapseCalculator;"
+        "return arguments[0].map(p => { const r = C.classical(C.setting(p.d, p.alpha, p.r2, p.c2, p.sigma2), p.n, p.p2, p.lam);"
+        "  return [r.total, r.bias, r.variance, r.zeta, r.clean, r.floor, r.kappa, r.u].map(v => isFinite(v) ? v : 'inf'); });",
+        pts)
+    keys = ("total", "bias", "variance", "zeta", "clean", "floor", "kappa", "u")
+    got = {k: np.array([np.inf if v[i] == "inf" else v[i] for v in js], float) for i, k in enumerate(keys)}
+    ref = {k: [] for k in keys}
+    for p in pts:
+        th = cl.theory.classical(cl.Setting.power_law(p["d"], p["alpha"], r2=p["r2"], c2=p["c2"], sigma2=p["sigma2"]),
+                                 p["n"], p["p2"], p["lam"])
+        for k in keys:
+            ref[k].append(getattr(th, k))
+    for k in keys:
+        _same(got[k], ref[k], k)
+
+
+def test_calculator_port_of_estimate(browser, server):
+    _open(browser, server, "book/calculator.html", "calculator")
+    rng = np.random.default_rng(17)
+    pts = [dict(n=float(10 ** rng.uniform(1, 7)), p2=float(rng.choice([0.0, rng.uniform()])),
+                c2=float(10 ** rng.uniform(-4, 0.3)), sigma2=float(rng.uniform(0, 1)),
+                lam=float(rng.choice([0.0, 10 ** rng.uniform(-6, 0)])), d=int(rng.integers(1, 2000)),
+                alpha=float(rng.choice([0.0, rng.uniform(0, 3)]))) for _ in range(40)]
+    js = browser.execute_script(
+        "return arguments[0].map(p => { const e = window.collapseCalculator.estimate(p); const o = {};"
+        "  for (const k in e) o[k] = isFinite(e[k]) ? e[k] : 'inf'; return o; });", pts)
+    for p, got in zip(pts, js):
+        ref = calculator.estimate(**p).as_dict()
+        for k in ("total", "clean", "zeta", "floor", "floor_ridgeless", "n_real", "n_floor", "n_equivalent"):
+            g = np.inf if got[k] == "inf" else got[k]
+            _same([g], [ref[k]], f"{k} at {p}")
+        if np.isfinite(ref["worth"]):
+            assert got["worth"] == pytest.approx(ref["worth"], abs=1e-6 * p["n"])
+
+
+# ----------------------------------------------------------------------------- the calculator: the page
+def test_calculator_page(browser, server, site_dir):
+    name = "calculator"
+    _open(browser, server, "book/calculator.html", name)
+    box = "document.getElementById('explorable-calculator')"
+    wait_drawn = ("const done = arguments[arguments.length - 1];"
+                  "window.collapseExplorables.views.calculator.runAsync().then(() => done(true));")
+
+    def shown():
+        browser.execute_async_script(wait_drawn)
+        cells = browser.execute_script(
+            f"return Array.from({box}.querySelectorAll('td[data-key]')).map(td => [td.dataset.key, td.dataset.value,"
+            " td.textContent]);")
+        values = {k: float("inf") if v in ("Infinity", "inf") else float(v) for k, v, _ in cells}
+        return values, {k: t for k, _, t in cells}
+
+    def inputs():
+        return browser.execute_script(
+            f"const f = {box}.querySelector('form'); const o = {{}};"
+            "for (const el of f.elements) o[el.name] = el.value; return o;")
+
+    def check():
+        x = inputs()
+        kw = dict(n=float(x["n"]), p2=float(x["p2"]), c2=float(x["c2"]), sigma2=float(x["sigma2"]),
+                  lam=float(x["lam"]), d=int(x["d"]), alpha=0.0 if x["spectrum"] == "iso" else float(x["alpha"]))
+        ref = calculator.estimate(**kw).as_dict()
+        values, texts = shown()
+        for k, v in values.items():
+            if k == "worth":
+                assert v == pytest.approx(ref[k], abs=1e-6 * kw["n"])
+            else:
+                _same([v], [ref[k]], k)
+        assert texts["n_equivalent"].replace(",", "")[:3] == f"{round(ref['n_equivalent']):d}"[:3] or \
+            "e" in texts["n_equivalent"]
+        curve = drawn(browser, name, "curve_lines")
+        n = np.array([r["n"] for r in curve if r["curve"] == "total"])
+        st = cl.Setting.power_law(kw["d"], kw["alpha"], r2=1.0, c2=kw["c2"], sigma2=kw["sigma2"])
+        th = cl.theory.classical(st, n, kw["p2"], kw["lam"])
+        _check([r["value"] for r in curve if r["curve"] == "total"], th.total, "calculator curve", rtol=1e-6)
+
+    check()
+    before = svg(browser, name)
+    for field, value in [("n", "123456"), ("p2", "0.05"), ("c2", "0.02"), ("sigma2", "0.5"), ("lam", "0"),
+                         ("spectrum", "pow"), ("alpha", "1.5"), ("d", "300")]:
+        browser.execute_script(
+            f"const el = {box}.querySelector('[name=\"' + arguments[0] + '\"]'); el.value = arguments[1];"
+            "el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));", field, value)
+        check()
+        after = svg(browser, name)
+        assert after != before, f"changing {field} changed nothing in the calculator's chart"
+        before = after
+    # a bad input: one clear message, the last numbers kept
+    browser.execute_script(f"const el = {box}.querySelector('[name=\"n\"]'); el.value = '-5';"
+                           "el.dispatchEvent(new Event('input', {bubbles: true}));")
+    assert browser.execute_script(f"return {box}.getAttribute('data-valid');") == "0"
+    assert "n must be a positive number" in browser.execute_script(
+        f"return {box}.querySelector('.collapse-calc-message').textContent;")
+    # every formula link points at an equation of the Theorem 1 chapter
+    links = browser.execute_script(f"return Array.from({box}.querySelectorAll('.collapse-calc-formula a')).map(a => a.getAttribute('href'));")
+    page = (site_dir / "book" / "theorem1.html").read_text(encoding="utf-8")
+    assert len(links) == 8 and all(f'id="{h.split("#")[1]}"' in page for h in links), links
+
+
+# ----------------------------------------------------------------------------- layout
+@pytest.mark.parametrize("page, name", [("book/theorem1.html", "theorem1"), ("book/random_projections.html", "projections"),
+                                        ("book/mixing_strategies.html", "mixing"),
+                                        ("book/data_distributions.html", "distributions"),
+                                        ("book/calculator.html", "calculator")])
+def test_explorables_fit_a_narrow_screen(browser, server, page, name):
+    _open(browser, server, page, name, size=NARROW)
+    box = browser.execute_script(
+        "const b = document.getElementById('explorable-' + arguments[0]).getBoundingClientRect();"
+        "return [b.left, b.right, document.documentElement.clientWidth];", name)
+    overflow = browser.execute_script(
+        "const b = document.getElementById('explorable-' + arguments[0]);"
+        "return Array.from(b.querySelectorAll('svg, .vega-bind, form')).map(e => e.getBoundingClientRect().right)"
+        "  .filter(r => r > document.documentElement.clientWidth + 1).length;", name)
+    assert overflow == 0 and box[1] <= box[2] + 1, box
+    # slider and field labels are shown in full: inside the screen, on no clipping box (ipywidgets cut them to
+    # "α (spectru…" with overflow hidden and an ellipsis)
+    labels = browser.execute_script(
+        "const b = document.getElementById('explorable-' + arguments[0]), W = document.documentElement.clientWidth;"
+        "return Array.from(b.querySelectorAll('.vega-bind-name, .collapse-calc-label'))"
+        "  .filter(e => e.offsetParent !== null).map(e => {"  # hidden fields (α for an isotropic spectrum) aside
+        "  const r = e.getBoundingClientRect(), st = getComputedStyle(e);"
+        "  return [e.textContent, r.left >= -1 && r.right <= W + 1 && r.width > 0, st.textOverflow, st.overflow]; });", name)
+    assert labels, "no labelled controls found"
+    bad = [lab for lab in labels if not lab[1] or lab[2] == "ellipsis" or lab[3] == "hidden"]
+    assert not bad, bad

@@ -1,0 +1,357 @@
+"""The explorables (collapse_lib.explorables): the page's formulas reproduce the library, the specs compile.
+
+What the page does with the data is checked in tests/browser/test_explorables.py;
+here, without a browser:
+
+* each exact combination (basis from the library + one formula) equals the
+  library's theory at random control values, at and between hard points;
+* the Vega expression generated from that formula computes the same numbers
+  (evaluated here by a tiny interpreter for the expression subset we emit);
+* the calculator's sizes agree with closed forms of the isotropic ridgeless case;
+* every spec compiles with the Vega-Lite versions JupyterLab and the site use;
+* the Sphinx extension writes a self-contained script and adds it only where needed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import collapse_lib as cl
+from collapse_lib.explorables import calculator, distributions, mixing, projections, sphinx, theorem1
+from collapse_lib.explorables.embed import VEGALITE_MIME, VEGALITE_VERSIONS, Explorable, csv_values, dataset
+from collapse_lib.explorables.formula import Sym, at_least, fields, params, rounded
+
+vl_convert = pytest.importorskip("vl_convert")
+
+RNG = np.random.default_rng(20250214)
+
+
+def _close(got, ref, scale, rtol=1e-9):
+    """|got − ref| ≤ rtol·scale elementwise (scale: the total error, so a tiny term's rounding does not count)."""
+    got, ref, scale = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (got, ref, scale)))
+    assert np.all(np.abs(got - ref) <= rtol * np.abs(scale)), np.max(np.abs(got - ref) / np.abs(scale))
+
+
+def _vega_eval(code: str, datum: dict, **signals) -> float:
+    """Evaluate the Vega expression subset the formulas emit: + − * /, pow, round, ?:, >=, datum.x, names."""
+    py = code
+    while "?" in py:  # innermost "(a >= b ? x : y)" → "(x if a >= b else y)"
+        py = re.sub(r"\(([^()?]+?) \? ([^():]+?) : ([^()]+?)\)", r"((\2) if (\1) else (\3))", py, count=1)
+    env = dict(pow=lambda a, b: float(a) ** float(b), round=lambda a: float(np.floor(a + 0.5)),
+               datum=SimpleNamespace(**datum), **signals)
+    return float(eval(py, {"__builtins__": {}}, env))  # noqa: S307 - our own generated expressions
+
+
+# ----------------------------------------------------------------------------- formula
+def test_formula_builds_the_expression_it_computes():
+    x = {"a": 0.7, "b": 2.5}
+    f = lambda v, p: v["a"] * (1 - p) ** 2 + v["b"] / (2 + p) - 3 * p  # noqa: E731
+    code = str(f(fields("a", "b"), Sym("p")))
+    for p in (0.0, 0.3, 1.0):
+        assert _vega_eval(code, x, p=p) == pytest.approx(f(x, p), rel=1e-15)
+    assert str(at_least(Sym("datum.i"), 5)) == "(datum.i >= 5 ? 1 : 0)"
+    assert list(at_least(np.arange(4), 2)) == [0, 0, 1, 1]
+    assert str(rounded(Sym("q"))) == "round(q)"
+    with pytest.raises(TypeError, match="Sym or a real number"):
+        Sym("a") + "b"
+    with pytest.raises(ValueError, match="non-empty"):
+        Sym("")
+
+
+# ----------------------------------------------------------------------------- Theorem 1
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 2.0])
+def test_theorem1_combination_is_classical(alpha):
+    st1 = cl.Setting.power_law(theorem1.D, alpha, r2=1.0, c2=1.0, sigma2=1.0)
+    n = np.array([5.0, 50, 99, 100, 101, 130, 1e3, 1e6, 1e9])[:, None]
+    lam = np.array([1e-6, 3.16e-4, 1.0])
+    x = theorem1.basis(st1, n, lam)
+    for p2, c2, s2, r2 in [(0.0, 0.5, 0.25, 1.0), (1.0, 2.0, 0.25, 1.0), (1e-4, 0.05, 0.1, 2.0)] + [
+            tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)]:
+        ref = cl.theory.classical(cl.Setting.power_law(theorem1.D, alpha, r2=r2, c2=c2, sigma2=s2), n, p2, lam)
+        got = theorem1.terms(x, p2, c2, s2, r2)
+        for key in ("bias", "variance", "zeta", "clean", "total", "floor"):
+            _close(got[key], getattr(ref, key), ref.total)
+
+
+def test_theorem1_page_expression_matches_python():
+    x = {k: float(v) for k, v in theorem1.basis(cl.Setting.power_law(100, 1.0, r2=1, c2=1, sigma2=1), 300.0,
+                                                 1e-3).items()}
+    sym = theorem1.terms(fields(*theorem1.BASIS), **params("p2", "c2"), sigma2=0.25, r2=1.0)
+    for p2, c2 in [(0.0, 0.5), (0.01, 1.3), (1.0, 2.0)]:
+        num = theorem1.terms(x, p2, c2, 0.25, 1.0)
+        for key in ("total", "clean", "zeta", "floor"):
+            assert _vega_eval(str(sym[key]), x, p2=p2, c2=c2) == pytest.approx(num[key], rel=1e-13, abs=1e-300)
+
+
+def test_theorem1_table_stores_the_basis_to_7_digits():
+    table = theorem1.table()
+    grid = len(theorem1.ALPHAS) * len(theorem1.LOG_LAMS) * theorem1.n_grid().size
+    assert all(len(v) == grid for v in table.values())
+    rows = list(csv.DictReader(io.StringIO(csv_values(table)["values"])))
+    assert len(rows) == grid
+    pick = [i for i, r in enumerate(rows) if float(r["a"]) == 1.5 and float(r["ll"]) == -2.5]
+    st1 = cl.Setting.power_law(theorem1.D, 1.5, r2=1, c2=1, sigma2=1)
+    n = np.array([float(rows[i]["n"]) for i in pick])
+    np.testing.assert_array_equal(n, theorem1.n_grid())  # the grid is stored exactly
+    ref = theorem1.basis(st1, n, 10**-2.5)
+    for key in theorem1.BASIS:
+        np.testing.assert_allclose([float(rows[i][key]) for i in pick], ref[key], rtol=5.01e-7)
+
+
+def test_theorem1_basis_rejects_ridgeless():
+    with pytest.raises(ValueError, match="lam"):
+        theorem1.basis(cl.Setting.isotropic(10), 20.0, 0.0)
+
+
+# ----------------------------------------------------------------------------- Theorem 2
+@pytest.mark.parametrize("log_phi", [-1.0, 0.0, 0.75])
+def test_projections_combination_is_random_projections(log_phi):
+    d = projections.dimension(log_phi)
+    st1 = cl.Setting.isotropic(d, r2=1.0, c2=1.0, sigma2=1.0)
+    n = projections.N
+    m = np.array([0.05, 0.5, 0.99, 1.0, 1.01, 2.0, d / n, 20.0])[:, None] * n
+    lam = np.array([1e-6, 1e-2, 1.0])
+    x = projections.basis(st1, n, m, lam)
+    for p2, c2, s2, r2 in [(0.0, 0.5, 0.25, 1.0), (1.0, 2.0, 0.25, 1.0)] + [
+            tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)]:
+        ref = cl.theory.random_projections(cl.Setting.isotropic(d, r2=r2, c2=c2, sigma2=s2), n, m, p2, lam)
+        got = projections.terms(x, p2, c2, s2, r2)
+        for key in ("approx", "bias", "variance", "zeta", "zeta_floor", "clean", "total", "floor"):
+            _close(got[key], getattr(ref, key), ref.total)
+
+
+def test_projections_page_expression_matches_python():
+    st1 = cl.Setting.isotropic(300, r2=1, c2=1, sigma2=1)
+    x = {k: float(v) for k, v in projections.basis(st1, 500.0, 450.0, 1e-3).items()}
+    sym = projections.terms(fields(*projections.BASIS), **params("p2", "c2"), sigma2=0.25, r2=1.0)
+    for p2, c2 in [(0.0, 0.5), (0.35, 1.3), (1.0, 2.0)]:
+        num = projections.terms(x, p2, c2, 0.25, 1.0)
+        for key in ("total", "clean", "approx", "zeta_floor", "zeta", "floor"):
+            assert _vega_eval(str(sym[key]), x, p2=p2, c2=c2) == pytest.approx(num[key], rel=1e-13, abs=1e-300)
+
+
+# ----------------------------------------------------------------------------- mixing
+@pytest.fixture(scope="module")
+def small_mixing():
+    n1s, n2s, c2s = (100, 1_000), (50, 10_000), (0.0, 0.35, 2.0)
+    return n1s, n2s, c2s, mixing.tables(n1s, n2s, c2s)
+
+
+def test_mixing_combination_is_the_theory(small_mixing):
+    n1s, n2s, _, tb = small_mixing
+    for c2 in (0.0, 0.35, RNG.uniform(0, 2)):
+        st = cl.Setting.isotropic(mixing.D, r2=mixing.R2, c2=c2, sigma2=mixing.SIGMA2)
+        w = tb["weighted"]
+        ref = cl.theory.weighted_mixing(st, w["n1"], w["n2"], w["a"], mixing.LAM).total
+        _close(mixing.weighted_terms(w, c2)["total"], ref, ref)
+        it = tb["iterative"]
+        for fresh in (0, 1):
+            for n1 in n1s:
+                for n2 in n2s:
+                    sel = (it["n1"] == n1) & (it["n2"] == n2) & (it["fresh"] == fresh)
+                    ref = cl.theory.iterative_mixing(st, n1, n2, mixing.MAX_ROUNDS, mixing.LAM, relabel_noise=bool(fresh))
+                    got = mixing.iterative_terms({k: v[sel] for k, v in it.items()}, c2)
+                    _close(got["total"], ref.total, ref.total)
+                    _close(got["synthetic_bias"], ref.synthetic_bias, ref.total)
+                    _close(got["synthetic_noise"], ref.synthetic_noise, ref.total)
+
+
+def test_mixing_scalars_and_best_weights(small_mixing):
+    n1s, n2s, c2s, tb = small_mixing
+    sc, best = tb["scalars"], tb["best"]
+    for c2 in c2s:
+        st = cl.Setting.isotropic(mixing.D, r2=mixing.R2, c2=c2, sigma2=mixing.SIGMA2)
+        sel = best["c2"] == c2
+        opt = cl.theory.optimal_alpha(st, best["n1"][sel], best["n2"][sel], mixing.LAM)
+        np.testing.assert_allclose(best["alpha"][sel], opt.alpha, rtol=1e-12)
+        for i in np.nonzero(sc["fresh"] == 1)[0]:
+            n1, n2 = sc["n1"][i], sc["n2"][i]
+            pooled = cl.theory.weighted_mixing(st, n1, n2, n1 / (n1 + n2), mixing.LAM).total
+            assert mixing.weighted_terms({"base": sc["pool_base"][i], "z": sc["pool_z"][i]}, c2)["total"] == \
+                pytest.approx(pooled, rel=1e-10)
+            # pooling is Theorem 1 (module docstring of theory.mixing), an independent route
+            assert pooled == pytest.approx(cl.theory.classical(st, n1 + n2, n2 / (n1 + n2), mixing.LAM).total, rel=1e-8)
+            assert sc["clean"][i] == pytest.approx(cl.theory.classical(st, n1, 0.0, mixing.LAM).total, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- data model
+@pytest.mark.parametrize("alpha", [0.0, 1.25, 3.0])
+def test_distributions_rebuild_the_library_draw(alpha):
+    x = distributions.parts_of_draw(alpha)
+    i = np.arange(distributions.N)
+    for c2, p2 in [(0.5, 0.3), (10.0, 0.07), (0.01, 1.0), (0.2, 0.0), (1.0, 0.01)]:
+        smp = cl.sample(cl.Setting.power_law(distributions.D, alpha, r2=1.0, c2=c2, sigma2=0.25),
+                        distributions.N, p2, seed=distributions.SEED)
+        lab = distributions.labels(x, i, c2, p2)
+        np.testing.assert_allclose(lab["y"], smp.y, rtol=0, atol=1e-12)
+        assert np.array_equal(lab["synthetic"] == 1, smp.synthetic)
+        # the expected synthetic variance σ² + δᵀΣδ of this draw is σ² + c²·(δ₁ᵀΣδ₁)
+        st = cl.Setting.power_law(distributions.D, alpha, r2=1.0, c2=c2, sigma2=0.25)
+        assert cl.sampling.prediction_error(st, smp.w2, smp.w1) == pytest.approx(c2 * x["gap"], rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- calculator
+def test_calculator_matches_theorem1_and_its_closed_forms():
+    # isotropic ridgeless, n > d: clean error σ²d/(m − d) (Corollary 1 at p₂ = 0), floor p₂²c²
+    d, s2, p2, c2, n = 50, 0.3, 0.2, 0.4, 5_000.0
+    est = calculator.estimate(n=n, p2=p2, c2=c2, sigma2=s2, lam=0.0, d=d, alpha=0.0)
+    e_ref = cl.theory.corollary1(d / n, p2, 1.0, c2, s2)
+    assert est.total == pytest.approx(e_ref, rel=1e-12)
+    assert est.floor == pytest.approx(p2**2 * c2, rel=1e-12)
+    assert est.n_floor == pytest.approx(d + s2 * d / (p2**2 * c2), rel=1e-10)
+    assert est.n_equivalent == pytest.approx(d + s2 * d / e_ref, rel=1e-10)
+    assert est.worth == pytest.approx(est.n_equivalent - (1 - p2) * n, rel=1e-12)
+    # no synthetic data: worth nothing, equivalent to itself, no floor
+    est0 = calculator.estimate(n=n, p2=0.0, c2=c2, sigma2=s2, lam=0.0, d=d, alpha=0.0)
+    assert est0.n_equivalent == pytest.approx(n, rel=1e-10) and est0.n_floor == np.inf
+
+
+def test_calculator_sizes_are_last_crossings():
+    kw = dict(sigma2=0.25, lam=1e-2, d=200, alpha=1.5)
+    est = calculator.estimate(n=2e4, p2=0.1, c2=0.5, **kw)
+    st = cl.Setting.power_law(200, 1.5, r2=1.0, c2=0.5, sigma2=0.25)
+    clean = lambda m: cl.theory.classical(st, m, 0.0, 1e-2).total  # noqa: E731
+    for size, target in ((est.n_floor, est.floor), (est.n_equivalent, est.total)):
+        assert clean(size) == pytest.approx(target, rel=1e-8)
+        beyond = np.geomspace(size * 1.001, 1e15, 200)
+        assert np.all(clean(beyond) < target)
+    # the penalty's own bias floor above the synthetic floor: never
+    high = calculator.estimate(n=1e4, p2=0.01, c2=0.01, sigma2=0.25, lam=1.0, d=50, alpha=0.0)
+    assert high.n_floor == np.inf
+
+
+def test_last_crossing_edges():
+    assert calculator.last_crossing(lambda m: np.ones_like(np.asarray(m, float)), 0.5) == np.inf
+    assert calculator.last_crossing(lambda m: np.zeros_like(np.asarray(m, float)), 0.5) == 0.0
+    assert calculator.last_crossing(lambda m: 1.0 / np.asarray(m, float), 1e-3) == pytest.approx(1e3, rel=1e-12)
+
+
+@pytest.mark.parametrize("kw, exc, name", [
+    (dict(n=0), ValueError, "n"), (dict(p2=1.5), ValueError, "p2"), (dict(c2=-1), ValueError, "c2"),
+    (dict(sigma2=np.nan), ValueError, "sigma2"), (dict(lam=-1e-3), ValueError, "lam"), (dict(d=0), ValueError, "d"),
+    (dict(d=20_000), ValueError, "d"), (dict(d=2.5), TypeError, "d"), (dict(alpha=-1), ValueError, "alpha"),
+    (dict(n=[1, 2]), TypeError, "n"), (dict(p2="a"), TypeError, "p2"),
+])
+def test_calculator_rejects_bad_input(kw, exc, name):
+    args = dict(n=1000, p2=0.1, c2=0.1, sigma2=0.25, lam=1e-3, d=50, alpha=0.0)
+    args.update(kw)
+    with pytest.raises(exc, match=name):
+        calculator.estimate(**args)
+
+
+# ----------------------------------------------------------------------------- builder and specs
+@pytest.fixture(scope="module")
+def built():
+    return {m.__name__.rsplit(".", 1)[1]: m.explorable() for m in (theorem1, projections, mixing, distributions,
+                                                                   calculator)}
+
+
+def test_every_spec_compiles_and_draws(built):
+    for name, e in built.items():
+        for version in VEGALITE_VERSIONS:
+            vega = vl_convert.vegalite_to_vega(e.spec, vl_version=version)
+            assert vega["signals"], (name, version)
+        svg = vl_convert.vegalite_to_svg(e.spec, vl_version="5.21")
+        assert svg.count("<path") > 5, name
+
+
+def test_mimebundle_lets_jupyterlab_pick_vegalite(built):
+    bundle = built["theorem1"]._repr_mimebundle_()
+    # JupyterLab 4 ranks text/html (50) above Vega (57), and Vega above JavaScript (110) and text (120)
+    assert set(bundle) == {VEGALITE_MIME, "application/javascript", "text/plain"}
+    assert bundle[VEGALITE_MIME]["$schema"].endswith("/vega-lite/v5.json")
+    js = bundle["application/javascript"]
+    assert "collapseExplorables.mount" in js and json.dumps(bundle[VEGALITE_MIME])[:40] not in ("",)
+    assert json.loads(js[js.index("var spec = ") + 11:js.index(";\n  var go")]) == bundle[VEGALITE_MIME]
+
+
+def test_page_weight_of_each_explorable(built):
+    for name, e in built.items():
+        assert e.size_bytes() < 1_000_000, (name, e.size_bytes())
+
+
+def test_explorable_rejects_bad_input():
+    with pytest.raises(ValueError, match="name"):
+        Explorable.from_spec("Bad Name", {})
+    with pytest.raises(TypeError, match="spec"):
+        Explorable.from_spec("ok", [1])
+    with pytest.raises(ValueError, match="kind"):
+        Explorable.from_spec("ok", {}, kind="movie")
+    with pytest.raises(ValueError, match="finite|Out of range"):
+        Explorable.from_spec("ok", {"x": float("nan")})
+    with pytest.raises(ValueError, match="equal lengths"):
+        csv_values({"a": [1, 2], "b": [1]})
+    with pytest.raises(ValueError, match="finite"):
+        csv_values({"a": [1.0, np.inf]})
+    with pytest.raises(ValueError, match="name"):
+        dataset("Bad", {"a": [1]})
+
+
+def test_csv_values_round_trip():
+    a = RNG.lognormal(0, 5, 50) * RNG.choice([-1, 1], 50)
+    text = csv_values({"a": a, "k": np.arange(50)}, digits=7)["values"]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    np.testing.assert_allclose([float(r["a"]) for r in rows], a, rtol=5e-7)
+    assert [int(r["k"]) for r in rows] == list(range(50))
+
+
+# ----------------------------------------------------------------------------- Sphinx extension
+def test_sphinx_bundle_is_a_classic_script():
+    js = sphinx.javascript_bundle()
+    assert "window.collapseExplorables" in js and "window.collapseCalculator" in js
+    assert "__VEGALITE__" not in js
+    # a classic script: no module syntax (it must run from file:// too)
+    assert not re.search(r"^\s*(import|export)\s", js, flags=re.M)
+    assert "http://" not in js.split("*/", 1)[0] and "cdn." not in js
+
+
+def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
+    added = []
+    app = SimpleNamespace(add_js_file=lambda f, **kw: added.append((f, kw)), add_css_file=lambda f: added.append(f))
+    sphinx._add_assets(app, "book/intro", "page.html", {"body": "<p>no figure</p>"}, None)
+    assert added == []
+    sphinx._add_assets(app, "book/theorem1", "page.html", {"body": "window.collapseExplorables.mount(box)"}, None)
+    assert (sphinx.JS_NAME, {"loading_method": "defer"}) in added and sphinx.CSS_NAME in added
+    out = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    sphinx._write_assets(out, None)
+    assert (tmp_path / "_static" / sphinx.JS_NAME).read_text().startswith("/* Vega")
+    assert (tmp_path / "_static" / sphinx.CSS_NAME).is_file()
+    sphinx._write_assets(SimpleNamespace(outdir=str(tmp_path / "x"), builder=SimpleNamespace(format="html")),
+                         RuntimeError("build failed"))
+    assert not (tmp_path / "x").exists()
+
+
+def test_myst_nb_leaves_the_vegalite_output_to_jupyterlab():
+    sphinx._register_mime_plugin()
+    sphinx._register_mime_plugin()  # idempotent
+    from myst_nb.core import render
+
+    plugins = render.load_mime_renders()
+    assert plugins.count(sphinx.VegaLiteMime) == 1
+    data = SimpleNamespace(mime_type=VEGALITE_MIME)
+    assert sphinx.VegaLiteMime.handle_mime(None, data, False) == []
+    assert sphinx.VegaLiteMime.handle_mime(None, SimpleNamespace(mime_type="text/html"), False) is None
+    # the page takes the script output; the Vega-Lite one is not a candidate
+    priority = render.get_mime_priority("html", [("html", "application/javascript", 10)])
+    assert VEGALITE_MIME not in priority and "application/javascript" in priority
+
+
+def test_calculator_page_c2_estimate_recovers_c2():
+    # the guidance of book/calculator.md: c² ≈ (mean (ỹ − y)² − σ₁² − σ₂²) / (mean y² − σ₁²), on inputs with both labels
+    rng = np.random.default_rng(5)
+    st = cl.Setting.power_law(40, 1.0, r2=2.0, c2=0.3, sigma2=0.2, sigma2_synth=0.5)
+    n = 400_000
+    X = rng.standard_normal((n, st.d)) * np.sqrt(st.spectrum)
+    w1 = rng.standard_normal(st.d) * np.sqrt(st.gamma)
+    w2 = w1 + rng.standard_normal(st.d) * np.sqrt(st.delta)
+    y = X @ w1 + rng.standard_normal(n) * np.sqrt(st.sigma2_real)
+    y_syn = X @ w2 + rng.standard_normal(n) * np.sqrt(st.sigma2_synth)
+    est = (np.mean((y_syn - y) ** 2) - st.sigma2_real - st.sigma2_synth) / (np.mean(y**2) - st.sigma2_real)
+    truth = cl.sampling.prediction_error(st, w2, w1) / cl.sampling.prediction_error(st, w1, 0 * w1)  # this draw
+    assert est == pytest.approx(truth, rel=0.03)
