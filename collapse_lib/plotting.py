@@ -17,6 +17,12 @@ import numpy as np
 
 ERROR_LABEL = "test error $E$ (label noise excluded)"
 
+#: Width (CSS px) of the site's content column in 1,400 px and 400 px windows
+#: (sphinx-book-theme), which :data:`FIG_WIDTH` and :data:`MIN_FONT_PT` are chosen for;
+#: ``tests/browser/test_layout.py`` checks the built site against it.
+SITE_COLUMN_PX = {1400: 784, 400: 368}
+#: Smallest height, px, of figure text on the site at those column widths.
+MIN_TEXT_PX = 9.0
 #: Width of every figure of the book, inches (one column of panels).
 FIG_WIDTH = 5.4
 #: Height of one panel, inches (axes, labels and title; a legend below adds to it).

@@ -6,7 +6,7 @@ it is wider. Here each recipe's ``plot`` is drawn under the book's style
 (``collapse_lib.chapter.STYLE``) and saved the same way; every string the Agg
 renderer draws is recorded with its font size, and the size it will have on the
 page is ``points * dpi / 72 * min(1, column / png_width)``. The column widths are
-those of sphinx-book-theme in 1,400 px and 400 px windows;
+those of sphinx-book-theme in 1,400 px and 400 px windows (``collapse_lib.plotting.SITE_COLUMN_PX``);
 ``tests/browser/test_layout.py`` measures them in Chromium and fails if the
 site's columns get narrower than assumed here.
 
@@ -27,10 +27,10 @@ from PIL import Image  # noqa: E402
 
 import collapse_lib as cl  # noqa: E402
 from collapse_lib.chapter import STYLE  # noqa: E402
+from collapse_lib.plotting import MIN_TEXT_PX, SITE_COLUMN_PX  # noqa: E402
 
 #: Content column width (CSS px) of the site at the window widths the book is checked at.
-COLUMN_PX = {1400: 784, 400: 368}
-MIN_TEXT_PX = 9.0
+COLUMN_PX = SITE_COLUMN_PX
 DATA_DIR = cl.datafiles.data_dir()
 
 
