@@ -20,12 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .plotting import RC
 from .scale import SCALES, current_scale
 
-#: Matplotlib style of every figure in the book (also applied by :func:`setup`).
+#: Matplotlib style of every figure in the book (also applied by :func:`setup`): 100 dpi,
+#: the font sizes and default size of :data:`collapse_lib.plotting.RC` (legible at the
+#: site's column width, 1,400 and 400 px windows), light grid, no top/right spines.
 STYLE = MappingProxyType({
     "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3,
-    "axes.spines.top": False, "axes.spines.right": False,
+    "axes.spines.top": False, "axes.spines.right": False, **RC,
 })
 
 

@@ -170,6 +170,33 @@ def test_describe_config_lists_every_parameter():
     assert (table.value.str.len() > 0).all()
 
 
+def _config_keys(cfg, out):
+    for key, val in cfg.items():
+        (_config_keys(val, out) if isinstance(val, dict) else out.add(key))
+    return out
+
+
+@pytest.mark.parametrize("name", cl.figures.RECIPES)
+def test_describe_config_names_every_key_in_words(name):
+    """No raw key (``lr``, ``out_scale``, ``lam_rp``) in a provenance table, at any scale, for any recipe."""
+    for scale in ("smoke", "book", "paper"):
+        cfg = cl.figures.get(name).config(scale)
+        table = cl.figures.describe_config(cfg)
+        missing = sorted(_config_keys(cfg, set()) - set(cl.figures.report._DESCRIBE) - {"n_sim", "n_theory"})
+        assert not missing, f"{name} at {scale}: no description for {missing}"
+        assert not table.parameter.str.contains("_").any(), table
+        assert not table.value.str.contains("None").any(), table
+        assert list(table.columns) == ["parameter", "value"]
+
+
+def test_describe_config_words_for_values_and_groups():
+    table = cl.figures.describe_config({"batch_size": None, "hard_labels": True, "n_test": 10000,
+                                        "weak": {"steps": 150}, "a": {"lam": 0.5}})
+    assert dict(zip(table.parameter, table.value)) == {
+        "minibatch size": "full batch", "teacher gives hard (one-hot) labels": "yes",
+        "test samples per trial": "10,000", "weak generator: training steps": "150", "panel (a): ridge λ (0 = ridgeless)": "0.5"}
+
+
 def test_load_or_compute_attaches_config(tmp_path):
     table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
     assert note.startswith("Computed now") and str(tmp_path) not in note

@@ -188,14 +188,18 @@ def test_fig8_summary_and_plot(table):
     assert s.seed_spread.iloc[0] >= 0
     fig = fig8.plot(table)
     assert len(fig.axes) == 4
+
+    def legend_texts(ax):  # each panel's legend sits below it, in the panel's subfigure
+        return [t.get_text() for lg in ax.get_figure(root=False).legends for t in lg.get_texts()]
+
     for ax in fig.axes:
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         assert "tokens" in ax.get_xlabel() and "loss" in ax.get_ylabel()
-        assert ax.get_legend() is not None
-    for ax in fig.axes[:2]:  # top row: the real loss with the entropy floor
-        assert any("entropy floor" in t.get_text() for t in ax.get_legend().get_texts())
-    for ax in fig.axes[2:]:  # bottom row: the reducible loss with fitted exponents
-        assert any("fit α" in t.get_text() for t in ax.get_legend().get_texts())
+        assert legend_texts(ax)
+    for ax in fig.axes[0::2]:  # per column, first the real loss with the entropy floor
+        assert any("entropy floor" in t for t in legend_texts(ax))
+    for ax in fig.axes[1::2]:  # then the reducible loss with fitted exponents
+        assert any("fit α" in t for t in legend_texts(ax))
     matplotlib.pyplot.close(fig)
 
 

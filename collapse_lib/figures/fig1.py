@@ -31,7 +31,6 @@ paper), d = φn. dtype: float64.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
@@ -167,10 +166,10 @@ def best_sizes(table) -> pd.DataFrame:
 
 def plot(table):
     p2s = sorted(table.p2.unique())
-    fig, axes = plt.subplots(1, len(p2s), figsize=(5.2 * len(p2s), 5.0), layout="constrained")
+    fig, panels, axes = plotting.stacked(len(p2s), heights=[4.2] * (len(p2s) - 1) + [5.0])
     th_all = table[table.kind == "theory"]
     vmin, vmax = np.log10(th_all.psi.min()), np.log10(th_all.psi.max())
-    for ax, p2 in zip(np.atleast_1d(axes), p2s):
+    for ax, p2 in zip(axes, p2s):
         for c2, (mk, name) in QUALITIES.items():
             th = th_all[(th_all.p2 == p2) & np.isclose(th_all.c2, c2)].reset_index(drop=True)
             if not len(th):
@@ -190,15 +189,15 @@ def plot(table):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("test error, trained on the n real samples only")
-        ax.set_title(f"$p_2$ = {p2:g}", fontsize=11)
+        ax.set_xlabel("error, trained on the n real samples only")
+        ax.set_ylabel("error, trained on the mixture")
+        ax.set_title(f"$p_2$ = {p2:g}")
         ax.grid(True, which="major", alpha=0.3)
-    first = np.atleast_1d(axes)[0]
-    first.set_ylabel("test error, trained on the real/synthetic mixture")
-    first.legend(fontsize=8, loc="upper left")
-    cb = fig.colorbar(sc, ax=axes, shrink=0.85)
-    cb.set_label(r"$\log_{10}\psi$ (model size m/n)")
+        cb = panels[list(axes).index(ax)].colorbar(sc, ax=ax, shrink=0.9)
+        cb.set_label(r"$\log_{10}\psi$ ($\psi = m/n$)")
+    plotting.legend_below(panels[-1], *axes[-1].get_legend_handles_labels(), ncol=2)
     n, d, lam = int(th_all.n.iloc[0]), int(th_all.d.iloc[0]), float(th_all.lam.iloc[0])
-    fig.suptitle(f"Random projections, isotropic, n = {n}, d = {d}, λ = {lam:g}. Points: Theorem 2, one per ψ; "
-                 "black: Pareto frontiers; red hollow: simulation ± 2 s.e.; dotted: y = x", fontsize=10.5)
+    fig.suptitle(f"Random projections, isotropic, n = {n}, d = {d}, λ = {lam:g}.\n"
+                 "Points: Theorem 2, one per ψ; black: Pareto frontiers;\n"
+                 "red hollow: simulation ± 2 s.e.; dotted: y = x")
     return fig

@@ -27,7 +27,6 @@ dtype: float64.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -133,8 +132,8 @@ def rounds_to_clean(c2, sigma2, d, n1, p2):
 
 
 def plot(table):
-    """Two panels: (a) error vs n per round, log–log; (b) error / Clean vs round."""
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(14, 5.4), constrained_layout=True)
+    """Two panels, one above the other: (a) error vs n per round, log–log; (b) error / Clean vs round."""
+    fig, (pa, pb), (ax, bx) = plotting.stacked(2, heights=[5.6, 5.4])
     ta = table[table.panel == "a"]
     rounds = sorted(r for r in ta["round"].unique() if r >= 0)
     cols = plotting.colours(rounds, cmap="plasma")
@@ -151,9 +150,9 @@ def plot(table):
         ax.plot(th.n, th.error, label=label, **style)
     d, c2 = int(table.d.iloc[0]), float(table.c2.iloc[0])
     plotting.finish_loglog(ax, "n = n₁ + n₂ (training samples, n₂ = n₁)",
-                           title=f"(a) iterative mixing vs n: isotropic d = {d}, c² = {c2:g}, "
+                           title=f"(a) iterative mixing vs n: isotropic d = {d},\nc² = {c2:g}, "
                                  f"λ = {table.lam.iloc[0]:g}")
-    ax.legend(fontsize=8, loc="lower left", ncol=2)
+    plotting.legend_below(pa, ncol=2)
 
     tb = table[table.panel == "b"]
     ns = sorted(tb.n.unique())
@@ -175,8 +174,8 @@ def plot(table):
             bx.plot([ts], [0.62], marker="v", ms=9, color=colb[n], mec="k", mew=0.5, clip_on=False)
     bx.axhline(1.0, color="k", ls="--", lw=1.2)
     bx.set_yscale("log")
-    bx.set(xlabel="round t (number of re-labellings)", ylabel="error / Clean error (ridge on the n₁ real samples)",
-           title="(b) error vs round: fresh relabelling noise (solid, ●) or none (dashed, □)")
+    bx.set(xlabel="round t (number of re-labellings)", ylabel="error / Clean (ridge on n₁ real)",
+           title="(b) error vs round: fresh relabelling noise (solid, ●)\nor none (dashed, □)")
     bx.set_ylim(0.6, 4.0)  # early rounds at large n lie far above (off the top): see panel (a)
     bx.set_yticks([0.6, 0.8, 1.0, 4 / 3, 2.0, 3.0, 4.0], ["0.6", "0.8", "1", "4/3", "2", "3", "4"])
     bx.minorticks_off()
@@ -185,5 +184,5 @@ def plot(table):
     h, lab = bx.get_legend_handles_labels()
     h += [Line2D([], [], color="k", ls="--", lw=1.2), Line2D([], [], color="k", marker="v", ls="", ms=8)]
     lab += ["Clean (= 1)", r"first-order $t^*$: $p_2^{2(t+1)}c^2 = \sigma^2 d/n_1$"]
-    bx.legend(h, lab, fontsize=8, loc="upper right")
+    plotting.legend_below(pb, h, lab, ncol=2)
     return fig

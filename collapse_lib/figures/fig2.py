@@ -14,7 +14,6 @@ dtype: float64.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import plotting
@@ -58,7 +57,7 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
 
 def plot(table):
     """Error vs n, log–log: theory lines, simulation markers, dotted floors p₂²c²."""
-    fig, ax = plt.subplots(figsize=(7.5, 5.2), constrained_layout=True)
+    fig, (panel,), (ax,) = plotting.stacked(1, heights=[5.0])
     th = table[table.kind == "theory"]
     sm = table[table.kind == "simulation"]
     plotting.theory_and_simulation(ax, th, sm, "n", "p2", lambda p: f"$p_2$ = {p:g}", floor="floor")
@@ -66,5 +65,5 @@ def plot(table):
     plotting.finish_loglog(ax, "n (training samples)",
                            title=f"Isotropic, d = {d}, c² = {c2:g}, σ² = 0.25, λ = 0 (ridgeless)")
     ax.set_ylim(bottom=max(1e-7, 0.3 * float(th.error[th.error > 0].min())))
-    plotting.legend_note(ax)
+    plotting.legend_note(panel)
     return fig

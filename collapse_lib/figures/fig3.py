@@ -11,7 +11,6 @@ c² ∈ {0, 0.1, 0.5, 1}: the floor p₂²c² scales with the quality gap, and c
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -64,8 +63,8 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
 
 
 def plot(table):
-    """Two log–log panels: (a) power-law spectrum, several p₂; (b) isotropic, several c²."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5), constrained_layout=True)
+    """Two log–log panels, one above the other: (a) power-law spectrum, several p₂; (b) isotropic, several c²."""
+    fig, (pa, pb), (ax1, ax2) = plotting.stacked(2, heights=[5.0, 4.8])
     ta = table[table.panel == "a"]
     plotting.theory_and_simulation(ax1, ta[ta.kind == "theory"], ta[ta.kind == "simulation"], "n", "p2",
                                    lambda p: f"$p_2$ = {p:g}", floor="floor")
@@ -74,14 +73,14 @@ def plot(table):
     plotting.finish_loglog(ax1, "n (training samples)",
                            title=f"(a) power law $s_j \\propto j^{{-{alpha:g}}}$, d = {d}, "
                                  f"c² = {ta.c2.iloc[0]:g}, λ = {ta.lam.iloc[0]:g}")
-    plotting.legend_note(ax1)
+    plotting.legend_note(pa)
     tb = table[table.panel == "b"]
     plotting.theory_and_simulation(ax2, tb[tb.kind == "theory"], tb[tb.kind == "simulation"], "n", "c2",
                                    lambda c: f"c² = {c:g}", floor="floor",
                                    colour_map=plotting.colours(sorted(tb.c2.unique()), "plasma"))
     plotting.finish_loglog(ax2, "n (training samples)",
                            title=f"(b) isotropic, d = {d}, $p_2$ = {tb.p2.iloc[0]:g}, λ = 0")
-    plotting.legend_note(ax2)
+    plotting.legend_note(pb)
     for ax in (ax1, ax2):
         err = table.error[(table.error > 0) & np.isfinite(table.error)]
         ax.set_ylim(bottom=max(1e-7, 0.3 * float(err.min())))

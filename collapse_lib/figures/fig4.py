@@ -16,7 +16,6 @@ markers ± 2 s.e. (excess: paired s.e. on the same draws). dtype: float64.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -79,23 +78,23 @@ def _psi_axis(ax, ylabel=plotting.ERROR_LABEL, title=None):
     ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.3)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
 def plot(table):
-    """Three panels: error vs ψ for several p₂; for several c²; excess error vs ψ."""
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5), constrained_layout=True)
+    """Three panels, one above the other: error vs ψ for several p₂; for several c²; excess error vs ψ."""
+    fig, panels, axes = plotting.stacked(3, heights=[4.4, 4.2, 4.4])
     a = table[table.panel == "a"]
     b = table[table.panel == "b"]
     n, d, lam = int(a.n.iloc[0]), int(a.d.iloc[0]), float(a.lam.iloc[0])
     plotting.theory_and_simulation(axes[0], a[a.kind == "theory"], a[a.kind == "simulation"], "psi", "p2",
                                    lambda p: f"$p_2$ = {p:g}")
     _psi_axis(axes[0], title=f"(a) c² = {a.c2.iloc[0]:g}: several $p_2$")
-    axes[0].legend(fontsize=8)
+    plotting.legend_below(panels[0], ncol=3)
     plotting.theory_and_simulation(axes[1], b[b.kind == "theory"], b[b.kind == "simulation"], "psi", "c2",
                                    lambda c: f"c² = {c:g}", colour_map=None)
     _psi_axis(axes[1], title=f"(b) $p_2$ = {b.p2.iloc[0]:g}: several c²")
-    axes[1].legend(fontsize=8)
+    plotting.legend_below(panels[1], ncol=3)
     ax = axes[2]
     cols = plotting.colours(sorted(a.p2.unique()))
     for p2 in sorted(a.p2.unique()):
@@ -110,7 +109,7 @@ def plot(table):
                     color=cols[p2], mec="k", mew=0.5, elinewidth=1, capsize=2)
     _psi_axis(ax, ylabel=r"excess error $E - E(p_2{=}0)$",
               title="(c) cost of synthetic data; dotted: floor term $p_2^2T_3$")
-    ax.legend(fontsize=8)
-    fig.suptitle(f"Random projections, isotropic, n = {n}, d = {d} (φ = {d / n:g}), λ = {lam:g}. "
-                 "Lines: Theorem 2; markers: simulation ± 2 s.e.", fontsize=11)
+    plotting.legend_below(panels[2], ncol=3)
+    fig.suptitle(f"Random projections, isotropic, n = {n}, d = {d} (φ = {d / n:g}), λ = {lam:g}.\n"
+                 "Lines: Theorem 2; markers: simulation ± 2 s.e.")
     return fig

@@ -13,7 +13,6 @@ fresh draw of S, data and teachers, ridge fitted on the m features. Theory
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -71,9 +70,9 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
 
 def plot(table):
     c2s = sorted(table.c2.unique())
-    fig, axes = plt.subplots(1, len(c2s), figsize=(4.2 * len(c2s), 4.8), sharey=True, layout="constrained")
+    fig, panels, axes = plotting.stacked(len(c2s), heights=[3.3] * (len(c2s) - 1) + [4.1])
     cols = plotting.colours(sorted(table.p2.unique()))
-    for ax, c2 in zip(np.atleast_1d(axes), c2s):
+    for ax, c2 in zip(axes, c2s):
         t = table[table.c2 == c2]
         for p2 in sorted(t.p2.unique()):
             th = t[(t.kind == "theory") & (t.p2 == p2)].sort_values("m")
@@ -87,17 +86,21 @@ def plot(table):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("width m (random features)")
-        ax.set_title(f"c² = {c2:g}", fontsize=10)
+        ax.set_ylabel("test error $E$")
+        ax.set_title(f"c² = {c2:g}")
         ax.grid(True, which="major", alpha=0.3)
-    first = np.atleast_1d(axes)[0]
-    first.set_ylabel(plotting.ERROR_LABEL)
+    lo = min(ax.get_ylim()[0] for ax in axes)
+    hi = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:  # one y scale for all panels, as in the paper's row of panels
+        ax.set_ylim(lo, hi)
+    first = axes[0]
     from matplotlib.lines import Line2D
     h, lab = first.get_legend_handles_labels()
     h += [Line2D([], [], color="k", lw=1.8), Line2D([], [], color="k", lw=1.4, ls="--")]
     lab += [f"experiment (mean of {int(table.attrs.get('config', {}).get('trials', 0)) or 'several'} runs ± 2 s.e.)",
             "theory (Theorem 2)"]
-    fig.legend(h, lab, fontsize=8.5, loc="outside lower center", ncol=len(h))
+    plotting.legend_below(panels[-1], h, lab, ncol=2)
     n, d, lam = int(table.n.iloc[0]), int(table.d.iloc[0]), float(table.lam.iloc[0])
-    fig.suptitle(f"Power-law Σ (α = {table.alpha.iloc[0]:g}), n = {n}, d = {d}, λ = {lam:g}; dotted line: m = n "
-                 "(interpolation threshold)", fontsize=11)
+    fig.suptitle(f"Power-law Σ (α = {table.alpha.iloc[0]:g}), n = {n}, d = {d}, λ = {lam:g};\n"
+                 f"test error $E$ (label noise excluded);\ndotted line: m = n (interpolation threshold)")
     return fig

@@ -19,7 +19,6 @@ the linear-theory floor p₂²c². dtype: float32 (training), float64 (theory).
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -134,7 +133,9 @@ def plot(table):
     sm = summary(table)
     th = table[table.kind == "theory"]
     c2s = sorted(sm.c2.unique())
-    fig, axes = plt.subplots(len(c2s), 2, figsize=(12, 4.6 * len(c2s)), constrained_layout=True, squeeze=False)
+    fig, panels, flat = plotting.stacked(2 * len(c2s), heights=[5.0] * (2 * len(c2s)))
+    axes = [flat[2 * i:2 * i + 2] for i in range(len(c2s))]
+    rows_panels = [panels[2 * i:2 * i + 2] for i in range(len(c2s))]
     n, d = int(table.n.iloc[0]), int(table.d.iloc[0])
     for row, c2 in zip(axes, c2s):
         s = sm[sm.c2 == c2]
@@ -142,14 +143,14 @@ def plot(table):
         for p2, col in cols.items():
             e = s[s.p2 == p2].sort_values("width")
             row[0].errorbar(e.width, e.error, yerr=2 * np.nan_to_num(e.stderr), fmt="o-", color=col, mec="k",
-                            mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (trained network)")
+                            mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (network)")
             t = th[(th.c2 == c2) & (th.p2 == p2)].sort_values("width")
             if len(t):
                 row[0].plot(t.width, t.error, "--", color=col, lw=1.3)
             if p2 > 0:
                 row[0].axhline(p2 ** 2 * c2, color=col, ls=":", lw=0.9)
                 row[1].errorbar(e.width, e.gap, yerr=2 * np.nan_to_num(e.gap_stderr), fmt="o-", color=col,
-                                mec="k", mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (trained network)")
+                                mec="k", mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (network)")
                 if len(t):
                     t0 = th[(th.c2 == c2) & (th.p2 == 0)].sort_values("width")
                     row[1].plot(t.width, t.error.to_numpy() - t0.error.to_numpy(), "--", color=col, lw=1.3)
@@ -159,13 +160,13 @@ def plot(table):
         row[1].set_xscale("log")
         row[1].set_yscale("log")
         row[1].set_xlabel("width m (hidden units)")
-        row[1].set_ylabel(r"collapse gap $E(p_2) - E(0)$ (test error units)")
+        row[1].set_ylabel(r"collapse gap $E(p_2) - E(0)$")
         row[1].set_title(f"Extra error due to synthetic data, c² = {c2:g}")
         row[1].grid(True, which="major", alpha=0.3)
-        for ax in row:
+        for ax, panel in zip(row, rows_panels[axes.index(row)]):
             from matplotlib.lines import Line2D
             h, lab = ax.get_legend_handles_labels()
             h += [Line2D([], [], color="k", ls="--"), Line2D([], [], color="k", ls=":")]
-            lab += ["RP theory (Theorem 2), same m, n, d", r"floor $p_2^2c^2$ (linear theory)"]
-            ax.legend(h, lab, fontsize=8, loc="best", framealpha=0.9)
+            lab += ["RP theory (Theorem 2)", r"floor $p_2^2c^2$ (linear)"]
+            plotting.legend_below(panel, h, lab, ncol=2)
     return fig

@@ -21,7 +21,6 @@ argmax f(x). dtype: float32 (features and training), float64 (ridge solve).
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -115,9 +114,12 @@ def floors(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot(table):
-    """2 × 2: test error (log–log) and accuracy vs n; random features left, trained networks right."""
+    """Per model (random features first, then trained networks): test error (log–log), then accuracy, vs n;
+    four panels one above the other."""
     models = list(dict.fromkeys(table.model))
-    fig, axes = plt.subplots(2, len(models), figsize=(6.2 * len(models), 9), constrained_layout=True, squeeze=False)
+    fig, flat_panels, flat = plotting.stacked(2 * len(models), heights=[4.4, 4.0] * len(models))
+    axes = np.array(flat, dtype=object).reshape(len(models), 2).T  # axes[0, j]: error, axes[1, j]: accuracy
+    panels = np.array(flat_panels, dtype=object).reshape(len(models), 2).T
     q = float(table.quality.iloc[0])
     cols = plotting.colours(sorted(table.p2.unique()))
     for j, model in enumerate(models):
@@ -134,14 +136,14 @@ def plot(table):
         name = (f"random features (ReLU, m = {width}, ridge readout)" if model == "random features"
                 else f"two-layer ReLU network (width {width}, trained)")
         plotting.finish_loglog(axes[0, j], "n (training samples)",
-                               ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST test set)", title=name)
+                               ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST)", title=name)
         axes[0, j].plot([], [], "k:", lw=0.9, label=f"$p_2^2 q$, teacher quality q = {q:.2f}")
-        axes[0, j].legend(fontsize=8, loc="lower left", framealpha=0.9)
+        plotting.legend_below(panels[0, j], ax=axes[0, j], ncol=3)
         axes[1, j].set_xscale("log")
         axes[1, j].set_xlabel("n (training samples)")
         axes[1, j].set_ylabel("test accuracy (%)")
         axes[1, j].grid(True, alpha=0.3)
         acc_t = float(table.teacher_accuracy.iloc[0]) if "teacher_accuracy" in table else np.nan
         axes[1, j].axhline(100 * acc_t, color="grey", ls="--", lw=1, label=f"weak teacher ({100 * acc_t:.1f}%)")
-        axes[1, j].legend(fontsize=8, loc="lower right", framealpha=0.9)
+        plotting.legend_below(panels[1, j], ax=axes[1, j], ncol=3)
     return fig

@@ -17,7 +17,6 @@ dtype: float32 (bfloat16 autocast on CUDA).
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
@@ -158,7 +157,9 @@ def plot(table):
     depth (right), with the entropy floor. Bottom: the reducible loss (loss − floor) with fitted power laws."""
     from ..lm.experiment import FIT_MIN_FRACTION, fit_scaling
 
-    fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.5), constrained_layout=True)
+    fig, flat_panels, flat = plotting.stacked(4, heights=[5.0, 4.6, 5.0, 4.6])
+    axes = np.array(flat, dtype=object).reshape(2, 2).T  # column 0: synthetic fraction, column 1: depth
+    subfigs = np.array(flat_panels, dtype=object).reshape(2, 2).T
     h = floor(table)
     wl = weak_loss(table)
     cur = table[table.kind == "curve"]
@@ -187,16 +188,16 @@ def plot(table):
             for _, g in cur[cur.panel == "replicate"].groupby("run"):
                 g = g.sort_values("tokens")
                 top.plot(g.tokens, g.loss, ":", lw=1.2, color=cols[0.0], label="p = 0, another seed")
-        top.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor of the real corpus ({h:.3f} nats/token)")
-        top.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real test loss ({wl:.3f})")
+        top.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor ({h:.3f} nats/token)")
+        top.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real loss ({wl:.3f})")
         plotting.finish_loglog(top, "tokens seen (training tokens, one pass)",
                                ylabel="real held-out loss (nats/token)", title=title)
         top.set_ylim(0.85 * h, None)
-        top.legend(fontsize=8, loc="lower left")
+        plotting.legend_below(subfigs[0, col], ax=top, ncol=2)
         plotting.finish_loglog(bottom, "tokens seen (training tokens, one pass)",
                                ylabel="real loss − entropy floor (nats/token)",
-                               title="Reducible loss; dashed: power law $A N^{-\\alpha}$ fitted to the last points")
-        bottom.legend(fontsize=8, loc="lower left")
+                               title="Reducible loss; dashed: power law $A N^{-\\alpha}$\nfitted to the last points")
+        plotting.legend_below(subfigs[1, col], ax=bottom, ncol=2)
         for ax in (top, bottom):
             ax.xaxis.set_minor_formatter(NullFormatter())
     return fig

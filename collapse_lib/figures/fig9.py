@@ -23,7 +23,6 @@ XᵀX and the noise sums directly. dtype: float64.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -127,9 +126,8 @@ _STYLE = {  # series → (label, colour, line style)
 
 
 def plot(table):
-    """Three panels: (a) error vs α; (b) 1 − α* vs n; (c) error vs n, log–log."""
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2), constrained_layout=True,
-                             gridspec_kw=dict(width_ratios=[1.15, 0.8, 1.15]))
+    """Three panels, one above the other: (a) error vs α; (b) 1 − α* vs n; (c) error vs n, log–log."""
+    fig, panels, axes = plotting.stacked(3, heights=[5.0, 4.0, 5.6])
     ax = axes[0]
     ta = table[table.panel == "a"]
     pairs = list(dict.fromkeys(zip(ta.n1, ta.n2)))
@@ -153,7 +151,7 @@ def plot(table):
     h, lab = ax.get_legend_handles_labels()
     h += [Line2D([], [], color="k", lw=1.8), Line2D([], [], color="k", marker="o", ls="", ms=4)]
     lab += ["theory", "simulation (± 2 s.e.)"]
-    ax.legend(h, lab, fontsize=8, loc="upper center")
+    plotting.legend_below(panels[0], h, lab, ncol=2)
 
     tc = table[table.panel == "c"]
     th = tc[(tc.kind == "theory") & (tc.series == "optimal")]
@@ -161,9 +159,9 @@ def plot(table):
     sm = tc[(tc.kind == "simulation") & (tc.series == "optimal")]
     axes[1].plot(sm.n, 1 - sm.alpha, "o", color="tab:red", mec="k", mew=0.5, ms=4.5,
                  label="α* used in the simulations")
-    plotting.finish_loglog(axes[1], "n = n₁ + n₂ (training samples, n₂ = n₁)", "1 − α* (weight left on synthetic data)",
+    plotting.finish_loglog(axes[1], "n = n₁ + n₂ (training samples, n₂ = n₁)", "1 − α* (weight on synthetic)",
                            title="(b) the best α tends to 1")
-    axes[1].legend(fontsize=8)
+    plotting.legend_below(panels[1], ncol=2)
 
     ax = axes[2]
     fa = float(tc[tc.series == "fixed"].alpha.iloc[0])
@@ -177,6 +175,6 @@ def plot(table):
                         capsize=2, elinewidth=1)
     d, c2 = int(table.d.iloc[0]), float(table.c2.iloc[0])
     plotting.finish_loglog(ax, "n = n₁ + n₂ (training samples, n₂ = n₁)",
-                           title=f"(c) error vs n: isotropic d = {d}, c² = {c2:g}, λ = {table.lam.iloc[0]:g}")
-    ax.legend(fontsize=8, loc="lower left")
+                           title=f"(c) error vs n: isotropic d = {d}, c² = {c2:g},\nλ = {table.lam.iloc[0]:g}")
+    plotting.legend_below(panels[2], ncol=1)
     return fig

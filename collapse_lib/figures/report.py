@@ -4,33 +4,79 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# A reader's name for every configuration key that a recipe's ``config()`` uses
+# (tests/test_figures.py checks that none is missing). Keys inside a nested
+# group are named by the group's prefix (see _GROUPS).
 _DESCRIBE = {
-    "d": "dimension d", "trials": "simulation trials per point", "r2": "signal r² = tr ΣΓ",
-    "c2": "quality c² = tr ΣΔ", "sigma2": "label noise σ₁² = σ₂²", "lam": "ridge λ (0 = ridgeless)",
-    "p2": "synthetic fractions p₂", "alpha": "power-law exponent α (s_j ∝ j^−α)", "dtype": "floating point",
-    "scale": "scale", "pairs": "(n₁, n₂) of panel (a)", "alpha_sim": "simulated α per pair",
-    "p2_sweep": "p₂ of the n sweep", "fixed_alpha": "fixed α in panel (c)", "n_rounds": "n of panel (b)",
-    "rounds_a": "rounds shown in panel (a)", "rounds_b": "rounds shown in panel (b)",
-    "n": "training samples n", "m": "width m", "phi": "φ = d/n", "psi": "ψ = m/n range",
+    # data model (Definitions 1-4) and the ridge / random-projections estimators
+    "d": "dimension d", "n": "training samples n", "r2": "signal r² = tr ΣΓ", "c2": "quality c² = tr ΣΔ",
+    "sigma2": "label noise σ₁² = σ₂²", "lam": "ridge λ (0 = ridgeless)", "p2": "synthetic fractions p₂",
+    "alpha": "power-law exponent α (sⱼ ∝ j^−α)", "phi": "φ = d/n", "psi": "ψ = m/n range",
+    "psi_points": "theory points along ψ", "m": "width m", "m_over_n": "width range m/n",
+    "trials": "simulation trials per point", "sim_points": "number of simulated widths", "sim_c2": "c² values simulated",
+    "dtype": "floating point", "scale": "scale",
+    # mixing (Figures 9, 10)
+    "pairs": "(n₁, n₂) of panel (a)", "alpha_sim": "simulated α per pair", "p2_sweep": "p₂ of the n sweep",
+    "fixed_alpha": "fixed α in panel (c)", "n_rounds": "n of panel (b)", "rounds_a": "rounds shown in panel (a)",
+    "rounds_b": "rounds shown in panel (b)",
+    # two-layer networks on Gaussian data (Figure 6)
+    "widths": "network widths m", "steps": "training steps", "n_test": "test samples per trial",
+    "optimizer": "optimizer", "lr": "learning rate", "batch_size": "minibatch size",
+    "out_scale": "output-layer initial scale", "stopping": "stopping rule",
+    "lam_rp": "ridge λ of the random-projections theory",
+    # MNIST (Figure 7)
+    "teacher_samples": "real images the weak teacher saw", "teacher_lam": "weak teacher's ridge λ",
+    "hard_labels": "teacher gives hard (one-hot) labels", "rf_activation": "random features: activation",
+    "rf_lam": "random features: ridge λ", "rf_n": "random features: training sizes n",
+    "rf_trials": "random features: trials per point", "rf_width": "random features: width m",
+    "nn_n": "network: training sizes n", "nn_trials": "network: trials per point", "nn_width": "network: width",
+    "nn_steps": "network: training steps", "nn_lr": "network: learning rate", "nn_batch": "network: minibatch size",
+    "nn_optimizer": "network: optimizer", "nn_stopping": "network: stopping rule",
+    "nn_val": "network: held-out real images (early stopping)",
+    # language models (Figure 8)
+    "context": "context length (tokens)", "width": "model width (embedding size)", "heads": "attention heads",
+    "depth": "model depth (layers)", "depths": "depths compared",
+    "batch": "batch size (sequences)", "warmup": "learning-rate warm-up steps",
+    "slice_tokens": "real training tokens", "eval_tokens": "held-out tokens per evaluation",
+    "n_eval": "evaluations per run", "sample_batch": "stories sampled per batch",
+    "n_samples": "sample stories shown", "replicates": "extra seeds at p = 0", "fractions": "synthetic fractions p",
+    "p_depth": "synthetic fraction of the depth panel", "grammar": "story grammar", "tokenizer": "tokenizer",
+    "temperature": "sampling temperature",
 }
+# Nested groups of a configuration: a single letter is a panel of the figure.
+_GROUPS = {"sim": "simulation", "weak": "weak generator"}
+# Values that read better in words.
+_NONE = {"batch_size": "full batch"}
 
 
 def format_value(val) -> str:
     """A configuration value as the tables show it: lists joined by ", ", floats with ``:g``."""
     if isinstance(val, (list, tuple)):
         return ", ".join(format_value(v) for v in val)
+    if isinstance(val, bool):
+        return "yes" if val else "no"
     if isinstance(val, float):
         return f"{val:g}"
+    if isinstance(val, int):
+        return f"{val:,}"
     return str(val)
 
 
 
 def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
-    """A two-column table (parameter, value) describing a recipe's ``config()`` in words."""
+    """A two-column table (``parameter``, ``value``) describing a recipe's ``config()`` in words.
+
+    Every key has a reader's name (``_DESCRIBE``; an unknown key is shown as
+    itself); a nested dict is a panel (``"a"`` -> "panel (a): ...") or a named
+    group (``"weak"`` -> "weak generator: ..."). Integers get thousands
+    separators, booleans read yes/no. The table has a plain 0..k-1 index, which
+    callers do not show (``to_html(index=False)``).
+    """
     rows = []
     for key, val in config.items():
         if isinstance(val, dict):
-            rows.append(describe_config(val, prefix=f"{prefix}panel ({key}): "))
+            group = f"panel ({key})" if len(key) == 1 else _GROUPS.get(key, key)
+            rows.append(describe_config(val, prefix=f"{prefix}{group}: "))
             continue
         if key == "n_sim":
             lo, hi, num = val
@@ -39,7 +85,8 @@ def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
             lo, hi, num = val
             text, name = f"{int(num)} points log-spaced from {lo:g}·d to {hi:.0e}", "theory curve n"
         else:
-            text, name = format_value(val), _DESCRIBE.get(key, key)
+            text = _NONE.get(key, "none") if val is None else format_value(val)
+            name = _DESCRIBE.get(key, key)
         rows.append(pd.DataFrame({"parameter": [prefix + name], "value": [text]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["parameter", "value"])
 

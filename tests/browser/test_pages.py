@@ -11,7 +11,6 @@ def test_site_has_every_chapter(site_dir):
         assert chapter in pages
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: MathJax, require.js and the widget manager still come from CDNs")
 def test_every_page_loads_from_the_local_server_only(site_dir, server, browser):
     problems = {}
     for page in site_pages(site_dir):
@@ -23,7 +22,6 @@ def test_every_page_loads_from_the_local_server_only(site_dir, server, browser):
     assert not problems, "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in problems.items())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: MathJax still comes from a CDN")
 @pytest.mark.parametrize("page", ["book/theorem1.html"])
 def test_math_is_typeset(server, browser, page):
     open_page(browser, server, page)

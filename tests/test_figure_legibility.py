@@ -1,0 +1,91 @@
+"""Every figure recipe's plot is legible on the site: no text under ~9 px at the column width.
+
+The site shows a figure as the PNG that IPython's inline backend makes
+(``bbox_inches="tight"``, the figure's dpi), scaled down to the content column when
+it is wider. Here each recipe's ``plot`` is drawn under the book's style
+(``collapse_lib.chapter.STYLE``) and saved the same way; every string the Agg
+renderer draws is recorded with its font size, and the size it will have on the
+page is ``points * dpi / 72 * min(1, column / png_width)``. The column widths are
+those of sphinx-book-theme in 1,400 px and 400 px windows (``collapse_lib.plotting.SITE_COLUMN_PX``);
+``tests/browser/test_layout.py`` measures them in Chromium and fails if the
+site's columns get narrower than assumed here.
+
+The table plotted is the one the book shows: ``book/_data/<name>.json`` when it is
+current (the site at any scale shows it), else the recipe computed at the smoke
+scale.
+"""
+import io
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import collapse_lib as cl  # noqa: E402
+from collapse_lib.chapter import STYLE  # noqa: E402
+from collapse_lib.plotting import MIN_TEXT_PX, SITE_COLUMN_PX  # noqa: E402
+
+#: Content column width (CSS px) of the site at the window widths the book is checked at.
+COLUMN_PX = SITE_COLUMN_PX
+DATA_DIR = cl.datafiles.data_dir()
+
+
+def drawn_text(fig) -> tuple[list[tuple[float, str]], int, float]:
+    """``([(font size in points, text), ...], png width in px, dpi)`` of ``fig`` saved as the inline backend does."""
+    drawn = []
+    original = RendererAgg.draw_text
+
+    def record(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if s.strip():
+            drawn.append((prop.get_size_in_points(), s))
+        return original(self, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    buf = io.BytesIO()
+    RendererAgg.draw_text = record
+    try:
+        fig.savefig(buf, format="png", bbox_inches="tight")
+    finally:
+        RendererAgg.draw_text = original
+    width = Image.open(io.BytesIO(buf.getvalue())).size[0]
+    return drawn, width, fig.dpi
+
+
+def table_for(name):
+    path, table, prov, problem = cl.figures.current_file(name, "smoke", data_dir=DATA_DIR)
+    if problem is None:
+        table.attrs.update(provenance=prov, config=prov["config"])
+        return table
+    table = cl.figures.get(name).compute(scale="smoke", progress=False)
+    table.attrs.update(provenance=None, config=cl.figures.get(name).config("smoke"))
+    return table
+
+
+def test_drawn_text_sees_every_size():
+    """The recorder is not blind: it reports a 4 pt label and the png width at the figure's dpi."""
+    with plt.rc_context(dict(STYLE)):
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.set_title("tiny", fontsize=4)
+        drawn, width, dpi = drawn_text(fig)
+        plt.close(fig)
+    assert (4.0, "tiny") in drawn
+    assert dpi == 100 and 250 < width < 330  # 3 in at 100 dpi, tight bbox with 0.1 in padding
+
+
+@pytest.mark.parametrize("name", cl.figures.RECIPES)
+def test_recipe_text_is_at_least_9px_at_the_column_width(name):
+    table = table_for(name)
+    with plt.rc_context(dict(STYLE)):
+        fig = cl.figures.get(name).plot(table)
+        drawn, width, dpi = drawn_text(fig)
+        plt.close(fig)
+    assert drawn, "no text drawn?"
+    for window, column in COLUMN_PX.items():
+        scale = min(1.0, column / width)
+        small = sorted({(round(pt * dpi / 72 * scale, 1), text) for pt, text in drawn
+                        if pt * dpi / 72 * scale < MIN_TEXT_PX})
+        assert not small, (f"{name} in a {window} px window (png {width} px shown at {scale:.2f}): "
+                           f"text under {MIN_TEXT_PX} px: {small[:6]}")
