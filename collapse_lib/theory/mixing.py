@@ -54,7 +54,7 @@ import numpy as np
 
 from .. import _validate as V
 from ._newton import newton_log
-from .ridge import _scalarise, classical
+from .ridge import _scalarise, classical, ratios
 
 
 # ----------------------------------------------------------------------------- first order
@@ -88,7 +88,7 @@ def _solve_t_real(setting, n, p, om, lam):
         li = lam[idx][:, None]
         h = t * tt - ((a / (a + li)) @ w) / n[idx]
         # d/dt [θ s/(θ s + λ)] = λ s θ'/(θ s + λ)²
-        dh = tt + t * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / n[idx]
+        dh = tt + t * dth - (((li / (a + li)) * (s[None, :] / (a + li))) @ w) * dth / n[idx]
         return h, dh
 
     P = n.size
@@ -136,7 +136,7 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
             a = tt[:, None] * s[None, :]
             li = lam[:, None]
             F = t * tt - ((a / (a + li)) @ w) / n
-            dF = tt + t * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / n
+            dF = tt + t * dth - (((li / (a + li)) * (s[None, :] / (a + li))) @ w) * dth / n
             step = F / dF
             t = t - step
             if np.all(np.abs(step) <= 1e-14 * np.maximum(np.abs(t), 1e-300)):
@@ -189,7 +189,7 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
         bil = lambda X, Y, c: (X * Y) @ c  # noqa: E731
         fprod = lambda k: a.f[:, k] * b.f[:, k]  # noqa: E731
         n_, p1, p2 = n, p[:, 0], p[:, 1]
-    D = bil(a.r, b.r, w * s**2) / n_
+    D = bil(a.r * s, b.r * s, w) / n_  # Σ w s² r_a r_b, as (s r)(s r): no overflow
     q1, q2 = p1 * fprod(0), p2 * fprod(1)
     qD = (q1 + q2) * D
     infl = D / (1.0 - qD)  # D/(1 − qD)
@@ -284,7 +284,8 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
     bias = tm["real_bias"]
     variance = tm["real_noise"] + tm["synthetic_noise"]
     zeta = tm["synthetic_bias"]
-    floor = (1 - alpha) ** 2 * ((s**3 / (s[None, :] + lam[:, None]) ** 2) @ dl)
+    q_lam, _ = ratios(s, lam)
+    floor = (1 - alpha) ** 2 * ((q_lam * q_lam) @ (s * dl))  # Σ sδ (s/(s+λ))²
     out = dict(total=bias + variance + zeta, bias=bias, variance=variance, zeta=zeta, floor=floor,
                kappa=kappa, rho=rho, pi2=pi2, v=v)
     return WeightedMixingTheory(**{k: _scalarise(np.real(a).reshape(shape)) for k, a in out.items()})
@@ -377,9 +378,7 @@ _COMPONENTS = ("real_bias", "synthetic_bias", "real_noise", "synthetic_noise")
 
 def _rounds(rounds) -> int:
     """A number of rounds: a non-negative integer (error names ``rounds``)."""
-    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
-        raise ValueError(f"rounds must be a non-negative integer, got {rounds!r}")
-    return int(rounds)
+    return V.nonnegative_int("rounds", rounds)
 
 
 def _iter_sizes(setting, n1, n2, lam):
@@ -455,8 +454,7 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     of size N² (N ≈ 7·rounds, at least 64) per grid point.
     """
     rounds = _rounds(rounds)
-    if not isinstance(relabel_noise, (bool, np.bool_)):
-        raise TypeError(f"relabel_noise must be True or False, got {relabel_noise!r}")
+    relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     shape = n1.shape
     f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
@@ -487,8 +485,12 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
 
     z = e^{iφ}, R_z = (M₁ + (1−z)M₂ + λ)⁻¹ (Parseval, since Σ_i z^i K^i R = R_z), whose
     deterministic equivalent is p₂ D/((1+ω₂t_z)(1+ω̄₂t_z̄)(1 − qD)) with ω₂ = 1 − z;
-    the integral is a ``points``-point trapezoid rule (spectrally accurate).
+    the integral is a ``points``-point trapezoid rule (spectrally accurate; an integer ≥ 4).
     """
+    relabel_noise = V.flag("relabel_noise", relabel_noise)
+    points = V.positive_int("points", points)
+    if points < 4:
+        raise ValueError(f"points must be at least 4 (nodes of the trapezoid rule), got {points}")
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     shape = n1.shape
     n = n1 + n2
@@ -505,7 +507,7 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
         a = _complex_sides(setting, nn, p, fl[i], z)
         b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
         s, w, _, _ = setting._grouped
-        D = ((a.r * b.r) @ (w * s**2)) / nn
+        D = ((a.r * s) * (b.r * s)) @ w / nn
         q = p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]
         g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t))
         S[i] = setting.sigma2_synth * float(np.mean(np.real(g2 * D / (1.0 - q * D))))
@@ -530,6 +532,7 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
     inflation factors of the exact :func:`iterative_mixing`.
     """
     rounds = _rounds(rounds)
+    relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     s, w, g, dl = setting._grouped
     n = (n1 + n2)[..., None, None]
@@ -543,9 +546,9 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
     else:
         S = k ** (2 * t)
     out = dict(
-        real_bias=(s * g * la**2 * (1 - kt) ** 2 / (p1 * s + la) ** 2).sum(-1),
+        real_bias=(s * g * (la / (p1 * s + la)) ** 2 * (1 - kt) ** 2).sum(-1),
         synthetic_bias=(s * dl * kt**2).sum(-1),
-        real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * s**2 / (p1 * s + la) ** 2).sum(-1),
-        synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * s**2 / (s + la) ** 2 * S).sum(-1))
+        real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * (s / (p1 * s + la)) ** 2).sum(-1),
+        synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * (s / (s + la)) ** 2 * S).sum(-1))
     out["total"] = sum(out[c] for c in _COMPONENTS)
     return {key: np.asarray(v) for key, v in out.items()}
