@@ -19,6 +19,11 @@ from ..setting import Setting
 from ._rp import RP_SIZES, rp_vs_m, widths
 
 TITLE = "Figure 5: random projections — theory vs experiment across widths"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "m", "p2", "error", "stderr", "clean", "zeta_floor", "zeta_design", "approx", "p2_eff",
+    "theory_at_p2_eff", "clean_sim", "clean_stderr", "excess", "excess_stderr", "n", "psi", "d", "lam", "c2",
+    "alpha"
+)
 RUNS = {"smoke": 3, "book": 20, "paper": 10}  # the paper averaged 5 runs; more runs tighten the bands
 M_RANGE = (0.05, 20.0)  # as multiples of n
 
