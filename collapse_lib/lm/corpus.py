@@ -123,6 +123,7 @@ def concat(docs, n_tokens: int | None = None) -> np.ndarray:
     """Concatenate documents; with ``n_tokens``, exactly that many (the last one cut)."""
     stream = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
     if n_tokens is not None:
+        n_tokens = _validate.positive_int("n_tokens", n_tokens)
         if len(stream) < n_tokens:
             raise ValueError(f"n_tokens: asked for {n_tokens} tokens but the documents hold {len(stream)}")
         stream = stream[:n_tokens]

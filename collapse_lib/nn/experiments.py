@@ -197,7 +197,7 @@ class WeakTeacher:
             raise ValueError(f"n_samples must be at most the teacher pool size {split.X_teacher.shape[0]}, "
                              f"got {n_samples}")
         self.lam = V.nonnegative_scalar("lam", lam)
-        self.hard = bool(hard)
+        self.hard = V.flag("hard", hard)
         X = np.hstack([split.X_teacher[:n_samples], np.ones((n_samples, 1), np.float32)]).astype(np.float64)
         Y = np.eye(10)[split.y_teacher[:n_samples]]
         k = X.shape[0]
