@@ -60,9 +60,27 @@ from .ridge import _scalarise, classical, ratios
 # ----------------------------------------------------------------------------- first order
 def _theta(t, p, om):
     """θ_k = p_k ω_k/(1 + ω_k t) stacked on the last axis (k = 1, 2), and θ'(t)."""
-    th = p * om / (1.0 + om * t[..., None])
-    dth = -(p * om**2 / (1.0 + om * t[..., None]) ** 2).sum(-1)
+    f = om / (1.0 + om * t[..., None])  # ω/(1 + ωt), bounded by 1/t: θ'(t) = −Σ p f² never overflows
+    th = p * f
+    dth = -(p * f * f).sum(-1)
     return th, dth
+
+
+def _fixed_point(s, w, t, p, om, lam, n):
+    """H(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) and t·H'(t), for batches (real or complex).
+
+    t·H'(t) = Σ_k p_k ω_kt/(1+ω_kt)² + (1/n) Σ_j λ s_j/(θs_j+λ)² · Σ_k p_k t f_k²  (f = ω/(1+ωt)),
+    written as sums of bounded products, without the cancellation of tθ + t²θ' (which
+    loses every digit when t ≫ 1, e.g. λ ≪ the spectrum).
+    """
+    f = om / (1.0 + om * t[:, None])
+    tf = t[:, None] * f  # ωt/(1 + ωt)
+    tt = (p * f).sum(-1)  # θ
+    a = tt[:, None] * s[None, :]
+    li = lam[:, None]
+    h = t * tt - ((a / (a + li)) @ w) / n
+    tdh = (p * tf * (1.0 - tf)).sum(-1) + (((li / (a + li)) * (s[None, :] / (a + li))) @ w) * (p * tf * f).sum(-1) / n
+    return h, tdh
 
 
 def _solve_t_real(setting, n, p, om, lam):
@@ -81,15 +99,8 @@ def _solve_t_real(setting, n, p, om, lam):
     s, w, _, _ = setting._grouped
 
     def H(t, idx):
-        """H and dH/dt at t for the batch entries ``idx``."""
-        th, dth = _theta(t, p[idx], om[idx])
-        tt = th.sum(-1)
-        a = tt[:, None] * s[None, :]
-        li = lam[idx][:, None]
-        h = t * tt - ((a / (a + li)) @ w) / n[idx]
-        # d/dt [θ s/(θ s + λ)] = λ s θ'/(θ s + λ)²
-        dh = tt + t * dth - (((li / (a + li)) * (s[None, :] / (a + li))) @ w) * dth / n[idx]
-        return h, dh
+        """H and t·dH/dt at t for the batch entries ``idx``."""
+        return _fixed_point(s, w, t, p[idx], om[idx], lam[idx], n[idx])
 
     P = n.size
     n_eff = n * (p * (om > 0)).sum(-1)  # samples with positive weight
@@ -111,11 +122,7 @@ def _solve_t_real(setting, n, p, om, lam):
             break
         lo = np.where(shrink, 1e-3 * lo, lo)
 
-    def fun(t, idx):
-        h, dh = H(t, idx)
-        return h, t * dh  # derivative in log t
-
-    return newton_log(fun, np.log(lo), np.log(hi))
+    return newton_log(H, np.log(lo), np.log(hi))  # H returns the derivative in log t
 
 
 def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
@@ -131,13 +138,8 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
     for k in range(1, steps + 1):
         omk = om0 + (k / steps) * (om - om0)
         for _ in range(newton):
-            th, dth = _theta(t, p, omk)
-            tt = th.sum(-1)
-            a = tt[:, None] * s[None, :]
-            li = lam[:, None]
-            F = t * tt - ((a / (a + li)) @ w) / n
-            dF = tt + t * dth - (((li / (a + li)) * (s[None, :] / (a + li))) @ w) * dth / n
-            step = F / dF
+            F, tdF = _fixed_point(s, w, t, p, omk, lam, n)
+            step = F * t / tdF
             t = t - step
             if np.all(np.abs(step) <= 1e-14 * np.maximum(np.abs(t), 1e-300)):
                 break
@@ -183,13 +185,16 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
     s, w, g, dl = setting._grouped
     if outer:
         bil = lambda X, Y, c: (X * c[None, :]) @ Y.T  # noqa: E731
-        fprod = lambda k: np.outer(a.f[:, k], b.f[:, k])  # noqa: E731
+        fprod = lambda k: np.outer(a.f[:, k] / a.theta, b.f[:, k] / b.theta)  # noqa: E731
         n_, p1, p2 = n, p[0], p[1]
     else:
         bil = lambda X, Y, c: (X * Y) @ c  # noqa: E731
-        fprod = lambda k: a.f[:, k] * b.f[:, k]  # noqa: E731
+        fprod = lambda k: (a.f[:, k] / a.theta) * (b.f[:, k] / b.theta)  # noqa: E731
         n_, p1, p2 = n, p[:, 0], p[:, 1]
-    D = bil(a.r * s, b.r * s, w) / n_  # Σ w s² r_a r_b, as (s r)(s r): no overflow
+    # D = (1/n) Σ w s² r_a r_b and q_k = p_k f_k^a f_k^b enter only as products q_k D; they are carried
+    # as (θ_aθ_b D)·(q_k/(θ_aθ_b)), whose factors are bounded (θ s r = θs/(θs+λ) ≤ 1, f/θ ≤ 1/p):
+    # D alone overflows and q underflows when θ ≪ 1 (λ far below the spectrum)
+    D = bil(a.theta[:, None] * s * a.r, b.theta[:, None] * s * b.r, w) / n_
     q1, q2 = p1 * fprod(0), p2 * fprod(1)
     qD = (q1 + q2) * D
     infl = D / (1.0 - qD)  # D/(1 − qD)
@@ -494,7 +499,9 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     shape = n1.shape
     n = n1 + n2
-    base = np.asarray(classical(setting, n1, 0.0, lam * n / n1).total, dtype=float)
+    with np.errstate(over="ignore"):  # λn/n₁ beyond the largest float: the limit r² is reached long before
+        lam_eff = np.minimum(lam * (n / n1), np.finfo(float).max)
+    base = np.asarray(classical(setting, n1, 0.0, lam_eff).total, dtype=float)
     if not relabel_noise:
         return _scalarise(base)
     f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
@@ -507,9 +514,10 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
         a = _complex_sides(setting, nn, p, fl[i], z)
         b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
         s, w, _, _ = setting._grouped
-        D = ((a.r * s) * (b.r * s)) @ w / nn
-        q = p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]
-        g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t))
+        th2 = a.theta * b.theta  # D and q scaled by θ_aθ_b and 1/(θ_aθ_b) (see _pair_terms): no overflow
+        D = ((a.theta[:, None] * s * a.r) * (b.theta[:, None] * s * b.r)) @ w / nn
+        q = (p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]) / th2
+        g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t)) / th2
         S[i] = setting.sigma2_synth * float(np.mean(np.real(g2 * D / (1.0 - q * D))))
     return _scalarise(base + S.reshape(shape))
 

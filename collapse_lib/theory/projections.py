@@ -256,7 +256,9 @@ def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
 
         variance = var(p2)
         zeta_floor = p2**2 * T["t3"]
-        mix = p1**2 * T["tdl"] + 2 * p1 * p2 * T["ta"] + p2**2 * T["tb"] - T["to"]
+        # Σ δ̃ (p₁² + 2p₁p₂a + p₂²b − o) ≥ 0 (b ≥ o, as for the bias); near the ridgeless peak m = n < d
+        # b − o cancels to rounding, which u ≫ 1 would amplify into a (tiny, relative to V) negative ζ
+        mix = np.maximum(p1**2 * T["tdl"] + 2 * p1 * p2 * T["ta"] + p2**2 * T["tb"] - T["to"], 0.0)
         zeta_design = np.where(p2 == 0, 0.0, p2**2 * p1 * u * T["t3"] + p2 * u * mix)
         zeta_design = np.where(interp & (p2 > 0), np.inf, zeta_design)
         zeta = zeta_floor + zeta_design
