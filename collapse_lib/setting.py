@@ -21,14 +21,14 @@ from . import _validate as V
 
 
 def _vector(name: str, value, d: int | None = None, positive: bool = False) -> np.ndarray:
-    if np.ndim(value) not in (0, 1):
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {np.shape(value)}")
     try:
         arr = np.array(V.real_array(name, value), dtype=float, copy=True)
     except ValueError as exc:
         if "empty" in str(exc):
             raise ValueError(f"{name} must be a non-empty 1-D array, got shape {np.shape(value)}") from None
         raise
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
     if arr.ndim == 0:
         arr = arr[None]
     if positive and np.any(arr <= 0):
