@@ -51,16 +51,16 @@ import numpy as np
 
 from .. import _validate as V
 from ._newton import newton_log as _newton
-from .ridge import _scalarise, log_bracket_low, ratios
+from .ridge import _scalarise, excess, log_bracket_low, ratios
 
 def _df(s, w, mu):
-    """df₁(μ) = Σ w q and μD(μ) = Σ w q a (q = s/(s+μ), a = μ/(s+μ)) for a flat array μ (μ = 0 allowed).
+    """The ratios q = s/(s+μ), a = μ/(s+μ) and μD(μ) = Σ w q a for a flat array μ (μ = 0 allowed).
 
-    From the bounded ratios of :func:`~collapse_lib.theory.ridge.ratios` (no overflow
-    for any spectrum; no cancellation). Also returns Σ w a = d − df₁, exact when df₁ ≈ d.
+    From :func:`~collapse_lib.theory.ridge.ratios` (no overflow for any spectrum); x − df₁
+    is then :func:`~collapse_lib.theory.ridge.excess` (no cancellation).
     """
     q, a = ratios(s, mu)
-    return q @ w, (q * a) @ w, a @ w
+    return q, a, (q * a) @ w
 
 
 def _solve_df(s, w, k):
@@ -71,8 +71,8 @@ def _solve_df(s, w, k):
     hi = float(np.log(np.dot(w, s))) - np.log(k)
 
     def fun(mu, idx):
-        df1, muD, _ = _df(s, w, mu)
-        return 1.0 - df1 / k[idx], muD / k[idx]
+        q, a, muD = _df(s, w, mu)
+        return excess(k[idx], q, a, w) / k[idx], muD / k[idx]
 
     return _newton(fun, lo, hi)
 
@@ -84,8 +84,8 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
     increasing there) by Newton's method in log μ safeguarded by bisection in
     the bracket max(λd/m, s_min(d/k − 1)) ≤ μ ≤ λd/m + tr Σ/m + tr Σ/n,
     k = min(m, n). For λ = 0 the root is μ₀: 0 if k ≥ d, else df₁(μ₀) = k.
-    The factors x − df₁ (x = m, n) are evaluated as x − d + Σ_j a_j, exact near
-    the interpolation threshold.
+    The factors x − df₁ (x = m, n) are evaluated by
+    :func:`~collapse_lib.theory.ridge.excess`, exact near the interpolation threshold.
     """
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)
@@ -113,8 +113,8 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
         def fun(mu, idx):
             # h(log μ) = log(1 − df₁/m) + log(1 − df₁/n) + log μ − log(λd/m): increasing, nearly linear
             # in log μ away from μ₀ (Newton converges in a few steps), −∞ below μ₀ (bisection there)
-            _, muD, sa = _df(s, w, mu)
-            g1, g2 = mm[idx] - d + sa, nn[idx] - d + sa
+            q, a, muD = _df(s, w, mu)
+            g1, g2 = excess(mm[idx], q, a, w), excess(nn[idx], q, a, w)
             ok = (g1 > 0) & (g2 > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 h = np.log(g1 / mm[idx]) + np.log(g2 / nn[idx]) + np.log(mu) - logc[idx]
@@ -162,11 +162,13 @@ def _gaps(n, m, lam, mu, d):
     min(m, n) when that is < d).
     """
     diff = np.abs(m - n)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = lam * d / (m * np.where(mu > 0, mu, 1.0))  # λd/(mμ) ≤ 1: no overflow below
-        c = ratio * m * n
-        small = np.where(np.isinf(n), ratio * m, 2 * c / (diff + np.sqrt(diff * diff + 4 * c)))
-        small = np.where(lam > 0, np.where(c > 0, small, 0.0), np.maximum(np.minimum(m, n) - d, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        # c = λdn/μ in logs: it may underflow (λ ≪ the spectrum) while √c, the gap at m = n, does not
+        log_c = np.log(lam) + np.log(d) + np.log(n) - np.log(np.where(mu > 0, mu, 1.0))
+        root = np.hypot(diff, 2.0 * np.exp(0.5 * log_c))  # √((m − n)² + 4c)
+        small = np.exp(np.log(2.0) + log_c - np.log(diff + root))  # 2c/(|m − n| + √(...))
+        small = np.where(np.isinf(n), np.exp(np.log(lam) + np.log(d) - np.log(np.where(mu > 0, mu, 1.0))), small)
+        small = np.where(lam > 0, np.nan_to_num(small, nan=0.0), np.maximum(np.minimum(m, n) - d, 0.0))
         big = small + diff
     return np.where(m <= n, small, big), np.where(m <= n, big, small)
 

@@ -41,6 +41,20 @@ def ratios(s, kappa):
         return 1.0 / (1.0 + k / s), 1.0 / (1.0 + s / k)
 
 
+def excess(x, q, a, w):
+    """x − df₁ = x − Σ_j w_j q_j for a flat array x (K,) and ratios q, a (K, J), without cancellation.
+
+    Directions with q_j > 1/2 enter as 1 − a_j (a_j small and exact), the others as q_j,
+    so x − df₁ = (x − Σ_{q>½} w) − Σ_{q≤½} w q + Σ_{q>½} w a: the one subtraction left is
+    between the integer-like count x − Σ_{q>½} w and sums of small, exact terms. This keeps
+    x − df₁ accurate to its own size when it is tiny (κ at λ = 0 with d > n, the
+    interpolation threshold) whatever the spread of the spectrum.
+    """
+    big = q > 0.5
+    return (np.asarray(x, dtype=float) - np.where(big, w, 0.0).sum(-1)
+            - np.where(big, 0.0, q) @ w + np.where(big, a, 0.0) @ w)
+
+
 def log_bracket_low(lam, smin, d, n):
     """log of the lower end max(λ, s_min(d/n − 1)) of the κ bracket (−inf when both are 0), without underflow."""
     with np.errstate(divide="ignore"):
@@ -54,10 +68,11 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
     Solves F(κ) = 1 − df₁(κ)/n − λ/κ = 0 (paper, Theorem 1), whose left side is
     strictly increasing in κ, so the root is unique. F is evaluated as
 
-        F(κ) = (n − d + Σ_j a_j)/n − λ/κ,   a_j = κ/(s_j + κ)
+        F(κ) = (n − df₁(κ))/n − λ/κ
 
-    (1 − df₁/n without the cancellation of 1 − (1 − ε): this keeps κ exact at the
-    interpolation threshold d = n for λ as small as 1e-300). The root is bracketed by
+    with n − df₁ from :func:`excess` (no cancellation of 1 − (1 − ε): this keeps κ exact
+    at the interpolation threshold d = n for λ as small as 1e-300, and for λ = 0, d > n
+    whatever the spread of the spectrum). The root is bracketed by
 
         max(λ, s_min (d/n − 1)) ≤ κ ≤ λ + tr Σ / n
 
@@ -88,8 +103,7 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
         def fun(k, idx):
             q, a = ratios(s, k)
             nn, ll = na[idx], la[idx]
-            excess = (nn - d + a @ w) / nn  # 1 − df₁/n
-            return excess - ll / k, ((q * a) @ w) / nn + ll / k  # F and dF/dlogκ > 0
+            return excess(nn, q, a, w) / nn - ll / k, ((q * a) @ w) / nn + ll / k  # F and dF/dlogκ > 0
 
         kappa[active] = newton_log(fun, lo, hi)
     return kappa.reshape(shape)
@@ -122,7 +136,7 @@ def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
         df₂       = Σ q²
         gap       = n − df₂ = (n − df₁) + Σ q a,  n − df₁ = nλ/κ (λ > 0, from F(κ) = 0),
                                                        max(n − d, 0) (λ = 0)
-        bias_num  = κ² tr ΓΣ(Σ+κ)⁻² = Σ sγ a²
+        bias      = κ² tr ΓΣ(Σ+κ)⁻²/(1 − df₂/n) = Σ sγ a·(a n/gap)  (no a² underflow)
         t3        = tr ΔΣ³(Σ+κ)⁻² = Σ sδ q²
         mix(p₁)   = tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻² = Σ sδ (p₁q + a)²  (returned as its three parts)
 
@@ -137,8 +151,10 @@ def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
     with np.errstate(divide="ignore", invalid="ignore"):
         n_minus_df1 = np.where(lam > 0, n * (lam / np.where(kappa > 0, kappa, 1.0)), np.maximum(n - d, 0.0))
     qa = q * a
-    return dict(df2=(q * q) @ w, gap=n_minus_df1 + qa @ w, bias_num=(a * a) @ sg, t3=(q * q) @ sd,
-                t_qa=qa @ sd, t_aa=(a * a) @ sd)
+    gap = n_minus_df1 + qa @ w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a_n_gap = a * np.where(gap > 0, n / np.where(gap > 0, gap, 1.0), 0.0)[:, None]
+    return dict(df2=(q * q) @ w, gap=gap, bias=(a * a_n_gap) @ sg, t3=(q * q) @ sd, t_qa=qa @ sd, t_aa=(a * a) @ sd)
 
 
 def classical(setting, n, p2, lam) -> ClassicalTheory:
@@ -182,7 +198,7 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
         gap, t3 = T["gap"], T["t3"]
         interp = gap <= 0  # only at λ = 0, d = n
         u = np.where(interp, np.inf, T["df2"] / np.where(interp, 1.0, gap))
-        bias = np.where(interp, 0.0, T["bias_num"] * (n / np.where(interp, 1.0, gap)))
+        bias = T["bias"]  # 0 at the peak (λ = 0, d = n: κ = 0)
         sigma2 = p1 * setting.sigma2_real + p2 * setting.sigma2_synth
         variance = np.where(interp & (sigma2 == 0), 0.0, sigma2 * u)
         mix = p1**2 * t3 + 2 * p1 * T["t_qa"] + T["t_aa"]  # Σ sδ (p₁q + a)²
