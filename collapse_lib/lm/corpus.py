@@ -25,6 +25,26 @@ def _story(obj, field: str, where: str) -> str:
     return obj.strip()
 
 
+def _json_values(text: str, path: Path, fmt: str):
+    """(where, value) for each story value of a JSON array (``fmt="json"``) or of JSON lines, parsed lazily."""
+    if fmt == "json":
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"path: {path} is not valid JSON: {exc}") from None
+        if not isinstance(items, list):
+            raise ValueError(f"path: {path} holds a JSON {type(items).__name__}, not an array of stories "
+                             "(use fmt='jsonl' for one story per line)")
+        yield from ((f"item {i} of {path}", obj) for i, obj in enumerate(items))
+        return
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield f"line {lineno} of {path}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"path: line {lineno} of {path} is not valid JSON: {exc}") from None
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -63,30 +83,9 @@ def load_corpus(path, fmt: str = "auto", field: str = "text", separator: str | N
         fmt = "jsonl" if suffix == ".jsonl" else "text" if suffix != ".json" else (
             "json" if text.lstrip().startswith("[") else "jsonl")
     out: list[str] = []
-    if fmt == "json":
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"path: {path} is not valid JSON: {exc}") from None
-        if not isinstance(items, list):
-            raise ValueError(f"path: {path} holds a JSON {type(items).__name__}, not an array of stories "
-                             "(use fmt='jsonl' for one story per line)")
-        for i, obj in enumerate(items):
-            story = _story(obj, field, f"item {i} of {path}")
-            if story:
-                out.append(story)
-            if limit and len(out) >= limit:
-                break
-        return out
-    if fmt == "jsonl":
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"path: line {lineno} of {path} is not valid JSON: {exc}") from None
-            story = _story(obj, field, f"line {lineno} of {path}")
+    if fmt in ("json", "jsonl"):
+        for where, obj in _json_values(text, path, fmt):
+            story = _story(obj, field, where)
             if story:
                 out.append(story)
             if limit and len(out) >= limit:
