@@ -82,7 +82,7 @@ def _reproduce(args, parser) -> int:
         if not args.force and action in ("current", "keep"):
             print(f"{name}: {reason}")
             continue
-        if not args.force and action == "broken":
+        if action == "blocked" or (not args.force and action == "broken"):
             status = fail(parser.prog, f"{name}: {reason}")
             continue
         path = figures.reproduce(name, scale=scale, device=device, seed=args.seed, out_dir=out_dir,

@@ -106,6 +106,14 @@ def test_unreadable_file_is_reported_and_force_replaces_it(tmp_path, capsys, con
     datafiles.load_table(bad, recipe="fig2", columns=cl.figures.get("fig2").COLUMNS)
 
 
+def test_a_folder_in_the_way_is_reported_even_with_force(tmp_path, capsys):
+    (tmp_path / "fig2.json").mkdir()
+    for extra in ([], ["--force"]):
+        code, _, err = run(cli_main, ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(tmp_path)] + extra,
+                           capsys)
+        assert_user_error(code, err, "is not a file")
+
+
 def test_chapter_computes_instead_of_crashing_on_an_unusable_file(tmp_path):
     (tmp_path / "fig2.json").write_text("{broken")
     table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)

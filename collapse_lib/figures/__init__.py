@@ -53,7 +53,8 @@ def replace_decision(name: str, scale=None, seed: int = 0, data_dir=None) -> tup
     * ``"keep"`` — a file made at a larger scale or with another seed: a run must not
       replace it (hours of computing may be in it) unless forced;
     * ``"broken"`` — a file that cannot be read or is not a valid data file: it is
-      reported, and replaced only when forced.
+      reported, and replaced only when forced;
+    * ``"blocked"`` — the path is a folder (or another non-file): nothing can be written.
 
     ``reason`` is one line naming the file (empty for a missing file).
     """
@@ -62,6 +63,8 @@ def replace_decision(name: str, scale=None, seed: int = 0, data_dir=None) -> tup
     path = _data_path(name, data_dir)
     if not path.exists():
         return "write", ""
+    if not path.is_file():
+        return "blocked", f"data file {path} exists but is not a file; remove it"
     try:
         _, _, prov, problem = current_file(name, scale, data_dir)
     except (ValueError, OSError) as exc:
@@ -91,10 +94,9 @@ def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, 
     seed = V.seed("seed", seed)
     force = V.flag("force", force)
     dev = resolve_device(device)
-    if not force:
-        action, reason = replace_decision(name, scale, seed, out_dir)
-        if action in ("keep", "broken"):
-            raise FileExistsError(reason)
+    action, reason = replace_decision(name, scale, seed, out_dir)
+    if action == "blocked" or (not force and action in ("keep", "broken")):
+        raise FileExistsError(reason)
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=dev, seed=seed, progress=progress)
     cfg = recipe.config(scale)

@@ -68,7 +68,7 @@ def _fig8_cmd(args) -> int:
     if not args.force and action in ("keep", "current"):
         print(f"fig8: {reason}")
         return 0
-    if not args.force and action == "broken":
+    if action == "blocked" or (not args.force and action == "broken"):
         raise ValueError(f"fig8: {reason}")
     dev = ddp.setup(args.device)
     t0 = time.perf_counter()
