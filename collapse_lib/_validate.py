@@ -1,8 +1,15 @@
-"""Argument validation shared by theory, simulation and figure recipes.
+"""Argument validation shared by theory, simulation, figure recipes and the command lines.
 
 Every public entry point checks its arguments here so that bad input fails
-with a message that names the argument, instead of a silent wrong number or a
-traceback from deep inside numpy or torch.
+with a message that starts with the argument's name, instead of a silent wrong
+number or a traceback from deep inside numpy or torch.
+
+The one rule for numbers: **a number is a real number** — a Python ``int`` or
+``float``, a numpy integer or floating scalar, or an array / (nested) list of
+those. A ``bool`` (``True`` would silently be 1), a string (``"0.2"`` would
+silently be parsed), a complex number or any other object is rejected with a
+``TypeError`` naming the argument. Bad *values* (negative, outside [0, 1],
+NaN, ±inf, empty) raise ``ValueError``.
 """
 from __future__ import annotations
 
@@ -10,11 +17,56 @@ import numbers
 
 import numpy as np
 
+_KIND = {"b": "a bool", "U": "a string", "S": "a string (bytes)", "c": "a complex number",
+         "M": "a date", "m": "a time span", "V": "a raw record"}
 
-def _as_float_array(name: str, value) -> np.ndarray:
+
+def _what(value) -> str | None:
+    """Why ``value`` is not a real number, or None if it is one (scalars only)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "a bool"
+    if isinstance(value, (str, bytes)):
+        return "a string"
+    if isinstance(value, numbers.Real):
+        return None
+    return f"of type {type(value).__name__}"
+
+
+def _check_nested(name: str, value) -> None:
+    """Reject bools and strings inside (nested) lists and tuples, which numpy would silently convert."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif not isinstance(item, np.ndarray):
+            why = _what(item)
+            if why is not None:
+                raise TypeError(f"{name} must hold real numbers, not {why}: got {value!r}")
+
+
+def real_array(name: str, value) -> np.ndarray:
+    """``value`` as a finite, non-empty float array; the one rule for numbers (module docstring)."""
+    if isinstance(value, (list, tuple)):
+        _check_nested(name, value)
+    elif not hasattr(value, "__array__"):  # a scalar (arrays and tensors are checked by dtype below)
+        why = _what(value)
+        if why is not None:
+            raise TypeError(f"{name} must be a real number, not {why}: got {value!r}")
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(value)
     except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if arr.dtype.kind in _KIND:
+        raise TypeError(f"{name} must hold real numbers, not {_KIND[arr.dtype.kind]}: got {value!r}")
+    if arr.dtype.kind == "O":
+        for item in arr.ravel():
+            why = _what(item)
+            if why is not None:
+                raise TypeError(f"{name} must hold real numbers, not {why}: got {value!r}")
+    try:
+        arr = arr.astype(float)
+    except (TypeError, ValueError, OverflowError):
         raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
@@ -23,28 +75,44 @@ def _as_float_array(name: str, value) -> np.ndarray:
     return arr
 
 
+_as_float_array = real_array  # the name used by older modules
+
+
+def _single(name: str, arr: np.ndarray) -> float:
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
+    return float(arr)
+
+
+def _integer(name: str, value, what: str) -> int:
+    """An integer scalar: Python/numpy integers, or a float with an integer value; never a bool or string."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    if not isinstance(value, numbers.Integral):
+        if not float(value).is_integer():
+            raise TypeError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
 def positive_int(name: str, value) -> int:
     """A single positive integer (e.g. ``d``, ``trials``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    value = _integer(name, value, "a positive integer")
     if value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return value
 
 
 def nonnegative_int(name: str, value) -> int:
-    """A single integer ≥ 0 (e.g. a number of generations)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+    """A single integer ≥ 0 (e.g. ``rounds``, ``n_val``)."""
+    value = _integer(name, value, "a non-negative integer")
+    if value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
+    return value
 
 
 def positive_sizes(name: str, value, integer: bool = True) -> np.ndarray:
     """Sample sizes (``n``, ``m``): positive, integer-valued when ``integer``."""
-    arr = _as_float_array(name, value)
+    arr = real_array(name, value)
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be positive, got {value!r}")
     if integer:
@@ -56,30 +124,51 @@ def positive_sizes(name: str, value, integer: bool = True) -> np.ndarray:
 
 def fraction(name: str, value) -> np.ndarray:
     """A proportion in [0, 1] (``p2``, ``alpha``)."""
-    arr = _as_float_array(name, value)
+    arr = real_array(name, value)
     if np.any((arr < 0) | (arr > 1)):
         raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
     return arr
 
 
+def fraction_scalar(name: str, value) -> float:
+    """A single proportion in [0, 1]."""
+    return _single(name, fraction(name, value))
+
+
 def nonnegative(name: str, value) -> np.ndarray:
     """A non-negative number or array (``lam``, noise levels, c²)."""
-    arr = _as_float_array(name, value)
+    arr = real_array(name, value)
     if np.any(arr < 0):
         raise ValueError(f"{name} must be >= 0, got {value!r}")
     return arr
 
 
 def nonnegative_scalar(name: str, value) -> float:
-    arr = nonnegative(name, value)
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
-    return float(arr)
+    """A single finite number ≥ 0."""
+    return _single(name, nonnegative(name, value))
+
+
+def positive_scalar(name: str, value) -> float:
+    """A single finite number > 0 (a learning rate, a clipping norm)."""
+    x = _single(name, real_array(name, value))
+    if not x > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return x
+
+
+def flag(name: str, value) -> bool:
+    """A yes/no switch: ``True`` or ``False`` only (a string such as ``"no"`` would count as True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def seed(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+    """A random seed: an integer ≥ 0 (TypeError for a non-integer, ValueError for a negative one)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
 
 

@@ -12,13 +12,15 @@ started again with the same arguments recomputes only the missing cells, and
 gives the same numbers as an uninterrupted run on the same device. The key
 holds everything the numbers depend on (configuration, seed, device, dtype,
 library version); change any of it and a new directory is used. Delete the
-directory to force a recomputation.
+directory to force a recomputation. Each cell stores a SHA-256 checksum of its
+arrays; a cell that is damaged or altered is reported by name and recomputed.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +43,19 @@ def fingerprint(*arrays) -> str:
         h.update(f"{a.shape}{a.dtype}".encode())
         h.update(a.tobytes())
     return h.hexdigest()[:16]
+
+
+_CHECKSUM = "__sha256__"  # the array name under which a cell stores the checksum of its other arrays
+
+
+def checksum(arrays: dict) -> str:
+    """SHA-256 (hex) of named arrays: names, dtypes, shapes and bytes, in name order."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def _key_json(key: dict) -> str:
@@ -82,21 +97,47 @@ class CellStore:
         return self.path / ("_".join(str(p) for p in parts) + ".npz")
 
     def get(self, cell) -> dict | None:
-        """The saved arrays of ``cell``, or None if it has not finished (or the store is disabled)."""
+        """The saved arrays of ``cell``, or None if it has not finished (or the store is disabled).
+
+        A cell that cannot be read (truncated, empty, not an ``.npz``) or whose
+        checksum does not match its arrays (altered after it was written) is
+        reported by name (a ``RuntimeWarning``) and treated as missing, so the
+        caller recomputes it and :meth:`put` replaces it.
+        """
         if not self.enabled:
             return None
         f = self._file(cell)
         if not f.exists():
             return None
-        with np.load(f, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        try:
+            with np.load(f, allow_pickle=False) as z:
+                value = {k: z[k] for k in z.files}
+        except Exception as exc:  # noqa: BLE001 - numpy/zipfile raise many types for a damaged file
+            return self._bad(f, f"cannot be read: {type(exc).__name__}: {exc}")
+        stored = value.pop(_CHECKSUM, None)
+        if stored is None:
+            return self._bad(f, "has no checksum")
+        if str(stored) != checksum(value):
+            return self._bad(f, "does not match its checksum (altered after it was written)")
+        return value
+
+    @staticmethod
+    def _bad(path: Path, reason: str) -> None:
+        warnings.warn(f"cache cell {path} {reason}; recomputing it", RuntimeWarning, stacklevel=3)
+        return None
 
     def put(self, cell, value: dict) -> None:
-        """Save ``value`` (name → array-like) for ``cell`` atomically (a killed write leaves no partial file)."""
+        """Save ``value`` (name → array-like) for ``cell`` atomically, with its :func:`checksum`.
+
+        A killed write leaves no partial file (:func:`collapse_lib.fileio.atomic_open`).
+        """
         if not self.enabled:
             return
+        arrays = {k: np.asarray(v) for k, v in value.items()}
+        if _CHECKSUM in arrays:
+            raise ValueError(f"value: the name {_CHECKSUM!r} is reserved")
         with atomic_open(self._file(cell), "wb") as fh:
-            np.savez(fh, **{k: np.asarray(v) for k, v in value.items()})
+            np.savez(fh, **arrays, **{_CHECKSUM: np.asarray(checksum(arrays))})
 
     def __call__(self, cell, compute) -> dict:
         """The saved value of ``cell``, or ``compute()`` (a dict of arrays), saved before it is returned."""

@@ -1,16 +1,99 @@
-"""Command line: ``python -m collapse_lib reproduce fig2 --scale paper --device cuda``."""
+"""Command line: ``python -m collapse_lib reproduce fig2 --scale paper --device cuda``.
+
+Every user error (an unknown figure, a bad ``--seed``, an unknown ``$COLLAPSE_SCALE``,
+an unwritable ``--out-dir``, an unavailable ``--device``, an unreadable data file)
+ends in one line on stderr and exit code 2, never a traceback. The pieces that
+make that so (:class:`Parser`, :func:`run`, the argument types) are shared with
+``python -m collapse_lib.lm``.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import figures
+from . import _validate as V
+from . import datafiles, figures
+from .device import resolve_device
+from .fileio import writable_dir
 from .scale import SCALES, current_scale
+
+USER_ERRORS = (ValueError, TypeError, OSError)  # what bad input raises in collapse_lib (never an internal bug)
+
+
+class Parser(argparse.ArgumentParser):
+    """``argparse`` whose errors are one line, ``<prog>: error: <message> (see --help)``, with exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _arg_type(check, what):
+    """An argparse type: ``int(text)`` checked by ``check``; a bad value is a one-line usage error."""
+    def parse(text):
+        try:
+            return check("value", int(text))
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    parse.__name__ = what
+    return parse
+
+
+nonnegative_int = _arg_type(V.seed, "a non-negative integer")
+positive_int = _arg_type(V.positive_int, "a positive integer")
+
+
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    try:
+        return V.positive_scalar("value", float(text))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+
+
+def fail(prog: str, message) -> int:
+    """Print ``<prog>: error: <message>`` as one line on stderr; returns exit code 2."""
+    text = " ".join(str(message).split())
+    print(f"{prog}: error: {text}", file=sys.stderr)
+    return 2
+
+
+def run(prog: str, body) -> int:
+    """``body()`` with every user error turned into :func:`fail`; Ctrl-C into one line and exit code 130."""
+    try:
+        return body()
+    except USER_ERRORS as exc:
+        return fail(prog, exc)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted (rerun the same command to resume)", file=sys.stderr)
+        return 130
+
+
+def _reproduce(args, parser) -> int:
+    names = list(figures.RECIPES) if args.figures == ["all"] else args.figures
+    for name in names:
+        if name not in figures.RECIPES:
+            parser.error(f"unknown figure {name!r}; available: {', '.join(figures.RECIPES)} or 'all'")
+    scale = current_scale(args.scale)
+    device = resolve_device(args.device)
+    out_dir = writable_dir("--out-dir", args.out_dir if args.out_dir is not None else datafiles.data_dir())
+    status = 0
+    for name in names:
+        action, reason = figures.replace_decision(name, scale, args.seed, out_dir)
+        if not args.force and action in ("current", "keep"):
+            print(f"{name}: {reason}")
+            continue
+        if action == "blocked" or (not args.force and action == "broken"):
+            status = fail(parser.prog, f"{name}: {reason}")
+            continue
+        path = figures.reproduce(name, scale=scale, device=device, seed=args.seed, out_dir=out_dir,
+                                 progress=True, force=True)
+        print(f"{name}: wrote {path}")
+    return status
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m collapse_lib",
-                                     description="Strong Model Collapse companion: reproduce figure data.")
+    parser = Parser(prog="python -m collapse_lib",
+                    description="Strong Model Collapse companion: reproduce figure data.")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run figure recipes and write data files with provenance")
     rep.add_argument("figures", nargs="+", help=f"figure names ({', '.join(figures.RECIPES)}) or 'all'")
@@ -19,34 +102,16 @@ def main(argv=None) -> int:
                           "for a GPU; the paper's own sizes only where it states them: see each chapter's "
                           "'the paper | this book' table); default: $COLLAPSE_SCALE or 'book'")
     rep.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
-    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--seed", type=nonnegative_int, default=0)
     rep.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")
     rep.add_argument("--force", action="store_true",
-                     help="recompute even if a current data file for this scale and seed exists "
-                          "(without it, a rerun resumes: finished figures are skipped)")
+                     help="replace the data file whatever it holds. Without it a current file (same scale and "
+                          "seed) is skipped, so a rerun resumes; a file made at a larger scale or with another "
+                          "seed is kept; an unreadable file is reported (exit code 2)")
     sub.add_parser("list", help="list figure recipes")
     args = parser.parse_args(argv)
     if args.command == "list":
         for name in figures.RECIPES:
             print(f"{name}: {figures.get(name).TITLE}")
         return 0
-    names = list(figures.RECIPES) if args.figures == ["all"] else args.figures
-    for name in names:
-        try:
-            figures.get(name)
-        except ValueError as exc:
-            parser.error(str(exc))
-    for name in names:
-        path, _, prov, problem = figures.current_file(name, args.scale, args.out_dir)
-        if (not args.force and problem is None and prov["scale"] == current_scale(args.scale)
-                and prov["seed"] == args.seed):
-            print(f"{name}: {path} is current (scale {prov['scale']}, seed {prov['seed']}); skipped (--force to redo)")
-            continue
-        try:
-            path = figures.reproduce(name, scale=args.scale, device=args.device, seed=args.seed,
-                                     out_dir=args.out_dir, progress=True)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f"{name}: wrote {path}")
-    return 0
+    return run(parser.prog, lambda: _reproduce(args, parser))

@@ -80,16 +80,85 @@ def save_table(path, table: pd.DataFrame, prov: dict) -> Path:
     return atomic_write(path, text)
 
 
-def load_table(path) -> tuple[pd.DataFrame, dict]:
-    """Read a data file written by :func:`save_table`; clear errors if missing or malformed."""
+class DataFileError(ValueError):
+    """A data file that cannot be used: unreadable, not JSON, or not the schema of :func:`save_table`.
+
+    The message names the file and, where there is one, the offending field.
+    """
+
+    def __init__(self, path, problem: str):
+        self.path = Path(path)
+        super().__init__(f"data file {self.path}: {problem}")
+
+
+# provenance fields every data file carries (name → accepted types); others (device_name, torch_version,
+# python, elapsed_s, world_size) are informative and optional
+PROVENANCE_FIELDS = {"recipe": str, "scale": str, "seed": int, "device": str, "dtype": str, "config": dict,
+                     "collapse_lib_version": str, "date_utc": str}
+
+
+def _check_schema(path, doc, recipe, columns) -> None:
+    from .scale import SCALES
+
+    if not isinstance(doc, dict) or not isinstance(doc.get("provenance"), dict) \
+            or not isinstance(doc.get("columns"), dict):
+        raise DataFileError(path, "expected a JSON object with a 'provenance' object and a 'columns' object")
+    prov, cols = doc["provenance"], doc["columns"]
+    for key, kind in PROVENANCE_FIELDS.items():
+        if key not in prov:
+            raise DataFileError(path, f"provenance field '{key}' is missing")
+        value = prov[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise DataFileError(path, f"provenance field '{key}' must be a {kind.__name__}, got {value!r}")
+    if prov["scale"] not in SCALES:
+        raise DataFileError(path, f"provenance field 'scale' must be one of {', '.join(SCALES)}, got {prov['scale']!r}")
+    if prov["seed"] < 0:
+        raise DataFileError(path, f"provenance field 'seed' must be >= 0, got {prov['seed']!r}")
+    if recipe is not None and prov["recipe"] != recipe:
+        raise DataFileError(path, f"provenance field 'recipe' is {prov['recipe']!r}, expected {recipe!r}")
+    lengths = set()
+    for name, values in cols.items():
+        if not isinstance(values, list):
+            raise DataFileError(path, f"column '{name}' must be a list, got {type(values).__name__}")
+        bad = next((v for v in values if not (v is None or isinstance(v, (int, float, str)))), _OK)
+        if bad is not _OK:
+            raise DataFileError(path, f"column '{name}' holds {bad!r}, not a number, string or null")
+        lengths.add(len(values))
+    if len(lengths) > 1:
+        raise DataFileError(path, f"columns have different lengths {sorted(lengths)}")
+    if columns is not None:
+        missing = [c for c in columns if c not in cols]
+        if missing:
+            raise DataFileError(path, f"column '{missing[0]}' is missing"
+                                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+
+
+_OK = object()
+
+
+def load_table(path, recipe: str | None = None, columns=None) -> tuple[pd.DataFrame, dict]:
+    """Read a data file written by :func:`save_table` and check its schema.
+
+    Checks that the file is readable UTF-8 JSON with a ``provenance`` object
+    holding every field of ``PROVENANCE_FIELDS`` with the right type (``scale``
+    a known scale, ``seed`` ≥ 0) and a ``columns`` object of equal-length lists
+    of numbers, strings or nulls; with ``recipe``, that the file was made by
+    that recipe; with ``columns``, that those columns are present. Raises
+    ``FileNotFoundError`` for a missing file and :class:`DataFileError` (a
+    ``ValueError`` naming the file and the field) for anything else.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path} (create it with "
                                 f"`python -m collapse_lib reproduce <figure>`)")
     try:
-        doc = json.loads(path.read_text())
-        table = pd.DataFrame(doc["columns"])
-        prov = doc["provenance"]
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"data file {path} is not a valid collapse_lib data file: {exc}") from None
-    return table.fillna(np.nan), prov
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, f"is not a valid collapse_lib data file: not JSON ({exc})") from None
+    except OSError as exc:
+        raise DataFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    _check_schema(path, doc, recipe, columns)
+    table = pd.DataFrame(doc["columns"])
+    return table.fillna(np.nan), doc["provenance"]

@@ -66,3 +66,21 @@ def atomic_write(path, data: str | bytes, encoding: str = "utf-8") -> Path:
     else:
         raise TypeError(f"data must be str or bytes, got {type(data).__name__}")
     return Path(path)
+
+
+def writable_dir(name: str, path) -> Path:
+    """Create folder ``path`` if needed and check that files can be written there; returns it.
+
+    Raises ``ValueError`` naming the argument ``name`` (e.g. ``--out-dir``) if the
+    path is a file, cannot be created, or is not writable — checked before a long
+    run starts rather than after it. A temporary file is created and removed.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot write to {path} ({exc.strerror or exc})") from None
+    return path

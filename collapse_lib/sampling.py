@@ -31,11 +31,11 @@ def sample(setting, n, p2=0.0, seed=0) -> Sample:
     draws w₁*, then δ, then X, then the noise, so for a fixed seed the inputs and
     w₁* are the same whatever Δ (c²) is.
     """
+    n, p2 = V.positive_sizes("n", n), V.fraction("p2", p2)
     for name, value in (("n", n), ("p2", p2)):
-        if np.ndim(value):
-            raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
-    n = int(V.positive_sizes("n", n))
-    p2 = float(V.fraction("p2", p2))
+        if value.ndim:
+            raise ValueError(f"{name} must be a single number, got shape {value.shape}")
+    n, p2 = int(n), float(p2)
     seed = V.seed("seed", seed)
     rng = np.random.default_rng(seed)
     d = setting.d

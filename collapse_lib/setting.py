@@ -21,13 +21,16 @@ from . import _validate as V
 
 
 def _vector(name: str, value, d: int | None = None, positive: bool = False) -> np.ndarray:
-    arr = np.array(value, dtype=float, copy=True)
+    try:
+        arr = np.array(V.real_array(name, value), dtype=float, copy=True)
+    except ValueError as exc:
+        if "empty" in str(exc):
+            raise ValueError(f"{name} must be a non-empty 1-D array, got shape {np.shape(value)}") from None
+        raise
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
     if arr.ndim == 0:
         arr = arr[None]
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {np.shape(value)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
     if positive and np.any(arr <= 0):
         raise ValueError(f"{name} must be strictly positive (Σ must be positive definite)")
     if not positive and np.any(arr < 0):
@@ -68,6 +71,11 @@ class Setting:
         object.__setattr__(self, "delta", _vector("delta", self.delta, d=s.size))
         object.__setattr__(self, "sigma2_real", V.nonnegative_scalar("sigma2_real", self.sigma2_real))
         object.__setattr__(self, "sigma2_synth", V.nonnegative_scalar("sigma2_synth", self.sigma2_synth))
+        with np.errstate(over="ignore"):
+            for what, total in (("spectrum", s.sum()), ("gamma", s @ self.gamma), ("delta", s @ self.delta)):
+                if not np.isfinite(total):  # tr Σ, r² = tr ΣΓ, c² = tr ΣΔ must be representable
+                    raise ValueError(f"{what} is too large: {'tr Σ' if what == 'spectrum' else 'tr Σ·' + what} "
+                                     "overflows a float")
         # Group equal eigenvalues: the theory only needs Σ_j f(s_j) γ_j etc., so
         # an isotropic Σ costs one term instead of d (much faster grids).
         uniq, inv = np.unique(s, return_inverse=True)

@@ -103,3 +103,64 @@ def test_killed_mnist_sweeps_resume_with_the_same_numbers(monkeypatch):
     monkeypatch.setattr(E, "features", lambda *a, **k: feats.append(1) or real_features(*a, **k))
     pd.testing.assert_frame_equal(E.mnist_random_features(**rf_kw, resume="t7rf"), ref)
     assert not feats  # every trial came from disk
+
+
+# ---------------------------------------------------------------- damaged cells are reported and recomputed
+def _one_cell(cache_dir):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return dict(x=np.arange(4.0), y=np.array([2.5]))
+
+    store = CellStore("demo", dict(seed=0))
+    first = store(("cell", 1), compute)
+    (cell,) = list((cache_dir / "cells").rglob("cell_1.npz"))
+    return store, compute, calls, first, cell
+
+
+def _altered(path):
+    """The cell rewritten with other numbers but its old checksum (what an edit, a bit flip or a bad copy does)."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["x"] = np.zeros_like(arrays["x"])
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def _no_checksum(path):
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files if k != "__sha256__"}
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated (a killed copy)
+    lambda p: p.write_bytes(b""),  # empty
+    lambda p: p.write_bytes(b"not a zip file at all"),
+    _altered,  # values changed, checksum not
+    _no_checksum,  # a cell without checksum
+], ids=["truncated", "empty", "garbage", "altered", "no-checksum"])
+def test_damaged_cell_is_named_and_recomputed(cache_dir, damage):
+    store, compute, calls, first, cell = _one_cell(cache_dir)
+    damage(cell)
+    with pytest.warns(RuntimeWarning, match=rf"cache cell {cell}.*recomputing it"):
+        again = store(("cell", 1), compute)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(again["x"], first["x"])
+    assert store.get(("cell", 1)) is not None  # replaced by a good cell: no warning, no recomputation now
+    store(("cell", 1), compute)
+    assert len(calls) == 2
+
+
+def test_checksum_covers_names_dtypes_shapes_and_values():
+    from collapse_lib.cache import checksum
+
+    base = dict(a=np.arange(3.0))
+    assert checksum(base) == checksum(dict(a=np.arange(3.0)))
+    for other in (dict(b=np.arange(3.0)), dict(a=np.arange(3.0, dtype=np.float32)), dict(a=np.arange(3.0)[None]),
+                  dict(a=np.array([0.0, 1.0, 2.5]))):
+        assert checksum(other) != checksum(base)
+    with pytest.raises(ValueError, match="reserved"):
+        CellStore("demo", {}).put("c", {"__sha256__": 1})

@@ -232,6 +232,9 @@ def test_cli_reproduce_resumes_and_force_recomputes(tmp_path, capsys):
     assert cli_main(args) == 0
     assert "skipped" in capsys.readouterr().out
     assert (tmp_path / "fig2.json").stat().st_mtime_ns == first
-    assert cli_main(args + ["--seed", "1"]) == 0  # another seed is not the same result
+    assert cli_main(args + ["--seed", "1"]) == 0  # another seed: the seed-0 file is kept, not replaced
+    assert "made with seed 0, not 1" in capsys.readouterr().out
+    assert (tmp_path / "fig2.json").stat().st_mtime_ns == first
     assert cli_main(args + ["--seed", "1", "--force"]) == 0
-    assert "skipped" not in capsys.readouterr().out.split("wrote")[-1]
+    assert "wrote" in capsys.readouterr().out
+    assert json.loads((tmp_path / "fig2.json").read_text())["provenance"]["seed"] == 1

@@ -144,8 +144,10 @@ def test_log_prob_rejects_text_outside_the_language():
 def test_bad_arguments_name_themselves():
     with pytest.raises(ValueError, match="^n must"):
         cl.lm.stories(0)
-    with pytest.raises(TypeError, match="^seed must"):
+    with pytest.raises(ValueError, match="^seed must"):  # a bad value (a non-integer seed is a TypeError)
         cl.lm.stories(3, seed=-1)
+    with pytest.raises(TypeError, match="^seed must"):
+        cl.lm.stories(3, seed=1.5)
 
 
 # ---------------------------------------------------------------- tokenizers

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import _validate as V
+
 ENV_VAR = "COLLAPSE_MNIST_DIR"
 SHIPPED_DIR = Path(__file__).resolve().parent / "mnist_idx"
 SPLITS = ("train", "test")
@@ -164,7 +166,7 @@ def mnist(split: str, path=None, verify: bool = True):
     img_name, lab_name = FILES[split]
     img_path, lab_path = find_file(img_name, folder), find_file(lab_name, folder)
     stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in (img_path, lab_path))
-    images, labels = _load_uint8(str(img_path), str(lab_path), stamp, bool(verify), split)
+    images, labels = _load_uint8(str(img_path), str(lab_path), stamp, V.flag("verify", verify), split)
     x = images.reshape(images.shape[0], -1).astype(np.float32)
     x /= np.float32(255.0)
     return x, labels.astype(np.int64)

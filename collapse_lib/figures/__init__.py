@@ -15,6 +15,7 @@ import re
 import time
 from pathlib import Path
 
+from .. import _validate as V
 from .. import datafiles
 from ..device import resolve_device
 from ..scale import current_scale, rank
@@ -43,18 +44,71 @@ def get(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
-def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, progress: bool = True):
-    """Run recipe ``name`` and save its table with provenance; returns the file path."""
+def _data_path(name: str, data_dir=None) -> Path:
+    return (Path(data_dir) if data_dir is not None else datafiles.data_dir()) / f"{name}.json"
+
+
+def replace_decision(name: str, scale=None, seed: int = 0, data_dir=None) -> tuple[str, str]:
+    """What a run of recipe ``name`` at ``scale`` and ``seed`` may do with ``<data dir>/<name>.json``.
+
+    Returns ``(action, reason)``:
+
+    * ``"write"`` — no file, or one made at a smaller scale, or one at this scale
+      and seed whose configuration is out of date: the run replaces it;
+    * ``"current"`` — a current file at this scale and seed: nothing to do (a rerun resumes);
+    * ``"keep"`` — a file made at a larger scale or with another seed: a run must not
+      replace it (hours of computing may be in it) unless forced;
+    * ``"broken"`` — a file that cannot be read or is not a valid data file: it is
+      reported, and replaced only when forced;
+    * ``"blocked"`` — the path is a folder (or another non-file): nothing can be written.
+
+    ``reason`` is one line naming the file (empty for a missing file).
+    """
+    scale = current_scale(scale)
+    seed = V.seed("seed", seed)
+    path = _data_path(name, data_dir)
+    if not path.exists():
+        return "write", ""
+    if not path.is_file():
+        return "blocked", f"data file {path} exists but is not a file; remove it"
+    try:
+        _, _, prov, problem = current_file(name, scale, data_dir)
+    except (ValueError, OSError) as exc:
+        return "broken", f"{exc} (--force replaces it)"
+    desc = f"{path} (scale {prov['scale']}, seed {prov['seed']})"
+    if rank(prov["scale"]) > rank(scale):
+        return "keep", f"kept {desc}: made at the larger scale '{prov['scale']}'; --force replaces it"
+    if prov["seed"] != seed:
+        return "keep", f"kept {desc}: made with seed {prov['seed']}, not {seed}; --force replaces it"
+    if problem is None and prov["scale"] == scale:
+        return "current", f"{desc} is current; skipped (--force to redo)"
+    return "write", ""
+
+
+def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, progress: bool = True,
+              force: bool = False):
+    """Run recipe ``name`` and save its table with provenance to ``<out dir>/<name>.json``; returns the path.
+
+    Without ``force``, a file made at a larger scale or with another seed, or a
+    file that cannot be read, is never replaced: ``FileExistsError`` says which
+    (see :func:`replace_decision`); checked before the run starts. The write is
+    atomic (:func:`collapse_lib.fileio.atomic_write`): a failed write leaves the
+    old file as it was.
+    """
     recipe = get(name)
     scale = current_scale(scale)
+    seed = V.seed("seed", seed)
+    force = V.flag("force", force)
     dev = resolve_device(device)
+    action, reason = replace_decision(name, scale, seed, out_dir)
+    if action == "blocked" or (not force and action in ("keep", "broken")):
+        raise FileExistsError(reason)
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=dev, seed=seed, progress=progress)
     cfg = recipe.config(scale)
     prov = datafiles.provenance(name, cfg, scale, seed, dev, cfg.get("dtype", "float64"),
                                 elapsed_s=time.perf_counter() - t0)
-    out = datafiles.data_dir() if out_dir is None else Path(out_dir)
-    return datafiles.save_table(out / f"{name}.json", table, prov)
+    return datafiles.save_table(_data_path(name, out_dir), table, prov)
 
 
 def current_file(name: str, scale, data_dir=None):
@@ -63,17 +117,20 @@ def current_file(name: str, scale, data_dir=None):
     ``problem`` is ``None`` when the file exists and its configuration is the
     recipe's configuration at the file's scale; otherwise a short reason
     ("missing", "out of date", "smaller scale than ..."). ``table`` and
-    ``provenance`` are ``None`` when the file is missing.
+    ``provenance`` are ``None`` when the file is missing. A file that cannot be
+    read, or whose schema is not a data file of this recipe (provenance fields,
+    the ``recipe`` field, the recipe's ``COLUMNS``), raises
+    :class:`~collapse_lib.datafiles.DataFileError` naming the file and the field.
     """
     recipe = get(name)
     scale = current_scale(scale)
-    path = (Path(data_dir) if data_dir is not None else datafiles.data_dir()) / f"{name}.json"
+    path = _data_path(name, data_dir)
     if not path.is_file():
         return path, None, None, "missing"
-    table, prov = datafiles.load_table(path)
-    file_scale = prov.get("scale", "smoke")
+    table, prov = datafiles.load_table(path, recipe=name, columns=getattr(recipe, "COLUMNS", None))
+    file_scale = prov["scale"]
     expected = json.loads(json.dumps(datafiles._jsonable(recipe.config(file_scale))))
-    if prov.get("config") != expected:
+    if prov["config"] != expected:
         return path, table, prov, "out of date (its configuration differs from the recipe's)"
     if rank(file_scale) < rank(scale):
         return path, table, prov, f"made at the smaller scale '{file_scale}'"
@@ -87,11 +144,14 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     its configuration is still the recipe's configuration at that scale, it is
     loaded and ``note`` says where it came from (scale, device, seed, date,
     library version); otherwise the recipe runs now at ``scale`` and ``note``
-    says so (and that the file is out of date, if it is).
+    says so (and that the file is out of date or unreadable, if it is).
     """
     recipe = get(name)
     scale = current_scale(scale)
-    path, table, prov, problem = current_file(name, scale, data_dir)
+    try:
+        path, table, prov, problem = current_file(name, scale, data_dir)
+    except datafiles.DataFileError as exc:
+        path, problem = exc.path, f"unusable ({exc})"
     if problem is None:
         table.attrs.update(provenance=prov, config=prov["config"])
         where = prov["device"]
@@ -101,7 +161,7 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
                 f"seed {prov['seed']}, collapse_lib {prov['collapse_lib_version']}, {prov['date_utc']} "
                 f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`).")
         return table, note
-    stale = f" {path.name} is {problem}; regenerate it." if problem.startswith("out of date") else ""
+    stale = f" {path.name} is {problem}; regenerate it." if problem.startswith(("out of date", "unusable")) else ""
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
     table.attrs.update(provenance=None, config=recipe.config(scale))
@@ -139,5 +199,5 @@ def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: st
 
 
 __all__ = ["NAMED", "RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
-           "paper_vs_book", "paper_vs_book_markdown", "reproduce", "show", "show_agreement", "show_paper_vs_book",
-           "within_stderr"]
+           "paper_vs_book", "paper_vs_book_markdown", "replace_decision", "reproduce", "show", "show_agreement",
+           "show_paper_vs_book", "within_stderr"]

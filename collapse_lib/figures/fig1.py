@@ -43,6 +43,10 @@ from .report import format_value as fv
 from ._rp import pareto_front, psi_grid, rp_vs_m, widths
 
 TITLE = "Figure 1: the Pareto diagram — model size vs robustness to synthetic data"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "m", "p2", "error", "stderr", "clean", "zeta_floor", "zeta_design", "approx", "n", "psi", "d",
+    "lam", "c2", "p2_eff", "theory_at_p2_eff", "clean_sim", "clean_stderr", "excess", "excess_stderr"
+)
 QUALITIES = {0.0: ("s", "very high"), 0.1: ("D", "high"), 0.5: ("^", "low"), 1.0: ("*", "very low")}
 SIM = {"smoke": dict(n=50, sim_points=4, trials=3), "book": dict(n=500, sim_points=7, trials=10),
        "paper": dict(n=500, sim_points=10, trials=30)}

@@ -38,6 +38,10 @@ from .report import format_value as fv
 from ._sweeps import describe_n_sweep, log_ints
 
 TITLE = "Figure 10: iterative mixing (re-labelling the synthetic inputs)"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "panel", "n", "n1", "n2", "stderr", "noise", "series", "round", "error", "theory", "clean", "limit",
+    "ratio", "d", "c2", "lam", "sigma2", "p2"
+)
 
 _SIZES = {
     "smoke": dict(d=20, trials=8, n_sim=(80, 8_000, 3), n_rounds=[80, 800], rounds_b=8, n_theory=(4.0, 1e6, 25)),

@@ -23,6 +23,10 @@ from .report import format_value as fv
 from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sweep, log_ints
 
 TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "n", "p2", "error", "stderr", "floor", "clean", "p2_eff", "theory_at_p2_eff", "panel", "lam", "c2",
+    "d"
+)
 P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
 
 def config(scale=None) -> dict:

@@ -21,6 +21,10 @@ from .report import format_value as fv
 from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sweep, log_ints
 
 TITLE = "Figure 3: beyond isotropy — power-law spectra and the quality c²"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "n", "p2", "error", "stderr", "floor", "clean", "p2_eff", "theory_at_p2_eff", "panel", "alpha",
+    "lam", "c2", "d"
+)
 
 def config(scale=None) -> dict:
     scale = current_scale(scale)

@@ -26,6 +26,11 @@ from .report import format_value as fv
 from ._rp import RP_SIZES, psi_grid, rp_vs_m, widths
 
 TITLE = "Figure 4: random projections — test error vs model size ψ = m/n"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "m", "p2", "error", "stderr", "clean", "zeta_floor", "zeta_design", "approx", "p2_eff",
+    "theory_at_p2_eff", "clean_sim", "clean_stderr", "excess", "excess_stderr", "n", "psi", "d", "lam", "c2",
+    "panel"
+)
 N_THEORY_PSI = 400
 
 

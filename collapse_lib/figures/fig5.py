@@ -23,6 +23,11 @@ from .report import format_value as fv
 from ._rp import RP_SIZES, rp_vs_m, widths
 
 TITLE = "Figure 5: random projections — theory vs experiment across widths"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "m", "p2", "error", "stderr", "clean", "zeta_floor", "zeta_design", "approx", "p2_eff",
+    "theory_at_p2_eff", "clean_sim", "clean_stderr", "excess", "excess_stderr", "n", "psi", "d", "lam", "c2",
+    "alpha"
+)
 RUNS = {"smoke": 3, "book": 20, "paper": 10}  # ours; the paper's Figure 5 shows a mean of 5 runs (paper.FIG5_RUNS)
 M_RANGE = (0.05, 20.0)  # as multiples of n
 

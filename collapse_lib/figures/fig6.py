@@ -31,6 +31,9 @@ from .report import format_value as fv
 from ..setting import Setting
 
 TITLE = "Figure 6: trained two-layer networks on the Gaussian mixture"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "width", "p2", "trial", "error", "p2_eff", "train_loss", "best_step", "kind", "c2", "floor", "n", "d"
+)
 THEORY_VS_SIMULATION = False  # an experiment with a reference curve, not a check of a formula
 
 _SIZES = {

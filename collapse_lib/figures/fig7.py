@@ -32,6 +32,10 @@ from ..scale import current_scale
 from .report import format_value as fv
 
 TITLE = "Figure 7: MNIST with synthetic labels, random features and trained networks"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "model", "n", "p2", "p2_eff", "error", "stderr", "accuracy", "accuracy_stderr", "quality", "width",
+    "best_step", "teacher_samples", "teacher_accuracy"
+)
 THEORY_VS_SIMULATION = False  # an experiment on real data, no formula to check against
 
 _SIZES = {

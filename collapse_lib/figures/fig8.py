@@ -26,6 +26,9 @@ from ..scale import current_scale
 from .report import format_value as fv
 
 TITLE = "Figure 8: language models trained on real + synthetic stories"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "panel", "run", "p_syn", "depth", "step", "tokens", "loss", "train_loss", "source", "text"
+)
 FRACTIONS = (0.0, 0.01, 0.1, 0.2, 0.5)
 
 # Per scale: learner (context, width, heads, depth), depths of the right panel, global batch (windows),

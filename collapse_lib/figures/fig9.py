@@ -34,6 +34,9 @@ from .report import format_value as fv
 from ._sweeps import describe_n_sweep, log_ints
 
 TITLE = "Figure 9: weighted single-step mixing"
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "kind", "panel", "series", "n1", "n2", "alpha", "error", "stderr", "theory", "n", "d", "c2", "lam", "sigma2"
+)
 
 _SIZES = {
     "smoke": dict(d=20, trials=8, pairs=[[40, 40], [40, 160], [160, 160]], alpha_sim=5, n_sim=(80, 8_000, 3)),

@@ -14,14 +14,15 @@ A short training run (used by the tests to check DDP; each rank writes
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
 import torch
 
-from ..fileio import atomic_write
+from ..cli import Parser, nonnegative_int, positive_float, positive_int, run
+from ..device import resolve_device
+from ..fileio import atomic_write, writable_dir
 from ..scale import SCALES, current_scale
 from . import ddp
 
@@ -33,6 +34,9 @@ def _train_cmd(args) -> int:
     from .tokenizer import WordTokenizer
     from .train import TrainConfig, train
 
+    if args.out:
+        writable_dir("--out", args.out)
+    resolve_device(args.device)
     dev = ddp.setup(args.device)
     tok = WordTokenizer.from_grammar(default_grammar())
     n = args.steps * args.batch * args.context + 1
@@ -54,11 +58,19 @@ def _train_cmd(args) -> int:
 
 
 def _fig8_cmd(args) -> int:
-    from .. import datafiles
+    from .. import datafiles, figures
     from ..figures import fig8
 
-    dev = ddp.setup(args.device)
     scale = current_scale(args.scale)
+    resolve_device(args.device)  # a bad --device is reported before any process group starts
+    out = writable_dir("--out-dir", args.out_dir if args.out_dir else datafiles.data_dir())
+    action, reason = figures.replace_decision("fig8", scale, args.seed, out)
+    if not args.force and action in ("keep", "current"):
+        print(f"fig8: {reason}")
+        return 0
+    if action == "blocked" or (not args.force and action == "broken"):
+        raise ValueError(f"fig8: {reason}")
+    dev = ddp.setup(args.device)
     t0 = time.perf_counter()
     table = fig8.compute(scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0,
                          checkpoint_dir=args.checkpoint_dir)
@@ -67,7 +79,6 @@ def _fig8_cmd(args) -> int:
         prov = datafiles.provenance("fig8", cfg, scale, args.seed, dev, cfg["dtype"],
                                     elapsed_s=time.perf_counter() - t0)
         prov["world_size"] = ddp.world_size()
-        out = Path(args.out_dir) if args.out_dir else datafiles.data_dir()
         path = datafiles.save_table(out / "fig8.json", table, prov)
         print(f"fig8: wrote {path}")
     ddp.teardown()
@@ -75,29 +86,31 @@ def _fig8_cmd(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m collapse_lib.lm", description=__doc__.split("\n")[0])
+    parser = Parser(prog="python -m collapse_lib.lm", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     f8 = sub.add_parser("fig8", help="run the Figure 8 experiment and write fig8.json (rank 0)")
     f8.add_argument("--scale", choices=SCALES, default=None)
     f8.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
-    f8.add_argument("--seed", type=int, default=0)
+    f8.add_argument("--seed", type=nonnegative_int, default=0)
     f8.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")
     f8.add_argument("--checkpoint-dir", default=None,
                     help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm")
+    f8.add_argument("--force", action="store_true",
+                    help="replace fig8.json whatever it holds (as `python -m collapse_lib reproduce --force`)")
     tr = sub.add_parser("train", help="a short training run on grammar stories (DDP check)")
-    tr.add_argument("--steps", type=int, default=3)
-    tr.add_argument("--batch", type=int, default=4)
-    tr.add_argument("--context", type=int, default=16)
-    tr.add_argument("--depth", type=int, default=1)
-    tr.add_argument("--width", type=int, default=16)
-    tr.add_argument("--heads", type=int, default=2)
-    tr.add_argument("--lr", type=float, default=3e-3)
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--steps", type=positive_int, default=3)
+    tr.add_argument("--batch", type=positive_int, default=4)
+    tr.add_argument("--context", type=positive_int, default=16)
+    tr.add_argument("--depth", type=positive_int, default=1)
+    tr.add_argument("--width", type=positive_int, default=16)
+    tr.add_argument("--heads", type=positive_int, default=2)
+    tr.add_argument("--lr", type=positive_float, default=3e-3)
+    tr.add_argument("--seed", type=nonnegative_int, default=0)
     tr.add_argument("--device", default="cpu")
     tr.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     torch.set_float32_matmul_precision("high")
-    return _fig8_cmd(args) if args.command == "fig8" else _train_cmd(args)
+    return run(parser.prog, lambda: _fig8_cmd(args) if args.command == "fig8" else _train_cmd(args))
 
 
 if __name__ == "__main__":

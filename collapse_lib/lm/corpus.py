@@ -14,6 +14,44 @@ import numpy as np
 from .. import _validate
 
 
+def _story(obj, field: str, where: str) -> str:
+    """The story string in one JSON value: a string, or an object with key ``field``."""
+    if isinstance(obj, dict):
+        if field not in obj:
+            raise ValueError(f"field: {where} has no key {field!r} (keys: {sorted(obj)})")
+        obj = obj[field]
+    if not isinstance(obj, str):
+        raise ValueError(f"path: {where} holds {type(obj).__name__}, not a story string")
+    return obj.strip()
+
+
+def _json_values(text: str, path: Path, fmt: str):
+    """(where, value) for each story value of a JSON array (``fmt="json"``) or of JSON lines, parsed lazily."""
+    if fmt == "json":
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"path: {path} is not valid JSON: {exc}") from None
+        if not isinstance(items, list):
+            raise ValueError(f"path: {path} holds a JSON {type(items).__name__}, not an array of stories "
+                             "(use fmt='jsonl' for one story per line)")
+        yield from ((f"item {i} of {path}", obj) for i, obj in enumerate(items))
+        return
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield f"line {lineno} of {path}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"path: line {lineno} of {path} is not valid JSON: {exc}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"path: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
 def load_corpus(path, fmt: str = "auto", field: str = "text", separator: str | None = None,
                 limit: int | None = None) -> list[str]:
     """Stories from a user-supplied file (no download happens here).
@@ -21,44 +59,38 @@ def load_corpus(path, fmt: str = "auto", field: str = "text", separator: str | N
     ``fmt``:
       * ``"jsonl"`` — one JSON value per line: an object with key ``field``
         (e.g. ``{"text": "..."}``, the TinyStories/BabiStories layout) or a string;
+      * ``"json"`` — one JSON array of such values;
       * ``"text"`` — plain text; stories separated by ``separator`` lines
         (default: the line ``<|endoftext|>`` if present in the file, else blank lines);
-      * ``"auto"`` — ``jsonl`` for ``*.jsonl`` / ``*.json`` files, else ``text``.
+      * ``"auto"`` — ``jsonl`` for ``*.jsonl``; for ``*.json``, ``json`` if the file
+        starts with ``[`` and ``jsonl`` otherwise; else ``text``.
+    The file must be UTF-8 (a decoding error names the file and the byte).
     Whitespace at both ends of each story is stripped and empty stories are
     dropped. ``limit`` keeps the first stories only.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"path: corpus file not found: {path}")
-    if fmt == "auto":
-        fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "text"
-    if fmt not in ("jsonl", "text"):
-        raise ValueError(f"fmt must be 'auto', 'jsonl' or 'text', got {fmt!r}")
+    if fmt not in ("auto", "jsonl", "json", "text"):
+        raise ValueError(f"fmt must be 'auto', 'jsonl', 'json' or 'text', got {fmt!r}")
     if limit is not None:
         limit = _validate.positive_int("limit", limit)
+    if not isinstance(field, str):
+        raise TypeError(f"field must be a string, got {field!r}")
+    text = _read_text(path)
+    if fmt == "auto":
+        suffix = path.suffix.lower()
+        fmt = "jsonl" if suffix == ".jsonl" else "text" if suffix != ".json" else (
+            "json" if text.lstrip().startswith("[") else "jsonl")
     out: list[str] = []
-    if fmt == "jsonl":
-        with path.open(encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"path: line {lineno} of {path} is not valid JSON: {exc}") from None
-                if isinstance(obj, dict):
-                    if field not in obj:
-                        raise ValueError(f"field: line {lineno} of {path} has no key {field!r} "
-                                         f"(keys: {sorted(obj)})")
-                    obj = obj[field]
-                if not isinstance(obj, str):
-                    raise ValueError(f"path: line {lineno} of {path} holds {type(obj).__name__}, not a story string")
-                if obj.strip():
-                    out.append(obj.strip())
-                if limit and len(out) >= limit:
-                    break
+    if fmt in ("json", "jsonl"):
+        for where, obj in _json_values(text, path, fmt):
+            story = _story(obj, field, where)
+            if story:
+                out.append(story)
+            if limit and len(out) >= limit:
+                break
         return out
-    text = path.read_text(encoding="utf-8")
     if separator is None:
         separator = "<|endoftext|>" if "<|endoftext|>" in text else ""
     block: list[str] = []
@@ -90,6 +122,7 @@ def concat(docs, n_tokens: int | None = None) -> np.ndarray:
     """Concatenate documents; with ``n_tokens``, exactly that many (the last one cut)."""
     stream = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
     if n_tokens is not None:
+        n_tokens = _validate.positive_int("n_tokens", n_tokens)
         if len(stream) < n_tokens:
             raise ValueError(f"n_tokens: asked for {n_tokens} tokens but the documents hold {len(stream)}")
         stream = stream[:n_tokens]

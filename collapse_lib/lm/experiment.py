@@ -44,6 +44,7 @@ def _seed(seed: int, *key: int) -> int:
 
 def eval_points(steps: int, num: int) -> list[int]:
     """``num`` log-spaced step counts from about steps/64 to ``steps`` (distinct integers)."""
+    steps, num = _validate.positive_int("steps", steps), _validate.positive_int("num", num)
     lo = max(1, steps // 64)
     return sorted({int(round(s)) for s in np.geomspace(lo, steps, num)})
 
@@ -190,6 +191,8 @@ def fit_scaling(tokens, loss, floor: float, min_fraction: float = FIT_MIN_FRACTI
     ``loss > floor``. The exponent of the *reducible* loss: with the exact
     entropy floor known, no third parameter needs fitting.
     """
+    floor = _validate.nonnegative_scalar("floor", floor)
+    min_fraction = _validate.fraction_scalar("min_fraction", min_fraction)
     t = np.asarray(tokens, dtype=float)
     excess = np.asarray(loss, dtype=float) - floor
     keep = (t >= min_fraction * t.max()) & (excess > 0)

@@ -16,10 +16,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate
 from .grammar import render, split_words
 
 EOS = "<eos>"
 UNK = "<unk>"
+_RESERVED = (EOS, UNK)
+
+
+def _check_ids(ids, vocab_size: int) -> list[int]:
+    """Token ids as Python ints, each an integer in [0, vocab_size) (a negative id would wrap around)."""
+    arr = np.asarray(ids.tolist() if hasattr(ids, "tolist") else list(ids))  # lists, arrays, tensors
+    if arr.size == 0:
+        return []
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"ids must be integers, got {arr.dtype} values")
+    bad = arr[(arr < 0) | (arr >= vocab_size)]
+    if bad.size:
+        raise ValueError(f"ids must lie in [0, {vocab_size}), got {int(bad[0])}")
+    return arr.ravel().tolist()
 
 
 class WordTokenizer:
@@ -44,6 +59,9 @@ class WordTokenizer:
     @classmethod
     def fit(cls, texts, max_words: int = 5000) -> "WordTokenizer":
         """The ``max_words`` most frequent words of ``texts`` (ties broken alphabetically)."""
+        max_words = _validate.positive_int("max_words", max_words)
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
         counts: dict[str, int] = {}
         for t in texts:
             for w in split_words(t):
@@ -56,10 +74,18 @@ class WordTokenizer:
         return len(self.itos)
 
     def encode(self, text: str) -> list[int]:
-        return [self.stoi.get(w, self.unk_id) for w in split_words(text)]
+        """Word ids of ``text``; out-of-vocabulary words, and the literal words ``<eos>`` / ``<unk>``, map to ``<unk>``.
+
+        (``<eos>`` in a text is a word like any other: it must never become the
+        end-of-story id that separates stories in a stream.)
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}")
+        return [self.unk_id if w in _RESERVED else self.stoi.get(w, self.unk_id) for w in split_words(text)]
 
     def decode(self, ids) -> str:
-        return render(self.itos[int(i)] for i in ids)
+        """Text of the ids (each an integer in [0, vocab_size))."""
+        return render(self.itos[i] for i in _check_ids(ids, self.vocab_size))
 
     def to_dict(self) -> dict:
         return {"kind": "word", "words": self.itos[2:]}
@@ -75,7 +101,8 @@ class ByteTokenizer:
         return (np.frombuffer(text.encode("utf-8"), dtype=np.uint8).astype(np.int64) + 1).tolist()
 
     def decode(self, ids) -> str:
-        b = bytes(int(i) - 1 for i in ids if int(i) != self.eos_id)
+        """Text of the ids (each an integer in [0, 256]; ``<eos>`` ids are dropped), invalid UTF-8 replaced."""
+        b = bytes(i - 1 for i in _check_ids(ids, self.vocab_size) if i != self.eos_id)
         return b.decode("utf-8", errors="replace")
 
     def to_dict(self) -> dict:

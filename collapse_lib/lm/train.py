@@ -57,21 +57,26 @@ class TrainConfig:
     amp: str = "auto"
 
     def __post_init__(self):
-        _validate.positive_int("steps", self.steps)
-        _validate.positive_int("batch_size", self.batch_size)
-        _validate.positive_int("eval_batch", self.eval_batch)
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or self.warmup < 0:
-            raise ValueError(f"warmup must be a non-negative integer, got {self.warmup!r}")
-        if not 0 <= self.min_lr_ratio <= 1:
-            raise ValueError(f"min_lr_ratio must lie in [0, 1], got {self.min_lr_ratio!r}")
+        V = _validate
+        checked = dict(steps=V.positive_int("steps", self.steps),
+                       batch_size=V.positive_int("batch_size", self.batch_size),
+                       eval_batch=V.positive_int("eval_batch", self.eval_batch),
+                       lr=V.positive_scalar("lr", self.lr),  # finite and > 0
+                       warmup=V.nonnegative_int("warmup", self.warmup),
+                       min_lr_ratio=V.fraction_scalar("min_lr_ratio", self.min_lr_ratio),
+                       weight_decay=V.nonnegative_scalar("weight_decay", self.weight_decay),  # finite, >= 0
+                       grad_clip=V.positive_scalar("grad_clip", self.grad_clip))  # > 0: a negative norm ascends
         if self.amp not in ("auto", "bf16", "fp16", "off"):
             raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {self.amp!r}")
-        bad = [s for s in self.eval_steps if not (isinstance(s, (int, np.integer)) and 1 <= s <= self.steps)]
+        if isinstance(self.eval_steps, (str, bytes)) or not hasattr(self.eval_steps, "__iter__"):
+            raise TypeError(f"eval_steps must be a sequence of integers, got {self.eval_steps!r}")
+        bad = [s for s in self.eval_steps if isinstance(s, (bool, np.bool_))
+               or not (isinstance(s, (int, np.integer)) and 1 <= s <= checked["steps"])]
         if bad:
             raise ValueError(f"eval_steps must be integers in [1, steps={self.steps}], got {bad}")
-        object.__setattr__(self, "eval_steps", tuple(sorted({int(s) for s in self.eval_steps})))
+        checked["eval_steps"] = tuple(sorted({int(s) for s in self.eval_steps}))
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -76,11 +76,14 @@ def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: 
     Returns one row per (width, p2, trial): error, p2_eff, train_loss, best_step.
     """
     n = V.positive_int("n", n)
-    widths = [V.positive_int("widths", w) for w in np.atleast_1d(widths)]
-    p2s = [float(p) for p in V.fraction("p2s", np.atleast_1d(p2s))]
+    widths = [int(w) for w in np.atleast_1d(V.positive_sizes("widths", widths))]
+    p2s = [float(p) for p in np.atleast_1d(V.fraction("p2s", p2s))]
     trials = V.positive_int("trials", trials)
     n_test = V.positive_int("n_test", n_test)
+    n_val = V.nonnegative_int("n_val", n_val)
     seed = V.seed("seed", seed)
+    if not isinstance(spec, TrainSpec):
+        raise TypeError(f"spec must be a TrainSpec, got {type(spec).__name__}")
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     d = setting.d
     sq = {k: torch.tensor(np.sqrt(v), dtype=dt, device=dev)
@@ -155,10 +158,20 @@ class MnistSplit:
 
 
 def mnist_split(seed: int = 0, n_teacher_pool: int = 5000, n_val: int = 5000, path=None) -> MnistSplit:
-    """Split the 60 000 training images (random order from ``seed``) into teacher pool, validation, training pool."""
+    """Split the 60 000 training images (random order from ``seed``) into teacher pool, validation, training pool.
+
+    ``n_teacher_pool`` ≥ 1 and ``n_val`` ≥ 0 images are taken first; at least one
+    image must be left for the training pool (ValueError otherwise).
+    """
     from ..data import mnist
 
+    seed = V.seed("seed", seed)
+    n_teacher_pool = V.positive_int("n_teacher_pool", n_teacher_pool)
+    n_val = V.nonnegative_int("n_val", n_val)
     Xtr, ytr = mnist("train", path=path)
+    if n_teacher_pool + n_val >= Xtr.shape[0]:
+        raise ValueError(f"n_val: n_teacher_pool + n_val = {n_teacher_pool + n_val} leaves no training images "
+                         f"(MNIST has {Xtr.shape[0]}); use fewer")
     Xte, yte = mnist("test", path=path)
     mean = Xtr.mean(axis=0, keepdims=True)
     perm = np.random.default_rng(np.random.SeedSequence([seed, 70])).permutation(Xtr.shape[0])
@@ -184,7 +197,7 @@ class WeakTeacher:
             raise ValueError(f"n_samples must be at most the teacher pool size {split.X_teacher.shape[0]}, "
                              f"got {n_samples}")
         self.lam = V.nonnegative_scalar("lam", lam)
-        self.hard = bool(hard)
+        self.hard = V.flag("hard", hard)
         X = np.hstack([split.X_teacher[:n_samples], np.ones((n_samples, 1), np.float32)]).astype(np.float64)
         Y = np.eye(10)[split.y_teacher[:n_samples]]
         k = X.shape[0]

@@ -47,19 +47,19 @@ class TrainSpec:
     patience: int | None = None  # evaluations without improvement before stopping (needs validation data)
 
     def __post_init__(self):
-        V.positive_int("width", self.width)
-        V.positive_int("steps", self.steps)
-        V.positive_int("eval_every", self.eval_every)
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and np.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        checked = dict(width=V.positive_int("width", self.width), steps=V.positive_int("steps", self.steps),
+                       eval_every=V.positive_int("eval_every", self.eval_every),
+                       lr=V.positive_scalar("lr", self.lr),
+                       weight_decay=V.nonnegative_scalar("weight_decay", self.weight_decay),
+                       out_scale=V.nonnegative_scalar("out_scale", self.out_scale))
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if self.batch_size is not None:
-            V.positive_int("batch_size", self.batch_size)
-        V.nonnegative_scalar("weight_decay", self.weight_decay)
-        V.nonnegative_scalar("out_scale", self.out_scale)
+            checked["batch_size"] = V.positive_int("batch_size", self.batch_size)
         if self.patience is not None:
-            V.positive_int("patience", self.patience)
+            checked["patience"] = V.positive_int("patience", self.patience)
+        for name, value in checked.items():  # plain int / float from here on (never a numpy scalar or True)
+            object.__setattr__(self, name, value)
 
 
 @dataclass

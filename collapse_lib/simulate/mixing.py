@@ -112,8 +112,8 @@ def weighted_ridge(X1, X2, Y1, Y2, alphas, lam):
 
 
 def _check_weighted(setting, n1, n2, alpha, lam, trials, seed, device, dtype):
-    n1 = int(V.positive_sizes("n1", n1)) if n1 != 0 else 0
-    n2 = int(V.positive_sizes("n2", n2)) if n2 != 0 else 0
+    n1 = V.nonnegative_int("n1", n1)
+    n2 = V.nonnegative_int("n2", n2)
     if n1 + n2 == 0:
         raise ValueError("n1 + n2 must be positive")
     alpha = V.fraction("alpha", alpha)
@@ -162,12 +162,11 @@ def weighted_mixing(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0
 
 
 def _check_iterative(setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype):
-    n1 = int(V.positive_sizes("n1", n1))
-    n2 = int(V.positive_sizes("n2", n2))
-    rounds = int(V.positive_sizes("rounds", rounds)) if rounds != 0 else 0
+    n1 = V.positive_int("n1", n1)
+    n2 = V.positive_int("n2", n2)
+    rounds = V.nonnegative_int("rounds", rounds)
     lam = V.nonnegative_scalar("lam", lam)
-    if not isinstance(relabel_noise, (bool, np.bool_)):
-        raise TypeError(f"relabel_noise must be True or False, got {relabel_noise!r}")
+    V.flag("relabel_noise", relabel_noise)
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     if lam == 0 and n1 + n2 == setting.d:
         raise ValueError(f"lam=0 at n = d = {setting.d}: use lam > 0")
@@ -265,11 +264,17 @@ def weighted_mixing_terms(setting, n1, n2, alpha, lam, trials: int = 20, seed: i
 
     With R = (a₁G₁ + a₂G₂ + λ)⁻¹, a₁ = α/n₁, a₂ = (1−α)/n₂, G_k = X_kᵀX_k, the error given the
     design is exactly  λ² tr ΓRΣR  (real_bias) + tr Δ (a₂RG₂)ᵀΣ(a₂RG₂)  (synthetic_bias)
-    + σ₁²a₁² tr RΣRG₁ + σ₂²a₂² tr RΣRG₂ (noises). Needs R to exist (λ > 0, or enough
-    positively weighted samples).
+    + σ₁²a₁² tr RΣRG₁ + σ₂²a₂² tr RΣRG₂ (noises). Needs R to exist: at λ = 0 every α must
+    put positive weight on more than d samples, else ValueError (as
+    :func:`collapse_lib.theory.weighted_mixing`).
     """
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
         setting, n1, n2, alpha, lam, trials, seed, device, dtype)
+    if lam == 0:
+        n_eff = np.where(alphas > 0, n1, 0) + np.where(alphas < 1, n2, 0)  # samples with positive weight
+        if np.any(n_eff <= setting.d):
+            raise ValueError(f"lam = 0 needs more samples with positive weight than dimensions (d = {setting.d}; "
+                             f"got {int(n_eff.min())}): the weighted Gram matrix is singular; use lam > 0")
     moments = _method(method, n1, n2, setting.d)
     s, gam, dl, eye = _setting_tensors(setting, dev, dt)
     vals = {k: [] for k in _PARTS}
@@ -305,11 +310,14 @@ def iterative_mixing_terms(setting, n1, n2, rounds: int, lam, relabel_noise: boo
     a_t = RM₁ + K a_{t−1} (a₋₁ = I), c_t = R + K c_{t−1} (c₋₁ = 0), and the synthetic-noise
     covariance Q_t = K Q_{t−1} Kᵀ + s_t σ₂² R M₂ R/n (s_0 = 1; s_t = 1 with fresh noise,
     else 0). The parts are tr Γ(a_t−I)ᵀΣ(a_t−I), tr Δ K^{t+1ᵀ}ΣK^{t+1},
-    (σ₁²/n) tr c_t M₁ c_tᵀ Σ and tr Q_t Σ. Needs M₁ + M₂ + λ invertible.
+    (σ₁²/n) tr c_t M₁ c_tᵀ Σ and tr Q_t Σ. Needs M₁ + M₂ + λ invertible: at λ = 0,
+    n₁ + n₂ ≤ d raises ValueError.
     """
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
         setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype)
     n = n1 + n2
+    if lam == 0 and n <= setting.d:
+        raise ValueError(f"lam = 0 needs n1 + n2 > d = {setting.d} (got {n}): X'X/n is singular; use lam > 0")
     moments = _method(method, n1, n2, setting.d)
     s, gam, dl, eye = _setting_tensors(setting, dev, dt)
     vals = {k: [] for k in _PARTS}

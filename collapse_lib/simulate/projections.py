@@ -1,8 +1,10 @@
 """Monte Carlo simulation of the random-projections model (the experiment behind Theorem 2).
 
 For each trial: draw w₁* ~ N(0, Γ), δ ~ N(0, Δ), n inputs x ~ N(0, Σ), label
-noise, and a projection S ∈ R^{d×m_max} with S_ij ~ N(0, 1/d); the width-m model
-uses the first m columns of S (so widths are nested within a trial). The first
+noise, and the columns of a projection S with S_ij ~ N(0, 1/d), drawn in fixed
+blocks of ``S_BLOCK`` columns from the trial's stream; the width-m model uses
+the first m columns of S (so widths are nested within a trial, and column j of
+S is the same whichever widths are requested). The first
 n₁ = n − round(p₂n) rows get real labels, the rest synthetic ones; ridge is
 fitted on the features Z = XS,
 
@@ -16,8 +18,10 @@ Batched: per trial, n and m one factorisation of the Gram matrix serves every
 p₂ (only the labels change) and every λ (only the spectral filter changes);
 trials are stacked within a memory budget. For wide models (m ≥ 1.5d, n ≥ d)
 the fit is computed in input space from XᵀX/n and SSᵀ (d × d matrices,
-:func:`rp_ridge_input_space`); SSᵀ is accumulated over the nested widths, so a
-sweep over m costs little more than its widest member.
+:func:`rp_ridge_input_space`); SSᵀ is accumulated block by block over the nested
+widths (always the same blocks in the same order, so the sum for width m does
+not depend on the other widths), and a sweep over m costs little more than its
+widest member.
 """
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ def rp_ridge_input_space(G: torch.Tensor, B: torch.Tensor, K: torch.Tensor, lams
 
 
 _INPUT_SPACE_RATIO = 1.5  # use the input-space form when m ≥ 1.5·d (K = SSᵀ well conditioned) and n ≥ d
+S_BLOCK = 64  # columns of S drawn per call: column j never depends on how many columns are drawn
 
 
 def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
@@ -72,7 +77,9 @@ def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
         torch.randn((n, d), generator=g, dtype=dt, device=dev, out=X[i])
         torch.randn((2, d), generator=g, dtype=dt, device=dev, out=W[i])
         torch.randn((2, n), generator=g, dtype=dt, device=dev, out=E[i])
-        torch.randn((m_max, d), generator=g, dtype=dt, device=dev, out=St[i])  # rows = columns of S
+        for b0 in range(0, m_max, S_BLOCK):  # rows = columns of S, in fixed blocks (a prefix of one stream)
+            block = torch.randn((S_BLOCK, d), generator=g, dtype=dt, device=dev)
+            St[i, b0:b0 + S_BLOCK] = block[:m_max - b0]
 
     for_each_trial(draw, trials, dev)
     X *= sq(setting.spectrum)
@@ -90,9 +97,10 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
 
     Broadcasts over ``n`` and ``m`` (positive integers), ``p2`` ∈ [0, 1] and
     ``lam`` ≥ 0. Trial t at sample size n uses the generator seeded by
-    (seed, n, t): the same ``seed`` and ``device`` give the same numbers
-    whatever else is on the grid, and all m, p₂, λ at one n share the draws
-    (common random numbers; width m uses the first m columns of S).
+    (seed, n, t), and S is drawn from it in fixed blocks of ``S_BLOCK`` columns:
+    the same (setting, n, m, seed, device) give the same number whatever other
+    widths, sizes, p₂ or λ are on the grid, and all m, p₂, λ at one n share the
+    draws (common random numbers; width m uses the first m columns of S).
     """
     shape, n, m, p2, lam = size_grid(n, p2, lam, m=m)
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)
@@ -122,17 +130,21 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
             X, w1, y_r, y_s, St = _draw(setting, nv, int(m_u.max()), tc, seed, t0, dev, dt)
             Y = torch.where(synth[None], y_s[..., None], y_r[..., None])  # (T, n, P)
             err = torch.empty((len(m_u), tc, len(n2_u), len(lam_u)), dtype=dt, device=dev)
-            G = B = K = None
-            m_done = 0  # K = Σ over the first m_done columns of S of s sᵀ (widths are nested)
+            G = B = K_full = None
+            blocks = 0  # K_full = Σ s sᵀ over the columns s of S in its first `blocks` blocks (widths are nested)
             for j, mv in enumerate(m_u):
                 Sm = St[:, :mv]  # (T, m, d)
                 w_hat = None
                 if mv >= _INPUT_SPACE_RATIO * d and nv >= d:
                     if G is None:
                         G, B = X.mT @ X / nv, X.mT @ Y / nv
-                        K = torch.zeros((tc, d, d), dtype=dt, device=dev)
-                    K += St[:, m_done:mv].mT @ St[:, m_done:mv]
-                    m_done = int(mv)
+                        K_full = torch.zeros((tc, d, d), dtype=dt, device=dev)
+                    while (blocks + 1) * S_BLOCK <= mv:
+                        Sb = St[:, blocks * S_BLOCK:(blocks + 1) * S_BLOCK]
+                        K_full += Sb.mT @ Sb
+                        blocks += 1
+                    rest = St[:, blocks * S_BLOCK:mv]
+                    K = K_full + rest.mT @ rest  # SSᵀ of width m: the same sums whatever other widths there are
                     w_hat = rp_ridge_input_space(G, B, K, lam_u)
                 if w_hat is None:
                     v = rp_ridge(X @ Sm.mT, Y, lam_u)  # (T, m, P, L)

@@ -232,8 +232,9 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
     for nv, sel, csize, use_moments in work:
         n2_u, n2_inv = np.unique(n2[sel], return_inverse=True)
         lam_u, lam_inv = np.unique(lam[sel], return_inverse=True)
-        rows = torch.arange(nv, device=dev)
-        synth_mask = rows[:, None] >= torch.as_tensor(nv - n2_u, device=dev)[None, :]  # (n, P)
+        if not use_moments:  # only the direct route needs a per-row mask; the moments route is O(d²) in memory
+            rows = torch.arange(nv, device=dev)
+            synth_mask = rows[:, None] >= torch.as_tensor(nv - n2_u, device=dev)[None, :]  # (n, P)
         for t0 in range(0, trials, csize):
             tc = min(csize, trials - t0)
             if use_moments:

@@ -54,18 +54,57 @@ import numpy as np
 
 from .. import _validate as V
 from ._newton import newton_log
-from .ridge import _scalarise, classical
+from .ridge import _scalarise, classical, excess, ratios
 
 
 # ----------------------------------------------------------------------------- first order
 def _theta(t, p, om):
     """θ_k = p_k ω_k/(1 + ω_k t) stacked on the last axis (k = 1, 2), and θ'(t)."""
-    th = p * om / (1.0 + om * t[..., None])
-    dth = -(p * om**2 / (1.0 + om * t[..., None]) ** 2).sum(-1)
+    f = om / (1.0 + om * t[..., None])  # ω/(1 + ωt), bounded by 1/t: θ'(t) = −Σ p f² never overflows
+    th = p * f
+    dth = -(p * f * f).sum(-1)
     return th, dth
 
 
-def _solve_t_real(setting, n, p, om, lam):
+def _fixed_point(s, w, t, p, om, lam, n, n_live=None):
+    """H(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) and t·H'(t), for batches (real or complex).
+
+    With g_k = 1/(1 + ω_k t), f_k = ω_k g_k and Σ_k p_k = 1, t θ = 1 − Σ_k p_k g_k, so, with
+    n' = n Σ_{ω_k ≠ 0} p_k the samples of non-zero weight (a group of weight 0 has g = 1),
+
+        H(t) = (n' − d + Σ_j λ/(θs_j + λ))/n − Σ_{ω_k ≠ 0} p_k g_k,
+        t·H'(t) = Σ_k p_k (ω_k t) g_k² + (1/n) Σ_j λ s_j/(θs_j+λ)² · Σ_k p_k t f_k².
+
+    H is evaluated in whichever of its two forms has the smaller terms — t θ − Σ x/n
+    while t θ ≤ Σ_{ω ≠ 0} p g, the form above beyond — so its rounding error is
+    relative to the smaller of the two and t comes out to full precision both for t → 0
+    (n ≫ d) and t → ∞ (the interpolation threshold n = d, λ → 0); t·H' has no
+    tθ + t²θ' cancellation. ``n_live``: n' when known exactly (the count of samples of
+    non-zero weight; n·Σp rounds).
+    """
+    g = 1.0 / (1.0 + om * t[:, None])
+    f = om * g
+    tf = t[:, None] * f  # ωt/(1 + ωt)
+    tt = (p * f).sum(-1)  # θ
+    a = tt[:, None] * s[None, :]
+    li = lam[:, None]
+    y = li / (a + li)  # λ/(θs + λ) = 1 − θs/(θs + λ)
+    x = a / (a + li)  # θs/(θs + λ)
+    live = om != 0
+    if n_live is None:
+        n_live = n * np.where(live, p, 0.0).sum(-1)
+    pg = np.where(live, p * g, 0.0).sum(-1)
+    small_t = np.abs(t * tt) <= np.abs(pg)
+    if np.iscomplexobj(x):
+        n_minus_sx = n_live - w.sum() + y @ w
+    else:  # n' − Σ x with the terms x > 1/2 as 1 − y: no cancellation (ridge.excess)
+        n_minus_sx = excess(n_live, x, y, w)
+    h = np.where(small_t, t * tt - (x @ w) / n, n_minus_sx / n - pg)
+    tdh = (p * tf * g).sum(-1) + ((y * (s[None, :] / (a + li))) @ w) * (p * tf * f).sum(-1) / n
+    return h, tdh
+
+
+def _solve_t_real(setting, n, p, om, lam, n_live=None):
     """The scalar t of the weighted resolvent, vectorised over a flat batch.
 
     ``n`` (P,), ``p`` (P, 2) sample fractions, ``om`` (P, 2) weights ≥ 0 with
@@ -81,15 +120,8 @@ def _solve_t_real(setting, n, p, om, lam):
     s, w, _, _ = setting._grouped
 
     def H(t, idx):
-        """H and dH/dt at t for the batch entries ``idx``."""
-        th, dth = _theta(t, p[idx], om[idx])
-        tt = th.sum(-1)
-        a = tt[:, None] * s[None, :]
-        li = lam[idx][:, None]
-        h = t * tt - ((a / (a + li)) @ w) / n[idx]
-        # d/dt [θ s/(θ s + λ)] = λ s θ'/(θ s + λ)²
-        dh = tt + t * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / n[idx]
-        return h, dh
+        """H and t·dH/dt at t for the batch entries ``idx``."""
+        return _fixed_point(s, w, t, p[idx], om[idx], lam[idx], n[idx], None if n_live is None else n_live[idx])
 
     P = n.size
     n_eff = n * (p * (om > 0)).sum(-1)  # samples with positive weight
@@ -97,13 +129,20 @@ def _solve_t_real(setting, n, p, om, lam):
         raise ValueError("lam = 0 needs more samples with positive weight than dimensions "
                          "(the weighted least-squares problem is under-determined); use lam > 0")
     every = np.arange(P)
-    hi = np.where(lam > 0, float(np.dot(w, s)) / (n * np.maximum(lam, 1e-300)), 1.0)
-    hi = np.maximum(hi, 1e-12)
+    with np.errstate(divide="ignore"):  # start at min(tr Σ/(nλ), 1e300), computed in logs (no overflow)
+        log_hi = np.log(float(np.dot(w, s))) - np.log(n) - np.log(np.where(lam > 0, lam, 1.0))
+    hi = np.where(lam > 0, np.exp(np.clip(log_hi, np.log(1e-300), np.log(1e300))), 1.0)
     for _ in range(2000):  # H(hi) ≥ 0
+        if not np.all(np.isfinite(hi)):
+            # t ≍ κ/λ beyond the largest float: λ is ~1e-308 of the effective ridge κ (d > n, λ → 0)
+            bad = float(lam[~np.isfinite(hi)][0])
+            raise ValueError(f"lam is too small for the weighted-mixing equivalent with this spectrum (lam = {bad!r}: "
+                             "κ/λ exceeds the float range); the λ → 0 limit is reached long before, use a larger lam")
         grow = H(hi, every)[0] < 0
         if not np.any(grow):
             break
-        hi = np.where(grow, 2.0 * hi, hi)
+        with np.errstate(over="ignore"):
+            hi = np.where(grow, 2.0 * hi, hi)
     lo = 1e-6 * hi  # the log-scale solver is indifferent to a wide bracket; a tight one costs evaluations
     for _ in range(200):  # H(lo) < 0 (exists: H(0⁺) < 0)
         shrink = ~(H(lo, every)[0] < 0)
@@ -111,11 +150,7 @@ def _solve_t_real(setting, n, p, om, lam):
             break
         lo = np.where(shrink, 1e-3 * lo, lo)
 
-    def fun(t, idx):
-        h, dh = H(t, idx)
-        return h, t * dh  # derivative in log t
-
-    return newton_log(fun, np.log(lo), np.log(hi))
+    return newton_log(H, np.log(lo), np.log(hi))  # H returns the derivative in log t
 
 
 def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
@@ -131,21 +166,13 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
     for k in range(1, steps + 1):
         omk = om0 + (k / steps) * (om - om0)
         for _ in range(newton):
-            th, dth = _theta(t, p, omk)
-            tt = th.sum(-1)
-            a = tt[:, None] * s[None, :]
-            li = lam[:, None]
-            F = t * tt - ((a / (a + li)) @ w) / n
-            dF = tt + t * dth - ((li * s[None, :] / (a + li) ** 2) @ w) * dth / n
-            step = F / dF
+            F, tdF = _fixed_point(s, w, t, p, omk, lam, n)
+            step = F * t / tdF
             t = t - step
             if np.all(np.abs(step) <= 1e-14 * np.maximum(np.abs(t), 1e-300)):
                 break
-    th, _ = _theta(t, p, om)
-    tt = th.sum(-1)
-    a = tt[:, None] * s[None, :]
-    F = t * tt - ((a / (a + lam[:, None])) @ w) / n
-    if not np.all(np.abs(F) <= 1e-9 * np.maximum(np.abs(t * tt), 1e-12)):
+    F, tdF = _fixed_point(s, w, t, p, om, lam, n)
+    if not np.all(np.abs(F) <= 1e-9 * np.abs(tdF)):  # the next Newton step in log t would be below 1e-9
         raise RuntimeError("complex fixed point did not converge (internal error); "
                            "report the setting, n1, n2 and lam")
     return t
@@ -161,15 +188,17 @@ class _Side:
     r: np.ndarray        # (P, J) eigenvalues of R̄ = (θΣ + λ)⁻¹
     A: np.ndarray        # (P, J) coefficient of w₁ in m − w₁: −λ r
     B: np.ndarray        # (P, J) coefficient of δ in m − w₁: θ₂ s r
+    g: np.ndarray | None = None  # (P, 2) 1/(1 + ω_k t)
 
 
 def _side(setting, t, p, om, lam) -> _Side:
     s = setting._grouped[0]
-    f = om / (1.0 + om * t[:, None])
+    g = 1.0 / (1.0 + om * t[:, None])
+    f = om * g
     th_k = p * f
     theta = th_k.sum(-1)
     r = 1.0 / (theta[:, None] * s[None, :] + lam[:, None])
-    return _Side(t, f, theta, r, -lam[:, None] * r, th_k[:, 1:2] * s[None, :] * r)
+    return _Side(t, f, theta, r, -lam[:, None] * r, th_k[:, 1:2] * s[None, :] * r, g)
 
 
 def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
@@ -183,16 +212,30 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
     s, w, g, dl = setting._grouped
     if outer:
         bil = lambda X, Y, c: (X * c[None, :]) @ Y.T  # noqa: E731
-        fprod = lambda k: np.outer(a.f[:, k], b.f[:, k])  # noqa: E731
+        fprod = lambda k: np.outer(a.f[:, k] / a.theta, b.f[:, k] / b.theta)  # noqa: E731
         n_, p1, p2 = n, p[0], p[1]
     else:
         bil = lambda X, Y, c: (X * Y) @ c  # noqa: E731
-        fprod = lambda k: a.f[:, k] * b.f[:, k]  # noqa: E731
+        fprod = lambda k: (a.f[:, k] / a.theta) * (b.f[:, k] / b.theta)  # noqa: E731
         n_, p1, p2 = n, p[:, 0], p[:, 1]
-    D = bil(a.r, b.r, w * s**2) / n_
+    # D = (1/n) Σ w s² r_a r_b and q_k = p_k f_k^a f_k^b enter only as products q_k D; they are carried
+    # as (θ_aθ_b D)·(q_k/(θ_aθ_b)), whose factors are bounded (θ s r = θs/(θs+λ) ≤ 1, f/θ ≤ 1/p):
+    # D alone overflows and q underflows when θ ≪ 1 (λ far below the spectrum)
+    D = bil(a.theta[:, None] * s * a.r, b.theta[:, None] * s * b.r, w) / n_
     q1, q2 = p1 * fprod(0), p2 * fprod(1)
     qD = (q1 + q2) * D
-    infl = D / (1.0 - qD)  # D/(1 − qD)
+    if a is b and not outer:
+        # one estimator with itself at its real fixed point, (1/n)Σ w x = tθ with x = θs r, y = λr = 1 − x:
+        # 1 − qD = Σ_k p_k f_k g_k/θ + (Σ_k p_k f_k²/θ²)(1/n)Σ_j w x y, a sum of non-negative terms
+        # (1 − qD itself cancels to rounding at the threshold n = d, λ → 0, where v = qD/(1 − qD) → ∞)
+        x = a.theta[:, None] * s * a.r
+        X = ((x * -a.A) @ w) / n_
+        pf = p * a.f
+        fr = a.f / a.theta[:, None]  # f/θ ≤ 1/p: (Σ p f²)/θ² without underflow
+        one_minus_qD = (p * fr * a.g).sum(-1) + (p * fr * fr).sum(-1) * X  # f g/θ as (f/θ) g: no underflow
+    else:
+        one_minus_qD = 1.0 - qD
+    infl = D / one_minus_qD  # D/(1 − qD)
     AA = bil(a.A, b.A, s * g)              # ⟨A w₁, A w₁⟩
     BB = bil(a.B, b.B, s * dl)             # ⟨m−w₁, m−w₁⟩, δ part
     B1 = bil(a.B - 1.0, b.B - 1.0, s * dl)  # ⟨m−w₂, m−w₂⟩, δ part
@@ -201,7 +244,7 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
         synthetic_bias=BB + infl * (q1 * BB + q2 * B1),
         real_noise=infl * q1 * sig1,
         synthetic_noise=infl * q2 * sig2,
-        D=D, qD=qD)
+        D=D, qD=qD, one_minus_qD=one_minus_qD)
 
 
 # ----------------------------------------------------------------------------- weighted mixing
@@ -249,7 +292,8 @@ def _weights_from_alpha(n1, n2, alpha):
 def _weighted_flat(setting, n1, n2, alpha, lam):
     n = n1 + n2
     p, om = _weights_from_alpha(n1, n2, alpha)
-    t = _solve_t_real(setting, n, p, om, lam)
+    n_live = np.where(om[:, 0] > 0, n1, 0.0) + np.where(om[:, 1] > 0, n2, 0.0)  # exact, unlike n·Σp
+    t = _solve_t_real(setting, n, p, om, lam, n_live=n_live)
     side = _side(setting, t, p, om, lam)
     terms = _pair_terms(setting, side, side, n, p, setting.sigma2_real, setting.sigma2_synth, outer=False)
     return side, p, terms
@@ -280,11 +324,12 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
     q = p[:, 0] * side.f[:, 0] ** 2 + p[:, 1] * side.f[:, 1] ** 2
     rho = p[:, 1] * side.f[:, 1] / side.theta
     pi2 = np.where(q > 0, p[:, 1] * side.f[:, 1] ** 2 / np.where(q > 0, q, 1.0), 0.0)
-    v = tm["qD"] / (1.0 - tm["qD"])
+    v = tm["qD"] / tm["one_minus_qD"]
     bias = tm["real_bias"]
     variance = tm["real_noise"] + tm["synthetic_noise"]
     zeta = tm["synthetic_bias"]
-    floor = (1 - alpha) ** 2 * ((s**3 / (s[None, :] + lam[:, None]) ** 2) @ dl)
+    q_lam, _ = ratios(s, lam)
+    floor = (1 - alpha) ** 2 * ((q_lam * q_lam) @ (s * dl))  # Σ sδ (s/(s+λ))²
     out = dict(total=bias + variance + zeta, bias=bias, variance=variance, zeta=zeta, floor=floor,
                kappa=kappa, rho=rho, pi2=pi2, v=v)
     return WeightedMixingTheory(**{k: _scalarise(np.real(a).reshape(shape)) for k, a in out.items()})
@@ -377,9 +422,7 @@ _COMPONENTS = ("real_bias", "synthetic_bias", "real_noise", "synthetic_noise")
 
 def _rounds(rounds) -> int:
     """A number of rounds: a non-negative integer (error names ``rounds``)."""
-    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
-        raise ValueError(f"rounds must be a non-negative integer, got {rounds!r}")
-    return int(rounds)
+    return V.nonnegative_int("rounds", rounds)
 
 
 def _iter_sizes(setting, n1, n2, lam):
@@ -455,8 +498,7 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     of size N² (N ≈ 7·rounds, at least 64) per grid point.
     """
     rounds = _rounds(rounds)
-    if not isinstance(relabel_noise, (bool, np.bool_)):
-        raise TypeError(f"relabel_noise must be True or False, got {relabel_noise!r}")
+    relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     shape = n1.shape
     f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
@@ -487,12 +529,18 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
 
     z = e^{iφ}, R_z = (M₁ + (1−z)M₂ + λ)⁻¹ (Parseval, since Σ_i z^i K^i R = R_z), whose
     deterministic equivalent is p₂ D/((1+ω₂t_z)(1+ω̄₂t_z̄)(1 − qD)) with ω₂ = 1 − z;
-    the integral is a ``points``-point trapezoid rule (spectrally accurate).
+    the integral is a ``points``-point trapezoid rule (spectrally accurate; an integer ≥ 4).
     """
+    relabel_noise = V.flag("relabel_noise", relabel_noise)
+    points = V.positive_int("points", points)
+    if points < 4:
+        raise ValueError(f"points must be at least 4 (nodes of the trapezoid rule), got {points}")
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     shape = n1.shape
     n = n1 + n2
-    base = np.asarray(classical(setting, n1, 0.0, lam * n / n1).total, dtype=float)
+    with np.errstate(over="ignore"):  # λn/n₁ beyond the largest float: the limit r² is reached long before
+        lam_eff = np.minimum(lam * (n / n1), np.finfo(float).max)
+    base = np.asarray(classical(setting, n1, 0.0, lam_eff).total, dtype=float)
     if not relabel_noise:
         return _scalarise(base)
     f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
@@ -505,9 +553,10 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
         a = _complex_sides(setting, nn, p, fl[i], z)
         b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
         s, w, _, _ = setting._grouped
-        D = ((a.r * b.r) @ (w * s**2)) / nn
-        q = p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]
-        g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t))
+        th2 = a.theta * b.theta  # D and q scaled by θ_aθ_b and 1/(θ_aθ_b) (see _pair_terms): no overflow
+        D = ((a.theta[:, None] * s * a.r) * (b.theta[:, None] * s * b.r)) @ w / nn
+        q = (p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]) / th2
+        g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t)) / th2
         S[i] = setting.sigma2_synth * float(np.mean(np.real(g2 * D / (1.0 - q * D))))
     return _scalarise(base + S.reshape(shape))
 
@@ -530,6 +579,7 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
     inflation factors of the exact :func:`iterative_mixing`.
     """
     rounds = _rounds(rounds)
+    relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
     s, w, g, dl = setting._grouped
     n = (n1 + n2)[..., None, None]
@@ -543,9 +593,9 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
     else:
         S = k ** (2 * t)
     out = dict(
-        real_bias=(s * g * la**2 * (1 - kt) ** 2 / (p1 * s + la) ** 2).sum(-1),
+        real_bias=(s * g * (la / (p1 * s + la)) ** 2 * (1 - kt) ** 2).sum(-1),
         synthetic_bias=(s * dl * kt**2).sum(-1),
-        real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * s**2 / (p1 * s + la) ** 2).sum(-1),
-        synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * s**2 / (s + la) ** 2 * S).sum(-1))
+        real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * (s / (p1 * s + la)) ** 2).sum(-1),
+        synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * (s / (s + la)) ** 2 * S).sum(-1))
     out["total"] = sum(out[c] for c in _COMPONENTS)
     return {key: np.asarray(v) for key, v in out.items()}

@@ -57,30 +57,28 @@ import numpy as np
 
 from .. import _validate as V
 from ._newton import newton_log as _newton
-from .ridge import _scalarise
+from .ridge import _scalarise, excess, log_bracket_low, ratios
 
 def _df(s, w, mu):
-    """df₁(μ) and μD(μ) = Σ w q(1−q), q = s/(s+μ), for a flat array μ (μ = 0 allowed).
+    """The ratios q = s/(s+μ), a = μ/(s+μ) and μD(μ) = Σ w q a for a flat array μ (μ = 0 allowed).
 
-    With r = 1/(s+μ): q = s r and q(1−q) = μ s r², so both are one matrix–vector
-    product each (no cancellation; the spectrum is positive).
+    From :func:`~collapse_lib.theory.ridge.ratios` (no overflow for any spectrum); x − df₁
+    is then :func:`~collapse_lib.theory.ridge.excess` (no cancellation).
     """
-    r = 1.0 / (s[None, :] + mu[:, None])
-    ws = w * s
-    return r @ ws, mu * ((r * r) @ ws)
+    q, a = ratios(s, mu)
+    return q, a, (q * a) @ w
 
 
 def _solve_df(s, w, k):
     """μ with df₁(μ) = k for 0 < k < d (flat arrays), by safeguarded Newton in log μ."""
     d = w.sum()
-    tr = float(np.dot(w, s))
     k = np.asarray(k, dtype=float)
-    lo = np.log(s.min() * (d / k - 1.0))
-    hi = np.log(tr / k)
+    lo = log_bracket_low(np.zeros_like(k), s.min(), d, k)
+    hi = float(np.log(np.dot(w, s))) - np.log(k)
 
     def fun(mu, idx):
-        df1, muD = _df(s, w, mu)
-        return 1.0 - df1 / k[idx], muD / k[idx]
+        q, a, muD = _df(s, w, mu)
+        return excess(k[idx], q, a, w) / k[idx], muD / k[idx]
 
     return _newton(fun, lo, hi)
 
@@ -92,6 +90,8 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
     increasing there) by Newton's method in log μ safeguarded by bisection in
     the bracket max(λd/m, s_min(d/k − 1)) ≤ μ ≤ λd/m + tr Σ/m + tr Σ/n,
     k = min(m, n). For λ = 0 the root is μ₀: 0 if k ≥ d, else df₁(μ₀) = k.
+    The factors x − df₁ (x = m, n) are evaluated by
+    :func:`~collapse_lib.theory.ridge.excess`, exact near the interpolation threshold.
     """
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)
@@ -101,7 +101,7 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
     n, m, lam = (a.ravel().astype(float) for a in (n, m, lam))
     s, w, _, _ = setting._grouped
     d = float(w.sum())
-    tr = float(np.dot(w, s))
+    log_tr = float(np.log(np.dot(w, s)))
     k = np.minimum(m, n)
     mu = np.zeros_like(n)
     ridgeless = lam == 0
@@ -111,24 +111,23 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
     pos = ~ridgeless
     if np.any(pos):
         nn, mm, ll, kk = n[pos], m[pos], lam[pos], k[pos]
-        c = ll * d / mm
-        lo = np.maximum(c, s.min() * np.maximum(d / kk - 1.0, 0.0))
-        hi = c + tr / mm + tr / nn
-
-        logc = np.log(c)
+        logc = np.log(ll) + np.log(d) - np.log(mm)  # log(λd/m), no overflow
+        lo = log_bracket_low(np.exp(logc), s.min(), d, kk)
+        lo = np.maximum(lo, logc)
+        hi = np.logaddexp(logc, log_tr + np.log(1.0 / mm + 1.0 / nn))
 
         def fun(mu, idx):
             # h(log μ) = log(1 − df₁/m) + log(1 − df₁/n) + log μ − log(λd/m): increasing, nearly linear
             # in log μ away from μ₀ (Newton converges in a few steps), −∞ below μ₀ (bisection there)
-            df1, muD = _df(s, w, mu)
-            g1, g2 = mm[idx] - df1, nn[idx] - df1
+            q, a, muD = _df(s, w, mu)
+            g1, g2 = excess(mm[idx], q, a, w), excess(nn[idx], q, a, w)
             ok = (g1 > 0) & (g2 > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 h = np.log(g1 / mm[idx]) + np.log(g2 / nn[idx]) + np.log(mu) - logc[idx]
                 dh = muD / g1 + muD / g2 + 1.0
             return np.where(ok, h, -np.inf), np.where(ok, dh, np.nan)
 
-        mu[pos] = _newton(fun, np.log(lo), np.log(hi))
+        mu[pos] = _newton(fun, lo, hi)
     return mu.reshape(shape)
 
 
@@ -159,44 +158,70 @@ class ProjectionsTheory:
     floor: np.ndarray | float
 
 
-def _terms(setting, n, m, mu):
-    """Trace terms of Theorem 2 for flat arrays n, m, μ (one entry per (n, m, λ)).
+def _gaps(n, m, lam, mu, d):
+    """(m − df₁, n − df₁) at the root μ, without cancellation.
 
-    Every trace is Σ_j f_j h(s_j) for a few weights f (grouped sums) and
-    h ∈ {r, r²} with r = 1/(s + μ): a = μr, 1 − a = sr, b = μ²r²(1 + εs) and
-    1 − 2a + b = (1 − a)² + εsμ²r² = s²r² + εμ²sr² (written without
-    cancellation). So two passes over the (grid × spectrum) array and two
-    matrix products with a handful of columns give all of them.
+    For λ > 0 their product is c = λdn/μ (eq-thm2-mu times mn) and their
+    difference m − n, so the smaller one is 2c/(|m − n| + √((m − n)² + 4c))
+    (exact; it is tiny near the interpolation peak m = n, λ → 0); n = ∞ gives
+    m − df₁ = λd/μ. For λ = 0 the smaller is max(min(m, n) − d, 0) (df₁(μ₀) =
+    min(m, n) when that is < d).
+    """
+    diff = np.abs(m - n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        # c = λdn/μ in logs: it may underflow (λ ≪ the spectrum) while √c, the gap at m = n, does not
+        log_c = np.log(lam) + np.log(d) + np.log(n) - np.log(np.where(mu > 0, mu, 1.0))
+        root = np.hypot(diff, 2.0 * np.exp(0.5 * log_c))  # √((m − n)² + 4c)
+        small = np.exp(np.log(2.0) + log_c - np.log(diff + root))  # 2c/(|m − n| + √(...))
+        small = np.where(np.isinf(n), np.exp(np.log(lam) + np.log(d) - np.log(np.where(mu > 0, mu, 1.0))), small)
+        small = np.where(lam > 0, np.nan_to_num(small, nan=0.0), np.maximum(np.minimum(m, n) - d, 0.0))
+        big = small + diff
+    return np.where(m <= n, small, big), np.where(m <= n, big, small)
+
+
+def _terms(setting, n, m, lam, mu):
+    """Trace terms of Theorem 2 for flat arrays n, m, λ, μ (one entry per (n, m, λ)).
+
+    With the bounded ratios q = s/(s+μ), a = μ/(s+μ) (:func:`ratios`), MD = μD =
+    Σ q a and E = μ ε = MD/(m − df₁ + MD) ∈ [0, 1], the quantities of the module
+    docstring are b = a² + E a q and 1 − 2a + b = q² + E a q, so
+
+        df₂ˢ = Σ q² + E Σ q a,            n − df₂ˢ = (n − df₁) + (1 − E) Σ q a,
+        Σ γ̃ b = Σ sγ a(a + E q),          T₃ = Σ sδ q(q + E a),
+        Σ δ̃ a = Σ sδ a,                   Σ δ̃ b = Σ sδ a(a + E q),
+
+    sums of non-negative terms (no s², no (s+μ)⁻²: nothing overflows for any
+    spectrum or λ), with m − df₁ and n − df₁ from :func:`_gaps`.
     """
     s, w, g, dl = setting._grouped
     d = float(w.sum())
     gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
-    ws = w * s
-    r = 1.0 / (s[None, :] + mu[:, None])
-    R1 = r @ np.stack([ws, dt], axis=1)
-    R2 = (r * r) @ np.stack([ws, ws * s, gt, gt * s, dt, dt * s, dt * s * s], axis=1)
-    df1 = R1[:, 0]
-    D = R2[:, 0]  # Σ w s r² (= D(μ) = Σ s/(s+μ)², grouped)
-    theta = (m - df1) / d
-    eps_den = m - df1 + mu * D
+    q, a = ratios(s, mu)
+    qa = q * a
+    MD = qa @ w
+    g_m, g_n = _gaps(n, m, lam, mu, d)
+    den = g_m + MD
     with np.errstate(divide="ignore", invalid="ignore"):
-        eps = np.where(eps_den > 0, D / eps_den, 0.0)
-    mu2 = mu * mu
-    df2 = R2[:, 1] + eps * mu2 * R2[:, 0]
-    gb = mu2 * (R2[:, 2] + eps * R2[:, 3])  # Σ γ̃ b
-    t3 = R2[:, 6] + eps * mu2 * R2[:, 5]  # Σ δ̃ (1 − 2a + b)
-    ta = mu * R1[:, 1]  # Σ δ̃ a
-    tb = mu2 * (R2[:, 4] + eps * R2[:, 5])  # Σ δ̃ b
+        E = np.where(den > 0, MD / np.where(den > 0, den, 1.0), 0.0)
+        one_minus_E = np.where(den > 0, g_m / np.where(den > 0, den, 1.0), 1.0)
+    theta = g_m / d
+    df2 = (q * q) @ w + E * MD
+    gap = g_n + one_minus_E * MD
+    QA = qa @ np.stack([gt, dt], axis=1)
+    gb = (a * a) @ gt + E * QA[:, 0]  # Σ γ̃ b
+    t3 = (q * q) @ dt + E * QA[:, 1]  # Σ δ̃ (1 − 2a + b)
+    ta = a @ dt  # Σ δ̃ a
+    tb = (a * a) @ dt + E * QA[:, 1]  # Σ δ̃ b
     approx = np.zeros_like(mu)
     to = np.zeros_like(mu)
     thin = m < d
     if np.any(thin):
         m_u, inv = np.unique(m[thin], return_inverse=True)  # o = μ_m/(s + μ_m) depends on m only
-        mu_m = _solve_df(s, w, m_u)
-        O = (mu_m[:, None] / (s[None, :] + mu_m[:, None])) @ np.stack([gt, dt], axis=1)
+        _, o = ratios(s, _solve_df(s, w, m_u))
+        O = o @ np.stack([gt, dt], axis=1)
         approx[thin], to[thin] = O[inv.ravel(), 0], O[inv.ravel(), 1]
-    return dict(theta=theta, df2=df2, approx=approx, bias_num=gb - approx, rho_delta=to, t3=t3, ta=ta, tb=tb,
-                to=to, tdl=np.full(mu.shape, dt.sum()))
+    return dict(theta=theta, df2=df2, gap=gap, approx=approx, bias_num=gb - approx, rho_delta=to, t3=t3, ta=ta,
+                tb=tb, to=to, tdl=np.full(mu.shape, dt.sum()))
 
 
 def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
@@ -218,19 +243,19 @@ def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
     trip, inv = np.unique(np.stack([n, m, lam], axis=1), axis=0, return_inverse=True)
     inv = inv.ravel()
     mu_u = solve_mu(setting, trip[:, 0], trip[:, 1], trip[:, 2])
-    T = _terms(setting, trip[:, 0], trip[:, 1], mu_u)
+    T = _terms(setting, trip[:, 0], trip[:, 1], trip[:, 2], mu_u)
     # n → ∞ at fixed m: (1 − df₁/m) μ = λd/m  (the n-factor → 1); depends on (m, λ) only
     ml, inv_ml = np.unique(trip[:, 1:], axis=0, return_inverse=True)
     mu_inf = solve_mu(setting, np.full(ml.shape[0], 1e300), ml[:, 0], ml[:, 1])
-    t3_inf = _terms(setting, np.full(ml.shape[0], np.inf), ml[:, 0], mu_inf)["t3"][inv_ml.ravel()][inv]
+    t3_inf = _terms(setting, np.full(ml.shape[0], np.inf), ml[:, 0], ml[:, 1], mu_inf)["t3"][inv_ml.ravel()][inv]
     T = {k: v[inv] for k, v in T.items()}
     mu, theta = mu_u[inv], T["theta"]
     p1 = 1.0 - p2
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = n - T["df2"]
-        interp = gap <= 1e-9 * n
+        gap = T["gap"]  # n − df₂ˢ, exact (see _terms)
+        interp = gap <= 0  # only at λ = 0 on the interpolation peak
         u = np.where(interp, np.inf, T["df2"] / np.where(interp, 1.0, gap))
-        bias = np.where(interp, 0.0, T["bias_num"] / np.where(interp, 1.0, 1.0 - T["df2"] / n))
+        bias = np.where(interp, 0.0, T["bias_num"] * (n / np.where(interp, 1.0, gap)))
         bias = np.maximum(bias, 0.0)  # b − o cancels to O(κ²) in the ridgeless thin regime
 
         def var(p2v):
@@ -239,7 +264,9 @@ def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
 
         variance = var(p2)
         zeta_floor = p2**2 * T["t3"]
-        mix = p1**2 * T["tdl"] + 2 * p1 * p2 * T["ta"] + p2**2 * T["tb"] - T["to"]
+        # Σ δ̃ (p₁² + 2p₁p₂a + p₂²b − o) ≥ 0 (b ≥ o, as for the bias); near the ridgeless peak m = n < d
+        # b − o cancels to rounding, which u ≫ 1 would amplify into a (tiny, relative to V) negative ζ
+        mix = np.maximum(p1**2 * T["tdl"] + 2 * p1 * p2 * T["ta"] + p2**2 * T["tb"] - T["to"], 0.0)
         zeta_design = np.where(p2 == 0, 0.0, p2**2 * p1 * u * T["t3"] + p2 * u * mix)
         zeta_design = np.where(interp & (p2 > 0), np.inf, zeta_design)
         zeta = zeta_floor + zeta_design

@@ -26,11 +26,53 @@ def _scalarise(x):
     return float(x) if x.ndim == 0 else x
 
 
+def ratios(s, kappa):
+    """q = s/(s+κ) and a = κ/(s+κ) = 1 − q for spectrum ``s`` (J,) and a flat array κ (K,): two (K, J) arrays.
+
+    Both lie in [0, 1] and are computed as 1/(1 + κ/s) and 1/(1 + s/κ), so they
+    neither overflow nor lose precision for any s > 0 and κ ≥ 0 a float can hold
+    (κ = 0 gives q = 1, a = 0). Every trace of Theorems 1 and 2 is written with
+    these ratios instead of s² and (s+κ)⁻², which overflow (or underflow to 0·∞)
+    when the spectrum spans more than ~150 orders of magnitude or κ > 1e154.
+    """
+    k = np.asarray(kappa, dtype=float)[:, None]
+    s = np.asarray(s, dtype=float)[None, :]
+    with np.errstate(divide="ignore", over="ignore"):
+        return 1.0 / (1.0 + k / s), 1.0 / (1.0 + s / k)
+
+
+def excess(x, q, a, w):
+    """x − df₁ = x − Σ_j w_j q_j for a flat array x (K,) and ratios q, a (K, J), without cancellation.
+
+    Directions with q_j > 1/2 enter as 1 − a_j (a_j small and exact), the others as q_j,
+    so x − df₁ = (x − Σ_{q>½} w) − Σ_{q≤½} w q + Σ_{q>½} w a: the one subtraction left is
+    between the integer-like count x − Σ_{q>½} w and sums of small, exact terms. This keeps
+    x − df₁ accurate to its own size when it is tiny (κ at λ = 0 with d > n, the
+    interpolation threshold) whatever the spread of the spectrum.
+    """
+    big = q > 0.5
+    return (np.asarray(x, dtype=float) - np.where(big, w, 0.0).sum(-1)
+            - np.where(big, 0.0, q) @ w + np.where(big, a, 0.0) @ w)
+
+
+def log_bracket_low(lam, smin, d, n):
+    """log of the lower end max(λ, s_min(d/n − 1)) of the κ bracket (−inf when both are 0), without underflow."""
+    with np.errstate(divide="ignore"):
+        over = np.where(d > n, np.log(smin) + np.log(np.maximum(d / n - 1.0, 1e-300)), -np.inf)
+        return np.maximum(np.log(lam), over)
+
+
 def solve_kappa(setting, n, lam) -> np.ndarray:
     """κ(λ, n): the effective regularisation of ridge, vectorised over ``n`` and ``lam``.
 
-    Solves F(κ) = 1 − df₁(κ)/n − λ/κ = 0, whose left side is strictly increasing
-    in κ, so the root is unique. The root is bracketed by
+    Solves F(κ) = 1 − df₁(κ)/n − λ/κ = 0 (paper, Theorem 1), whose left side is
+    strictly increasing in κ, so the root is unique. F is evaluated as
+
+        F(κ) = (n − df₁(κ))/n − λ/κ
+
+    with n − df₁ from :func:`excess` (no cancellation of 1 − (1 − ε): this keeps κ exact
+    at the interpolation threshold d = n for λ as small as 1e-300, and for λ = 0, d > n
+    whatever the spread of the spectrum). The root is bracketed by
 
         max(λ, s_min (d/n − 1)) ≤ κ ≤ λ + tr Σ / n
 
@@ -48,23 +90,22 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
     lam = lam.ravel().astype(float)
     s, w, _, _ = setting._grouped
     d = w.sum()
-    tr = float(np.dot(w, s))
+    log_tr = float(np.log(np.dot(w, s)))
 
     kappa = np.zeros_like(n)
     active = ~((lam == 0) & (d <= n))  # λ=0, d≤n: κ = 0 exactly
     if np.any(active):
         na, la = n[active], lam[active]
-        lo = np.maximum(la, s.min() * np.maximum(d / na - 1.0, 0.0))
-        hi = la + tr / na
+        lo = log_bracket_low(la, s.min(), d, na)
+        with np.errstate(divide="ignore"):
+            hi = np.logaddexp(np.log(la), log_tr - np.log(na))
 
         def fun(k, idx):
-            q = s[None, :] / (s[None, :] + k[:, None])  # s/(s+κ)
-            df1 = q @ w
-            dq = (q * (1.0 - q)) @ w  # Σ w s κ/(s+κ)²
+            q, a = ratios(s, k)
             nn, ll = na[idx], la[idx]
-            return 1.0 - df1 / nn - ll / k, dq / nn + ll / k  # F and dF/dlogκ > 0
+            return excess(nn, q, a, w) / nn - ll / k, ((q * a) @ w) / nn + ll / k  # F and dF/dlogκ > 0
 
-        kappa[active] = newton_log(fun, np.log(lo), np.log(hi))
+        kappa[active] = newton_log(fun, lo, hi)
     return kappa.reshape(shape)
 
 
@@ -87,26 +128,51 @@ class ClassicalTheory:
     u: np.ndarray | float
 
 
-def _traces(setting, kappa: np.ndarray):
-    """κ-only traces used by Theorem 1, for a flat array of κ values."""
+def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
+    """The traces of Theorem 1 at flat arrays n, λ, κ (one entry per distinct (n, λ)), overflow-free.
+
+    With q = s/(s+κ), a = κ/(s+κ) (:func:`ratios`) and the grouped sums Σ_j:
+
+        df₂       = Σ q²
+        gap       = n − df₂ = (n − df₁) + Σ q a,  n − df₁ = nλ/κ (λ > 0, from F(κ) = 0),
+                                                       max(n − d, 0) (λ = 0)
+        bias      = κ² tr ΓΣ(Σ+κ)⁻²/(1 − df₂/n) = Σ sγ a·(a n/gap)  (no a² underflow)
+        t3        = tr ΔΣ³(Σ+κ)⁻² = Σ sδ q²
+        mix(p₁)   = tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻² = Σ sδ (p₁q + a)²  (returned as its three parts)
+
+    Every term is a sum of non-negative numbers, so no cancellation: gap is
+    exact even at the interpolation threshold (d = n, λ → 0) and the λ → ∞ limit
+    (a → 1) comes out as the null predictor's error r².
+    """
     s, w, g, dl = setting._grouped
-    k = kappa[:, None]
-    r = 1.0 / (s[None, :] + k) ** 2  # (Σ+κ)^-2
-    df2 = (s**2 * r) @ w
-    tg = (s * r) @ g  # tr ΓΣ(Σ+κ)^-2
-    t3 = (s**3 * r) @ dl  # tr ΔΣ³(Σ+κ)^-2
-    t2 = (s**2 * r) @ dl  # tr ΔΣ²(Σ+κ)^-2
-    t1 = (s * r) @ dl  # tr ΔΣ(Σ+κ)^-2
-    return df2, tg, t3, t2, t1
+    d = w.sum()
+    q, a = ratios(s, kappa)
+    sg, sd = s * g, s * dl
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_minus_df1 = np.where(lam > 0, n * (lam / np.where(kappa > 0, kappa, 1.0)), np.maximum(n - d, 0.0))
+    qa = q * a
+    gap = n_minus_df1 + qa @ w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a_n_gap = a * np.where(gap > 0, n / np.where(gap > 0, gap, 1.0), 0.0)[:, None]
+    return dict(df2=(q * q) @ w, gap=gap, bias=(a * a_n_gap) @ sg, t3=(q * q) @ sd, t_qa=qa @ sd, t_aa=(a * a) @ sd)
 
 
 def classical(setting, n, p2, lam) -> ClassicalTheory:
     """Theorem 1 of the paper: E(ŵ) ≃ B + V + ζ for ridge on n samples, a fraction p2 synthetic.
 
+    With κ = :func:`solve_kappa`, u = df₂/(n − df₂) and σ² = p₁σ₁² + p₂σ₂²:
+
+        B = κ² tr ΓΣ(Σ+κ)⁻² / (1 − df₂/n),   V = σ² u,
+        ζ = p₂²(1 + p₁u) tr ΔΣ³(Σ+κ)⁻² + p₂u tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻²
+
+    (paper, Theorem 1; every trace is computed from the bounded ratios of
+    :func:`_traces`, so the result is finite for any spectrum, any λ ≥ 0 up to
+    the largest float and any n, except at λ = 0, d = n where it is +inf).
     Broadcasts over ``n`` (> 0, may be non-integer here), ``p2`` ∈ [0, 1] and
     ``lam`` ≥ 0. κ is solved only once per distinct (n, λ) pair (p₂ does not
     enter κ), so grids over p₂ are nearly free. λ = 0 is the ridgeless limit;
-    at λ = 0 and d = n the error is +inf (interpolation peak).
+    at λ = 0 and d = n the error is +inf (interpolation peak); λ → ∞ gives the
+    null predictor's error r².
 
     Returns a :class:`ClassicalTheory` with floats for scalar input.
     """
@@ -120,28 +186,29 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
     pairs, inv = np.unique(np.stack([n, lam], axis=1), axis=0, return_inverse=True)
     inv = inv.ravel()
     kap_u = solve_kappa(setting, pairs[:, 0], pairs[:, 1])
-    df2_u, tg_u, t3_u, t2_u, t1_u = _traces(setting, kap_u)
-    # floor uses κ = λ (n → ∞)
-    _, _, t3_lam, _, _ = _traces(setting, pairs[:, 1])
+    T = _traces(setting, pairs[:, 0], pairs[:, 1], kap_u)
+    # floor uses κ = λ (n → ∞): p₂² Σ sδ q(λ)²
+    q_lam, _ = ratios(setting._grouped[0], pairs[:, 1])
+    t3_lam = (q_lam * q_lam) @ (setting._grouped[0] * setting._grouped[3])
 
     kappa = kap_u[inv]
-    df2, tg, t3, t2, t1, t3l = (a[inv] for a in (df2_u, tg_u, t3_u, t2_u, t1_u, t3_lam))
+    T = {k: v[inv] for k, v in T.items()}
     p1 = 1.0 - p2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = n - df2
-        interp = gap <= 1e-12 * n  # only at λ = 0, d = n
-        u = np.where(interp, np.inf, df2 / np.where(interp, 1.0, gap))
-        bias = np.where(interp, 0.0, kappa**2 * tg / np.where(interp, 1.0, 1.0 - df2 / n))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        gap, t3 = T["gap"], T["t3"]
+        interp = gap <= 0  # only at λ = 0, d = n
+        u = np.where(interp, np.inf, T["df2"] / np.where(interp, 1.0, gap))
+        bias = T["bias"]  # 0 at the peak (λ = 0, d = n: κ = 0)
         sigma2 = p1 * setting.sigma2_real + p2 * setting.sigma2_synth
         variance = np.where(interp & (sigma2 == 0), 0.0, sigma2 * u)
-        mix = p1**2 * t3 + 2 * p1 * kappa * t2 + kappa**2 * t1  # tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻²
+        mix = p1**2 * t3 + 2 * p1 * T["t_qa"] + T["t_aa"]  # Σ sδ (p₁q + a)²
         zeta = np.where(p2 == 0, 0.0, p2**2 * (1 + p1 * u) * t3 + p2 * u * mix)
         # at λ = 0, d = n (κ = 0, u = ∞): B → 0, and ζ = p₂²t₃ + ∞·p₁p₂t₃ (no 0·∞ NaN)
         zi = p2**2 * t3 + np.where((p1 > 0) & (p2 > 0) & (t3 > 0), np.inf, 0.0)
         zeta = np.where(interp, zi, zeta)
     clean = bias + variance
     total = clean + zeta
-    floor = p2**2 * t3l
+    floor = p2**2 * t3_lam[inv]
     out = {k: _scalarise(v.reshape(shape)) for k, v in dict(
         total=total, bias=bias, variance=variance, zeta=zeta, clean=clean, floor=floor,
         kappa=kappa, u=u).items()}
