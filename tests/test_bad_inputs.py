@@ -115,6 +115,17 @@ ENTRY_POINTS = {
                            dict(sigma2_real="nonneg_scalar?", sigma2_synth="nonneg_scalar?")),
     "sample": (lambda **k: cl.sample(S, **k), dict(n=10, p2=0.1, seed=0),
                dict(n="int_size", p2="fraction", seed="seed")),
+    "theory.workflow": (lambda **k: cl.theory.workflow(S, **k), dict(n=20, generations=2, kind="mix", lam=0.1, p2=0.5),
+                        dict(n="size", generations="nonneg_int", lam="nonneg", p2="fraction")),
+    "theory.workflow_ols_exact": (lambda **k: cl.theory.workflow_ols_exact(S, **k),
+                                  dict(n=20, generations=2, kind="replace"), dict(n="size", generations="nonneg_int")),
+    "theory.workflow_table": (lambda **k: cl.theory.workflow_table(S, **k), dict(n=20, lam=0.1, generations=2, p2=0.5),
+                              dict(n="size", lam="nonneg", generations="nonneg_int", p2="fraction")),
+    "simulate.workflow": (lambda **k: cl.simulate.workflow(S, **k),
+                          dict(n=10, generations=1, kind="replace", lam=0.1, trials=2, seed=0, device="cpu",
+                               dtype="float64"),
+                          dict(n="int_size", generations="nonneg_int", lam="nonneg", trials="pos_int", seed="seed",
+                               device="device", dtype="dtype")),
     "simulate.classical": (lambda **k: cl.simulate.classical(S, **k),
                            dict(n=10, p2=0.1, lam=0.1, trials=2, seed=0, device="cpu", dtype="float64"),
                            dict(n="int_size", p2="fraction", lam="nonneg", trials="pos_int", seed="seed",
@@ -215,7 +226,7 @@ def test_every_public_theory_and_simulation_function_is_in_the_table():
     public = {f for f in cl.theory.__all__ + cl.simulate.__all__ if callable(getattr(cl.theory, f, None))
               or callable(getattr(cl.simulate, f, None))}
     public -= {"ClassicalTheory", "IterativeMixingTheory", "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory",
-               "MixingTermsResult", "SimulationResult", "TermsResult"}
+               "MixingTermsResult", "SimulationResult", "TermsResult", "WorkflowTheory"}
     assert public <= listed, public - listed
 
 
