@@ -250,7 +250,7 @@ def test_bad_arguments_name_the_argument(fn):
         fn(ISO, 100, 3, "mix", 0.1, p2=1.5)
     with pytest.raises(ValueError, match="generations"):
         fn(ISO, 100, -1, "replace", 0.1)
-    with pytest.raises(ValueError, match="generations"):
+    with pytest.raises(TypeError, match="generations"):  # not an integer: a type error (shared validator)
         fn(ISO, 100, 2.5, "replace", 0.1)
     with pytest.raises(ValueError, match="lam = 0 needs n > d"):
         fn(ISO, 40, 3, "accumulate", 0.0)

@@ -53,9 +53,9 @@ def basis(setting: Setting, n, m, lam) -> dict:
         raise ValueError("lam must be > 0 for the explorable's basis")
     shape = n.shape
     n, m, lam = n.ravel(), m.ravel(), lam.ravel()
-    T = _terms(setting, n, m, solve_mu(setting, n, m, lam))
-    u = T["df2"] / (n - T["df2"])
-    bias = np.maximum(T["bias_num"] / (1.0 - T["df2"] / n), 0.0)
+    T = _terms(setting, n, m, lam, solve_mu(setting, n, m, lam))
+    u = T["df2"] / T["gap"]  # gap = n − df₂ˢ without cancellation (theory.projections._terms)
+    bias = np.maximum(T["bias_num"] * (n / T["gap"]), 0.0)
     floor = random_projections(setting, n, m, 1.0, lam).floor  # p₂ = 1, c² = 1: F itself
     out = dict(a=T["approx"], b=bias, u=u, t3=T["t3"], o=T["rho_delta"], g0=T["tdl"] - T["to"],
                g1=T["tb"] - T["to"], f=np.asarray(floor, dtype=float).ravel())

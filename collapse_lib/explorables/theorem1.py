@@ -57,9 +57,9 @@ def basis(setting: Setting, n, lam) -> dict:
     shape = n.shape
     n, lam = n.ravel(), lam.ravel()
     kappa = solve_kappa(setting, n, lam)
-    df2, tg, t3, t2, t1 = _traces(setting, kappa)
-    _, _, f, _, _ = _traces(setting, lam)
-    out = dict(b=kappa**2 * tg / (1.0 - df2 / n), u=df2 / (n - df2), t3=t3, k2=kappa * t2, k1=kappa**2 * t1, f=f)
+    tr = _traces(setting, n, lam, kappa)  # bounded ratios q = s/(s+κ), a = κ/(s+κ): see theory.ridge._traces
+    floor = _traces(setting, n, lam, lam)["t3"]  # tr ΔΣ³(Σ+λ)⁻²: the n → ∞ limit, κ → λ
+    out = dict(b=tr["bias"], u=tr["df2"] / tr["gap"], t3=tr["t3"], k2=tr["t_qa"], k1=tr["t_aa"], f=floor)
     return {k: v.reshape(shape) for k, v in out.items()}
 
 

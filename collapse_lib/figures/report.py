@@ -42,6 +42,9 @@ _DESCRIBE = {
     "n_samples": "sample stories shown", "replicates": "extra seeds at p = 0", "fractions": "synthetic fractions p",
     "p_depth": "synthetic fraction of the depth panel", "grammar": "story grammar", "tokenizer": "tokenizer",
     "temperature": "sampling temperature",
+    # model-collapse workflows (beyond the paper)
+    "n_a": "samples per generation in panel (a)", "generations_a": "generations in panel (a)",
+    "generations_b": "generations before panel (b)'s scaling law",
 }
 # Nested groups of a configuration: a single letter is a panel of the figure.
 _GROUPS = {"sim": "simulation", "weak": "weak generator"}

@@ -52,6 +52,11 @@ def _p2(kind, c):
     return c["p2"] if kind == "mix" else None
 
 
+COLUMNS = (  # the table's columns (checked when a data file is loaded)
+    "panel", "workflow", "n", "t", "theory", "clean", "kind", "error", "stderr", "d", "lam", "sigma2", "p2", "c2",
+)
+
+
 def compute(scale=None, device="cpu", seed=0, progress=False):
     """Tidy table: panel "a" (error vs generation t at n = n_a) and "b" (error after T_b generations vs n).
 
@@ -95,8 +100,8 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
 
 
 def plot(table):
-    """Two panels: (a) E_t vs generation t (linear axes); (b) error after T_b generations vs n (log–log)."""
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(14, 5.4), constrained_layout=True)
+    """Two stacked panels: (a) E_t vs generation t (linear axes); (b) error after T_b generations vs n (log–log)."""
+    fig, (pa, pb), (ax, bx) = plotting.stacked(2, heights=[5.0, 5.2])
     d, p2, lam = int(table.d.iloc[0]), float(table.p2.iloc[0]), float(table.lam.iloc[0])
     ta = table[table.panel == "a"]
     for kind in KINDS:
@@ -107,10 +112,10 @@ def plot(table):
         ax.errorbar(sm.t, sm.error, yerr=2 * sm.stderr, fmt="o", ms=4, color=COLOURS[kind], mec="k", mew=0.5,
                     capsize=2, elinewidth=1)
     ax.axhline(float(ta.clean.iloc[0]), color="k", ls=":", lw=1.2, label="generation 0 (clean)")
-    ax.set(xlabel="generation t", ylabel=plotting.ERROR_LABEL + " after generation t",
-           title=f"(a) error over generations: isotropic d = {d}, n = {int(ta.n.iloc[0])}, λ = {lam:g}")
+    ax.set(xlabel="generation t", ylabel="test error $E_t$",
+           title=f"(a) error over generations\nisotropic d = {d}, n = {int(ta.n.iloc[0])}, λ = {lam:g}")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="upper left")
+    plotting.legend_below(pa, ncol=1)
 
     tb = table[table.panel == "b"]
     T = int(tb[tb.workflow == "replace"].t.iloc[0])
@@ -126,7 +131,7 @@ def plot(table):
                               f"one round, fixed teacher c² = {c2:g} (Theorem 1, p₂ = {p2:g})")):
         th = tb[tb.workflow == name]
         bx.plot(th.n, th.error, label=lab, **style)
-    plotting.finish_loglog(bx, "n (samples per generation)", ylabel=plotting.ERROR_LABEL + f" after generation {T}",
-                           title=f"(b) the scaling law each workflow leaves after {T} generations")
-    bx.legend(fontsize=8, loc="lower left")
+    plotting.finish_loglog(bx, "n (samples per generation)", ylabel=f"test error after generation {T}",
+                           title=f"(b) the scaling law each workflow leaves\nafter {T} generations")
+    plotting.legend_below(pb, ncol=1)
     return fig
