@@ -8,7 +8,7 @@
   under ``torchrun`` (:mod:`.train`, :mod:`.ddp`), real/synthetic mixing
   (:func:`mix`) and the Figure 8 pipeline (:mod:`.experiment`).
 """
-from .corpus import concat, encode_documents, load_corpus, mix, token_documents
+from .corpus import concat, encode_documents, load_corpus, mix, select_documents, token_documents
 from .grammar import Grammar, GrammarError, default_grammar, render, sample_stories, split_words, stories
 from .model import GPT, GPTConfig, build, generate
 from .tokenizer import ByteTokenizer, WordTokenizer
@@ -16,5 +16,5 @@ from .train import TrainConfig, TrainResult, default_checkpoint_dir, evaluate, l
 
 __all__ = ["GPT", "ByteTokenizer", "GPTConfig", "Grammar", "GrammarError", "TrainConfig", "TrainResult",
            "WordTokenizer", "build", "concat", "default_checkpoint_dir", "default_grammar", "encode_documents",
-           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_stories", "split_words",
-           "stories", "token_documents", "train"]
+           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_stories", "select_documents",
+           "split_words", "stories", "token_documents", "train"]
