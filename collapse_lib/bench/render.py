@@ -43,6 +43,7 @@ def _x(ratio) -> str:
 
 # ---------------------------------------------------------------- tables
 def theory_table(r: BenchResult) -> Table:
+    """Theorems 1 and 2: library and brentq-reference rates, speed-up, agreement; one row per setting."""
     rows = tuple((f"{t.theorem}", t.setting, f"{t.points}", f"{t.fixed_points}", f"{t.lib_rate:.3g}",
                   f"{t.baseline_rate:.3g}", _x(t.ratio), f"{t.max_rel_diff:.1e}") for t in r.theory)
     return Table(("theorem", "setting", "grid points", "fixed points solved", "library (points/s)",
@@ -50,6 +51,7 @@ def theory_table(r: BenchResult) -> Table:
 
 
 def simulation_table(r: BenchResult) -> Table:
+    """Simulation wall times of the library (per method) and of the numpy loops, speed-ups and checks."""
     sm, rp = r.simulation, r.projections
     rows = [("classical", f"library, method='{t.method}'", f"{t.seconds:.3g}", _x(sm.ratio(t.method)),
              _x(sm.ratio_vs_naive(t.method)), f"max |z| {t.max_abs_z:.2f} vs numpy means") for t in sm.methods]
@@ -65,6 +67,7 @@ def simulation_table(r: BenchResult) -> Table:
 
 
 def profile_table(r: BenchResult) -> Table:
+    """Milliseconds per trial of each stage of the classical simulation, library and numpy loop."""
     pf = r.simulation.profile
     lib = {s.name: s.seconds_per_trial for s in pf.library}
     base = {s.name: s.seconds_per_trial for s in pf.baseline}
@@ -76,12 +79,14 @@ def profile_table(r: BenchResult) -> Table:
 
 
 def scaling_table(r: BenchResult) -> Table:
+    """Simulation time at each measured (d, n), sorted."""
     rows = tuple((f"{w.d}", f"{w.n}", f"{w.direct:.3g}", f"{w.auto:.3g}", w.auto_uses) for w in r.scaling.rows)
     return Table(("d", "n", "direct (s)", "auto (s)", "auto uses"), rows)
 
 
 # ---------------------------------------------------------------- sentences
 def run_sentence(r: BenchResult) -> str:
+    """Where and when the run was made (from its provenance)."""
     p = r.provenance
     return (f"Mode '{r.mode}' on {r.device} ({p.get('device_name', '?')}), {r.torch_threads} torch threads, "
             f"collapse_lib {p.get('collapse_lib_version', '?')}, torch {p.get('torch_version', '?')}, "
@@ -89,6 +94,7 @@ def run_sentence(r: BenchResult) -> str:
 
 
 def theory_sentences(r: BenchResult) -> list[str]:
+    """Rates, the Theorem 1 target and the agreement with the reference."""
     t1, t2 = r.theorem(1), r.theorem(2)
     rates = " and ".join(f"{t.lib_rate:.2g} ({t.setting})" for t in t1)
     out = [f"Theorem 1 evaluates {rates} points per second: our target of {THEORY_TARGET:,.0f} points/s on a CPU is "
@@ -103,6 +109,7 @@ def theory_sentences(r: BenchResult) -> list[str]:
 
 
 def simulation_sentences(r: BenchResult) -> list[str]:
+    """Sizes, throughput against the measured peak, memory and agreement."""
     sm, rp = r.simulation, r.projections
     mem = sm.memory
     return [
@@ -123,6 +130,7 @@ def simulation_sentences(r: BenchResult) -> list[str]:
 
 
 def bound_sentences(r: BenchResult) -> list[str]:
+    """What bounds the speed-up (the profile) and the verdicts on the ×10 target."""
     sm, rp, pf = r.simulation, r.projections, r.simulation.profile
     return [
         f"Drawing the data and forming XᵀX cost the library {1e3 * pf.draw_and_gram:.0f} ms per trial, which the "
@@ -135,6 +143,7 @@ def bound_sentences(r: BenchResult) -> list[str]:
 
 
 def scaling_sentences(r: BenchResult) -> list[str]:
+    """The fitted exponents of time in d and n."""
     e = r.scaling.exponents
     return [f"Fitted exponents (log–log least squares, {len(r.scaling.d_sweep())} and {len(r.scaling.n_sweep())} "
             f"points, rough): time ∝ d^{e['d_direct']:.2f} (direct), d^{e['d_auto']:.2f} (auto); "
