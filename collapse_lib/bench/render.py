@@ -88,7 +88,9 @@ def scaling_table(r: BenchResult) -> Table:
 def run_sentence(r: BenchResult) -> str:
     """Where and when the run was made (from its provenance)."""
     p = r.provenance
-    return (f"Mode '{r.mode}' on {r.device} ({p.get('device_name', '?')}), {r.torch_threads} torch threads, "
+    name = p.get("device_name")
+    where = r.device if not name or name == r.device else f"{r.device} ({name})"
+    return (f"Mode '{r.mode}' on {where}, {r.torch_threads} torch threads, "
             f"collapse_lib {p.get('collapse_lib_version', '?')}, torch {p.get('torch_version', '?')}, "
             f"{p.get('date_utc', '?')}; the whole run took {r.elapsed_s:.0f} s.")
 
