@@ -81,9 +81,12 @@ def check_language_model_trains(device):
 def check_benchmark_runs(device, tmp_path):
     from collapse_lib import bench
 
-    res = bench.main(["--tiny", "--device", device, "--out", str(tmp_path / f"bench_{device}.json")])
-    assert res["config"]["device"].startswith(device)
-    assert all(t["agree"] for t in res["theory"] + res["rp_theory"]) and res["simulation"]["agree"]
+    res = bench.run("tiny", device=device)
+    assert res.device.startswith(device)
+    assert res.agree  # theory vs reference, simulation vs numpy and vs Theorem 2
+    out = tmp_path / f"bench_{device}.json"
+    out.write_text(res.to_json())
+    assert bench.load(out) == res
 
 
 CHECKS = [check_rp_simulation_matches_theory, check_mixing_simulation_matches_theory,

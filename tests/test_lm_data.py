@@ -122,6 +122,81 @@ def test_entropy_recursion_against_enumeration():
         assert lp == pytest.approx(math.log(probs[tuple(w)]), abs=1e-12)
 
 
+def _spec_sample(node, rng, env, out):
+    """The sampling rule written out from the spec, node by node: each choice or repetition count takes the first
+    option whose cumulative probability exceeds one uniform draw ``rng.random()``, in the order met."""
+    def pick(probs):
+        return min(int(np.searchsorted(np.cumsum(probs), rng.random(), side="right")), len(probs) - 1)
+
+    if isinstance(node, gr.Lit):
+        out += node.words
+    elif isinstance(node, gr.Set):
+        env[node.name] = node.words
+    elif isinstance(node, gr.Var):
+        out += env[node.name]
+    elif isinstance(node, gr.Bind):
+        start = len(out)
+        _spec_sample(node.item, rng, env, out)
+        env[node.name] = tuple(out[start:])
+    elif isinstance(node, gr.Choice):
+        _spec_sample(node.alts[pick(node.probs)], rng, env, out)
+    elif isinstance(node, gr.Rep):
+        for _ in range(node.ks[pick(node.probs)]):
+            _spec_sample(node.item, rng, env, out)
+    else:
+        for item in node.items:
+            _spec_sample(item, rng, env, out)
+
+
+def _spec_moments(node, binders):
+    """(entropy, expected words) of a node by the recursion of the module docstring, written out independently."""
+    if isinstance(node, (gr.Lit, gr.Set)):
+        return 0.0, float(len(node.words)) if isinstance(node, gr.Lit) else 0.0
+    if isinstance(node, gr.Var):
+        b = binders[node.name]
+        return 0.0, _spec_moments(b.item, binders)[1] if isinstance(b, gr.Bind) else float(len(b.words))
+    if isinstance(node, gr.Bind):
+        return _spec_moments(node.item, binders)
+    if isinstance(node, gr.Choice):
+        parts = [_spec_moments(a, binders) for a in node.alts]
+        h = -sum(p * math.log(p) for p in node.probs)
+        return (h + sum(p * hl[0] for p, hl in zip(node.probs, parts)),
+                sum(p * hl[1] for p, hl in zip(node.probs, parts)))
+    if isinstance(node, gr.Rep):
+        h_item, l_item = _spec_moments(node.item, binders)
+        mean_k = sum(p * k for p, k in zip(node.probs, node.ks))
+        return -sum(p * math.log(p) for p in node.probs) + mean_k * h_item, mean_k * l_item
+    parts = [_spec_moments(i, binders) for i in node.items]
+    return sum(h for h, _ in parts), sum(ln for _, ln in parts)
+
+
+def _first_binders(node, found):
+    """Variable name -> its first binder (Bind or Set) in depth-first order."""
+    if isinstance(node, (gr.Bind, gr.Set)):
+        found.setdefault(node.name, node)
+    kids = (node.items if isinstance(node, gr.Seq) else node.alts if isinstance(node, gr.Choice)
+            else [node.item] if isinstance(node, (gr.Rep, gr.Bind)) else [])
+    for child in kids:
+        _first_binders(child, found)
+    return found
+
+
+def test_story_grammar_samples_and_moments_follow_the_spec():
+    """The story grammar's stories, log-probabilities, entropy and length equal an independent rendering of the
+    sampling rule and of the recursion (regression guard for the engine: same seed, same stories)."""
+    toks, lps = gr.sample_stories(300, seed=21)
+    rng = np.random.default_rng(21)
+    for t, lp in zip(toks, lps):
+        out = []
+        _spec_sample(G.start, rng, {}, out)
+        assert out == t
+        assert G.log_prob(out) == pytest.approx(lp, abs=1e-9)
+    h, length = _spec_moments(G.start, _first_binders(G.start, {}))
+    assert G.entropy() == pytest.approx(h, rel=1e-13)
+    assert G.expected_words() == pytest.approx(length, rel=1e-13)
+    assert G.entropy_per_token() == pytest.approx(h / (length + 1), rel=1e-13)
+
+
 def test_ambiguous_grammars_are_rejected():
     with pytest.raises(gr.GrammarError, match="both start with"):
         gr.Grammar(gr.C("a b", "a c")).check_ll1()

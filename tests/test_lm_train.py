@@ -64,6 +64,91 @@ def test_generate_is_seeded_and_respects_document_limit():
     assert all(len(d) <= 10 and TOK.eos_id not in d for d in a)
 
 
+def _reference_documents(model, n_tokens, batch, seed, eos_id, max_doc_len, prompt, temperature=1.0):
+    """Independent route to ``generate``: nanoGPT-style loop (full forward of the cropped context at every step,
+    no key/value cache), a generous fixed number of steps, documents cut and ordered in plain Python."""
+    ctx = model.cfg.context
+    g = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]))
+    windows = [list(prompt) for _ in range(batch)]
+    streams = [[] for _ in range(batch)]
+    run = [0] * batch
+    for _ in range(n_tokens // batch + max_doc_len + 25):
+        with torch.no_grad():
+            logits = model(torch.tensor(windows))[0][:, -1, :].float() / temperature
+        nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=g)[:, 0].tolist()
+        for b in range(batch):
+            tok = eos_id if run[b] >= max_doc_len else nxt[b]
+            run[b] = 0 if tok == eos_id else run[b] + 1
+            streams[b].append(tok)
+            windows[b] = windows[b] + [tok]
+            if len(windows[b]) > ctx:
+                windows[b] = windows[b][-(ctx // 2):]
+    docs = []  # (start, stream, tokens), finished documents only
+    for b, row in enumerate(streams):
+        start = 0
+        for i, tok in enumerate(row):
+            if tok == eos_id:
+                docs.append((start, b, row[start:i]))
+                start = i + 1
+    docs.sort(key=lambda t: t[:2])
+    kept, total = [], 0
+    for _, _, d in docs:
+        if total >= n_tokens:
+            break
+        kept.append(d)
+        total += len(d) + 1
+    return kept
+
+
+@pytest.mark.parametrize("kw", [dict(n_tokens=300, batch=4, seed=5, max_doc_len=10, prompt=[0]),
+                                dict(n_tokens=200, batch=3, seed=1, max_doc_len=40, prompt=[7, 3, 0],
+                                     temperature=0.8)])
+def test_generate_equals_uncached_reference_sampler(kw):
+    """Cache, sliding window and selection give exactly the documents of the plain loop (float64 model, so
+    cached and uncached logits agree to rounding and the multinomial draws coincide)."""
+    model = build(GPTConfig(12, context=16, depth=2, width=16, heads=2), seed=4).double().eval()
+    got = generate(model, eos_id=0, **kw)
+    ref = _reference_documents(model, eos_id=0, **kw)
+    assert [d.tolist() for d in got] == ref
+    assert sum(len(d) for d in got) > 2 * model.cfg.context  # the streams did slide
+
+
+def test_top_k_one_and_tiny_top_p_are_greedy():
+    model = build(GPTConfig(12, context=16, depth=1, width=16, heads=2), seed=2).double().eval()
+    greedy = generate(model, 60, batch=2, seed=0, max_doc_len=12, top_k=1)
+    assert [d.tolist() for d in greedy] == [d.tolist() for d in generate(model, 60, batch=2, seed=9, max_doc_len=12,
+                                                                         top_p=1e-9)]
+    # greedy: every token is the argmax given the context (checked with the uncached model)
+    doc = greedy[0].tolist()
+    with torch.no_grad():
+        for t in range(len(doc)):
+            logits = model(torch.tensor([[0] + doc[:t]]))[0][0, -1]
+            assert int(torch.argmax(logits)) == doc[t]
+    # top_k = 3 never emits a token outside the 3 most likely ones
+    docs = generate(model, 80, batch=2, seed=1, max_doc_len=8, top_k=3)
+    for d in docs[:2]:
+        d = d.tolist()
+        with torch.no_grad():
+            for t in range(len(d)):
+                top3 = torch.topk(model(torch.tensor([[0] + d[:t]]))[0][0, -1], 3).indices.tolist()
+                assert d[t] in top3
+
+
+def test_select_documents_keeps_first_started_documents():
+    from collapse_lib.lm.corpus import select_documents
+
+    streams = np.array([[5, 6, 0, 7, 0, 8, 8, 8, 0],
+                        [9, 0, 4, 4, 4, 4, 0, 3, 0]])
+    # starts: stream 0 at 0, 3, 5; stream 1 at 0, 2, 7 -> order (0,0) (0,1) (2,1) (3,0) ...
+    docs = select_documents(streams, 0, n_tokens=6, started_before=9)
+    assert [d.tolist() for d in docs] == [[5, 6], [9], [4, 4, 4, 4]]
+    assert [d.tolist() for d in select_documents(streams, 0, 1, 9)] == [[5, 6]]
+    with pytest.raises(ValueError, match="^streams: the documents started before step 1"):
+        select_documents(streams, 0, n_tokens=6, started_before=1)
+    with pytest.raises(ValueError, match="^streams must be a 2-d"):
+        select_documents(streams[0], 0, 3, 9)
+
+
 def test_config_and_argument_errors(streams):
     with pytest.raises(ValueError, match="multiple of heads"):
         GPTConfig(10, width=10, heads=3)
@@ -80,6 +165,13 @@ def test_config_and_argument_errors(streams):
         train(TINY, tr[:10], TrainConfig(steps=1, batch_size=2))
     with pytest.raises(ValueError, match="^prompt must"):
         generate(build(TINY), 10, batch=1, prompt=[5])
+    with pytest.raises(ValueError, match="^prompt must"):
+        generate(build(TINY), 10, batch=1, prompt=[TOK.vocab_size + 3, 0])
+    for kw, arg in [(dict(temperature=0.0), "temperature"), (dict(temperature=float("inf")), "temperature"),
+                    (dict(top_k=0), "top_k"), (dict(top_p=0.0), "top_p"), (dict(top_p=1.5), "top_p"),
+                    (dict(top_p=True), "top_p"), (dict(eos_id=-1), "eos_id"), (dict(max_doc_len=0), "max_doc_len")]:
+        with pytest.raises((ValueError, TypeError), match=f"^{arg} must"):
+            generate(build(TINY), 10, batch=1, **kw)
 
 
 # ---------------------------------------------------------------- training

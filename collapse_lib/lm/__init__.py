@@ -10,7 +10,7 @@
 """
 from pathlib import Path
 
-from .corpus import concat, encode_documents, load_corpus, mix, token_documents
+from .corpus import concat, encode_documents, load_corpus, mix, select_documents, token_documents
 from .grammar import Grammar, GrammarError, default_grammar, render, sample_stories, split_words, stories
 from .model import GPT, GPTConfig, build, generate
 from .tokenizer import ByteTokenizer, WordTokenizer
@@ -32,5 +32,5 @@ def sample_corpus(layout: str = "jsonl") -> Path:
 
 __all__ = ["GPT", "ByteTokenizer", "GPTConfig", "Grammar", "GrammarError", "TrainConfig", "TrainResult",
            "WordTokenizer", "build", "concat", "default_checkpoint_dir", "default_grammar", "encode_documents",
-           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_corpus", "sample_stories", "split_words",
-           "stories", "token_documents", "train"]
+           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_corpus", "sample_stories",
+           "select_documents", "split_words", "stories", "token_documents", "train"]

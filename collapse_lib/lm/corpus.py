@@ -164,3 +164,49 @@ def mix(real_docs, synth_docs, n_tokens: int, p: float, seed: int) -> tuple[np.n
     stream = np.concatenate([docs[i][0] for i in order]).astype(np.int32)
     flag = np.concatenate([np.full(len(docs[i][0]), docs[i][1]) for i in order])
     return stream, flag
+
+
+def select_documents(streams, eos_id: int, n_tokens: int, started_before: int) -> list[np.ndarray]:
+    """Cut parallel token streams into documents and keep the first ones holding ``n_tokens``.
+
+    Parameters
+    ----------
+    streams : array of int, shape (batch, steps)
+        Sampled continuations, each stream starting a new document at step 0
+        (its prompt ended with ``eos_id``); a document ends at its ``eos_id``.
+    eos_id : int
+        The end-of-document token.
+    n_tokens : int
+        Tokens wanted, counting one ``eos_id`` per document.
+    started_before : int
+        Only documents starting before this step are candidates; each of them
+        must have ended within ``streams``.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The documents (without ``eos_id``) in order of their start step (ties:
+        by stream), as many of the first ones as reach ``n_tokens``. Documents
+        are chosen by where they start, never by their length, so the selection
+        does not favour short documents (which would bias the synthetic corpus).
+    """
+    streams = np.asarray(streams)
+    if streams.ndim != 2:
+        raise ValueError(f"streams must be a 2-d array (batch, steps), got shape {streams.shape}")
+    n_tokens = _validate.positive_int("n_tokens", n_tokens)
+    found = []  # (start step, stream, document)
+    for b, row in enumerate(streams):
+        ends = np.flatnonzero(row == eos_id)
+        starts = np.r_[0, ends[:-1] + 1]
+        found.extend((a, b, row[a:e]) for a, e in zip(starts, ends) if a < started_before)
+    found.sort(key=lambda t: (t[0], t[1]))
+    docs, total = [], 0
+    for _, _, doc in found:
+        if total >= n_tokens:
+            break
+        docs.append(doc)
+        total += len(doc) + 1
+    if total < n_tokens:
+        raise ValueError(f"streams: the documents started before step {started_before} hold {total} tokens, "
+                         f"fewer than n_tokens={n_tokens}")
+    return docs

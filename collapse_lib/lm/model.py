@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from .. import _validate
 from ..device import resolve_device
+from .corpus import select_documents
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,12 @@ class _Attention(nn.Module):
         self.dropout = cfg.dropout
 
     def forward(self, x, cache=None):
-        B, T, C = x.shape
-        q, k, v = self.qkv(x).split(C, dim=2)
-        q, k, v = (t.view(B, T, self.heads, C // self.heads).transpose(1, 2) for t in (q, k, v))
-        if cache is not None:
+        B, T, C = x.shape  # batch, new positions, width; H heads of size C/H
+        q, k, v = self.qkv(x).split(C, dim=2)  # each (B, T, C)
+        q, k, v = (t.view(B, T, self.heads, C // self.heads).transpose(1, 2) for t in (q, k, v))  # (B, H, T, C/H)
+        if cache is not None:  # cache = [keys, values] of the earlier positions, each (B, H, past, C/H)
             if cache[0] is not None:
-                k = torch.cat([cache[0], k], dim=2)
+                k = torch.cat([cache[0], k], dim=2)  # (B, H, past + T, C/H)
                 v = torch.cat([cache[1], v], dim=2)
             cache[0], cache[1] = k, v
         # with a cache, the T new queries sit at the end of the keys: causal mask offset by the past length
@@ -67,9 +68,9 @@ class _Attention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
                                                dropout_p=self.dropout if self.training else 0.0)
         else:
-            mask = torch.ones(T, k.shape[2], dtype=torch.bool, device=x.device).tril(diagonal=past)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        return self.proj(y.transpose(1, 2).reshape(B, T, C))
+            mask = torch.ones(T, k.shape[2], dtype=torch.bool, device=x.device).tril(diagonal=past)  # (T, past + T)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, H, T, C/H)
+        return self.proj(y.transpose(1, 2).reshape(B, T, C))  # heads side by side again: (B, T, C)
 
 
 class _Block(nn.Module):
@@ -127,93 +128,133 @@ class GPT(nn.Module):
         return logits, loss
 
 
+def _next_token(logits, temperature, top_k, top_p, generator):
+    """One draw per row from softmax(logits / temperature), truncated to the top k / the top-p nucleus."""
+    logits = logits.float() / temperature  # (B, V)
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (B, 1): the k-th largest logit
+        logits = logits.masked_fill(logits < kth, -math.inf)
+    probs = torch.softmax(logits, dim=-1)
+    if top_p is not None and top_p < 1.0:
+        p_sorted, order = torch.sort(probs, dim=-1, descending=True)
+        outside = p_sorted.cumsum(dim=-1) - p_sorted >= top_p  # the mass before this token already reaches top_p
+        probs = torch.zeros_like(probs).scatter(-1, order, p_sorted.masked_fill(outside, 0.0))
+    return torch.multinomial(probs, 1, generator=generator)  # (B, 1); multinomial renormalises
+
+
+def _steps(steps, progress):
+    if not progress:
+        return range(steps)
+    from tqdm.auto import trange
+    return trange(steps, desc="sampling", unit="step", leave=False)
+
+
 @torch.no_grad()
+def sample(model: GPT, idx: torch.Tensor, steps: int, temperature: float = 1.0, top_k: int | None = None,
+           top_p: float | None = None, generator: torch.Generator | None = None, eos_id: int = 0,
+           max_doc_len: int | None = None, progress: bool = False) -> torch.Tensor:
+    """Continue each row of ``idx`` (B, T) by ``steps`` sampled tokens; returns them, shape (B, steps).
+
+    Ancestral sampling: x_{t+1} ~ softmax(logits_t / temperature), restricted to
+    the ``top_k`` most likely tokens and to the smallest set of tokens whose
+    probability reaches ``top_p`` (nucleus) when given; both ``None`` and
+    ``temperature = 1`` give the model's own distribution. Keys and values are
+    cached; when the context is full it is cropped to its last half and the cache
+    rebuilt (a sliding window). With ``max_doc_len``, ``eos_id`` is forced after
+    that many consecutive non-``eos_id`` tokens. Call in eval mode; ``progress``
+    shows a bar over the steps.
+    """
+    ctx = model.cfg.context
+    B = idx.shape[0]
+    caches = [[None, None] for _ in model.blocks]
+    logits, _ = model(idx, caches=caches)  # (B, T, V)
+    pos = idx.shape[1]
+    run = torch.zeros(B, dtype=torch.long, device=idx.device)  # tokens since each row's last eos_id
+    out = torch.empty(B, steps, dtype=torch.long, device=idx.device)
+    for t in _steps(steps, progress):
+        nxt = _next_token(logits[:, -1, :], temperature, top_k, top_p, generator)  # (B, 1)
+        if max_doc_len is not None:
+            nxt[run >= max_doc_len, 0] = eos_id
+            run = torch.where(nxt[:, 0] == eos_id, 0, run + 1)
+        out[:, t] = nxt[:, 0]
+        idx = torch.cat([idx, nxt], dim=1)
+        if pos >= ctx:  # context full: keep its last half, rebuild the cache
+            idx = idx[:, -(ctx // 2):]
+            caches = [[None, None] for _ in model.blocks]
+            logits, _ = model(idx, caches=caches)
+            pos = idx.shape[1]
+        else:
+            logits, _ = model(nxt, caches=caches, pos0=pos)  # (B, 1, V)
+            pos += 1
+    return out
+
+
 def generate(model: GPT, n_tokens: int, batch: int = 256, temperature: float = 1.0, seed: int = 0,
-             eos_id: int = 0, max_doc_len: int | None = None, prompt=None,
-             progress: bool = False) -> list[np.ndarray]:
+             eos_id: int = 0, max_doc_len: int | None = None, prompt=None, top_k: int | None = None,
+             top_p: float | None = None, progress: bool = False) -> list[np.ndarray]:
     """Sample documents (stories) from ``model`` until they hold ≥ ``n_tokens`` tokens.
 
-    ``batch`` streams run in parallel, each started from ``prompt`` (token ids
-    ending with ``<eos>``, e.g. one real story; default just ``<eos>``) and
-    continued indefinitely; a stream's output is cut at its ``<eos>`` tokens into
-    documents (returned without the ``<eos>``, in order of their start). The
-    documents kept are the first ones, by start, that hold ``n_tokens``; sampling
-    goes on until all of them are finished, so which documents are kept does not
-    depend on their own length. Sampling is ancestral at ``temperature`` (1 = the
-    model's own distribution, as for the paper's synthetic stories) with a key/
-    value cache; when a stream reaches the context length the cache is rebuilt
-    from its last half-context of tokens (a sliding window). A document longer
-    than ``max_doc_len`` (default: twice the context) is ended by force. The
-    same seed gives the same documents on the same device.
+    Parameters
+    ----------
+    model : GPT
+    n_tokens : int
+        Tokens wanted, counting one ``<eos>`` per document.
+    batch : int
+        Streams sampled in parallel.
+    temperature, top_k, top_p
+        Sampling distribution (see :func:`sample`); the defaults (1, None, None)
+        are the model's own distribution, as for the synthetic stories of the
+        paper's Figure 8 (Section 4.2: temperature 1, top-p 1).
+    seed : int
+        The same seed gives the same documents on the same device.
+    eos_id : int
+        The end-of-document token.
+    max_doc_len : int, optional
+        A document longer than this (default: twice the context) is ended by force.
+    prompt : sequence of int, optional
+        Token ids ending with ``eos_id`` that start every stream (e.g. one real
+        story; default just ``<eos>``), at most half the context.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Documents without their ``<eos>``, chosen by
+        :func:`~collapse_lib.lm.corpus.select_documents`: the first ones by start
+        that hold ``n_tokens``, independently of their own length.
     """
     n_tokens = _validate.positive_int("n_tokens", n_tokens)
     batch = _validate.positive_int("batch", batch)
     seed = _validate.seed("seed", seed)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
-    was_training = model.training
-    model.eval()
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+    if top_k is not None:
+        top_k = _validate.positive_int("top_k", top_k)
+    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1):
+        raise ValueError(f"top_p must be a number in (0, 1], got {top_p!r}")
+    ctx, vocab = model.cfg.context, model.cfg.vocab_size
+    if isinstance(eos_id, bool) or not isinstance(eos_id, (int, np.integer)) or not 0 <= eos_id < vocab:
+        raise ValueError(f"eos_id must be a token id in [0, {vocab}), got {eos_id!r}")
+    max_doc_len = 2 * ctx if max_doc_len is None else _validate.positive_int("max_doc_len", max_doc_len)
+    prompt = [eos_id] if prompt is None else [int(t) for t in prompt]
+    if not prompt or prompt[-1] != eos_id or len(prompt) > ctx // 2 or not all(0 <= t < vocab for t in prompt):
+        raise ValueError(f"prompt must be 1 to {ctx // 2} token ids in [0, {vocab}) ending with eos_id={eos_id}")
     dev = next(model.parameters()).device
-    ctx = model.cfg.context
-    max_doc_len = max_doc_len or 2 * ctx
     g = torch.Generator(device=dev)
     g.manual_seed(int(np.random.SeedSequence([seed, 7]).generate_state(1)[0]))
-    prompt = [eos_id] if prompt is None else [int(t) for t in prompt]
-    if not prompt or prompt[-1] != eos_id or len(prompt) > ctx // 2:
-        raise ValueError(f"prompt must be 1 to {ctx // 2} token ids ending with eos_id={eos_id}")
-    window = torch.tensor(prompt, dtype=torch.long, device=dev).repeat(batch, 1)
-    caches = [[None, None] for _ in model.blocks]
-    logits, _ = model(window, caches=caches)
-    pos = window.shape[1]
-    cur_len = torch.zeros(batch, dtype=torch.long, device=dev)  # tokens of each stream's unfinished document
-    out: list[torch.Tensor] = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=n_tokens, desc="sampling", unit="tok", leave=False)
-    done, stop, steps = 0, None, 0
-    # Run until the documents *started* by some step hold n_tokens, then max_doc_len more steps so that
-    # every document started before that step is finished: keeping exactly those (in order of their
-    # start) selects documents independently of their own length (no bias towards short ones).
-    while stop is None or steps < stop + max_doc_len + 1:
-        probs = torch.softmax(logits[:, -1, :].float() / temperature, dim=-1)
-        nxt = torch.multinomial(probs, 1, generator=g)  # (batch, 1)
-        nxt[cur_len >= max_doc_len, 0] = eos_id  # end overlong documents
-        cur_len = torch.where(nxt[:, 0] == eos_id, 0, cur_len + 1)
-        out.append(nxt[:, 0])
-        steps += 1
-        window = torch.cat([window, nxt], dim=1)
-        if pos >= ctx:  # slide: keep the last half context, rebuild the cache
-            window = window[:, -(ctx // 2):]
-            caches = [[None, None] for _ in model.blocks]
-            logits, _ = model(window, caches=caches)
-            pos = window.shape[1]
-        else:
-            logits, _ = model(nxt, caches=caches, pos0=pos)
-            pos += 1
-        if stop is None and steps % 32 == 0:  # tokens generated so far (a device sync, so not every step)
-            new_done = steps * batch
-            if bar is not None:
-                bar.update(min(new_done, n_tokens) - min(done, n_tokens))
-            done = new_done
-            if done >= n_tokens:
-                stop = steps
-    if bar is not None:
-        bar.close()
-    tokens = torch.stack(out, dim=1).cpu().numpy().astype(np.int32)  # (batch, steps)
-    found = []  # (step at which the document started, stream, document)
-    for b, row in enumerate(tokens):
-        ends = np.flatnonzero(row == eos_id)
-        found.extend((a + 1, b, row[a + 1:e]) for a, e in zip(np.r_[-1, ends[:-1]], ends) if a + 1 < stop)
-    found.sort(key=lambda t: (t[0], t[1]))
-    docs, total = [], 0
-    for _, _, d in found:
-        if total >= n_tokens:
-            break
-        docs.append(d)
-        total += len(d) + 1
-    model.train(was_training)
-    return docs
+    # Documents started before step `stop` hold >= n_tokens (every token up to there belongs to one, or is the
+    # eos ending one); max_doc_len more steps finish all of them, so the selection never waits on a document.
+    stop = -(-n_tokens // batch)
+    was_training = model.training
+    model.eval()
+    try:
+        idx = torch.tensor(prompt, dtype=torch.long, device=dev).repeat(batch, 1)  # (batch, len(prompt))
+        tokens = sample(model, idx, stop + max_doc_len, temperature, top_k, top_p, g, eos_id, max_doc_len,
+                        progress)
+    finally:
+        model.train(was_training)
+    return select_documents(tokens.cpu().numpy().astype(np.int32), eos_id, n_tokens, stop)
 
 
 def build(cfg: GPTConfig, device="cpu", seed: int = 0) -> GPT:
