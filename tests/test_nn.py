@@ -31,6 +31,74 @@ def test_linear_rf_is_ridge_on_projected_features(n, m, lam):
     np.testing.assert_allclose(rf.predict(X).numpy(), Z @ v, rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("lam", [1e-3, 0.0])
+def test_dual_readout_is_the_primal_ridge_predictor(lam):
+    """Dual form (m > n): K_test (K/n + λI)⁻¹ Y/n equals the primal ridge on explicit features, for nested n.
+
+    Reference: the readout of fit_readout on the explicit float64 feature matrix (λ = 0: the
+    minimum-norm least-squares solution, computed by numpy's pinv independently of the library).
+    """
+    from collapse_lib.nn.experiments import _rf_dual
+
+    g = torch.Generator().manual_seed(0)
+    X, Xt = torch.randn(300, 20, generator=g), torch.randn(50, 20, generator=g)
+    Y = torch.randn(300, 4, generator=g)
+    S = torch.randn(20, 700, generator=g) / np.sqrt(20)
+    ns = np.array([50, 120, 300])
+    for n, pred in zip(ns, _rf_dual(X.numpy(), Xt, Y, S, ns, lam, "relu")):
+        F = torch.relu(X[:n].double() @ S.double()).numpy()
+        Ft = torch.relu(Xt.double() @ S.double()).numpy()
+        if lam > 0:
+            v = np.linalg.solve(F.T @ F / n + lam * np.eye(F.shape[1]), F.T @ Y[:n].double().numpy() / n)
+        else:
+            v = np.linalg.pinv(F) @ Y[:n].double().numpy()
+        ref = Ft @ v
+        assert np.abs(pred.numpy() - ref).max() < 1e-3 * np.abs(ref).max(), n
+
+
+def test_feature_grams_sum_over_blocks_and_check_shapes():
+    g = torch.Generator().manual_seed(1)
+    X, Xt, S = torch.randn(30, 6, generator=g), torch.randn(7, 6, generator=g), torch.randn(6, 50, generator=g)
+    K, Kt = cl.nn.feature_grams(X, Xt, S, block=16)  # 50 features in blocks of 16, 16, 16, 2
+    F, Ft = torch.relu(X.double() @ S.double()), torch.relu(Xt.double() @ S.double())
+    torch.testing.assert_close(K, F @ F.T, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(Kt, Ft @ F.T, rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="X and X_test"):
+        cl.nn.feature_grams(X[:, :5], Xt, S)
+    with pytest.raises(ValueError, match="block"):
+        cl.nn.feature_grams(X, Xt, S, block=0)
+
+
+def test_mnist_sweep_takes_the_dual_route_when_wider_than_n():
+    """Above max(n) the sweep uses the Gram matrices (never an m × m matrix) and gives the same numbers."""
+    import collapse_lib.nn.experiments as E
+
+    split = E.mnist_split(0)
+    teacher = E.WeakTeacher(split, 100)
+    kw = dict(split=split, teacher=teacher, ns=[40, 90], p2s=[0.0, 0.5], lam=1e-3, trials=1, seed=3)
+    wide = E.mnist_random_features(width=120, **kw)  # dual: 120 > 90
+    calls = []
+    real = E._rf_primal
+    try:
+        E._rf_primal = lambda *a, **k: calls.append(1) or real(*a, **k)
+        E.mnist_random_features(width=120, **kw)
+        assert not calls
+        E.mnist_random_features(width=80, **kw)  # primal: 80 < 90
+        assert calls
+    finally:
+        E._rf_primal = real
+    # the same S and rows through the primal route (called directly) give the same test error
+    g = E.trial_generator(3, (71, 0), "cpu")
+    S = E.draw_projection(784, 120, g, "cpu", torch.float32)
+    perm = np.random.default_rng(np.random.SeedSequence([3, 72, 0])).permutation(split.X_pool.shape[0])[:90]
+    Y = torch.as_tensor(E._mixture_labels(split, teacher, perm, [0.0, 0.5])).permute(1, 0, 2).reshape(90, 20)
+    Xte = torch.as_tensor(split.X_test)
+    Yte = torch.as_tensor(np.eye(10, dtype=np.float32)[split.y_test])
+    for i, pred in enumerate(E._rf_primal(split.X_pool[perm], Xte, Y, S, np.array([40, 90]), 1e-3, "relu")):
+        err = ((pred.reshape(-1, 2, 10).permute(1, 0, 2) - Yte) ** 2).sum(-1).mean(-1).numpy()
+        np.testing.assert_allclose(wide.error.to_numpy()[2 * i:2 * i + 2], err, rtol=1e-3)
+
+
 def test_projection_entries_have_variance_one_over_d():
     S = RandomFeaturesRegressor(400, 500, generator=torch.Generator().manual_seed(0)).S
     assert abs(S.var().item() * 400 - 1) < 0.02 and abs(S.mean().item()) < 0.01
@@ -122,6 +190,31 @@ def test_batched_networks_train_independently():
     together = train_two_layer(X, Y, spec, [torch.Generator().manual_seed(i) for i in range(3)]).nets.predict(X)
     alone = train_two_layer(X, Y[1:2], spec, [torch.Generator().manual_seed(1)]).nets.predict(X)
     torch.testing.assert_close(together[1], alone[0], rtol=1e-4, atol=1e-5)
+
+
+def test_fused_adam_matches_the_textbook_update():
+    """One full-batch Adam step from the initialisation: θ₁ = θ₀ − lr·sign-like step m̂/(√v̂ + ε) = θ₀ − lr·g/(|g| + ε)."""
+    X, Y = _toy(B=1, n=32)
+    spec = TrainSpec(width=8, steps=1, lr=1e-2)
+    init = cl.nn.init_networks(X.shape[1], 8, Y.shape[-1], [torch.Generator().manual_seed(0)], X.device)
+    params = [p.clone().requires_grad_(True) for p in init.params]
+    loss = cl.nn.mse(cl.nn.TwoLayerNets(*params).predict(X), Y).sum()
+    grads = torch.autograd.grad(loss, params)
+    expected = [p.detach() - spec.lr * gr / (gr.abs() + 1e-8) for p, gr in zip(params, grads)]
+    res = train_two_layer(X, Y, spec, [torch.Generator().manual_seed(0)])
+    for got, exp in zip(res.nets.params, expected):
+        torch.testing.assert_close(got.detach(), exp, rtol=1e-5, atol=1e-6)
+
+
+def test_untracked_train_loss_is_nan_and_changes_nothing_else():
+    X, Y = _toy(B=2)
+    gens = lambda: [torch.Generator().manual_seed(i) for i in range(2)]  # noqa: E731
+    a = train_two_layer(X, Y, TrainSpec(width=8, steps=40, lr=1e-2, eval_every=10), gens())
+    b = train_two_layer(X, Y, TrainSpec(width=8, steps=40, lr=1e-2, eval_every=10, track_train_loss=False), gens())
+    assert np.all(np.isnan(b.train_loss)) and np.all(np.isfinite(a.train_loss))
+    assert torch.equal(a.nets.predict(X), b.nets.predict(X))
+    with pytest.raises(TypeError, match="track_train_loss"):
+        TrainSpec(width=4, track_train_loss="no")
 
 
 def test_early_stopping_keeps_best_validation_checkpoint():

@@ -27,7 +27,7 @@ from .. import _validate as V
 from ..device import resolve_device, resolve_dtype
 from ..cache import CellStore, fingerprint
 from ..simulate._common import trial_generator
-from .random_features import draw_projection, features, solve_readout
+from .random_features import draw_projection, feature_grams, features, solve_readout
 from .two_layer import TrainSpec, mse, train_two_layer
 
 
@@ -252,6 +252,33 @@ def _mnist_sweep_args(split, ns, p2s, trials, seed, device, dtype):
     return ns, p2s, trials, seed, dev, dt, Xte, Yte
 
 
+def _rf_primal(X, Xte, Y, S, ns, lam, activation, block=8192):
+    """Test predictions (N_test, P·10) for each nested n: moments G = FᵀF/n, B = FᵀY/n, solved for v̂."""
+    dev, dt = S.device, S.dtype
+    width = S.shape[1]
+    Fte = features(Xte, S, activation)
+    G = torch.zeros((width, width), dtype=torch.float64, device=dev)
+    Bm = torch.zeros((width, Y.shape[1]), dtype=torch.float64, device=dev)
+    done = 0
+    for n in ns:
+        for lo in range(done, int(n), block):
+            hi = min(int(n), lo + block)
+            F = features(torch.as_tensor(X[lo:hi], dtype=dt, device=dev), S, activation)
+            G += (F.mT @ F).to(torch.float64)
+            Bm += (F.mT @ Y[lo:hi]).to(torch.float64)
+        done = int(n)
+        yield Fte @ solve_readout(G / n, Bm / n, lam).to(dt)
+
+
+def _rf_dual(X, Xte, Y, S, ns, lam, activation):
+    """Test predictions (N_test, P·10) for each nested n from the Gram matrices: K_test (K/n + λI)⁻¹ Y/n."""
+    K, Kt = feature_grams(torch.as_tensor(X, dtype=S.dtype, device=S.device), Xte, S, activation)
+    Y64 = Y.to(torch.float64)
+    for n in ns:
+        n = int(n)
+        yield Kt[:, :n] @ solve_readout(K[:n, :n] / n, Y64[:n] / n, lam)
+
+
 def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, width: int, lam: float,
                           trials: int = 2, activation: str = "relu", seed: int = 0, device="cpu",
                           dtype="float32", progress: bool = False, resume: str | None = None) -> pd.DataFrame:
@@ -260,7 +287,11 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
     Per trial: S ∈ R^{784×m} ~ N(0, 1/784), features φ(Sᵀx); the training pool is
     permuted and the first n rows used (nested over n). The moments G = FᵀF/n and
     B = FᵀY/n are accumulated block by block over the nested sets, every p₂ is a column
-    block of Y, and the readout (G + λI)⁻¹B is solved in float64. Test error: mean over
+    block of Y, and the readout (G + λI)⁻¹B is solved in float64. When the width exceeds
+    max(ns) the dual form is used instead (:mod:`collapse_lib.nn.random_features`): the
+    Gram matrices K = FFᵀ and K_test = F_test Fᵀ of the largest training set, whose leading
+    n × n blocks serve every n, and f(x_test) = K_test (K/n + λI)⁻¹ Y/n — the same
+    predictor, at a cost linear in the width (the paper's m = 100,000). Test error: mean over
     the 10 000 test images of ‖f(x) − e_y‖²; accuracy of argmax f(x). ``resume``: as in
     :func:`gaussian_width_sweep`, one cell per trial.
     """
@@ -268,9 +299,12 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
     P = len(p2s)
     err = np.empty((trials, ns.size, P))
     acc = np.empty((trials, ns.size, P))
+    width = V.positive_int("width", width)
+    dual = width > ns.max()  # the n × n Gram matrix is then the smaller one (and the cheaper route)
     store = CellStore(resume, lambda: dict(
         sweep="mnist_random_features", data=_mnist_key(split, teacher), ns=ns.tolist(), p2s=p2s, width=width,
-        lam=lam, activation=activation, seed=seed, device=dev.type, dtype=str(dt)))
+        lam=lam, activation=activation, seed=seed, device=dev.type, dtype=str(dt),
+        form="dual" if dual else "primal"))
     bar = tqdm(total=trials * ns.size, desc="fig7 random features", disable=not progress, leave=False)
     for t in range(trials):
         saved = store.get(("trial", t))
@@ -284,19 +318,9 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
         idx = perm[:ns.max()]
         Yall = torch.as_tensor(_mixture_labels(split, teacher, idx, p2s), dtype=dt, device=dev)  # (P, N, 10)
         Yall = Yall.permute(1, 0, 2).reshape(len(idx), P * 10)
-        Fte = features(Xte, S, activation)
-        G = torch.zeros((width, width), dtype=torch.float64, device=dev)
-        Bm = torch.zeros((width, P * 10), dtype=torch.float64, device=dev)
-        done = 0
-        for i, n in enumerate(ns):
-            for lo in range(done, int(n), 8192):
-                hi = min(int(n), lo + 8192)
-                F = features(torch.as_tensor(split.X_pool[idx[lo:hi]], dtype=dt, device=dev), S, activation)
-                G += (F.mT @ F).to(torch.float64)
-                Bm += (F.mT @ Yall[lo:hi]).to(torch.float64)
-            done = int(n)
-            v = solve_readout(G / n, Bm / n, lam).to(dt)  # (m, P·10)
-            pred = (Fte @ v).reshape(-1, P, 10).permute(1, 0, 2)  # (P, N_test, 10)
+        predict = _rf_dual if dual else _rf_primal
+        for i, pred in enumerate(predict(split.X_pool[idx], Xte, Yall, S, ns, lam, activation)):
+            pred = pred.to(dt).reshape(-1, P, 10).permute(1, 0, 2)  # (P, N_test, 10)
             err[t, i] = mse(pred, Yte.expand(P, -1, -1)).cpu().numpy()
             acc[t, i] = (pred.argmax(-1) == Yte.argmax(-1)).to(torch.float64).mean(-1).cpu().numpy()
             bar.update(1)

@@ -15,6 +15,18 @@ MNIST sweep is batched.
 The readout only needs the moments G = FᵀF/n and B = FᵀY/n; :func:`solve_readout`
 works from those, so a sweep over nested training sets (n₁ < n₂ < …) accumulates them
 row block by row block and pays for the Gram matrix once.
+
+When the width exceeds the number of samples (the paper's Figure 7 uses m = 100,000
+features on MNIST, n ≤ 60,000) the m × m moments are out of reach and the *dual* form is
+used instead. By the push-through identity (FᵀF + nλI)⁻¹Fᵀ = Fᵀ(FFᵀ + nλI)⁻¹,
+
+    v̂ = Fᵀ α̂,   α̂ = (K/n + λI)⁻¹ Y/n,   K = FFᵀ ∈ R^{n×n},
+    f(x_test) = K_test α̂,   K_test = F_test Fᵀ,
+
+so only the n × n Gram matrix and the test–train Gram matrix are needed
+(:func:`feature_grams`); they are accumulated over blocks of features, so F is never held
+whole. Cost O((n + n_test)·n·m), memory O((n + n_test)·n): exact for any m, not a kernel
+limit. ``solve_readout(K/n, Y/n, λ)`` gives α̂ (λ = 0: K⁺Y, the minimum-norm interpolator).
 """
 from __future__ import annotations
 
@@ -59,13 +71,38 @@ def solve_readout(G: torch.Tensor, B: torch.Tensor, lam) -> torch.Tensor:
     lam = V.nonnegative_scalar("lam", lam)
     G64, B64 = G.to(torch.float64), B.to(torch.float64)
     if lam > 0:
-        A = G64 + lam * torch.eye(G64.shape[-1], dtype=torch.float64, device=G.device)
+        A = G64.clone()
+        A.diagonal(dim1=-2, dim2=-1).add_(lam)  # G + λI without an m × m identity (m may be 10⁴–10⁵)
         L, info = torch.linalg.cholesky_ex(A)
+        del A
         if int(info.max()) == 0:
             return torch.cholesky_solve(B64, L).to(B.dtype)
     mu, Q = torch.linalg.eigh(G64)
     filt = pseudo_inverse_filter(mu, lam)
     return (Q @ (filt.unsqueeze(-1) * (Q.mT @ B64))).to(B.dtype)
+
+
+def feature_grams(X: torch.Tensor, X_test: torch.Tensor, S: torch.Tensor, activation: str = "relu",
+                  block: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gram matrices of the random features for the dual readout, without holding the features.
+
+    Returns ``(K, K_test)`` in float64: K = F Fᵀ (n, n) and K_test = F_test Fᵀ (n_test, n),
+    with F = φ(X S) and F_test = φ(X_test S), summed over blocks of ``block`` columns of S
+    (each block's products in the dtype of ``S``, accumulated in float64).
+    """
+    block = V.positive_int("block", block)
+    if X.shape[-1] != S.shape[0] or X_test.shape[-1] != S.shape[0]:
+        raise ValueError(f"X and X_test must have {S.shape[0]} columns (the rows of S), got "
+                         f"{X.shape[-1]} and {X_test.shape[-1]}")
+    n, n_test = X.shape[0], X_test.shape[0]
+    K = torch.zeros((n, n), dtype=torch.float64, device=S.device)
+    K_test = torch.zeros((n_test, n), dtype=torch.float64, device=S.device)
+    for lo in range(0, S.shape[1], block):
+        Sb = S[:, lo:lo + block]
+        F, Ft = features(X, Sb, activation), features(X_test, Sb, activation)
+        K += F @ F.mT
+        K_test += Ft @ F.mT
+    return K, K_test
 
 
 def fit_readout(F: torch.Tensor, Y: torch.Tensor, lam) -> torch.Tensor:
