@@ -244,8 +244,53 @@ def test_ddp_two_gloo_processes_see_the_same_loss(tmp_path):
 
 # ---------------------------------------------------------------- Figure 8 recipe
 @pytest.fixture(scope="module")
-def table():
-    return fig8.compute(scale="smoke", seed=0)
+def recorded():
+    """The smoke-scale Figure 8 table, with the evaluation streams and sampling prompts the run used."""
+    import collapse_lib.lm.experiment as E
+
+    evals, prompts = [], []
+    real_train, real_generate = E._train, E.generate
+
+    def spy_train(label, model_cfg, stream, tcfg, eval_stream, *a, **k):
+        evals.append(np.asarray(eval_stream).copy())
+        return real_train(label, model_cfg, stream, tcfg, eval_stream, *a, **k)
+
+    def spy_generate(*a, **k):
+        prompts.append(np.asarray(k["prompt"]).copy())
+        return real_generate(*a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(E, "_train", spy_train)
+        mp.setattr(E, "generate", spy_generate)
+        table = fig8.compute(scale="smoke", seed=0)
+    return table, evals, prompts
+
+
+@pytest.fixture(scope="module")
+def table(recorded):
+    return recorded[0]
+
+
+def test_fig8_evaluates_on_held_out_real_stories_only(recorded):
+    """Every run (weak generator included) is scored on one stream: a window of the held-out real stories,
+    drawn with their own seed; the sampling prompts come from the training stories, never the held-out ones."""
+    from collapse_lib.lm.experiment import _seed, held_out_stream, real_documents
+
+    _, evals, prompts = recorded
+    cfg = fig8.config("smoke")
+    T = cfg["context"]
+    held = real_documents(cfg["eval_tokens"] + T + 1, _seed(0, 2), TOK, G)
+    expected = held_out_stream(held, cfg["eval_tokens"], T // 3)
+    assert len(evals) >= len(cfg["fractions"]) + len(cfg["depths"])
+    for e in evals:
+        np.testing.assert_array_equal(e, expected)
+    # the whole stories inside the stream are real: the grammar parses each of them
+    inner = np.split(expected, np.flatnonzero(expected == TOK.eos_id) + 1)[1:-1]
+    assert inner and all(G.log_prob([TOK.itos[i] for i in d[:-1]]) < 0 for d in inner)
+    train_docs = real_documents(cfg["steps"] * cfg["batch"] * T + 1, _seed(0, 1), TOK, G)
+    assert prompts
+    for pr in prompts:
+        np.testing.assert_array_equal(pr, train_docs[0][-(T // 4):])
 
 
 def test_fig8_table_has_every_run(table):
@@ -253,7 +298,11 @@ def test_fig8_table_has_every_run(table):
     cur = table[table.kind == "curve"]
     left = cur[cur.panel == "fraction"]
     assert sorted(left.p_syn.unique()) == sorted(cfg["fractions"])
-    assert sorted(cur[cur.panel == "depth"].depth.unique()) == sorted(cfg["depths"])
+    assert 0.001 in set(left.p_syn) and 1.0 in set(left.p_syn)  # the paper's range, 0.001 up to 1
+    assert sorted(cur[cur.panel == "unfiltered"].p_syn.unique()) == sorted(cfg["unfiltered_fractions"])
+    depth = cur[cur.panel == "depth"]
+    assert sorted(depth.depth.unique()) == sorted(cfg["depths"]) and len(cfg["depths"]) >= 4
+    assert set(depth.p_syn) == {1.0} == {cfg["p_depth"]}  # the paper's model-size setting: synthetic only
     assert cur[cur.panel == "replicate"].run.nunique() == cfg["replicates"]
     assert np.all(np.isfinite(cur.loss)) and np.all(cur.loss > fig8.floor(table))
     assert fig8.floor(table) == pytest.approx(G.entropy_per_token())
@@ -262,7 +311,19 @@ def test_fig8_table_has_every_run(table):
         assert g.sort_values("tokens").loss.iloc[-1] < g.sort_values("tokens").loss.iloc[0]
     assert np.isfinite(fig8.weak_loss(table))
     sources = set(table[table.kind == "sample"].source)
-    assert {"real corpus", "weak generator", "trained GPT, p = 0"} <= sources
+    assert {"real corpus", "weak generator", "weak generator, kept by the filter", "trained GPT, p = 0"} <= sources
+
+
+def test_fig8_filter_statistics(table):
+    st = fig8.filter_stats(table)
+    assert 0 <= st["threshold"] <= 1 and 0.5 <= st["kept_story_share"] <= 1  # the better half (ties kept)
+    assert st["score_kept"] >= st["threshold"] and st["score_kept"] >= st["score_raw"]
+    assert st["score_real"] > 0.9  # held-out real stories against the reference trigrams
+    for k in ("parse_share_raw", "parse_share_kept", "grammatical_share_raw", "grammatical_share_kept"):
+        assert 0 <= st[k] <= 1
+    fs = fig8.filter_summary(table)
+    assert list(fs.p_syn) == sorted(fig8.config("smoke")["unfiltered_fractions"])
+    np.testing.assert_allclose(fs.difference, fs.unfiltered - fs.filtered)
 
 
 def test_fig8_is_seeded(table):
@@ -278,6 +339,9 @@ def test_fig8_summary_and_plot(table):
     d = fig8.depth_summary(table)
     assert set(d.best) <= {c for c in d.columns if c.startswith("depth")}
     assert s.seed_spread.iloc[0] >= 0
+    order = fig8.depth_order(table)
+    assert order["best_final"] in fig8.config("smoke")["depths"]
+    assert ("does not flip" in fig8.depth_order_sentence(order)) != order["flipped"]
     fig = fig8.plot(table)
     assert len(fig.axes) == 4
 
@@ -290,9 +354,49 @@ def test_fig8_summary_and_plot(table):
         assert legend_texts(ax)
     for ax in fig.axes[0::2]:  # per column, first the real loss with the entropy floor
         assert any("entropy floor" in t for t in legend_texts(ax))
+    assert any("unfiltered" in t for t in legend_texts(fig.axes[0]))
     for ax in fig.axes[1::2]:  # then the reducible loss with fitted exponents
         assert any("fit α" in t for t in legend_texts(ax))
     matplotlib.pyplot.close(fig)
+
+
+def _depth_table(losses, tokens=(1e3, 1e4, 1e5, 1e6)):
+    """A synthetic Figure 8 table: only the right panel (depth → losses at ``tokens``) and the floor."""
+    rows = [dict(kind="floor", loss=0.5, tokens=80.0)]
+    for depth, ls in losses.items():
+        rows += [dict(kind="curve", panel="depth", run=f"d{depth}", p_syn=1.0, depth=depth, tokens=t, loss=lo)
+                 for t, lo in zip(tokens, ls)]
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+def test_depth_order_sees_the_papers_flip():
+    """Deeper better early, shallower better late (the paper's pattern): a flip, dated, with the final winner."""
+    t = _depth_table({1: [3.0, 2.0, 1.40, 1.20], 2: [2.9, 1.9, 1.38, 1.25], 4: [2.8, 1.8, 1.39, 1.30]})
+    o = fig8.depth_order(t, noise=0.01)
+    assert o["flipped"] and o["best_final"] == 1 and o["final_tokens"] == 1e6
+    pairs = {(f["deep"], f["shallow"]) for f in o["flips"]}
+    assert pairs == {(2, 1), (4, 1), (4, 2)}
+    f41 = next(f for f in o["flips"] if (f["deep"], f["shallow"]) == (4, 1))
+    assert f41["deep_ahead_at"] == 1e3 and f41["shallow_ahead_from"] == 1e6
+    assert f41["final_gap"] == pytest.approx(0.10)
+    text = fig8.depth_order_sentence(o)
+    assert "flips" in text and "does not" not in text and "4-layer" in text and "1-layer model is best" in text
+
+
+def test_depth_order_without_a_flip():
+    deeper_wins = _depth_table({1: [3.0, 2.0, 1.5, 1.3], 2: [2.9, 1.9, 1.4, 1.2], 4: [2.8, 1.8, 1.3, 1.1]})
+    o = fig8.depth_order(deeper_wins)  # no replicate in the table: noise 0
+    assert not o["flipped"] and o["best_final"] == 4 and o["noise"] == 0
+    assert fig8.depth_order_sentence(o).startswith("The order does not flip")
+    # shallower first, deeper later is the opposite of the paper's pattern: not a flip
+    catch_up = _depth_table({1: [2.0, 1.5, 1.4, 1.35], 4: [2.5, 1.6, 1.3, 1.2]})
+    assert not fig8.depth_order(catch_up, noise=0.0)["flipped"]
+    # a crossing smaller than the noise does not count
+    noisy = _depth_table({1: [3.0, 2.0, 1.500, 1.301], 4: [2.99, 1.995, 1.499, 1.303]})
+    assert fig8.depth_order(noisy, noise=0.0)["flipped"]
+    assert not fig8.depth_order(noisy, noise=0.02)["flipped"]
 
 
 def test_fit_scaling_recovers_a_known_exponent():

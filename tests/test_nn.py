@@ -230,6 +230,21 @@ def test_early_stopping_keeps_best_validation_checkpoint():
     assert Xv.shape == X.shape
 
 
+def test_patience_counts_only_improvements_above_min_improvement():
+    """Slow learning (tiny lr): every check lowers the validation loss a little. Any decrease resets the
+    patience count by default, so the run uses its whole budget; with a 5% threshold it stops after patience."""
+    X, Y = _toy(B=2, n=40)
+    gens = lambda: [torch.Generator().manual_seed(i) for i in range(2)]  # noqa: E731
+    kw = dict(width=16, steps=200, lr=1e-5, eval_every=10, patience=3)
+    plain = train_two_layer(X, Y, TrainSpec(**kw), gens(), X_val=X, Y_val=Y)
+    assert plain.steps_run == 200 and np.all(np.diff(plain.val_loss, axis=0) < 0)
+    strict = train_two_layer(X, Y, TrainSpec(**kw, min_improvement=0.05), gens(), X_val=X, Y_val=Y)
+    assert strict.steps_run == 40  # the first check improves on +inf, the next three do not count
+    assert np.all(strict.best_step == 40)  # the best parameters are still kept at every decrease
+    with pytest.raises(ValueError, match="min_improvement"):
+        TrainSpec(width=4, min_improvement=1.5)
+
+
 def test_training_errors_name_arguments():
     X, Y = _toy(B=2)
     gens = [torch.Generator() for _ in range(2)]

@@ -48,8 +48,8 @@ _SIZES = {
     # draws and step budget a 2-core CPU affords in about 2 hours (measured: see the chapter's table)
     "paper": dict(p2=[0.0, 0.01, 0.05, 0.1, 0.2, 0.5, 0.8],
                   rf_width=100_000, rf_n=[100, 300, 1000, 3000, 10000], rf_trials=2,
-                  nn_width=2000, nn_steps=4000, nn_n=[100, 300, 1000, 3000, 10000], nn_trials=2,
-                  nn_val=5000, nn_patience=10),
+                  nn_width=2000, nn_steps=2000, nn_n=[100, 300, 1000, 3000, 10000], nn_trials=2,
+                  nn_val=5000, nn_patience=5, nn_min_improvement=0.005),
 }
 #: The paper's Figure 7 widths (§4.1): the paper scale runs at these.
 PAPER_RF_WIDTH, PAPER_NN_WIDTH = 100_000, 2000
@@ -60,9 +60,11 @@ def config(scale=None) -> dict:
     scale = current_scale(scale)
     c = dict(_SIZES[scale])
     patience = c.setdefault("nn_patience", None)
+    c.setdefault("nn_min_improvement", 0.0)
     stop = "best held-out real loss (checked every 50 steps)"
     if patience:
-        stop += f"; a run stops after {patience} checks without improvement"
+        stop += (f"; a run stops after {patience} checks in which no network lowered its best by more than "
+                 f"{100 * c['nn_min_improvement']:g}%")
     return dict(c, scale=scale, teacher_samples=200, teacher_lam=1e-2, hard_labels=True,
                 rf_activation="relu", rf_lam=1e-3, rf_form="dual" if c["rf_width"] > max(c["rf_n"]) else "primal",
                 nn_lr=1e-3, nn_batch=128, nn_optimizer="adam", nn_stopping=stop, dtype="float32")
@@ -103,7 +105,7 @@ def compute(scale=None, device="cpu", seed=0, progress=False, teacher_samples=No
                                progress=progress, resume=None if store is None else f"{store}-rf")
     spec = TrainSpec(width=c["nn_width"], steps=c["nn_steps"], lr=c["nn_lr"], optimizer=c["nn_optimizer"],
                      batch_size=c["nn_batch"], eval_every=min(50, c["nn_steps"]), patience=c["nn_patience"],
-                     track_train_loss=False)
+                     min_improvement=c["nn_min_improvement"], track_train_loss=False)
     nn = mnist_two_layer(split, teacher, c["nn_n"], c["p2"], spec, trials=c["nn_trials"], n_val=c["nn_val"],
                          seed=seed, device=device, dtype=c["dtype"], progress=progress,
                          resume=None if store is None else f"{store}-nn")

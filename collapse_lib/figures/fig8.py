@@ -7,10 +7,12 @@ lists the differences). Here the real corpus is the story grammar of :mod:`colla
 (exact entropy floor, drawn as a dashed line), the weak generator a small GPT
 trained on a small slice of it, and the learners GPT-2-style decoders
 (:mod:`collapse_lib.lm.model`) trained for one pass over a stream with exactly
-round(p·N) synthetic tokens. Left: real held-out loss vs tokens seen for
-p ∈ {0, 0.01, 0.1, 0.2, 0.5} (log–log) at a fixed model. Right: several depths
-at fixed width, at p = ``p_depth``. Smoke and book scales run on a CPU in
-seconds / minutes; paper scale (bigger model, ~100M tokens) is for a GPU:
+round(p·N) synthetic tokens, quality-filtered as the paper's are (our filter:
+:mod:`collapse_lib.lm.quality`). Left: real held-out loss vs tokens seen for
+p ∈ {0, 0.001, 0.01, 0.1, 0.2, 0.5, 1} (log–log) at a fixed model, with unfiltered
+runs at some p for comparison. Right: the paper's model-size panel — four depths at
+fixed width, trained on synthetic stories only (p = ``p_depth`` = 1). Smoke and book
+scales run on a CPU in seconds / minutes; paper scale (bigger model, ~100M tokens) is for a GPU:
 ``python -m collapse_lib reproduce fig8 --scale paper --device cuda`` or, on
 several GPUs, ``torchrun --nproc_per_node=N -m collapse_lib.lm fig8 --scale paper``.
 dtype: float32 (bfloat16 autocast on CUDA).
@@ -29,20 +31,26 @@ TITLE = "Figure 8: language models trained on real + synthetic stories"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "kind", "panel", "run", "p_syn", "depth", "step", "tokens", "loss", "train_loss", "source", "text"
 )
-FRACTIONS = (0.0, 0.01, 0.1, 0.2, 0.5)
+FRACTIONS = (0.0, 0.001, 0.01, 0.1, 0.2, 0.5, 1.0)  # as the paper: from 0 through 0.001 up to 1
+UNFILTERED = (0.1, 0.5, 1.0)  # fractions also run with the generator's stories as they come (no filter)
+P_DEPTH = 1.0  # the paper's model-size panel: synthetic stories only
 
 # Per scale: learner (context, width, heads, depth), depths of the right panel, global batch (windows),
-# steps (one pass: tokens seen = steps · batch · context), weak generator, evaluation and sampling sizes.
+# steps (one pass: tokens seen = steps · batch · context), weak generator, evaluation and sampling sizes,
+# tokens of real stories whose trigrams are the filter's reference (about 20,000 stories above smoke).
 SIZES = {
-    "smoke": dict(context=32, width=32, heads=2, depth=2, depths=[1, 2, 3], batch=8, steps=30, lr=3e-3, warmup=5,
-                  weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
-                  eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2, replicates=1),
-    "book": dict(context=128, width=64, heads=4, depth=2, depths=[1, 2, 4], batch=16, steps=400, lr=3e-3, warmup=30,
-                 weak=dict(depth=1, width=64, heads=4, steps=150, slice_tokens=100_000),
-                 eval_tokens=16_384, n_eval=12, sample_batch=512, n_samples=3, replicates=1),
-    "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8], batch=64, steps=6_000, lr=1e-3,
+    "smoke": dict(context=32, width=32, heads=2, depth=2, depths=[1, 2, 3, 4], batch=8, steps=30, lr=3e-3,
+                  warmup=5, weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
+                  eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2, replicates=1,
+                  filter_reference_tokens=100_000),
+    "book": dict(context=128, width=64, heads=4, depth=2, depths=[1, 2, 4, 8], batch=16, steps=400, lr=3e-3,
+                 warmup=30, weak=dict(depth=1, width=64, heads=4, steps=150, slice_tokens=100_000),
+                 eval_tokens=16_384, n_eval=12, sample_batch=2_048, n_samples=3, replicates=1,
+                 filter_reference_tokens=1_750_000),
+    "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8, 16], batch=64, steps=6_000, lr=1e-3,
                   warmup=200, weak=dict(depth=2, width=128, heads=4, steps=1_500, slice_tokens=2_000_000),
-                  eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3, replicates=1),
+                  eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3, replicates=1,
+                  filter_reference_tokens=1_750_000),
 }
 
 
@@ -51,29 +59,36 @@ def config(scale=None) -> dict:
     scale = current_scale(scale)
     from ..lm.grammar import default_grammar
 
-    return dict(SIZES[scale], scale=scale, fractions=list(FRACTIONS), p_depth=0.2, grammar=default_grammar().name,
-                tokenizer="word", temperature=1.0, dtype="float32")
+    return dict(SIZES[scale], scale=scale, fractions=list(FRACTIONS), unfiltered_fractions=list(UNFILTERED),
+                p_depth=P_DEPTH, quality_filter="trigram score >= median of the generator's stories",
+                grammar=default_grammar().name, tokenizer="word", temperature=1.0, dtype="float32")
 
 
 def book_column(c: dict) -> dict:
     """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
     weak = c["weak"]
+    n = c["steps"] * c["batch"] * c["context"]
     return dict(
-        shows=f"real held-out loss against tokens seen for several synthetic fractions (left) and several depths "
-              f"at p = {fv(c['p_depth'])} (right), with the exact entropy floor",
-        sizes=f"{c['steps'] * c['batch'] * c['context']:,} tokens per run (context {c['context']}, batch "
-              f"{c['batch']}, {c['steps']:,} steps); evaluation on {c['eval_tokens']:,} held-out real tokens",
+        shows=f"real held-out loss against tokens seen for several synthetic fractions (left, filtered stories; "
+              f"unfiltered at p ∈ {{{fv(c['unfiltered_fractions'])}}} for comparison) and several depths at "
+              f"p = {fv(c['p_depth'])} (right), with the exact entropy floor",
+        sizes=f"{n:,} tokens per run (context {c['context']}, batch {c['batch']}, {c['steps']:,} steps); "
+              f"evaluation on {c['eval_tokens']:,} held-out real tokens",
         runs="one run per curve, plus one repeat of the clean run",
         models=f"GPT-2-style decoders of width {c['width']}, {c['heads']} heads, {c['depth']} layers (left), "
                f"depths {fv(c['depths'])} (right), learning rate {fv(c['lr'])}, {c['warmup']} warm-up steps; "
                f"generator: a {weak['depth']}-layer, width-{weak['width']} GPT trained on {weak['slice_tokens']:,} "
                "real tokens",
         data=f"stories of a probabilistic grammar ({c['grammar']}, exact entropy), {c['tokenizer']} tokens; "
-             f"p ∈ {{{fv(c['fractions'])}}}; synthetic stories sampled at temperature {fv(c['temperature'])}, "
-             "not filtered; evaluated on held-out real stories",
+             f"p ∈ {{{fv(c['fractions'])}}}; synthetic stories sampled at temperature {fv(c['temperature'])} and "
+             "filtered (ours: keep a story whose share of real-story trigrams is at least the median of the "
+             "generator's stories); evaluated on held-out real stories only",
         differs="a grammar corpus instead of BabiStories (its entropy floor is exact and it trains on a CPU); models "
-                "and token budgets orders of magnitude smaller; the model-size panel at p = "
-                f"{fv(c['p_depth'])} rather than the paper's p₂ = 1 with a 10× synthetic set; no quality filter")
+                "and token budgets orders of magnitude smaller; our own quality filter (the paper's criterion is "
+                "not known to us; the grammar parses none of our weak generator's stories, so its exact likelihood "
+                f"cannot serve); the model-size panel at p = {fv(c['p_depth'])}: our synthetic set is, as the "
+                f"paper's, 10× the real set, but a run reads one pass of {n:,} tokens, so only that prefix of it is "
+                "ever sampled and its size does not enter")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False, checkpoint_dir=None):
@@ -136,10 +151,9 @@ def summary(table) -> pd.DataFrame:
         out.append(dict(p_syn=p, alpha=alpha, final_tokens=n_final, final_loss=g.loss.iloc[-1],
                         dilution_loss=dil, limit_bound=bound))
     out = pd.DataFrame(out).sort_values("p_syn").reset_index(drop=True)
-    rep = table[(table.kind == "curve") & (table.panel == "replicate")]
-    if len(rep) and len(clean):  # run-to-run noise: the clean run repeated with other weights and story order
-        finals = [g.sort_values("tokens").loss.iloc[-1] for _, g in rep.groupby("run")] + [clean.loss.iloc[-1]]
-        out["seed_spread"] = float(np.max(finals) - np.min(finals))
+    spread = seed_spread(table)
+    if np.isfinite(spread):
+        out["seed_spread"] = spread
     base = out.loc[out.p_syn == 0, "final_loss"]
     out["gap_to_clean"] = out.final_loss - (float(base.iloc[0]) if len(base) else np.nan)
     out["excess_over_floor"] = out.final_loss - h
@@ -153,6 +167,96 @@ def depth_summary(table) -> pd.DataFrame:
     wide.columns = [f"depth {int(d)}" for d in wide.columns]
     wide["best"] = wide.idxmin(axis=1)
     return wide.reset_index()
+
+
+def seed_spread(table) -> float:
+    """Run-to-run noise: max − min final real loss over the clean run and its repeats (other initial weights and
+    story order); NaN without repeats."""
+    cur = table[table.kind == "curve"]
+    rep = cur[cur.panel == "replicate"]
+    clean = cur[(cur.panel == "fraction") & (cur.p_syn == 0)]
+    if not len(rep) or not len(clean):
+        return float("nan")
+    finals = [g.sort_values("tokens").loss.iloc[-1] for _, g in rep.groupby("run")]
+    finals.append(clean.sort_values("tokens").loss.iloc[-1])
+    return float(np.max(finals) - np.min(finals))
+
+
+def depth_order(table, noise: float | None = None) -> dict:
+    """Does the model-size order flip as in the paper (deeper models better early, shallower ones later)?
+
+    From the right panel (:func:`depth_summary`). A *flip* is a pair of depths a < b such
+    that the deeper b has the lower real loss at some evaluation point and the shallower a
+    the lower loss at a later one, each time by more than ``noise`` (default: the run-to-run
+    spread of :func:`seed_spread`, 0 if unknown). Returns ``best_final`` (the best depth at
+    the largest budget), ``final_tokens``, ``noise``, ``flips`` (a list of
+    ``dict(deep, shallow, deep_ahead_at, shallow_ahead_from, final_gap)`` where
+    ``final_gap`` = loss(deep) − loss(shallow) at the largest budget) and ``flipped``.
+    """
+    ds = depth_summary(table)
+    cols = [c for c in ds.columns if c.startswith("depth ")]
+    if noise is None:
+        noise = seed_spread(table)
+    noise = 0.0 if not np.isfinite(noise) else float(noise)
+    depths = sorted(int(c.split()[1]) for c in cols)
+    flips = []
+    for ia, a in enumerate(depths):
+        for b in depths[ia + 1:]:
+            diff = (ds[f"depth {b}"] - ds[f"depth {a}"]).to_numpy()  # < 0: the deeper model is ahead
+            ahead = np.flatnonzero(diff < -noise)
+            if not len(ahead):
+                continue
+            later = np.flatnonzero((diff > noise) & (np.arange(len(diff)) > ahead[0]))
+            if len(later):
+                flips.append(dict(deep=b, shallow=a, deep_ahead_at=float(ds.tokens.iloc[ahead[0]]),
+                                  shallow_ahead_from=float(ds.tokens.iloc[later[0]]), final_gap=float(diff[-1])))
+    return dict(best_final=int(ds.best.iloc[-1].split()[1]), final_tokens=float(ds.tokens.iloc[-1]), noise=noise,
+                flips=flips, flipped=bool(flips))
+
+
+def depth_order_sentence(order: dict) -> str:
+    """One sentence, derived from :func:`depth_order`, saying whether the order flips at this scale."""
+    best, n, noise = order["best_final"], order["final_tokens"], order["noise"]
+    tail = f" (differences counted beyond the run-to-run noise, {noise:.4f} nats/token)"
+    if not order["flipped"]:
+        return (f"The order does not flip at our scale: no deeper model that was ahead fell behind a shallower one "
+                f"later{tail}; at the largest budget ({n:,.0f} tokens) the {best}-layer model is best.")
+    f = max(order["flips"], key=lambda d: d["final_gap"])
+    return (f"The order flips at our scale, as in the paper: the {f['deep']}-layer model was ahead of the "
+            f"{f['shallow']}-layer model at {f['deep_ahead_at']:,.0f} tokens, and the {f['shallow']}-layer model is "
+            f"ahead from {f['shallow_ahead_from']:,.0f} tokens on{tail}; at the largest budget ({n:,.0f} tokens) the "
+            f"{best}-layer model is best.")
+
+
+def filter_summary(table) -> pd.DataFrame:
+    """Per fraction run both ways: final real loss with the filtered and with the unfiltered stories.
+
+    Columns ``p_syn``, ``filtered``, ``unfiltered``, ``difference`` (unfiltered − filtered:
+    > 0 when the filter helps), ``alpha_filtered``, ``alpha_unfiltered`` (fitted exponents, as
+    in :func:`summary`).
+    """
+    from ..lm.experiment import fit_scaling
+
+    h = floor(table)
+    cur = table[table.kind == "curve"]
+    out = []
+    for p, u in cur[cur.panel == "unfiltered"].groupby("p_syn"):
+        f = cur[(cur.panel == "fraction") & (cur.p_syn == p)].sort_values("tokens")
+        u = u.sort_values("tokens")
+        if not len(f):
+            continue
+        out.append(dict(p_syn=p, filtered=float(f.loss.iloc[-1]), unfiltered=float(u.loss.iloc[-1]),
+                        difference=float(u.loss.iloc[-1] - f.loss.iloc[-1]),
+                        alpha_filtered=fit_scaling(f.tokens, f.loss, h)[0],
+                        alpha_unfiltered=fit_scaling(u.tokens, u.loss, h)[0]))
+    return pd.DataFrame(out, columns=["p_syn", "filtered", "unfiltered", "difference", "alpha_filtered",
+                                      "alpha_unfiltered"])
+
+
+def filter_stats(table) -> dict:
+    """The quality filter's statistics recorded by the run (threshold, shares kept, scores, parse shares)."""
+    f = table[table.kind == "filter"]
+    return {r.run: float(r.loss) for r in f.itertuples()}
 
 
 def plot(table):
@@ -170,7 +274,7 @@ def plot(table):
     depth = int(left.depth.iloc[0])
     p_depth = float(right.p_syn.iloc[0]) if len(right) else np.nan
     panels = [(0, left, "p_syn", "plasma", "o", lambda v: f"p = {v:g}",
-               f"Synthetic fraction p (depth {depth})"),
+               f"Synthetic fraction p (depth {depth}; solid: filtered)"),
               (1, right, "depth", "viridis", "s", lambda v: f"depth {int(v)}",
                f"Model depth, at synthetic fraction p = {p_depth:g}")]
     for col, sub, key, cmap, marker, name, title in panels:
@@ -191,6 +295,10 @@ def plot(table):
             for _, g in cur[cur.panel == "replicate"].groupby("run"):
                 g = g.sort_values("tokens")
                 top.plot(g.tokens, g.loss, ":", lw=1.2, color=cols[0.0], label="p = 0, another seed")
+            for v, g in cur[cur.panel == "unfiltered"].groupby("p_syn"):
+                g = g.sort_values("tokens")
+                top.plot(g.tokens, g.loss, "--", lw=1.2, color=cols.get(v, "grey"),
+                         label=f"p = {v:g}, unfiltered")
         top.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor ({h:.3f} nats/token)")
         top.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real loss ({wl:.3f})")
         plotting.finish_loglog(top, "tokens seen (training tokens, one pass)",

@@ -75,7 +75,15 @@ def split_words(text: str) -> list[str]:
 
 
 class GrammarError(ValueError):
-    pass
+    """A story outside the grammar's language (or a malformed grammar).
+
+    ``position``: for a parse, the index of the first word at which the text leaves the
+    language (``len(words)`` when the story ends too early); ``None`` for grammar errors.
+    """
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.position = position
 
 
 def _expect(words, seq, pos) -> int:
@@ -83,7 +91,8 @@ def _expect(words, seq, pos) -> int:
     n = len(seq)
     if tuple(words[pos:pos + n]) != tuple(seq):
         got = " ".join(words[pos:pos + n]) or "end of story"
-        raise GrammarError(f"expected {' '.join(seq)!r} at position {pos}, got {got!r}")
+        bad = next((pos + j for j, w in enumerate(seq) if pos + j >= len(words) or words[pos + j] != w))
+        raise GrammarError(f"expected {' '.join(seq)!r} at position {pos}, got {got!r}", bad)
     return pos + n
 
 
@@ -277,7 +286,7 @@ class Choice(Node):
             if nxt in g.first(a):
                 d, pos = a.parse(g, words, pos, env)
                 return math.log(self.probs[i]) + d, pos
-        raise GrammarError(f"no alternative starts with {nxt!r} at position {pos}")
+        raise GrammarError(f"no alternative starts with {nxt!r} at position {pos}", pos)
 
     def entropy(self, g):  # H(weights) + Σ wᵢ H(altᵢ)
         return _entropy(self.probs) + float(sum(p * g.H(a) for p, a in zip(self.probs, self.alts)))
@@ -313,11 +322,13 @@ class Rep(_OneItem):
         lp, k = 0.0, 0
         first = g.first(self.item)
         while pos < len(words) and words[pos] in first:
+            if k == self.ks[-1]:  # one repetition too many: the text leaves the language where it starts
+                raise GrammarError(f"more than {k} repetitions at position {pos}; allowed: {self.ks}", pos)
             d, pos = self.item.parse(g, words, pos, env)
             lp += d
             k += 1
         if k not in self.ks:
-            raise GrammarError(f"{k} repetitions at position {pos}; allowed: {self.ks}")
+            raise GrammarError(f"{k} repetitions at position {pos}; allowed: {self.ks}", pos)
         return lp + math.log(self.probs[self.ks.index(k)]), pos
 
     def entropy(self, g):  # H(K) + E[K] H(item)
@@ -544,8 +555,27 @@ class Grammar:
         words = split_words(story) if isinstance(story, str) else list(story)
         lp, pos = self.start.parse(self, words, 0, {})
         if pos != len(words):
-            raise GrammarError(f"unexpected word {words[pos]!r} at position {pos}")
+            raise GrammarError(f"unexpected word {words[pos]!r} at position {pos}", pos)
         return lp
+
+    def grammatical_prefix(self, story) -> int:
+        """Number of leading tokens of a story (text or word tokens) that stay in the grammar's language.
+
+        The story is read as its words followed by the end-of-story token. Returns
+        ``len(words) + 1`` when the whole story is in the language (:meth:`log_prob` is
+        finite); otherwise the position of the first word at which the deterministic (LL(1))
+        parse fails, i.e. the length of the longest prefix that starts some story of the
+        grammar (``len(words)`` when only the end comes too early). Used as a quality score
+        of synthetic stories (:func:`collapse_lib.lm.quality.grammatical_fraction`).
+        """
+        words = split_words(story) if isinstance(story, str) else list(story)
+        try:
+            self.log_prob(words)
+        except GrammarError as exc:
+            if exc.position is None:
+                raise
+            return int(exc.position)
+        return len(words) + 1
 
     def entropy(self) -> float:
         """Exact entropy E[−log p(story)] in nats (words only; the end marker is deterministic)."""

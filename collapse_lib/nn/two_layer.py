@@ -19,7 +19,9 @@ Budget and stopping: ``steps`` optimiser steps (full batch, or minibatches of
 every network). With a validation set (held-out *real* samples) the loss on it is
 evaluated every ``eval_every`` steps and each network keeps the parameters of its best
 evaluation (early stopping by checkpoint); ``patience`` stops the whole batch once no
-network has improved for that many evaluations. ``track_train_loss=False`` skips the loss on
+network has improved for that many evaluations, an improvement being a decrease of its best
+validation loss by more than the fraction ``min_improvement`` of it (default 0: any decrease;
+each network still keeps its best parameters, however small the decrease). ``track_train_loss=False`` skips the loss on
 the whole training set at each evaluation (``train_loss`` is then NaN): at large n it costs
 more than the validation loss and only the history uses it.
 
@@ -50,6 +52,7 @@ class TrainSpec:
     eval_every: int = 20
     out_scale: float = 1.0  # output layer initialised a ~ N(0, out_scale²/m)
     patience: int | None = None  # evaluations without improvement before stopping (needs validation data)
+    min_improvement: float = 0.0  # relative decrease of a best validation loss that resets the patience count
     track_train_loss: bool = True  # record the loss on the whole training set at each evaluation
 
     def __post_init__(self):
@@ -65,6 +68,7 @@ class TrainSpec:
         if self.patience is not None:
             checked["patience"] = V.positive_int("patience", self.patience)
         checked["track_train_loss"] = V.flag("track_train_loss", self.track_train_loss)
+        checked["min_improvement"] = V.fraction_scalar("min_improvement", self.min_improvement)
         for name, value in checked.items():  # plain int / float from here on (never a numpy scalar or True)
             object.__setattr__(self, name, value)
 
@@ -213,16 +217,17 @@ def train_two_layer(X, Y, spec: TrainSpec, generators, X_val=None, Y_val=None, b
                 vl = _batched_loss(nets, X_val, Y_val)
                 hist_val.append(vl.cpu().numpy())
                 improved = vl < best_val
-                if bool(improved.any()):
+                if bool((vl < best_val * (1 - spec.min_improvement)).any()):
                     stale = 0
+                else:
+                    stale += 1
+                if bool(improved.any()):
                     best_val = torch.where(improved, vl, best_val)
                     best_step[improved.cpu().numpy()] = step
                     with torch.no_grad():
                         for pb, pc in zip(best.params, nets.params):
                             mask = improved.view((B,) + (1,) * (pc.ndim - 1))
                             pb.copy_(torch.where(mask, pc, pb))
-                else:
-                    stale += 1
                 bar.set_postfix(val=f"{float(best_val.mean()):.3g}")
                 if spec.patience is not None and stale >= spec.patience:
                     break
