@@ -380,15 +380,64 @@ def test_depth_order_sees_the_papers_flip():
     assert pairs == {(2, 1), (4, 1), (4, 2)}
     f41 = next(f for f in o["flips"] if (f["deep"], f["shallow"]) == (4, 1))
     assert f41["deep_ahead_at"] == 1e3 and f41["shallow_ahead_from"] == 1e6
-    assert f41["final_gap"] == pytest.approx(0.10)
+    assert f41["final_gap"] == pytest.approx(0.10) and f41["shallow_lead"] == pytest.approx(0.10)
     text = fig8.depth_order_sentence(o)
-    assert "flips" in text and "does not" not in text and "4-layer" in text and "1-layer model is best" in text
+    assert text.startswith("The order flips at our scale") and "does not" not in text
+    assert "the 4-layer model was ahead of the 1-layer model at 1,000 tokens" in text  # the largest lead: (4, 1)
+    assert "still ahead by 0.100" in text and "the 1-layer model has the lowest loss" in text
+
+
+def test_depth_order_noise_defaults_to_the_spread_at_each_point():
+    """With a repeated clean run, the noise at each point is the clean runs' spread there (log-interpolated)."""
+    import pandas as pd
+
+    t = _depth_table({1: [3.0, 2.0, 1.40, 1.20], 4: [2.8, 1.8, 1.39, 1.30]})
+    clean = [dict(kind="curve", panel="fraction", p_syn=0.0, depth=2, tokens=x, loss=lo, run="c")
+             for x, lo in zip((1e3, 1e4, 1e5, 1e6), (2.5, 1.5, 1.2, 1.0))]
+    rep = [dict(kind="curve", panel="replicate", p_syn=0.0, depth=2, tokens=x, loss=lo, run="r")
+           for x, lo in zip((1e3, 1e6), (2.8, 1.05))]  # the repeat is evaluated at two points only
+    t = pd.concat([t, pd.DataFrame(clean + rep)], ignore_index=True)
+    sp = fig8.seed_spread_curve(t)
+    assert list(sp.index) == [1e3, 1e6]  # only where every run was evaluated
+    np.testing.assert_allclose(sp, [0.3, 0.05])
+    assert fig8.seed_spread(t) == pytest.approx(0.05)
+    o = fig8.depth_order(t)
+    assert o["final_noise"] == pytest.approx(0.05) and o["noise"][0] == pytest.approx(0.3)
+    # between, log-linear: 0.3 − 0.25/3 at 10⁴ tokens
+    assert o["noise"][1] == pytest.approx(0.3 - 0.25 / 3)
+    # 4 layers lead by 0.2 at 10³ and 10⁴ tokens, within the noise there: no early lead, so no flip
+    assert not o["flipped"]
+
+
+def test_depth_order_flip_that_fades_by_the_end():
+    """The shallow model pulls ahead in the middle, then the curves meet again within the noise."""
+    t = _depth_table({1: [3.0, 1.70, 1.500, 1.300], 8: [2.8, 1.75, 1.530, 1.301]})
+    o = fig8.depth_order(t, noise=0.01)
+    (f,) = o["flips"]
+    assert f["shallow_ahead_from"] == 1e4 and f["shallow_lead"] == pytest.approx(0.05)
+    assert f["shallow_lead_at"] == 1e4 and f["final_gap"] == pytest.approx(0.001)
+    text = fig8.depth_order_sentence(o)
+    assert "by up to 0.050 nats/token (at 10,000 tokens)" in text and "within the run-to-run noise" in text
+
+
+def test_filter_sentence_is_derived_from_the_differences():
+    import pandas as pd
+
+    fs = pd.DataFrame(dict(p_syn=[0.1, 0.5, 1.0], filtered=[1.0, 1.1, 1.5], unfiltered=[1.002, 1.2, 1.4]))
+    fs["difference"] = fs.unfiltered - fs.filtered
+    text = fig8.filter_sentence(fs, noise=0.005)
+    assert text.startswith("The filter lowers the final real loss at 1 of the 3 fractions")
+    assert "p = 0.1 the two end 0.002 nats/token apart, within the run-to-run noise" in text
+    assert "p = 0.5 the filtered stories end 0.100 nats/token lower" in text
+    assert "p = 1 the filtered stories end 0.100 nats/token higher" in text
+    assert fig8.filter_sentence(fs.iloc[:1], noise=float("nan")).startswith("The filter lowers the final real loss at 1")
+    assert "none" in fig8.filter_sentence(fs.iloc[2:], noise=0.0)
 
 
 def test_depth_order_without_a_flip():
     deeper_wins = _depth_table({1: [3.0, 2.0, 1.5, 1.3], 2: [2.9, 1.9, 1.4, 1.2], 4: [2.8, 1.8, 1.3, 1.1]})
     o = fig8.depth_order(deeper_wins)  # no replicate in the table: noise 0
-    assert not o["flipped"] and o["best_final"] == 4 and o["noise"] == 0
+    assert not o["flipped"] and o["best_final"] == 4 and o["final_noise"] == 0 and not np.any(o["noise"])
     assert fig8.depth_order_sentence(o).startswith("The order does not flip")
     # shallower first, deeper later is the opposite of the paper's pattern: not a flip
     catch_up = _depth_table({1: [2.0, 1.5, 1.4, 1.35], 4: [2.5, 1.6, 1.3, 1.2]})

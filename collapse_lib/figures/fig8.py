@@ -169,35 +169,60 @@ def depth_summary(table) -> pd.DataFrame:
     return wide.reset_index()
 
 
+def _clean_and_repeats(table):
+    """Learning curves (loss indexed by tokens) of the clean run and of its repeats with other seeds."""
+    cur = table[table.kind == "curve"]
+    clean = cur[(cur.panel == "fraction") & (cur.p_syn == 0)]
+    rep = cur[cur.panel == "replicate"]
+    if not len(rep) or not len(clean):
+        return []
+    return [clean.set_index("tokens").loss.sort_index()] + [g.set_index("tokens").loss.sort_index()
+                                                             for _, g in rep.groupby("run")]
+
+
 def seed_spread(table) -> float:
     """Run-to-run noise: max − min final real loss over the clean run and its repeats (other initial weights and
     story order); NaN without repeats."""
-    cur = table[table.kind == "curve"]
-    rep = cur[cur.panel == "replicate"]
-    clean = cur[(cur.panel == "fraction") & (cur.p_syn == 0)]
-    if not len(rep) or not len(clean):
+    curves = _clean_and_repeats(table)
+    if not curves:
         return float("nan")
-    finals = [g.sort_values("tokens").loss.iloc[-1] for _, g in rep.groupby("run")]
-    finals.append(clean.sort_values("tokens").loss.iloc[-1])
+    finals = [c.iloc[-1] for c in curves]
     return float(np.max(finals) - np.min(finals))
 
 
-def depth_order(table, noise: float | None = None) -> dict:
+def seed_spread_curve(table) -> pd.Series:
+    """The run-to-run spread at every evaluation point (max − min over the clean run and its repeats);
+    empty without repeats. Early in training, where the loss falls fast, it is larger than at the end."""
+    curves = _clean_and_repeats(table)
+    if not curves:
+        return pd.Series(dtype=float)
+    both = pd.concat(curves, axis=1)  # a point where some run was not evaluated has no spread
+    return (both.max(axis=1, skipna=False) - both.min(axis=1, skipna=False)).dropna().rename("spread")
+
+
+def depth_order(table, noise=None) -> dict:
     """Does the model-size order flip as in the paper (deeper models better early, shallower ones later)?
 
     From the right panel (:func:`depth_summary`). A *flip* is a pair of depths a < b such
     that the deeper b has the lower real loss at some evaluation point and the shallower a
-    the lower loss at a later one, each time by more than ``noise`` (default: the run-to-run
-    spread of :func:`seed_spread`, 0 if unknown). Returns ``best_final`` (the best depth at
-    the largest budget), ``final_tokens``, ``noise``, ``flips`` (a list of
-    ``dict(deep, shallow, deep_ahead_at, shallow_ahead_from, final_gap)`` where
-    ``final_gap`` = loss(deep) − loss(shallow) at the largest budget) and ``flipped``.
+    the lower loss at a later one, each time by more than the noise at that point. ``noise``:
+    a number for every point, or None for the run-to-run spread at each point
+    (:func:`seed_spread_curve`, interpolated in log tokens; 0 without repeats). Returns
+    ``best_final`` (the best depth at the largest budget), ``final_tokens``, ``noise`` (per
+    point), ``final_noise``, ``flipped`` and ``flips``: one dict per flipping pair with
+    ``deep``, ``shallow``, ``deep_ahead_at`` (first point where the deep model leads),
+    ``shallow_ahead_from`` (first later point where the shallow one leads), ``shallow_lead``
+    and ``shallow_lead_at`` (its largest lead beyond the noise after that, and where), and
+    ``final_gap`` = loss(deep) − loss(shallow) at the largest budget.
     """
     ds = depth_summary(table)
     cols = [c for c in ds.columns if c.startswith("depth ")]
+    tokens = ds.tokens.to_numpy(dtype=float)
     if noise is None:
-        noise = seed_spread(table)
-    noise = 0.0 if not np.isfinite(noise) else float(noise)
+        sp = seed_spread_curve(table)
+        noise = (np.interp(np.log(tokens), np.log(sp.index.to_numpy(dtype=float)), sp.to_numpy())
+                 if len(sp) else np.zeros(len(tokens)))
+    noise = np.broadcast_to(np.nan_to_num(np.asarray(noise, dtype=float)), tokens.shape).copy()
     depths = sorted(int(c.split()[1]) for c in cols)
     flips = []
     for ia, a in enumerate(depths):
@@ -208,24 +233,36 @@ def depth_order(table, noise: float | None = None) -> dict:
                 continue
             later = np.flatnonzero((diff > noise) & (np.arange(len(diff)) > ahead[0]))
             if len(later):
-                flips.append(dict(deep=b, shallow=a, deep_ahead_at=float(ds.tokens.iloc[ahead[0]]),
-                                  shallow_ahead_from=float(ds.tokens.iloc[later[0]]), final_gap=float(diff[-1])))
-    return dict(best_final=int(ds.best.iloc[-1].split()[1]), final_tokens=float(ds.tokens.iloc[-1]), noise=noise,
-                flips=flips, flipped=bool(flips))
+                top = later[int(np.argmax(diff[later]))]
+                flips.append(dict(deep=b, shallow=a, deep_ahead_at=tokens[ahead[0]],
+                                  shallow_ahead_from=tokens[later[0]], shallow_lead=float(diff[top]),
+                                  shallow_lead_at=tokens[top], final_gap=float(diff[-1])))
+    return dict(best_final=int(ds.best.iloc[-1].split()[1]), final_tokens=tokens[-1], noise=noise,
+                final_noise=float(noise[-1]), flips=flips, flipped=bool(flips))
 
 
 def depth_order_sentence(order: dict) -> str:
-    """One sentence, derived from :func:`depth_order`, saying whether the order flips at this scale."""
-    best, n, noise = order["best_final"], order["final_tokens"], order["noise"]
-    tail = f" (differences counted beyond the run-to-run noise, {noise:.4f} nats/token)"
+    """One sentence, derived from :func:`depth_order`, saying whether the order flips at this scale.
+
+    Of several flipping pairs it describes the one whose shallow model leads latest in training
+    (the paper's flip is a large-budget effect), then the larger lead.
+    """
+    best, n, fn = order["best_final"], order["final_tokens"], order["final_noise"]
     if not order["flipped"]:
         return (f"The order does not flip at our scale: no deeper model that was ahead fell behind a shallower one "
-                f"later{tail}; at the largest budget ({n:,.0f} tokens) the {best}-layer model is best.")
-    f = max(order["flips"], key=lambda d: d["final_gap"])
-    return (f"The order flips at our scale, as in the paper: the {f['deep']}-layer model was ahead of the "
-            f"{f['shallow']}-layer model at {f['deep_ahead_at']:,.0f} tokens, and the {f['shallow']}-layer model is "
-            f"ahead from {f['shallow_ahead_from']:,.0f} tokens on{tail}; at the largest budget ({n:,.0f} tokens) the "
-            f"{best}-layer model is best.")
+                f"later by more than the run-to-run noise; at the largest budget ({n:,.0f} tokens) the {best}-layer "
+                "model is best.")
+    f = max(order["flips"], key=lambda d: (d["shallow_lead_at"], d["shallow_lead"]))
+    d, sh = f["deep"], f["shallow"]
+    end = (f"and at the largest budget ({n:,.0f} tokens) it is still ahead by {f['final_gap']:.3f}"
+           if f["final_gap"] > fn else
+           f"and by the largest budget ({n:,.0f} tokens) the two are within the run-to-run noise ({fn:.4f} "
+           "nats/token) of each other again")
+    return (f"The order flips at our scale in the paper's direction: the {d}-layer model was ahead of the {sh}-layer model "
+            f"at {f['deep_ahead_at']:,.0f} tokens, the {sh}-layer model is ahead from {f['shallow_ahead_from']:,.0f} "
+            f"tokens, by up to {f['shallow_lead']:.3f} nats/token (at {f['shallow_lead_at']:,.0f} tokens), {end} "
+            f"(leads counted beyond the run-to-run noise at each point); the {best}-layer model has the lowest loss "
+            "at the largest budget.")
 
 
 def filter_summary(table) -> pd.DataFrame:
@@ -251,6 +288,30 @@ def filter_summary(table) -> pd.DataFrame:
                         alpha_unfiltered=fit_scaling(u.tokens, u.loss, h)[0]))
     return pd.DataFrame(out, columns=["p_syn", "filtered", "unfiltered", "difference", "alpha_filtered",
                                       "alpha_unfiltered"])
+
+
+def filter_sentence(fs: pd.DataFrame, noise: float) -> str:
+    """What the filter did to the final real loss, per fraction, from :func:`filter_summary` (derived, not typed).
+
+    A difference (unfiltered − filtered) within ``noise`` (the run-to-run spread; NaN: unknown,
+    taken as 0) is called unresolved; a positive one means the filter helped.
+    """
+    noise = 0.0 if not np.isfinite(noise) else float(noise)
+    if not len(fs):
+        return "No fraction was run without the filter."
+    parts = []
+    for r in fs.itertuples():
+        d = r.difference
+        if abs(d) <= noise:
+            parts.append(f"at p = {r.p_syn:g} the two end {abs(d):.3f} nats/token apart, within the run-to-run noise")
+        elif d > 0:
+            parts.append(f"at p = {r.p_syn:g} the filtered stories end {d:.3f} nats/token lower")
+        else:
+            parts.append(f"at p = {r.p_syn:g} the filtered stories end {-d:.3f} nats/token higher")
+    helped = int(np.sum(fs.difference > noise))
+    lead = (f"The filter lowers the final real loss at {helped} of the {len(fs)} fractions run both ways"
+            if helped else "The filter lowers the final real loss at none of the fractions run both ways")
+    return f"{lead} (noise: {noise:.4f} nats/token): " + "; ".join(parts) + "."
 
 
 def filter_stats(table) -> dict:
