@@ -417,7 +417,7 @@ def test_depth_order_flip_that_fades_by_the_end():
     assert f["shallow_ahead_from"] == 1e4 and f["shallow_lead"] == pytest.approx(0.05)
     assert f["shallow_lead_at"] == 1e4 and f["final_gap"] == pytest.approx(0.001)
     text = fig8.depth_order_sentence(o)
-    assert "by up to 0.050 nats/token (at 10,000 tokens)" in text and "within the run-to-run noise" in text
+    assert "by up to 0.050 nats/token (at 10,000 tokens)" in text and "within the noise (0.0100" in text
 
 
 def test_filter_sentence_is_derived_from_the_differences():

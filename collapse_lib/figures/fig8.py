@@ -86,9 +86,9 @@ def book_column(c: dict) -> dict:
         differs="a grammar corpus instead of BabiStories (its entropy floor is exact and it trains on a CPU); models "
                 "and token budgets orders of magnitude smaller; our own quality filter (the paper's criterion is "
                 "not known to us; the grammar parses none of our weak generator's stories, so its exact likelihood "
-                f"cannot serve); the model-size panel at p = {fv(c['p_depth'])}: our synthetic set is, as the "
-                f"paper's, 10× the real set, but a run reads one pass of {n:,} tokens, so only that prefix of it is "
-                "ever sampled and its size does not enter")
+                f"cannot serve); the model-size panel at p = {fv(c['p_depth'])} as in the paper, whose synthetic set "
+                f"is 10× its real set: ours is never read twice (one pass of {n:,} fresh synthetic tokens per run), so "
+                "any synthetic set at least that large, 10× the real one included, gives the same runs")
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False, checkpoint_dir=None):
@@ -256,13 +256,13 @@ def depth_order_sentence(order: dict) -> str:
     d, sh = f["deep"], f["shallow"]
     end = (f"and at the largest budget ({n:,.0f} tokens) it is still ahead by {f['final_gap']:.3f}"
            if f["final_gap"] > fn else
-           f"and by the largest budget ({n:,.0f} tokens) the two are within the run-to-run noise ({fn:.4f} "
-           "nats/token) of each other again")
-    return (f"The order flips at our scale in the paper's direction: the {d}-layer model was ahead of the {sh}-layer model "
-            f"at {f['deep_ahead_at']:,.0f} tokens, the {sh}-layer model is ahead from {f['shallow_ahead_from']:,.0f} "
-            f"tokens, by up to {f['shallow_lead']:.3f} nats/token (at {f['shallow_lead_at']:,.0f} tokens), {end} "
-            f"(leads counted beyond the run-to-run noise at each point); the {best}-layer model has the lowest loss "
-            "at the largest budget.")
+           f"and by the largest budget ({n:,.0f} tokens) the two are within the noise ({fn:.4f} nats/token) of "
+           "each other again")
+    return (f"The order flips at our scale in the paper's direction (leads counted beyond the run-to-run noise at "
+            f"each point): the {d}-layer model was ahead of the {sh}-layer model at {f['deep_ahead_at']:,.0f} "
+            f"tokens, the {sh}-layer model is ahead from {f['shallow_ahead_from']:,.0f} tokens, by up to "
+            f"{f['shallow_lead']:.3f} nats/token (at {f['shallow_lead_at']:,.0f} tokens), {end}; the {best}-layer "
+            "model has the lowest loss at the largest budget.")
 
 
 def filter_summary(table) -> pd.DataFrame:

@@ -33,6 +33,9 @@ _DESCRIBE = {
     "nn_steps": "network: training steps", "nn_lr": "network: learning rate", "nn_batch": "network: minibatch size",
     "nn_optimizer": "network: optimizer", "nn_stopping": "network: stopping rule",
     "nn_val": "network: held-out real images (early stopping)",
+    "nn_patience": "network: checks without improvement before stopping",
+    "nn_min_improvement": "network: relative decrease that counts as an improvement",
+    "rf_form": "random features: readout computed in (primal: m × m moments; dual: n × n Gram matrices)",
     # language models (Figure 8)
     "context": "context length (tokens)", "width": "model width (embedding size)", "heads": "attention heads",
     "depth": "model depth (layers)", "depths": "depths compared",
@@ -41,7 +44,9 @@ _DESCRIBE = {
     "n_eval": "evaluations per run", "sample_batch": "stories sampled per batch",
     "n_samples": "sample stories shown", "replicates": "extra seeds at p = 0", "fractions": "synthetic fractions p",
     "p_depth": "synthetic fraction of the depth panel", "grammar": "story grammar", "tokenizer": "tokenizer",
-    "temperature": "sampling temperature",
+    "temperature": "sampling temperature", "unfiltered_fractions": "fractions also run without the quality filter",
+    "quality_filter": "quality filter of the synthetic stories",
+    "filter_reference_tokens": "real tokens whose trigrams the filter accepts",
     # model-collapse workflows (beyond the paper)
     "n_a": "samples per generation in panel (a)", "generations_a": "generations in panel (a)",
     "generations_b": "generations before panel (b)'s scaling law",
