@@ -106,7 +106,7 @@ def _legend_colour() -> alt.Color:
     domain = [LABELS[k] for k in KINDS] + [CLEAN]
     return alt.Color("label:N", title=None, sort=domain,
                      scale=alt.Scale(domain=domain, range=[COLOURS[k] for k in KINDS] + ["#111111"]),
-                     legend=alt.Legend(orient="bottom", direction="vertical"))
+                     legend=alt.Legend(orient="bottom", direction="vertical", symbolType="stroke"))
 
 
 def _dash() -> alt.StrokeDash:
