@@ -117,7 +117,7 @@ def _solve_t_real(setting, n, p, om, lam, n_live=None):
     doubling / halving until H changes sign; the root is then found by the
     shared safeguarded Newton solver in log t (:func:`._newton.newton_log`).
     """
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
 
     def H(t, idx):
         """H and t·dH/dt at t for the batch entries ``idx``."""
@@ -160,7 +160,7 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
     weights ω_real = Re-free starting point (1, 1) of the iterative problem.
     Newton on F(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) at each step.
     """
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     om0 = np.ones_like(om)
     t = t0.astype(complex)
     for k in range(1, steps + 1):
@@ -192,7 +192,7 @@ class _Side:
 
 
 def _side(setting, t, p, om, lam) -> _Side:
-    s = setting._grouped[0]
+    s = setting.grouped.eigenvalues
     g = 1.0 / (1.0 + om * t[:, None])
     f = om * g
     th_k = p * f
@@ -209,7 +209,8 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
     ``sig2`` is the synthetic-noise cross-covariance σ₂^{ab} (broadcastable).
     Returns dict with real_bias (w₁), synthetic_bias (δ), real_noise, synthetic_noise.
     """
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     if outer:
         bil = lambda X, Y, c: (X * c[None, :]) @ Y.T  # noqa: E731
         fprod = lambda k: np.outer(a.f[:, k] / a.theta, b.f[:, k] / b.theta)  # noqa: E731
@@ -319,7 +320,8 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
         raise ValueError("alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, "
                          "n2 = 0 needs alpha = 1)")
     side, p, tm = _weighted_flat(setting, n1, n2, alpha, lam)
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     kappa = lam / side.theta
     q = p[:, 0] * side.f[:, 0] ** 2 + p[:, 1] * side.f[:, 1] ** 2
     rho = p[:, 1] * side.f[:, 1] / side.theta
@@ -552,7 +554,7 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
         p = np.array([f1[i] / nn, f2[i] / nn])
         a = _complex_sides(setting, nn, p, fl[i], z)
         b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
-        s, w, _, _ = setting._grouped
+        s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
         th2 = a.theta * b.theta  # D and q scaled by θ_aθ_b and 1/(θ_aθ_b) (see _pair_terms): no overflow
         D = ((a.theta[:, None] * s * a.r) * (b.theta[:, None] * s * b.r)) @ w / nn
         q = (p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]) / th2
@@ -581,7 +583,8 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
     rounds = _rounds(rounds)
     relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     n = (n1 + n2)[..., None, None]
     p1, p2 = n1[..., None, None] / n, n2[..., None, None] / n
     la = lam[..., None, None]

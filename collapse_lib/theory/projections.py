@@ -99,7 +99,7 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
     n, m, lam = V.broadcast(n=n, m=m, lam=lam)
     shape = n.shape
     n, m, lam = (a.ravel().astype(float) for a in (n, m, lam))
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     d = float(w.sum())
     log_tr = float(np.log(np.dot(w, s)))
     k = np.minimum(m, n)
@@ -193,7 +193,8 @@ def _terms(setting, n, m, lam, mu):
     sums of non-negative terms (no s², no (s+μ)⁻²: nothing overflows for any
     spectrum or λ), with m − df₁ and n − df₁ from :func:`_gaps`.
     """
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     d = float(w.sum())
     gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
     q, a = ratios(s, mu)

@@ -88,7 +88,7 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
     shape = n.shape
     n = n.ravel().astype(float)
     lam = lam.ravel().astype(float)
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     d = w.sum()
     log_tr = float(np.log(np.dot(w, s)))
 
@@ -144,7 +144,8 @@ def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
     exact even at the interpolation threshold (d = n, λ → 0) and the λ → ∞ limit
     (a → 1) comes out as the null predictor's error r².
     """
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     d = w.sum()
     q, a = ratios(s, kappa)
     sg, sd = s * g, s * dl
@@ -188,8 +189,9 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
     kap_u = solve_kappa(setting, pairs[:, 0], pairs[:, 1])
     T = _traces(setting, pairs[:, 0], pairs[:, 1], kap_u)
     # floor uses κ = λ (n → ∞): p₂² Σ sδ q(λ)²
-    q_lam, _ = ratios(setting._grouped[0], pairs[:, 1])
-    t3_lam = (q_lam * q_lam) @ (setting._grouped[0] * setting._grouped[3])
+    sp = setting.grouped
+    q_lam, _ = ratios(sp.eigenvalues, pairs[:, 1])
+    t3_lam = (q_lam * q_lam) @ (sp.eigenvalues * sp.delta_sum)
 
     kappa = kap_u[inv]
     T = {k: v[inv] for k, v in T.items()}

@@ -194,7 +194,7 @@ def _first_order(setting, lam, grp: _Groups, m):
     Entry (s, v) of K and of Φ depend on each other only through the entry itself; the
     other terms are known when the row s is filled from v = s − 1 down to 0.
     """
-    s_eig, w, _, _ = setting._grouped
+    s_eig, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     P, G = grp.count.shape
     J = s_eig.size
     lam_ = lam[:, None]
@@ -252,7 +252,8 @@ def _second_order(setting, lam, grp: _Groups, m, first, sources):
     entry itself (one scalar solve).
     """
     K, Phi, F, Eg, c, _, tidx = first
-    s_eig, w, g_sum, _ = setting._grouped
+    sp = setting.grouped
+    s_eig, w, g_sum = sp.eigenvalues, sp.multiplicity, sp.gamma_sum
     S = sources.shape[0]
     P, G = grp.count.shape
     sig = np.where(grp.real[None, :], setting.sigma2_real * sources[:, 1:2], setting.sigma2_synth * sources[:, 2:3])
@@ -307,7 +308,7 @@ _SOURCES = np.eye(3)  # bias, real noise, synthetic noise
 
 def _solve_flat(setting, kind, n, lam, p2, m):
     """(parts (3, P, m), κ (P, m)) on a flat grid, in chunks that bound the memory of F, E[g] and Q."""
-    J = setting._grouped[0].size
+    J = setting.grouped.size
     G = 2 * m if kind == "mix" else m
     step = max(1, _CHUNK_ELEMENTS // ((J + 4 * G) * m * m))
     parts = np.empty((3, n.size, m))
