@@ -9,14 +9,16 @@
 * :func:`workflow`, :func:`workflow_ols_exact` — model-collapse workflows over generations (beyond the paper),
   and :func:`workflow_table`, a tidy table of them on a grid.
 """
-from .mixing import (IterativeMixingTheory, OptimalAlpha, WeightedMixingTheory, iterative_mixing,
-                     iterative_mixing_leading_order, iterative_mixing_limit, optimal_alpha, weighted_mixing)
+from .mixing import (IterativeMixingLeadingOrder, IterativeMixingLimit, IterativeMixingTheory, OptimalAlpha,
+                     WeightedMixingTheory, iterative_mixing, iterative_mixing_leading_order, iterative_mixing_limit,
+                     optimal_alpha, weighted_mixing)
 from .projections import ProjectionsTheory, random_projections, solve_mu
 from .ridge import ClassicalTheory, classical, corollary1, solve_kappa
 from .workflow import WorkflowTheory, workflow, workflow_ols_exact
 from .workflow_table import workflow_table
 
-__all__ = ["ClassicalTheory", "IterativeMixingTheory", "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory", "WorkflowTheory",
+__all__ = ["ClassicalTheory", "IterativeMixingLeadingOrder", "IterativeMixingLimit", "IterativeMixingTheory",
+           "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory", "WorkflowTheory",
            "classical", "corollary1", "iterative_mixing", "iterative_mixing_leading_order", "iterative_mixing_limit",
-           "optimal_alpha", "random_projections", "solve_kappa", "solve_mu", "weighted_mixing", "workflow", "workflow_ols_exact",
-           "workflow_table"]
+           "optimal_alpha", "random_projections", "solve_kappa", "solve_mu", "weighted_mixing", "workflow",
+           "workflow_ols_exact", "workflow_table"]

@@ -419,6 +419,36 @@ class IterativeMixingTheory:
     pooled: np.ndarray | float
 
 
+@dataclass(frozen=True)
+class IterativeMixingLimit:
+    """Deterministic equivalent of iterative mixing after infinitely many rounds, on a broadcast grid.
+
+    total = fixed_point + relabelling_noise. ``fixed_point`` is the error of the rounds' limit
+    w_∞ = (M₁ + λ)⁻¹(M₁w₁* + X₁ᵀε₁/n), ridge on the n₁ real samples with penalty λn/n₁ (Theorem 1
+    at p₂ = 0); ``relabelling_noise`` is the stationary error S added by fresh relabelling noise
+    each round (0 when ``relabel_noise`` is False).
+    """
+
+    total: np.ndarray | float
+    fixed_point: np.ndarray | float
+    relabelling_noise: np.ndarray | float
+
+
+@dataclass(frozen=True)
+class IterativeMixingLeadingOrder:
+    """First-order (n ≫ d) approximation of iterative mixing after each round 0..rounds.
+
+    Arrays of shape ``grid_shape + (rounds + 1,)``; total = real_bias + synthetic_bias +
+    real_noise + synthetic_noise, the same split as :class:`IterativeMixingTheory`.
+    """
+
+    total: np.ndarray
+    real_bias: np.ndarray
+    synthetic_bias: np.ndarray
+    real_noise: np.ndarray
+    synthetic_noise: np.ndarray
+
+
 _COMPONENTS = ("real_bias", "synthetic_bias", "real_noise", "synthetic_noise")
 
 
@@ -510,7 +540,7 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
         for k in _COMPONENTS:
             comps[k][i] = res[k]
     total = sum(comps[k] for k in _COMPONENTS)
-    lim = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=relabel_noise)
+    lim = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=relabel_noise).total
     clean = classical(setting, n1, 0.0, lam).total
     pooled = classical(setting, n1 + n2, n2 / (n1 + n2), lam).total
     rs = lambda a: a.reshape(shape + (rounds + 1,))  # noqa: E731
@@ -518,7 +548,8 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
                                  _scalarise(pooled))
 
 
-def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, points: int = 256):
+def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True,
+                           points: int = 256) -> IterativeMixingLimit:
     """Rounds → ∞ limit of iterative mixing (its fixed point), broadcasting over n1, n2, lam.
 
     ŵ_t − w_∞ = K^{t+1}(w₂* − w_∞) + Σ_{i≤t} K^i R X₂ᵀε_{t−i}/n with K = (M₁+M₂+λ)⁻¹M₂
@@ -543,27 +574,27 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
     with np.errstate(over="ignore"):  # λn/n₁ beyond the largest float: the limit r² is reached long before
         lam_eff = np.minimum(lam * (n / n1), np.finfo(float).max)
     base = np.asarray(classical(setting, n1, 0.0, lam_eff).total, dtype=float)
-    if not relabel_noise:
-        return _scalarise(base)
     f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
-    S = np.empty(f1.size)
+    S = np.zeros(f1.size)
     phi = 2 * np.pi * np.arange(points) / points
     z = np.exp(1j * phi)
-    for i in range(f1.size):
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
+    for i in range(f1.size if relabel_noise else 0):
         nn = f1[i] + f2[i]
         p = np.array([f1[i] / nn, f2[i] / nn])
         a = _complex_sides(setting, nn, p, fl[i], z)
         b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
-        s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
         th2 = a.theta * b.theta  # D and q scaled by θ_aθ_b and 1/(θ_aθ_b) (see _pair_terms): no overflow
         D = ((a.theta[:, None] * s * a.r) * (b.theta[:, None] * s * b.r)) @ w / nn
         q = (p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]) / th2
         g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t)) / th2
         S[i] = setting.sigma2_synth * float(np.mean(np.real(g2 * D / (1.0 - q * D))))
-    return _scalarise(base + S.reshape(shape))
+    S = S.reshape(shape)
+    return IterativeMixingLimit(_scalarise(base + S), _scalarise(base), _scalarise(S))
 
 
-def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True):
+def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam,
+                                   relabel_noise: bool = True) -> IterativeMixingLeadingOrder:
     """First-order (n ≫ d) approximation of iterative mixing: a scalar recursion per eigen-direction.
 
     Replacing M_k by p_kΣ and R by (Σ+λ)⁻¹ (first order in d/n) makes K = p₂Σ(Σ+λ)⁻¹,
@@ -601,4 +632,4 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
         real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * (s / (p1 * s + la)) ** 2).sum(-1),
         synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * (s / (s + la)) ** 2 * S).sum(-1))
     out["total"] = sum(out[c] for c in _COMPONENTS)
-    return {key: np.asarray(v) for key, v in out.items()}
+    return IterativeMixingLeadingOrder(**{key: np.asarray(v) for key, v in out.items()})
