@@ -1,7 +1,8 @@
 """Independent reference formulas for the tests (plain numpy/scipy, no collapse_lib internals).
 
-Everything here is written from the brief (section 3), on the *ungrouped*
-spectrum, with a scalar root finder (scipy's brentq) for κ, so that it shares
+Everything here is written from the paper's Theorem 1 (as stated in the chapter
+*Theorem 1 and strong model collapse*), on the *ungrouped* spectrum, with a
+scalar root finder (scipy's brentq) for κ, so that it shares
 no code path with ``collapse_lib.theory`` (which groups equal eigenvalues and
 uses a vectorised safeguarded Newton iteration).
 """
@@ -18,7 +19,7 @@ def df(s, t, m):
 
 
 def kappa_ref(s, n, lam):
-    """Root of κ − λ = κ df₁(κ)/n, by brentq (ridgeless limits handled as in the brief)."""
+    """Root of κ − λ = κ df₁(κ)/n, by brentq (ridgeless limits: κ = 0 for d ≤ n, df₁(κ) = n for d > n)."""
     s = np.asarray(s, dtype=float)
     d = s.size
     if lam == 0:
@@ -38,7 +39,7 @@ def kappa_ref(s, n, lam):
 
 
 def theorem1_ref(spectrum, gamma, delta, sigma2_real, sigma2_synth, n, p2, lam):
-    """Theorem 1 (B, V, ζ) straight from the brief, for one scalar point."""
+    """Theorem 1 (B, V, ζ) straight from the theorem's formulas, for one scalar point."""
     s = np.asarray(spectrum, dtype=float)
     g = np.asarray(gamma, dtype=float)
     dl = np.asarray(delta, dtype=float)
