@@ -10,9 +10,9 @@
 * :func:`workflow`, :func:`workflow_ols_exact` — model-collapse workflows over generations (beyond the paper),
   and :func:`workflow_table`, a tidy table of them on a grid.
 
-Every function but :func:`corollary1` takes a :class:`~collapse_lib.Setting` and evaluates its formula on the distinct
-eigenvalues of Σ (``setting.grouped``, a :class:`~collapse_lib.GroupedSpectrum`); the error
-formulas return frozen dataclasses (``...Theory``, ``IterativeMixingLimit``, ...).
+Every function but :func:`corollary1` takes a :class:`~collapse_lib.Setting` and evaluates its
+formula on the distinct eigenvalues of Σ (``setting.grouped``, a :class:`~collapse_lib.GroupedSpectrum`);
+the error formulas return frozen dataclasses (``...Theory``, ``IterativeMixingLimit``, ...).
 """
 from .mixing import (IterativeMixingLeadingOrder, IterativeMixingLimit, IterativeMixingTheory, OptimalAlpha,
                      WeightedMixingTheory, iterative_mixing, iterative_mixing_leading_order, iterative_mixing_limit,
