@@ -451,7 +451,7 @@ class IterativeMixingTheory:
     Arrays of shape ``grid_shape + (rounds + 1,)``; total = real_bias +
     synthetic_bias + real_noise + synthetic_noise (contributions of w₁*, of
     δ = w₂* − w₁*, of the real label noise and of all synthetic label noise).
-    ``limit`` (grid_shape) is the rounds → ∞ value (:func:`iterative_mixing_limit`),
+    ``limit`` (grid_shape) is the rounds → ∞ value (``iterative_mixing_limit(...).total``),
     ``clean`` = ridge on the n₁ real samples alone with the same λ, ``pooled`` =
     Theorem 1 on all n samples (= round 0).
     """
