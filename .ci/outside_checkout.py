@@ -4,7 +4,8 @@
 
 Run it with the Python of a scratch environment that has the collapse_lib wheel
 installed (``.ci/run`` makes one), from a folder outside the checkout, with
-PYTHONPATH unset. For each chapter it
+PYTHONPATH unset (or of one without the library and ``$COLLAPSE_LIB_SOURCE`` set: the
+chapter's first cell then installs it, as on Colab). For each chapter it
 
 1. converts the MyST Markdown chapter to ``WORK/<name>.ipynb`` (jupytext), so the
    notebook's folder holds nothing of the repository;
@@ -19,6 +20,7 @@ Prints one line per chapter with its run time; exits 1 on the first failed check
 """
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
@@ -43,13 +45,14 @@ def run_chapter(chapter: Path, expected: list[str], work: Path) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from collapse_lib.fileio import atomic_write
-
     nb = jupytext.read(chapter)
     nb.cells.append(nbformat.v4.new_code_cell(f"import collapse_lib\nprint({MARK!r} + collapse_lib.__file__)"))
     t0 = time.perf_counter()
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
     elapsed = time.perf_counter() - t0
+    importlib.invalidate_caches()  # the chapter's first cell may have just installed the library
+    from collapse_lib.fileio import atomic_write
+
     atomic_write(work / f"{chapter.stem}.ipynb", nbformat.writes(nb))
     text = _texts(nb)
     where = text.split(MARK, 1)[1].split()[0] if MARK in text else "?"
