@@ -35,7 +35,7 @@ from pathlib import Path
 from .fileio import atomic_write
 
 ENV_VAR = "COLLAPSE_REPO_URL"
-BINDER = "https://mybinder.org"
+BINDER = "https://mybinder.org"  # the BinderHub when _config.yml names none
 _GITHUB = re.compile(r"https://github\.com/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+?)(?:\.git)?/?")
 
 #: The substitution names this extension defines (each a sentence or phrase of MyST Markdown).
@@ -43,12 +43,25 @@ SUBSTITUTIONS = ("repository", "binder_route", "install_source")
 
 
 def repository_url(configured: str | None, environ=None) -> str:
-    """The repository URL for this build: ``$COLLAPSE_REPO_URL`` if set, else ``configured``.
+    """The repository URL for this build: ``$COLLAPSE_REPO_URL`` if set and not empty, else ``configured``.
 
-    Returns ``""`` when neither is set, else the normalised
-    ``https://github.com/<owner>/<name>`` (no trailing ``/`` or ``.git``).
-    Raises ``ValueError`` naming the source (the variable or ``repository.url``)
-    for any other value.
+    Parameters
+    ----------
+    configured : str or None
+        ``repository.url`` of ``_config.yml`` (sphinx-book-theme's ``repository_url``).
+    environ : mapping, optional
+        The environment to read ``COLLAPSE_REPO_URL`` from (default ``os.environ``).
+
+    Returns
+    -------
+    str
+        ``""`` when neither is set, else ``https://github.com/<owner>/<name>``
+        without a trailing ``/`` or ``.git``.
+
+    Raises
+    ------
+    ValueError
+        For any other value, naming where it came from (the variable or ``repository.url``).
     """
     environ = os.environ if environ is None else environ
     env = environ.get(ENV_VAR, "").strip()
@@ -61,22 +74,37 @@ def repository_url(configured: str | None, environ=None) -> str:
     return f"https://github.com/{match[1]}/{match[2]}"
 
 
-def substitutions(url: str, branch: str = "main") -> dict:
-    """The MyST substitutions describing the routes for repository ``url`` (``""``: none configured)."""
+def substitutions(url: str, branch: str = "main", binderhub: str = BINDER) -> dict:
+    """The MyST substitutions :data:`SUBSTITUTIONS` that describe the routes to the repository.
+
+    Parameters
+    ----------
+    url : str
+        The repository, as returned by :func:`repository_url` (``""``: none configured).
+    branch : str
+        The branch Binder builds (``repository.branch``).
+    binderhub : str
+        The BinderHub of ``launch_buttons.binderhub_url``.
+
+    Returns
+    -------
+    dict
+        ``{name: MyST Markdown}``; without a URL, no value links to a repository.
+    """
     if not url:
         return {
             "repository": "the book's repository (this copy of the site was built without its address)",
             "binder_route": ("Binder builds the repository from its `binder/` folder: enter the address of your "
-                             f"copy at [mybinder.org]({BINDER}). This copy of the site was built without a "
-                             "repository address, so its pages have no launch button."),
+                             f"copy at [{binderhub.split('://')[-1]}]({binderhub}). This copy of the site was "
+                             "built without a repository address, so its pages have no launch button."),
             "install_source": "`git+https://github.com/<owner>/<name>` (the book's repository)",
         }
     owner_name = url.removeprefix("https://github.com/")
     return {
         "repository": f"[the book's repository]({url})",
-        "binder_route": (f"The rocket icon at the top of a chapter → **Binder** opens it on mybinder.org; "
-                         f"[this link]({BINDER}/v2/gh/{owner_name}/{branch}?urlpath=lab/tree/book) opens the "
-                         "folder of chapters."),
+        "binder_route": ("The rocket icon at the top of a chapter → **Binder** opens it in JupyterLab on "
+                         f"{binderhub.split('://')[-1]}; [this link]({binderhub}/v2/gh/{owner_name}/{branch}"
+                         "?urlpath=lab/tree/book) opens the folder of chapters."),
         "install_source": f"`git+{url}`",
     }
 
@@ -90,12 +118,13 @@ def _configure(app, config) -> None:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     has_url = bool(url)
+    binderhub = (opts.get("launch_buttons") or {}).get("binderhub_url") or BINDER
     opts.update(repository_url=url, use_repository_button=has_url, use_issues_button=has_url)
     if not has_url:
         opts["launch_buttons"] = {}
     config.html_theme_options = opts
     branch = opts.get("repository_branch") or "main"
-    config.myst_substitutions = {**(config.myst_substitutions or {}), **substitutions(url, branch)}
+    config.myst_substitutions = {**(config.myst_substitutions or {}), **substitutions(url, branch, binderhub.rstrip("/"))}
     _without_thebe(app)
 
 
