@@ -51,7 +51,8 @@ def lab(tmp_path_factory):
     port = _free_port()
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={REPO}",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           f"--FileCheckpoints.checkpoint_dir={config / 'checkpoints'}"]  # nothing written into the checkout
     log = config / "server.log"
     with open(log, "wb") as out:  # the server's own log, read only if it does not start
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
