@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from . import figures, paper, simulate, theory  # noqa: E402
 from .sampling import Sample, sample  # noqa: E402
-from .setting import Setting  # noqa: E402
+from .setting import GroupedSpectrum, Setting  # noqa: E402
 
 _LAZY = ("data", "lm", "nn")  # heavier optional parts, imported on first use: cl.lm, cl.data, cl.nn
 
@@ -23,4 +23,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Sample", "Setting", "figures", "paper", "sample", "simulate", "theory", "__version__"]
+__all__ = ["GroupedSpectrum", "Sample", "Setting", "figures", "paper", "sample", "simulate", "theory", "__version__"]

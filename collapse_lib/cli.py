@@ -103,7 +103,7 @@ def main(argv=None) -> int:
                           "'the paper | this book' table); default: $COLLAPSE_SCALE or 'book'")
     rep.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     rep.add_argument("--seed", type=nonnegative_int, default=0)
-    rep.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")
+    rep.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
     rep.add_argument("--force", action="store_true",
                      help="replace the data file whatever it holds. Without it a current file (same scale and "
                           "seed) is skipped, so a rerun resumes; a file made at a larger scale or with another "

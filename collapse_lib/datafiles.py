@@ -21,13 +21,23 @@ from .fileio import atomic_write
 
 ENV_VAR = "COLLAPSE_DATA_DIR"
 
+#: The data files that ship with the library (package data): ``collapse_lib/results/``.
+PACKAGED_DIR = Path(__file__).resolve().parent / "results"
+
+#: ``--out-dir`` help of the command-line tools that write data files.
+OUT_DIR_HELP = f"default: ${ENV_VAR} or the library's own results folder (collapse_lib/results)"
+
 
 def data_dir() -> Path:
-    """Where data files live: ``$COLLAPSE_DATA_DIR`` or ``<repository>/book/_data``."""
+    """Where data files live: ``$COLLAPSE_DATA_DIR`` if set, else :data:`PACKAGED_DIR`.
+
+    The committed figure data files are package data, so a chapter run from an
+    installed wheel, in any folder, finds the same files as the book's build.
+    """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "book" / "_data"
+    return PACKAGED_DIR
 
 
 def provenance(recipe: str, config: dict, scale: str, seed: int, device, dtype: str = "float64",

@@ -10,6 +10,12 @@ s_j of Σ and ``gamma``, ``delta`` the diagonals of Γ and Δ in that basis (onl
 those diagonals enter the test error). The quality of the synthetic data is
 c² = tr ΣΔ (0 = perfect, larger = worse) and the signal strength is
 r² = tr ΣΓ.
+
+Every formula of the theory is a sum over the eigen-directions j of terms
+f(s_j)·γ_j, f(s_j)·δ_j or f(s_j), so directions that share an eigenvalue can be
+summed first: :class:`GroupedSpectrum` (``Setting.grouped``) holds the distinct
+eigenvalues, their multiplicities and the per-group sums of γ and δ, and the
+theory costs one term per distinct eigenvalue (one in all for an isotropic Σ).
 """
 from __future__ import annotations
 
@@ -39,6 +45,73 @@ def _vector(name: str, value, d: int | None = None, positive: bool = False) -> n
         raise ValueError(f"{name} has length {arr.size} but spectrum has length {d}")
     arr.setflags(write=False)
     return arr
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class GroupedSpectrum:
+    """Σ's spectrum with equal eigenvalues grouped, and Γ, Δ summed per group.
+
+    For a setting with eigenvalues s_1 … s_d of Σ and diagonals γ, δ of Γ and Δ in
+    Σ's eigenbasis, group j collects the directions i with s_i equal to the j-th
+    distinct eigenvalue. Every trace the theory needs is a sum over groups,
+
+        tr f(Σ) = Σ_j m_j f(s_j),   tr ΓΣ f(Σ) = Σ_j (Σ_{i∈j} γ_i) s_j f(s_j),
+
+    and likewise with Δ (paper, Theorem 1: only the diagonals of Γ and Δ in Σ's
+    eigenbasis enter the test error).
+
+    Attributes
+    ----------
+    eigenvalues : numpy.ndarray (J,)
+        The distinct eigenvalues s_j > 0 of Σ, in increasing order.
+    multiplicity : numpy.ndarray (J,)
+        m_j, how many eigen-directions have eigenvalue s_j (a float array, so that it
+        enters weighted sums directly); Σ_j m_j = d.
+    gamma_sum : numpy.ndarray (J,)
+        Σ_{i: s_i = s_j} γ_i, the diagonal of Γ summed over group j.
+    delta_sum : numpy.ndarray (J,)
+        Σ_{i: s_i = s_j} δ_i, the diagonal of Δ summed over group j.
+
+    All four arrays are read-only.
+    """
+
+    eigenvalues: np.ndarray
+    multiplicity: np.ndarray
+    gamma_sum: np.ndarray
+    delta_sum: np.ndarray
+
+    @classmethod
+    def from_diagonals(cls, spectrum, gamma, delta) -> "GroupedSpectrum":
+        """Group the eigenvalues ``spectrum`` (d,) of Σ and sum ``gamma``, ``delta`` (d,) per group.
+
+        Parameters
+        ----------
+        spectrum : numpy.ndarray (d,)
+            Eigenvalues s_i of Σ (validated by :class:`Setting`).
+        gamma, delta : numpy.ndarray (d,)
+            Diagonals of Γ and Δ in Σ's eigenbasis.
+
+        Returns
+        -------
+        GroupedSpectrum
+            Distinct eigenvalues (sorted), multiplicities and per-group sums.
+        """
+        uniq, inv = np.unique(spectrum, return_inverse=True)
+        inv = inv.ravel()
+        return cls(_read_only(uniq),
+                   _read_only(np.bincount(inv, minlength=uniq.size).astype(float)),
+                   _read_only(np.bincount(inv, weights=gamma, minlength=uniq.size)),
+                   _read_only(np.bincount(inv, weights=delta, minlength=uniq.size)))
+
+    @property
+    def size(self) -> int:
+        """J, the number of distinct eigenvalues."""
+        return int(self.eigenvalues.size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,16 +149,9 @@ class Setting:
                 if not np.isfinite(total):  # tr Σ, r² = tr ΣΓ, c² = tr ΣΔ must be representable
                     raise ValueError(f"{what} is too large: {'tr Σ' if what == 'spectrum' else 'tr Σ·' + what} "
                                      "overflows a float")
-        # Group equal eigenvalues: the theory only needs Σ_j f(s_j) γ_j etc., so
+        # Group equal eigenvalues once: the theory only needs Σ_j f(s_j) γ_j etc., so
         # an isotropic Σ costs one term instead of d (much faster grids).
-        uniq, inv = np.unique(s, return_inverse=True)
-        grouped = (
-            uniq,
-            np.bincount(inv, minlength=uniq.size).astype(float),
-            np.bincount(inv, weights=self.gamma, minlength=uniq.size),
-            np.bincount(inv, weights=self.delta, minlength=uniq.size),
-        )
-        object.__setattr__(self, "_grouped", grouped)
+        object.__setattr__(self, "_grouped", GroupedSpectrum.from_diagonals(s, self.gamma, self.delta))
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -122,6 +188,11 @@ class Setting:
     def d(self) -> int:
         """Input dimension."""
         return int(self.spectrum.size)
+
+    @property
+    def grouped(self) -> GroupedSpectrum:
+        """The spectrum with equal eigenvalues grouped (:class:`GroupedSpectrum`), computed once."""
+        return self._grouped
 
     @property
     def c2(self) -> float:

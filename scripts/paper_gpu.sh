@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Paper-scale reproduction on one CUDA GPU, resumable.
 #
-#   bash scripts/paper_gpu.sh [OUT_DIR]          (default: book/_data)
+#   bash scripts/paper_gpu.sh [OUT_DIR]          (default: collapse_lib/results)
 #
 # 1. the CUDA tests (tests/test_cuda.py and the CUDA case of tests/test_simulation.py);
 # 2. the benchmark on the GPU -> OUT_DIR/bench_cuda.json (skipped if present);
@@ -11,7 +11,7 @@
 # finished figures are skipped, and inside a figure the finished cells are kept under
 # $COLLAPSE_CACHE_DIR (default ~/.cache/collapse_lib; see collapse_lib/cache.py), so only
 # the missing work is redone, with the same numbers. Logs go to OUT_DIR/paper_gpu.log.
-# Then copy the data files into book/_data (if OUT_DIR is elsewhere), rebuild the book
+# Then copy the data files into collapse_lib/results (if OUT_DIR is elsewhere), rebuild the book
 # and commit the files. On a lent machine that sends back only a few files per command,
 # keep OUT_DIR and the cache on that machine (e.g. /tmp/paper, COLLAPSE_CACHE_DIR=/tmp/cache)
 # and end each command with `tar czf <returned folder>/paper.tgz -C /tmp/paper .`.
@@ -21,7 +21,7 @@
 # Testing the script without a GPU: DEVICE=cpu SCALE=smoke bash scripts/paper_gpu.sh /tmp/out
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-out=$(mkdir -p "${1:-book/_data}" && cd "${1:-book/_data}" && pwd)
+out=$(mkdir -p "${1:-collapse_lib/results}" && cd "${1:-collapse_lib/results}" && pwd)
 device=${DEVICE:-cuda}
 scale=${SCALE:-paper}
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"

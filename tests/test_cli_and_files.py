@@ -172,7 +172,7 @@ def test_every_writer_in_the_library_goes_through_fileio():
         lines = path.read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
             code = line.split("#")[0]
-            if raw.search(code) and "/proc/" not in code:
+            if raw.search(code) and "/proc/" not in code and "atomic_write(" not in code:  # a string handed to it
                 context = "\n".join(lines[max(0, i - 2):i + 1])
                 if "atomic_open" not in context:
                     offenders.append(f"{path.relative_to(ROOT)}:{i + 1}: {line.strip()}")

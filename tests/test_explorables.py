@@ -23,9 +23,10 @@ import numpy as np
 import pytest
 
 import collapse_lib as cl
-from collapse_lib.explorables import calculator, distributions, mixing, projections, sphinx, theorem1
+from collapse_lib.explorables import calculator, distributions, mixing, projections, sphinx, theorem1, workflows
 from collapse_lib.explorables.embed import VEGALITE_MIME, VEGALITE_VERSIONS, Explorable, csv_values, dataset
 from collapse_lib.explorables.formula import Sym, at_least, fields, params, rounded
+from collapse_lib.theory.workflow import KINDS
 
 vl_convert = pytest.importorskip("vl_convert")
 
@@ -180,6 +181,68 @@ def test_mixing_scalars_and_best_weights(small_mixing):
             assert sc["clean"][i] == pytest.approx(cl.theory.classical(st, n1, 0.0, mixing.LAM).total, rel=1e-12)
 
 
+# ----------------------------------------------------------------------------- workflows
+def _workflow_rows(tb, i):
+    """Row ``i`` of the workflows table: (kind, p₂ or None, λ, n, b_t, v_t)."""
+    kind = KINDS[int(tb["k"][i])]
+    m = sum(1 for key in tb if key.startswith("b"))
+    b = np.array([tb[f"b{t}"][i] for t in range(m)])
+    v = np.array([tb[f"v{t}"][i] for t in range(m)])
+    return kind, (float(tb["p"][i]) if kind == "mix" else None), 10.0 ** float(tb["ll"][i]), float(tb["n"][i]), b, v
+
+
+@pytest.fixture(scope="module")
+def small_workflows():
+    # hard points: n < d, n = d (the interpolation threshold, where mix grows geometrically), n ≫ d; p₂ = 0 and 1
+    return workflows.table(sizes=(10, 50, 70, 200, 100_000), log_lams=(-4.0, 0.0), p2s=(0.0, 0.75, 1.0), generations=6)
+
+
+def test_workflows_combination_is_the_theory(small_workflows):
+    tb = small_workflows
+    assert len(tb["k"]) == (3 + 3) * 2 * 5
+    for s2 in (0.0, 0.25, 1.0, RNG.uniform(0, 1)):
+        st = cl.Setting.isotropic(workflows.D, r2=workflows.R2, sigma2=s2)
+        for i in range(len(tb["k"])):
+            kind, p2, lam, n, b, v = _workflow_rows(tb, i)
+            ref = cl.theory.workflow(st, n, 6, kind, lam, p2=p2)
+            got = workflows.terms({"b": b, "v": v}, s2)
+            _close(got["total"], ref.total, ref.total)
+            _close(got["bias"], ref.bias, ref.total)
+            _close(got["noise"], ref.real_noise + ref.synthetic_noise, ref.total)
+            # the generations control keeps t ≤ T of the longest run: E_t does not depend on later generations
+            short = cl.theory.workflow(st, n, 2, kind, lam, p2=p2)
+            _close(got["total"][:3], short.total, short.total)
+
+
+def test_workflows_page_expression_matches_python():
+    x = {"b": 0.0123, "v": 3.5}
+    sym = workflows.terms(fields("b", "v"), params("s2")["s2"])
+    for s2 in (0.0, 0.37, 1.0):
+        num = workflows.terms(x, s2)
+        for key in ("total", "bias", "noise"):
+            assert _vega_eval(str(sym[key]), x, s2=s2) == pytest.approx(num[key], rel=1e-15, abs=1e-300)
+
+
+def test_workflows_page_stores_the_grid_and_7_digits(built):
+    text = built["workflows"].spec["datasets"]["workflows"]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    kinds_p2 = 3 + len(workflows.P2S)
+    assert len(rows) == kinds_p2 * len(workflows.LOG_LAMS) * len(workflows.SIZES)
+    assert sorted({int(r["n"]) for r in rows}) == sorted(workflows.SIZES)
+    assert sorted({float(r["p"]) for r in rows if r["k"] == str(KINDS.index("mix"))}) == sorted(workflows.P2S)
+    assert sorted({float(r["ll"]) for r in rows}) == list(workflows.LOG_LAMS)
+    T = workflows.MAX_GENERATIONS
+    st = cl.Setting.isotropic(workflows.D, r2=workflows.R2, sigma2=1.0)
+    for i in RNG.choice(len(rows), 12, replace=False):
+        r = rows[i]
+        kind = KINDS[int(r["k"])]
+        ref = cl.theory.workflow(st, float(r["n"]), T, kind, 10.0 ** float(r["ll"]),
+                                 p2=float(r["p"]) if kind == "mix" else None)
+        np.testing.assert_allclose([float(r[f"b{t}"]) for t in range(T + 1)], ref.bias, rtol=5.01e-7)
+        np.testing.assert_allclose([float(r[f"v{t}"]) for t in range(T + 1)], ref.real_noise + ref.synthetic_noise,
+                                   rtol=5.01e-7)
+
+
 # ----------------------------------------------------------------------------- data model
 @pytest.mark.parametrize("alpha", [0.0, 1.25, 3.0])
 def test_distributions_rebuild_the_library_draw(alpha):
@@ -249,7 +312,7 @@ def test_calculator_rejects_bad_input(kw, exc, name):
 @pytest.fixture(scope="module")
 def built():
     return {m.__name__.rsplit(".", 1)[1]: m.explorable() for m in (theorem1, projections, mixing, distributions,
-                                                                   calculator)}
+                                                                   workflows, calculator)}
 
 
 def test_every_spec_compiles_and_draws(built):

@@ -10,7 +10,7 @@ those of sphinx-book-theme in 1,400 px and 400 px windows (``collapse_lib.plotti
 ``tests/browser/test_layout.py`` measures them in Chromium and fails if the
 site's columns get narrower than assumed here.
 
-The table plotted is the one the book shows: ``book/_data/<name>.json`` when it is
+The table plotted is the one the book shows: ``collapse_lib/results/<name>.json`` when it is
 current (the site at any scale shows it), else the recipe computed at the smoke
 scale.
 """

@@ -217,7 +217,7 @@ def test_stale_data_file_is_not_shown(tmp_path):
 
 
 def test_committed_data_files_are_current():
-    """Files in book/_data must match their recipe, or the book silently shows old numbers."""
+    """Files in collapse_lib/results must match their recipe, or the book silently shows old numbers."""
     for name in cl.figures.RECIPES:
         path = datafiles.data_dir() / f"{name}.json"
         if path.is_file():

@@ -100,14 +100,17 @@ def test_round0_is_pooling_and_rounds_converge_to_the_limit(setting, n1, n2, lam
         np.testing.assert_allclose(th.total[0], cl.theory.classical(setting, n, n2 / n, lam).total, rtol=1e-8)
         gap = np.abs(th.total / th.limit - 1)
         assert gap[-1] < rtol and gap[-1] < 0.05 * gap[rounds // 2] + 1e-12  # geometric convergence
-        np.testing.assert_allclose(th.limit, iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=noise),
+        np.testing.assert_allclose(th.limit, iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=noise).total,
                                    rtol=1e-12)
         assert np.all(th.total > 0)
     # noiseless relabelling: the limit is ridge on the n1 real samples with λ n/n1
-    np.testing.assert_allclose(iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=False),
-                               cl.theory.classical(setting, n1, 0.0, lam * n / n1).total, rtol=1e-12)
-    # fresh noise adds a stationary relabelling-noise term on top of it
-    assert iterative_mixing_limit(setting, n1, n2, lam) > iterative_mixing_limit(setting, n1, n2, lam, False)
+    quiet = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=False)
+    np.testing.assert_allclose(quiet.total, cl.theory.classical(setting, n1, 0.0, lam * n / n1).total, rtol=1e-12)
+    assert quiet.relabelling_noise == 0 and quiet.fixed_point == quiet.total
+    # fresh noise adds a stationary relabelling-noise term on top of the same fixed point
+    fresh = iterative_mixing_limit(setting, n1, n2, lam)
+    assert fresh.fixed_point == quiet.fixed_point and fresh.relabelling_noise > 0
+    assert fresh.total == pytest.approx(fresh.fixed_point + fresh.relabelling_noise, rel=1e-15)
 
 
 def test_coefficient_extraction_does_not_depend_on_the_contour():
@@ -168,14 +171,14 @@ def test_fresh_noise_makes_the_error_non_monotone_and_the_simulation_shows_it():
 
 def test_leading_order_recursion_is_the_large_n_limit():
     for n, tol in ((400, 0.35), (40_000, 0.03), (4_000_000, 2e-3)):
-        lo = iterative_mixing_leading_order(ISO, n / 2, n / 2, 8, 1e-4)["total"]
+        lo = iterative_mixing_leading_order(ISO, n / 2, n / 2, 8, 1e-4).total
         ex = iterative_mixing(ISO, n / 2, n / 2, 8, 1e-4).total
         assert np.max(np.abs(lo / ex - 1)) < tol, (n, lo / ex)
     # isotropic closed forms at λ → 0
     lo = iterative_mixing_leading_order(ISO, 1e6, 1e6, 4, 0.0)
     t = np.arange(5)
-    np.testing.assert_allclose(lo["synthetic_bias"], 0.5 ** (2 * (t + 1)) * ISO.c2, rtol=1e-12)
-    np.testing.assert_allclose(lo["real_noise"], (1 - 0.5 ** (t + 1)) ** 2 * 0.25 * 50 / 1e6, rtol=1e-12)
+    np.testing.assert_allclose(lo.synthetic_bias, 0.5 ** (2 * (t + 1)) * ISO.c2, rtol=1e-12)
+    np.testing.assert_allclose(lo.real_noise, (1 - 0.5 ** (t + 1)) ** 2 * 0.25 * 50 / 1e6, rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -251,6 +254,6 @@ def test_mixing_recipes_plot_and_config(mixing_table):
 @pytest.mark.parametrize("noise", [True, False])
 def test_simulated_rounds_converge_to_the_theoretical_limit(noise):
     r = iterative_mixing_terms(ISO, 150, 150, 60, 1e-2, relabel_noise=noise, trials=30, seed=6)
-    lim = iterative_mixing_limit(ISO, 150, 150, 1e-2, relabel_noise=noise)
+    lim = iterative_mixing_limit(ISO, 150, 150, 1e-2, relabel_noise=noise).total
     assert abs(r.total[-1] - r.total[-2]) < 1e-4 * r.total[-1]  # converged
     assert close(r.total[-1], r.total_stderr[-1], lim)

@@ -152,7 +152,7 @@ def test_mu_solves_its_equation():
 # ------------------------------------------------- an independent route: Theorem 1 given S, averaged over S
 
 def _conditional_on_S(s, S, n, p2, lam):
-    """The brief's route with an actual S: Theorem 1 in dimension m, plus the approximation error."""
+    """Our route with an actual S: Theorem 1 in dimension m, plus the approximation error."""
     Sig = np.diag(s.spectrum)
     G, D = np.diag(s.gamma), np.diag(s.delta)
     SS = S.T @ Sig @ S

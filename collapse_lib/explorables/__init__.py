@@ -11,7 +11,7 @@ Sphinx extension :mod:`.sphinx`); JupyterLab draws it natively.
 
 Where the numbers come from: the library, always. Each chapter module says how:
 * exact combination (:mod:`.theorem1`, :mod:`.projections`, :mod:`.mixing`,
-  :mod:`.distributions`): the library computes, at build time, the quantities
+  :mod:`.distributions`, :mod:`.workflows`): the library computes, at build time, the quantities
   that depend on the structural controls on a grid of their values, and the
   page combines them with the continuous controls through a formula written
   once in Python (:mod:`.formula`): the tests evaluate it in Python against the
@@ -19,7 +19,7 @@ Where the numbers come from: the library, always. Each chapter module says how:
 * a JavaScript port checked against the library (:mod:`.calculator`), where
   the inputs are free numbers and a grid cannot serve.
 
-Adding an explorable (e.g. for a new chapter such as ``book/workflows.md``):
+Adding an explorable (:mod:`.workflows` is the latest example):
 1. a module ``collapse_lib/explorables/<chapter>.py`` with a function returning
    ``Explorable.from_spec("<name>", parts.finish(chart))`` for an Altair chart
    (``parts.finish`` attaches the hover read-outs of ``parts.hover_rule``);

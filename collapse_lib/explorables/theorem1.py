@@ -1,8 +1,8 @@
 """Theorem 1 explorable: the test error against n, with p₂, c², λ and the spectrum exponent as controls.
 
 What is computed where, and why. κ and u do not depend on p₂, c² or σ², and
-with Γ = (r²/d)I, Δ = (c²/d)I Theorem 1 (paper, section 3; brief eqs. of
-:mod:`collapse_lib.theory.ridge`) is
+with Γ = (r²/d)I, Δ = (c²/d)I Theorem 1 (the paper's Theorem 1, in the notation of
+:mod:`collapse_lib.theory.ridge` and the chapter *Theorem 1 and strong model collapse*) is
 
     B = r²·b,   V = σ²·u,   ζ = c²·[p₂²(1 + p₁u)T₃ + p₂u(p₁²T₃ + 2p₁K₂ + K₁)],   floor = c²p₂²F
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from .. import datafiles
 from ..cli import Parser, nonnegative_int, positive_float, positive_int, run
 from ..device import resolve_device
 from ..fileio import atomic_write, writable_dir
@@ -58,7 +59,7 @@ def _train_cmd(args) -> int:
 
 
 def _fig8_cmd(args) -> int:
-    from .. import datafiles, figures
+    from .. import figures
     from ..figures import fig8
 
     scale = current_scale(args.scale)
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
     f8.add_argument("--scale", choices=SCALES, default=None)
     f8.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
     f8.add_argument("--seed", type=nonnegative_int, default=0)
-    f8.add_argument("--out-dir", default=None, help="default: $COLLAPSE_DATA_DIR or book/_data")
+    f8.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
     f8.add_argument("--checkpoint-dir", default=None,
                     help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm")
     f8.add_argument("--force", action="store_true",

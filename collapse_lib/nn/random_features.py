@@ -1,7 +1,8 @@
 """Random-features regression: f(x) = vᵀ φ(Sᵀx) with a fixed random first layer and a ridge readout.
 
-S ∈ R^{d×m} has iid N(0, 1/d) entries (the scaling of the paper's random-projections
-model, brief section 4), φ acts entrywise, and the readout solves
+S ∈ R^{d×m} has iid N(0, 1/d) entries (the scaling of the random-projections model of
+the paper's Theorem 2, as set up in the chapter *Theorem 2: model size and collapse*),
+φ acts entrywise, and the readout solves
 
     v̂ = argmin_v (1/n) ‖F v − Y‖² + λ ‖v‖²,   F = φ(X S) ∈ R^{n×m},
       = (FᵀF/n + λ I)⁻¹ FᵀY/n.

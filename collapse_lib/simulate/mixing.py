@@ -86,11 +86,31 @@ def _mv(A, x):
 
 
 def weighted_ridge_from_moments(G1, G2, b1, b2, n1, n2, alphas, lam):
-    """Weighted-mixing ridge from G_k = X_kᵀX_k (T, d, d) and b_k = X_kᵀY_k (T, d): ŵ (T, d, A).
+    """Weighted-mixing ridge from the per-source Gram matrices, for every α.
 
-    (a₁G₁ + a₂G₂ + λI) ŵ = a₁b₁ + a₂b₂ with a₁ = α/n₁, a₂ = (1−α)/n₂; one factorisation
-    per α (:func:`~collapse_lib.simulate.ridge.ridge_solve_moments`: Cholesky for λ > 0,
-    else eigh, so λ = 0 gives the min-norm solution when the weighted Gram matrix is singular).
+    Solves (a₁G₁ + a₂G₂ + λI) ŵ = a₁b₁ + a₂b₂ with a₁ = α/n₁, a₂ = (1−α)/n₂ (the normal
+    equations of ŵ(α) = argmin α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖²); one
+    factorisation per α (:func:`~collapse_lib.simulate.ridge.ridge_solve_moments`:
+    Cholesky for λ > 0, else eigh, so λ = 0 gives the min-norm solution when the weighted
+    Gram matrix is singular).
+
+    Parameters
+    ----------
+    G1, G2 : torch.Tensor (T, d, d)
+        G_k = X_kᵀX_k of the real (1) and synthetic (2) samples.
+    b1, b2 : torch.Tensor (T, d)
+        b_k = X_kᵀY_k.
+    n1, n2 : int
+        Sample counts (a source with 0 samples gets weight 0).
+    alphas : sequence of float (A,)
+        Weights α ∈ [0, 1].
+    lam : float
+        Ridge penalty λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, d, A)
+        ŵ(α) for every trial and α.
     """
     out = []
     for a in alphas:
@@ -101,11 +121,26 @@ def weighted_ridge_from_moments(G1, G2, b1, b2, n1, n2, alphas, lam):
 
 
 def weighted_ridge(X1, X2, Y1, Y2, alphas, lam):
-    """Weighted-mixing ridge for every α: X1 (T, n1, d), X2 (T, n2, d), Y1 (T, n1), Y2 (T, n2).
+    """Weighted-mixing ridge ŵ(α) = argmin α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖² for every α.
 
-    Returns ŵ of shape (T, d, A). The per-source Gram matrices are formed once
-    per trial; each α needs its own factorisation (eigh, so λ = 0 gives the
-    min-norm solution when the weighted Gram matrix is singular).
+    The per-source Gram matrices are formed once per trial and passed to
+    :func:`weighted_ridge_from_moments` (one factorisation per α).
+
+    Parameters
+    ----------
+    X1, X2 : torch.Tensor (T, n₁, d), (T, n₂, d)
+        Real and synthetic inputs.
+    Y1, Y2 : torch.Tensor (T, n₁), (T, n₂)
+        Their labels.
+    alphas : sequence of float (A,)
+        Weights α ∈ [0, 1].
+    lam : float
+        Ridge penalty λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, d, A)
+        ŵ(α) for every trial and α.
     """
     return weighted_ridge_from_moments(X1.mT @ X1, X2.mT @ X2, _mv(X1.mT, Y1), _mv(X2.mT, Y2),
                                        X1.shape[1], X2.shape[1], alphas, lam)
@@ -134,13 +169,38 @@ def _blocks(setting, n1, n2, trials, moments, extra=1):
 
 def weighted_mixing(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu",
                     dtype="float64", method: str = "auto"):
-    """Simulated test error of weighted-mixing ridge, broadcasting over ``alpha`` (figure 9).
+    """Simulated test error of weighted-mixing ridge, over ``alpha`` (paper §5, Corollary 2, figure 9).
 
-    ``n1`` real and ``n2`` synthetic samples (scalars); ``alpha`` ∈ [0, 1]
-    (α = n₁/(n₁+n₂) is pooling, α = 1 uses the real samples only); ``lam`` ≥ 0.
-    All α share the same draws. ``method``: ``"direct"`` draws the inputs,
-    ``"moments"`` draws G_k and the noise sums (same law, cost independent of n),
-    ``"auto"`` uses moments when n₁, n₂ ≥ 2d. Returns a :class:`SimulationResult` over ``alpha``.
+    Each trial draws w₁*, δ, n₁ real and n₂ synthetic samples and fits
+    ŵ(α) = argmin α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖² for every α (same draws,
+    common random numbers); the trial mean of (ŵ − w₁*)ᵀΣ(ŵ − w₁*) estimates the error of
+    :func:`collapse_lib.theory.weighted_mixing`. α = n₁/(n₁+n₂) is pooling, α = 1 uses the
+    real samples only.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : int
+        Real and synthetic sample counts (≥ 0, not both 0).
+    alpha : float or array_like
+        Weights α ∈ [0, 1] (n1 = 0 needs α = 0, n2 = 0 needs α = 1).
+    lam : float
+        Ridge penalty λ ≥ 0.
+    trials : int
+        Trials.
+    seed : int
+        Trial t is seeded by (seed, n₁, n₂, 1, t).
+    device, dtype : str
+        Torch device and "float64" or "float32".
+    method : {"auto", "direct", "moments"}
+        "direct" draws the inputs, "moments" draws G_k and the noise sums (same law, cost
+        independent of n); "auto" uses moments when n₁, n₂ ≥ 2d.
+
+    Returns
+    -------
+    SimulationResult
+        ``mean``, ``stderr`` and ``values`` over ``alpha`` (its shape), ``p2_eff`` = n₂/n.
     """
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
         setting, n1, n2, alpha, lam, trials, seed, device, dtype)
@@ -175,14 +235,42 @@ def _check_iterative(setting, n1, n2, rounds, lam, relabel_noise, trials, seed, 
 
 def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True, trials: int = 20,
                      seed: int = 0, device="cpu", dtype="float64", method: str = "auto"):
-    """Simulated test error after each round 0..rounds of iterative re-labelling (figure 10).
+    """Simulated test error after each round 0..rounds of iterative re-labelling (paper §5, Corollary 3, figure 10).
 
-    Round 0: pooled ridge on real labels and synthetic labels X₂w₂* + σ₂ε.
-    Round t ≥ 1: Y₂ = X₂ŵ⁽ᵗ⁻¹⁾ + σ₂ε (fresh ε each round if ``relabel_noise``,
-    none otherwise); pooled ridge refitted on all n₁ + n₂ samples. ``method`` as
-    in :func:`weighted_mixing` (the moments sampler draws each round's noise sum
-    X₂ᵀε_t ~ N(0, X₂ᵀX₂) given the design). The same seed gives the same round 0
-    whatever ``relabel_noise`` is. Returns a :class:`SimulationResult` of shape (rounds + 1,).
+    Round 0: pooled ridge on real labels X₁w₁* + σ₁ε and synthetic labels X₂w₂* + σ₂ε.
+    Round t ≥ 1: Y₂ = X₂ŵ⁽ᵗ⁻¹⁾ + σ₂ε_t (fresh ε_t each round if ``relabel_noise``, none
+    otherwise) and pooled ridge ŵ⁽ᵗ⁾ = (XᵀX/n + λI)⁻¹Xᵀy/n refitted on all n₁ + n₂ samples
+    (the design never changes: one eigendecomposition per trial serves every round). The
+    trial means of (ŵ⁽ᵗ⁾ − w₁*)ᵀΣ(ŵ⁽ᵗ⁾ − w₁*) estimate
+    :func:`collapse_lib.theory.iterative_mixing`. The same seed gives the same round 0
+    whatever ``relabel_noise`` is.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : int
+        Real and synthetic sample counts (> 0).
+    rounds : int
+        Last round T ≥ 0.
+    lam : float
+        Ridge penalty λ ≥ 0 (not 0 at n₁ + n₂ = d).
+    relabel_noise : bool
+        Fresh label noise at every relabelling.
+    trials : int
+        Trials.
+    seed : int
+        Trial t is seeded by (seed, n₁, n₂, 3, t).
+    device, dtype : str
+        Torch device and "float64" or "float32".
+    method : {"auto", "direct", "moments"}
+        As in :func:`weighted_mixing` (the moments sampler draws each round's noise sum
+        X₂ᵀε_t ~ N(0, X₂ᵀX₂) given the design).
+
+    Returns
+    -------
+    SimulationResult
+        ``mean``, ``stderr`` and ``values`` of shape (rounds + 1,), ``p2_eff`` = n₂/n.
     """
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
         setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype)
@@ -260,13 +348,42 @@ def _quad(A, diag_left, s):
 
 def weighted_mixing_terms(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu",
                           dtype="float64", method: str = "auto") -> MixingTermsResult:
-    """Parts of the weighted-mixing error averaged over the design only (figure 9), over ``alpha``.
+    """Parts of the weighted-mixing error averaged over the design only (figure 9), for every α.
 
-    With R = (a₁G₁ + a₂G₂ + λ)⁻¹, a₁ = α/n₁, a₂ = (1−α)/n₂, G_k = X_kᵀX_k, the error given the
-    design is exactly  λ² tr ΓRΣR  (real_bias) + tr Δ (a₂RG₂)ᵀΣ(a₂RG₂)  (synthetic_bias)
-    + σ₁²a₁² tr RΣRG₁ + σ₂²a₂² tr RΣRG₂ (noises). Needs R to exist: at λ = 0 every α must
-    put positive weight on more than d samples, else ValueError (as
-    :func:`collapse_lib.theory.weighted_mixing`).
+    With R = (a₁G₁ + a₂G₂ + λ)⁻¹, a₁ = α/n₁, a₂ = (1−α)/n₂, G_k = X_kᵀX_k, the error given
+    the design is exactly (teachers and label noise integrated out)
+
+        λ² tr ΓRΣR  (real_bias)  +  tr Δ (a₂RG₂)ᵀΣ(a₂RG₂)  (synthetic_bias)
+        + σ₁²a₁² tr RΣRG₁  (real_noise)  +  σ₂²a₂² tr RΣRG₂  (synthetic_noise),
+
+    so the trial means are low-variance estimates of the parts of
+    :func:`collapse_lib.theory.weighted_mixing`.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : int
+        Real and synthetic sample counts (≥ 0, not both 0).
+    alpha : float or array_like
+        Weights α ∈ [0, 1].
+    lam : float
+        Ridge penalty λ ≥ 0. R must exist: at λ = 0 every α must put positive weight on
+        more than d samples, else ValueError.
+    trials : int
+        Draws of the design.
+    seed : int
+        Trial t is seeded by (seed, n₁, n₂, 5, t).
+    device, dtype : str
+        Torch device and "float64" or "float32".
+    method : {"auto", "direct", "moments"}
+        As in :func:`weighted_mixing`.
+
+    Returns
+    -------
+    MixingTermsResult
+        ``real_bias``, ``synthetic_bias``, ``real_noise``, ``synthetic_noise``, ``total`` and
+        their standard errors, arrays over the flattened ``alpha``.
     """
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
         setting, n1, n2, alpha, lam, trials, seed, device, dtype)
@@ -309,9 +426,36 @@ def iterative_mixing_terms(setting, n1, n2, rounds: int, lam, relabel_noise: boo
     ŵ_t − w₁* = (a_t − I)w₁* + K^{t+1}δ + c_t X₁ᵀε₁/n + Σ_{i≤t} K^i R X₂ᵀε_{t−i}/n, with
     a_t = RM₁ + K a_{t−1} (a₋₁ = I), c_t = R + K c_{t−1} (c₋₁ = 0), and the synthetic-noise
     covariance Q_t = K Q_{t−1} Kᵀ + s_t σ₂² R M₂ R/n (s_0 = 1; s_t = 1 with fresh noise,
-    else 0). The parts are tr Γ(a_t−I)ᵀΣ(a_t−I), tr Δ K^{t+1ᵀ}ΣK^{t+1},
-    (σ₁²/n) tr c_t M₁ c_tᵀ Σ and tr Q_t Σ. Needs M₁ + M₂ + λ invertible: at λ = 0,
-    n₁ + n₂ ≤ d raises ValueError.
+    else 0). The parts given the design are tr Γ(a_t−I)ᵀΣ(a_t−I) (real_bias),
+    tr Δ K^{t+1ᵀ}ΣK^{t+1} (synthetic_bias), (σ₁²/n) tr c_t M₁ c_tᵀ Σ (real_noise) and
+    tr Q_t Σ (synthetic_noise); their trial means estimate the parts of
+    :func:`collapse_lib.theory.iterative_mixing`.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : int
+        Real and synthetic sample counts (> 0).
+    rounds : int
+        Last round T ≥ 0.
+    lam : float
+        Ridge penalty λ ≥ 0; at λ = 0, n₁ + n₂ ≤ d raises ValueError (M₁ + M₂ singular).
+    relabel_noise : bool
+        Fresh label noise at every relabelling.
+    trials : int
+        Draws of the design.
+    seed : int
+        Trial t is seeded by (seed, n₁, n₂, 6, t).
+    device, dtype : str
+        Torch device and "float64" or "float32".
+    method : {"auto", "direct", "moments"}
+        As in :func:`weighted_mixing`.
+
+    Returns
+    -------
+    MixingTermsResult
+        The four parts, ``total`` and their standard errors, arrays of shape (rounds + 1,).
     """
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
         setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype)

@@ -40,16 +40,31 @@ rp_ridge = ridge_coefficients  # v̂ (T, m, P, L) on the features Z = XS: the ge
 
 
 def rp_ridge_input_space(G: torch.Tensor, B: torch.Tensor, K: torch.Tensor, lams) -> torch.Tensor | None:
-    """ŵ = S v̂ directly in input space, from G = XᵀX/n (T, d, d), B = XᵀY/n (T, d, P), K = SSᵀ (T, d, d).
+    """The random-projections fit ŵ = S v̂ computed in input space, from d × d matrices only.
 
-    With K = CCᵀ (Cholesky; needs K full rank, i.e. m ≥ d) the push-through
+    With K = SSᵀ = CCᵀ (Cholesky; needs K full rank, i.e. m ≥ d) the push-through
     identity gives S(SᵀGS + λ)⁻¹Sᵀ = C(CᵀGC + λ)⁻¹Cᵀ (S = CU with UUᵀ = I), so
 
         ŵ = C (M + λI)⁻¹ Cᵀ B,   M = CᵀGC (d × d),
 
-    also at λ = 0 (min-norm v̂, pseudo-inverse of M). Everything is d × d: for
-    m > d this replaces the m × m (or n × n) factorisation and the n·d·m product
-    Z = XS. Returns ŵ (T, d, P, L), or None if K is numerically singular.
+    also at λ = 0 (min-norm v̂, pseudo-inverse of M). For m > d this replaces the
+    m × m (or n × n) factorisation and the n·d·m product Z = XS.
+
+    Parameters
+    ----------
+    G : torch.Tensor (T, d, d)
+        XᵀX/n.
+    B : torch.Tensor (T, d, P)
+        XᵀY/n for P label sets.
+    K : torch.Tensor (T, d, d)
+        SSᵀ.
+    lams : array_like (L,)
+        Ridge penalties λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, d, P, L) or None
+        ŵ for every trial, label set and λ; None if K is numerically singular.
     """
     C, info = torch.linalg.cholesky_ex(K)
     if bool((info != 0).any()):
@@ -93,14 +108,44 @@ def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
 
 def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, device="cpu",
                        dtype="float64", progress: bool = False) -> SimulationResult:
-    """Simulate the test error of ridge on m random projections (Theorem 2's experiment).
+    """Simulated test error of ridge on m random projections (the experiment of Theorem 2).
 
-    Broadcasts over ``n`` and ``m`` (positive integers), ``p2`` ∈ [0, 1] and
-    ``lam`` ≥ 0. Trial t at sample size n uses the generator seeded by
-    (seed, n, t), and S is drawn from it in fixed blocks of ``S_BLOCK`` columns:
-    the same (setting, n, m, seed, device) give the same number whatever other
-    widths, sizes, p₂ or λ are on the grid, and all m, p₂, λ at one n share the
-    draws (common random numbers; width m uses the first m columns of S).
+    Each trial draws w₁*, δ, n inputs x ~ N(0, Σ), label noise and S ∈ R^{d×m} with
+    S_ij ~ N(0, 1/d); the first n − round(p₂n) rows get real labels, the others
+    synthetic ones; v̂ = (ZᵀZ/n + λI)⁻¹Zᵀy/n on the features Z = XS, and the exact test
+    error (Sv̂ − w₁*)ᵀΣ(Sv̂ − w₁*) is recorded. The trial mean estimates the error of the
+    paper's Theorem 2 (:func:`collapse_lib.theory.random_projections`, figures 1, 4, 5).
+
+    Trial t at sample size n uses the generator seeded by (seed, n, t), and S is drawn
+    from it in fixed blocks of ``S_BLOCK`` columns: the same (setting, n, m, seed, device)
+    give the same number whatever other widths, sizes, p₂ or λ are on the grid, and all
+    m, p₂, λ at one n share the draws (common random numbers; width m uses the first m
+    columns of S).
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n, m : int or array_like of int
+        Sample sizes and widths.
+    p2 : float or array_like
+        Synthetic fractions p₂ ∈ [0, 1].
+    lam : float or array_like
+        Ridge penalties λ ≥ 0 (λ = 0: min-norm solution). ``n``, ``m``, ``p2`` and ``lam``
+        broadcast.
+    trials : int
+        Trials per grid point.
+    seed : int
+        Base seed.
+    device, dtype : str
+        Torch device and "float64" or "float32".
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    SimulationResult
+        ``mean`` and ``stderr`` on the broadcast shape, ``values``, ``p2_eff`` = round(p₂n)/n.
     """
     shape, n, m, p2, lam = size_grid(n, p2, lam, m=m)
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)

@@ -26,10 +26,30 @@ _BUDGET = 512 * 2**20  # bytes of working memory per batch of trials
 
 def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_trial: int,
                  device, dtype):
-    """Draw teachers, inputs and both label vectors for a block of trials.
+    """Draw teachers, inputs and both label vectors for a block of trials (paper's data model).
 
-    Returns X (T, n, d), w1 (T, d), y_real (T, n), y_synth (T, n). Trial t uses
-    the generator seeded by (seed, n_key, t).
+    Per trial: w₁* ~ N(0, Γ), δ ~ N(0, Δ), w₂* = w₁* + δ, the rows of X ~ N(0, Σ),
+    y_real = Xw₁* + σ₁ε₁ and y_synth = Xw₂* + σ₂ε₂ with ε_k ~ N(0, I_n) (every row gets
+    both labels; the caller picks which rows are synthetic).
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ diagonal; σ₁², σ₂²).
+    n : int
+        Rows per trial.
+    n_trials : int
+        Trials in the block.
+    seed, n_key, first_trial : int
+        Trial t of the block uses the generator seeded by (seed, n_key, first_trial + t)
+        (:func:`~collapse_lib.simulate._common.trial_generator`).
+    device, dtype : torch.device, torch.dtype
+        Where and in which precision to draw.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        X (T, n, d), w1 (T, d), y_real (T, n), y_synth (T, n).
     """
     d = setting.d
     sq_s = torch.tensor(np.sqrt(setting.spectrum), dtype=dtype, device=device)
@@ -60,7 +80,7 @@ _CHOLESKY_MAX_LAMS = 6  # up to this many λ > 0, one Cholesky per λ beats one 
 
 
 def ridge_solve_moments(G, B, lams) -> torch.Tensor:
-    """Ridge solutions ŵ = (G + λI)⁻¹b for G (T, d, d) symmetric PSD, b the columns of B (T, d, P), every λ.
+    """Ridge solutions ŵ = (G + λI)⁻¹b for G symmetric PSD, b every column of B, and every λ.
 
     One eigendecomposition G = Q diag(μ) Qᵀ per trial serves all P label sets and
     all λ: ŵ = Q diag(f(μ)) Qᵀ b with f = 1/(μ + λ), and f = 0 where μ + λ is
@@ -68,7 +88,21 @@ def ridge_solve_moments(G, B, lams) -> torch.Tensor:
     (at most ``_CHOLESKY_MAX_LAMS``), one Cholesky factorisation of G + λI per λ
     serves the P label sets instead (d³/3 flops per λ against ≈ 9d³ for eigh,
     which also runs at a lower rate); if a factorisation fails (G + λI
-    numerically singular) the eigendecomposition is used. Returns (T, d, P, L).
+    numerically singular) the eigendecomposition is used.
+
+    Parameters
+    ----------
+    G : torch.Tensor (T, d, d)
+        Symmetric positive semi-definite matrices (e.g. XᵀX/n).
+    B : torch.Tensor (T, d, P)
+        Right-hand sides (e.g. XᵀY/n for P label sets).
+    lams : array_like (L,)
+        Ridge penalties λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, d, P, L)
+        ŵ for every trial, label set and λ.
     """
     lam_np = np.atleast_1d(np.asarray(lams, dtype=float))
     if 0 < lam_np.size <= _CHOLESKY_MAX_LAMS and np.all(lam_np > 0):
@@ -91,21 +125,53 @@ def ridge_solve_moments(G, B, lams) -> torch.Tensor:
 
 
 def ridge_errors_from_moments(G, B, w1, spectrum, lams) -> torch.Tensor:
-    """Ridge test errors from the moments G = XᵀX/n (T, d, d) and B = XᵀY/n (T, d, P).
+    """Ridge test errors (ŵ − w₁*)ᵀΣ(ŵ − w₁*) from the moments G = XᵀX/n and B = XᵀY/n.
 
-    ŵ by :func:`ridge_solve_moments` (one factorisation per trial serves every
-    label set and λ). Returns (T, P, L) errors (ŵ − w₁)ᵀΣ(ŵ − w₁).
+    ŵ = (G + λI)⁻¹B by :func:`ridge_solve_moments` (one factorisation per trial serves
+    every label set and λ).
+
+    Parameters
+    ----------
+    G : torch.Tensor (T, d, d)
+        XᵀX/n per trial.
+    B : torch.Tensor (T, d, P)
+        XᵀY/n per trial, for P label sets.
+    w1 : torch.Tensor (T, d)
+        The real teacher w₁* of each trial.
+    spectrum : array_like (d,)
+        Eigenvalues of Σ.
+    lams : array_like (L,)
+        Ridge penalties λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, P, L)
+        The test errors.
     """
     return test_error(ridge_solve_moments(G, B, lams), w1, spectrum)
 
 
 def ridge_coefficients(Z: torch.Tensor, Y: torch.Tensor, lams) -> torch.Tensor:
-    """Ridge coefficients on features Z (T, n, k) for labels Y (T, n, P) and every λ: (T, k, P, L).
+    """Ridge coefficients on features Z for many label sets and every λ, from one factorisation.
 
-    One factorisation per trial, of ZᵀZ/n if k ≤ n (primal, v̂ = (ZᵀZ/n + λ)⁻¹ZᵀY/n),
-    else of ZZᵀ/n (dual, v̂ = Zᵀ(ZZᵀ/n + λ)⁻¹Y/n), serves all P label sets and
+    Primal when k ≤ n, v̂ = (ZᵀZ/n + λ)⁻¹ZᵀY/n; dual when k > n, v̂ = Zᵀ(ZZᵀ/n + λ)⁻¹Y/n
+    (the same estimator). One factorisation per trial serves all P label sets and
     L values of λ (:func:`ridge_solve_moments`: eigh, or one Cholesky per λ when
     there are few λ > 0). λ = 0 gives the least-squares / min-norm solution.
+
+    Parameters
+    ----------
+    Z : torch.Tensor (T, n, k)
+        Features (inputs X, or projected inputs XS).
+    Y : torch.Tensor (T, n, P)
+        Labels, P label sets.
+    lams : array_like (L,)
+        Ridge penalties λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, k, P, L)
+        v̂ for every trial, label set and λ.
     """
     T, n, k = Z.shape
     if k <= n:
@@ -115,11 +181,28 @@ def ridge_coefficients(Z: torch.Tensor, Y: torch.Tensor, lams) -> torch.Tensor:
 
 
 def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
-    """Test errors of ridge for many label vectors and many λ from one factorisation.
+    """Test errors (ŵ − w₁*)ᵀΣ(ŵ − w₁*) of ridge for many label vectors and many λ.
 
-    X (T, n, d), Y (T, n, P) labels, w1 (T, d), spectrum (d,), lams (L,).
-    Returns (T, P, L) errors (ŵ − w₁)ᵀΣ(ŵ − w₁), ŵ by :func:`ridge_coefficients`
-    (primal when d ≤ n, dual when d > n).
+    ŵ = (XᵀX/n + λI)⁻¹XᵀY/n by :func:`ridge_coefficients` (primal when d ≤ n, dual when
+    d > n), one factorisation per trial.
+
+    Parameters
+    ----------
+    X : torch.Tensor (T, n, d)
+        Inputs.
+    Y : torch.Tensor (T, n, P)
+        Labels, P label sets.
+    w1 : torch.Tensor (T, d)
+        The real teacher w₁* of each trial.
+    spectrum : array_like (d,)
+        Eigenvalues of Σ.
+    lams : array_like (L,)
+        Ridge penalties λ ≥ 0.
+
+    Returns
+    -------
+    torch.Tensor (T, P, L)
+        The test errors.
     """
     return test_error(ridge_coefficients(X, Y, lams), w1, spectrum)
 
@@ -128,14 +211,33 @@ def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, 
                  device, dtype):
     """Draw G = XᵀX/n and B = XᵀY/n directly, at a cost independent of n (for n ≫ d).
 
-    ``n_real`` (P,) gives, per label set, how many of the n rows are real (the
-    first ones). The rows are cut at those points into segments; each segment j
-    of length L_j ≥ d contributes H_j = X_jᵀX_j ~ Wishart_d(L_j, Σ), drawn by
-    the Bartlett decomposition H_j = Σ^½ A Aᵀ Σ^½ (A lower triangular,
-    A_ii² ~ χ²(L_j − i + 1), A_ik ~ N(0, 1) below the diagonal), and its noise
-    sums X_jᵀε ~ N(0, H_j) as Σ^½ A z. Shorter segments are drawn row by row.
-    Since ridge depends on the data only through these moments, this has
-    exactly the law of the direct simulation. Returns G (T, d, d), B (T, d, P), w1 (T, d).
+    The rows are cut at the points ``n_real`` into segments; each segment j of length
+    L_j ≥ d contributes H_j = X_jᵀX_j ~ Wishart_d(L_j, Σ), drawn by the Bartlett
+    decomposition H_j = Σ^½ A Aᵀ Σ^½ (A lower triangular, A_ii² ~ χ²(L_j − i + 1),
+    A_ik ~ N(0, 1) below the diagonal), and its noise sums X_jᵀε ~ N(0, H_j) as Σ^½ A z.
+    Shorter segments are drawn row by row. Since ridge depends on the data only through
+    these moments, this has exactly the law of the direct simulation
+    (:func:`draw_problem`), though not its numbers.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n : int
+        Rows per trial.
+    n_real : array_like of int (P,)
+        Per label set, how many of the n rows are real (the first ones); the others are synthetic.
+    n_trials : int
+        Trials in the block.
+    seed, n_key, first_trial : int
+        Trial t is seeded by (seed, n_key, first_trial + t).
+    device, dtype : torch.device, torch.dtype
+        Where and in which precision to draw.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        G (T, d, d), B (T, d, P), w1 (T, d).
     """
     d = setting.d
     cuts = np.unique(np.concatenate([[0, n], np.clip(n_real, 0, n)]))
@@ -181,13 +283,13 @@ def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, 
 
 def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64",
               progress: bool = False, method: str = "auto") -> SimulationResult:
-    """Simulate the test error of ridge on n samples of which round(p₂n) are synthetic.
+    """Simulated test error of ridge on n samples of which round(p₂n) are synthetic (the experiment of Theorem 1).
 
-    The real experiment behind Theorem 1 (and figures 2–3): teachers and data
-    are drawn afresh in each trial, ridge is fitted, and the exact test error
-    (ŵ − w₁*)ᵀΣ(ŵ − w₁*) is recorded. Broadcasts over ``n`` (integers),
-    ``p2`` ∈ [0, 1] and ``lam`` ≥ 0; ``lam = 0`` is allowed where the estimator
-    is defined (least squares for d < n, min-norm for d > n), not at d = n.
+    Each trial draws w₁* ~ N(0, Γ), δ ~ N(0, Δ) and n inputs x ~ N(0, Σ); the first
+    n₁ = n − round(p₂n) rows get real labels xᵀw₁* + σ₁ε, the others synthetic labels
+    xᵀ(w₁* + δ) + σ₂ε; ridge ŵ = (XᵀX/n + λI)⁻¹Xᵀy/n is fitted and the exact test error
+    (ŵ − w₁*)ᵀΣ(ŵ − w₁*) recorded. The trial mean estimates E(ŵ) of the paper's Theorem 1
+    (:func:`collapse_lib.theory.classical`) and figures 2–3.
 
     All p₂ and λ at one n share the same draws (common random numbers), and
     one factorisation of the design per trial. The same ``seed``, ``device``
@@ -195,10 +297,35 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
     moments sampler cuts the rows at the requested p₂, so its draws at one n
     also depend on which p₂ are requested there).
 
-    ``method``: ``"direct"`` draws the n × d design; ``"moments"`` draws the
-    sufficient statistics XᵀX and Xᵀy directly (Wishart/Bartlett, see
-    :func:`draw_moments`; same law, cost independent of n, needs n > d);
-    ``"auto"`` (default) uses moments when n ≥ (number of p₂ values + 1)·d.
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n : int or array_like of int
+        Sample sizes.
+    p2 : float or array_like
+        Synthetic fractions p₂ ∈ [0, 1].
+    lam : float or array_like
+        Ridge penalties λ ≥ 0; λ = 0 is allowed where the estimator is defined (least
+        squares for d < n, min-norm for d > n), not at d = n. ``n``, ``p2`` and ``lam`` broadcast.
+    trials : int
+        Trials per grid point.
+    seed : int
+        Trial t at size n is seeded by (seed, n, t).
+    device, dtype : str
+        Torch device ("cpu", "cuda", "auto") and "float64" or "float32".
+    progress : bool
+        Show a progress bar.
+    method : {"auto", "direct", "moments"}
+        "direct" draws the n × d design; "moments" draws XᵀX and Xᵀy directly
+        (:func:`draw_moments`; same law, cost independent of n, needs n > d); "auto" uses
+        moments when n ≥ (number of p₂ values + 1)·d.
+
+    Returns
+    -------
+    SimulationResult
+        ``mean`` and ``stderr`` (std/√trials) on the broadcast shape, ``values`` (every
+        trial), ``p2_eff`` = round(p₂n)/n.
     """
     if method not in ("auto", "direct", "moments"):
         raise ValueError(f"method must be 'auto', 'direct' or 'moments', got {method!r}")

@@ -44,9 +44,35 @@ def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device
                     dtype="float64") -> TermsResult:
     """Estimate B, V and ζ of Theorem 1 separately at one (n, p₂, λ) by averaging over X only.
 
-    Trials are batched: X is drawn for all trials at once (trial t seeded by
-    (seed, n, t)) and R = (XᵀX/n + λI)⁻¹ is formed by one batched solve.
-    ``lam = 0`` needs n > d (R must exist).
+    Given the design, with R = (XᵀX/n + λI)⁻¹ and P = X₂ᵀX₂/n (synthetic rows), the
+    error splits exactly into B_n = λ² tr ΓRΣR, V_n = tr RΣR(σ₁²X₁ᵀX₁ + σ₂²X₂ᵀX₂)/n² and
+    ζ_n = tr ΔPRΣRP (teachers and noise integrated out; the chapter *Theorem 1 and
+    strong model collapse*, derivation sketch, step 1). Their trial means estimate B, V
+    and ζ of the paper's Theorem 1 with low variance. Trials are batched: X is drawn for
+    all trials at once (trial t seeded by (seed, n, t, 7)) and R is formed by one batched solve.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n : int
+        Sample size.
+    p2 : float
+        Synthetic fraction; round(p₂n) rows are synthetic.
+    lam : float
+        Ridge penalty λ ≥ 0; ``lam = 0`` needs n > d (R must exist).
+    trials : int
+        Draws of X.
+    seed : int
+        Base seed.
+    device, dtype : str
+        Torch device and "float64" or "float32".
+
+    Returns
+    -------
+    TermsResult
+        Trial means ``bias``, ``variance``, ``zeta`` (and ``total``), their standard errors,
+        ``p2_eff`` = round(p₂n)/n and ``trials``.
     """
     n = int(V.positive_sizes("n", n))
     p2 = float(V.fraction("p2", p2))

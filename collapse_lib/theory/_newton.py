@@ -10,11 +10,26 @@ _TOL = 1e-14
 def newton_log(fun, tlo, thi, t0=None):
     """Roots of increasing functions F_i(log x) on brackets [tlo_i, thi_i] (log scale), all at once.
 
-    Starts at ``t0`` (log scale; default the bracket midpoints).
-    ``fun(x, idx) -> (F, dF/dlog x)`` evaluates the still-active grid points ``idx``
-    at x. Newton steps in log x; a step that leaves the current bracket is
-    replaced by bisection, and the bracket shrinks with the sign of F (F ≤ 0 or
-    NaN moves the lower end), so every point converges. Returns x = exp(t).
+    Newton steps in t = log x, t ← t − F/(dF/dt); a step that leaves the current bracket
+    is replaced by bisection, and the bracket shrinks with the sign of F (F ≤ 0 or NaN
+    moves the lower end), so every point converges. A point stops when its Newton step is
+    below 1e-14·max(1, |t|), F = 0 exactly or its bracket is narrower than 1e-14 (at most
+    200 iterations). Used for κ of Theorem 1, μ of Theorem 2 and t of the weighted mixing.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, idx) -> (F, dF/dlog x)`` evaluates the still-active grid points ``idx``
+        (indices into the flat grid) at x, returning two arrays shaped like ``idx``.
+    tlo, thi : array_like (P,)
+        Lower and upper ends of the brackets, in log x.
+    t0 : array_like (P,), optional
+        Starting points in log x (clipped to the brackets); default the bracket midpoints.
+
+    Returns
+    -------
+    numpy.ndarray (P,)
+        The roots x = exp(t).
     """
     tlo, thi = np.array(tlo, dtype=float), np.array(thi, dtype=float)
     t = 0.5 * (tlo + thi) if t0 is None else np.clip(np.array(t0, dtype=float), tlo, thi)

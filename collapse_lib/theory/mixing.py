@@ -117,7 +117,7 @@ def _solve_t_real(setting, n, p, om, lam, n_live=None):
     doubling / halving until H changes sign; the root is then found by the
     shared safeguarded Newton solver in log t (:func:`._newton.newton_log`).
     """
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
 
     def H(t, idx):
         """H and t·dH/dt at t for the batch entries ``idx``."""
@@ -160,7 +160,7 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
     weights ω_real = Re-free starting point (1, 1) of the iterative problem.
     Newton on F(t) = t θ(t) − (1/n) Σ_j θ s_j/(θ s_j + λ) at each step.
     """
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     om0 = np.ones_like(om)
     t = t0.astype(complex)
     for k in range(1, steps + 1):
@@ -192,7 +192,7 @@ class _Side:
 
 
 def _side(setting, t, p, om, lam) -> _Side:
-    s = setting._grouped[0]
+    s = setting.grouped.eigenvalues
     g = 1.0 / (1.0 + om * t[:, None])
     f = om * g
     th_k = p * f
@@ -209,7 +209,8 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
     ``sig2`` is the synthetic-noise cross-covariance σ₂^{ab} (broadcastable).
     Returns dict with real_bias (w₁), synthetic_bias (δ), real_noise, synthetic_noise.
     """
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     if outer:
         bil = lambda X, Y, c: (X * c[None, :]) @ Y.T  # noqa: E731
         fprod = lambda k: np.outer(a.f[:, k] / a.theta, b.f[:, k] / b.theta)  # noqa: E731
@@ -300,14 +301,44 @@ def _weighted_flat(setting, n1, n2, alpha, lam):
 
 
 def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
-    """Deterministic equivalent of the test error of weighted-mixing ridge (paper figure 9).
+    """Deterministic equivalent of the test error of weighted-mixing ridge (paper §5, Corollary 2, figure 9).
 
-    ŵ(α) = argmin α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖². Broadcasts over
-    ``n1``, ``n2`` (≥ 0, may be non-integer), ``alpha`` ∈ [0, 1] and ``lam`` ≥ 0.
-    See the module docstring for the formula: Theorem 1 with the weighted scalars
-    κ = λ/θ, ρ, π₂, v. α = n₁/n reproduces :func:`~collapse_lib.theory.classical`
-    (pooling) and α = 1 is ridge on the n₁ real samples with the same λ.
-    ``lam = 0`` needs more positively weighted samples than dimensions.
+    The estimator, with n₁ real and n₂ synthetic samples, p_k = n_k/n,
+
+        ŵ(α) = argmin_w α/n₁‖X₁w − Y₁‖² + (1−α)/n₂‖X₂w − Y₂‖² + λ‖w‖²,
+
+    is ridge with sample weights ω₁ = α/p₁, ω₂ = (1−α)/p₂. With t > 0 the root of
+    t = (1/n) tr Σ(θΣ + λ)⁻¹, θ_k = p_kω_k/(1 + ω_kt), θ = θ₁ + θ₂, κ = λ/θ,
+    q_k = p_kω_k²/(1 + ω_kt)², q = q₁ + q₂, v = (q/θ²)(df₂(κ)/n)/(1 − (q/θ²)df₂(κ)/n),
+    ρ = θ₂/θ and π_k = q_k/q (module docstring):
+
+        E ≃ B + V + ζ,   B = (1 + v) κ² tr ΓΣ(Σ+κ)⁻²,   V = v (π₁σ₁² + π₂σ₂²),
+        ζ = ρ²(1 + π₁v) tr ΔΣ³(Σ+κ)⁻² + π₂ v tr ΔΣ((1−ρ)Σ + κ)²(Σ+κ)⁻²,
+
+    Theorem 1 with p₂ replaced by ρ in the mean and by π₂ in the fluctuations. This
+    deterministic equivalent is ours (derived by leave-one-out in the chapter *Mixing
+    strategies: weighting and iterative re-labelling*; the paper states Corollary 2). At
+    α = n₁/n it is :func:`~collapse_lib.theory.classical` (pooling) exactly; at α = 1 it is
+    ridge on the n₁ real samples with the same λ.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ, σ₁², σ₂²).
+    n1, n2 : float or array_like
+        Real and synthetic sample sizes ≥ 0 (may be non-integer), not both 0.
+    alpha : float or array_like
+        Weight α ∈ [0, 1] of the real loss (n1 = 0 needs α = 0, n2 = 0 needs α = 1).
+    lam : float or array_like
+        Ridge penalty λ ≥ 0; ``lam = 0`` needs more positively weighted samples than
+        dimensions. All four arguments broadcast.
+
+    Returns
+    -------
+    WeightedMixingTheory
+        ``total``, ``bias`` B, ``variance`` V, ``zeta`` ζ, ``floor`` = (1−α)² tr ΔΣ³(Σ+λ)⁻²
+        (the n → ∞ limit of ζ at fixed n₂/n₁, → (1−α)²c² as λ → 0), and the scalars
+        ``kappa``, ``rho``, ``pi2``, ``v``; on the broadcast shape, floats for scalar input.
     """
     n1, n2 = _sizes(n1, n2)
     alpha = V.fraction("alpha", alpha)
@@ -319,7 +350,8 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
         raise ValueError("alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, "
                          "n2 = 0 needs alpha = 1)")
     side, p, tm = _weighted_flat(setting, n1, n2, alpha, lam)
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     kappa = lam / side.theta
     q = p[:, 0] * side.f[:, 0] ** 2 + p[:, 1] * side.f[:, 1] ** 2
     rho = p[:, 1] * side.f[:, 1] / side.theta
@@ -344,11 +376,28 @@ class OptimalAlpha:
 
 
 def optimal_alpha(setting, n1, n2, lam, grid: int = 101) -> OptimalAlpha:
-    """argmin_α of :func:`weighted_mixing` (total), broadcasting over ``n1``, ``n2``, ``lam``.
+    """The best weight α* = argmin_{α∈[0,1]} E(α) of weighted mixing, and its error (paper §5, figure 9).
 
-    A grid of ``grid`` values of α on [0, 1] locates the best cell; golden-section
-    search on the two neighbouring cells refines it to ~1e-10 in α (all points
-    at once). ``n1`` and ``n2`` must be positive.
+    E(α) is the ``total`` of :func:`weighted_mixing`. A grid of ``grid`` values of α on
+    [0, 1] locates the best cell; golden-section search on the two neighbouring cells
+    refines it to ~1e-10 in α (all points at once); the grid's endpoints are candidates too
+    (α* = 1, "real data only", is a common answer).
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : float or array_like
+        Real and synthetic sample sizes > 0 (may be non-integer).
+    lam : float or array_like
+        Ridge penalty λ ≥ 0. ``n1``, ``n2`` and ``lam`` broadcast.
+    grid : int
+        Number of α values of the initial grid (at least 3).
+
+    Returns
+    -------
+    OptimalAlpha
+        ``alpha`` (α*) and ``error`` (E(α*)) on the broadcast shape, floats for scalar input.
     """
     n1 = V.positive_sizes("n1", n1, integer=False)
     n2 = V.positive_sizes("n2", n2, integer=False)
@@ -402,7 +451,7 @@ class IterativeMixingTheory:
     Arrays of shape ``grid_shape + (rounds + 1,)``; total = real_bias +
     synthetic_bias + real_noise + synthetic_noise (contributions of w₁*, of
     δ = w₂* − w₁*, of the real label noise and of all synthetic label noise).
-    ``limit`` (grid_shape) is the rounds → ∞ value (:func:`iterative_mixing_limit`),
+    ``limit`` (grid_shape) is the rounds → ∞ value (``iterative_mixing_limit(...).total``),
     ``clean`` = ridge on the n₁ real samples alone with the same λ, ``pooled`` =
     Theorem 1 on all n samples (= round 0).
     """
@@ -415,6 +464,36 @@ class IterativeMixingTheory:
     limit: np.ndarray | float
     clean: np.ndarray | float
     pooled: np.ndarray | float
+
+
+@dataclass(frozen=True)
+class IterativeMixingLimit:
+    """Deterministic equivalent of iterative mixing after infinitely many rounds, on a broadcast grid.
+
+    total = fixed_point + relabelling_noise. ``fixed_point`` is the error of the rounds' limit
+    w_∞ = (M₁ + λ)⁻¹(M₁w₁* + X₁ᵀε₁/n), ridge on the n₁ real samples with penalty λn/n₁ (Theorem 1
+    at p₂ = 0); ``relabelling_noise`` is the stationary error S added by fresh relabelling noise
+    each round (0 when ``relabel_noise`` is False).
+    """
+
+    total: np.ndarray | float
+    fixed_point: np.ndarray | float
+    relabelling_noise: np.ndarray | float
+
+
+@dataclass(frozen=True)
+class IterativeMixingLeadingOrder:
+    """First-order (n ≫ d) approximation of iterative mixing after each round 0..rounds.
+
+    Arrays of shape ``grid_shape + (rounds + 1,)``; total = real_bias + synthetic_bias +
+    real_noise + synthetic_noise, the same split as :class:`IterativeMixingTheory`.
+    """
+
+    total: np.ndarray
+    real_bias: np.ndarray
+    synthetic_bias: np.ndarray
+    real_noise: np.ndarray
+    synthetic_noise: np.ndarray
 
 
 _COMPONENTS = ("real_bias", "synthetic_bias", "real_noise", "synthetic_noise")
@@ -487,15 +566,43 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     Round 0 is pooled ridge on n₁ real and n₂ synthetic samples (labels from w₂*);
     round t relabels the same synthetic inputs with the previous model,
     Y₂ = X₂ŵ⁽ᵗ⁻¹⁾ + σ₂ε_t (fresh ε_t each round if ``relabel_noise``, none
-    otherwise), and refits pooled ridge with penalty λ (paper figure 10).
+    otherwise), and refits pooled ridge with penalty λ (paper §5, Corollary 3, figure 10;
+    after Ferbach et al. 2024). With M_k = X_kᵀX_k/n, R = (M₁ + M₂ + λ)⁻¹, K = RM₂ the
+    rounds obey ŵ_t = Kŵ_{t−1} + R(M₁w₁* + X₁ᵀε₁/n) + RX₂ᵀε_t/n, and their generating
+    function is a weighted ridge with weights (1, 1 − z):
 
-    Algorithm: the generating function over rounds of the error is a two-variable
-    function built from the weighted-ridge rule at complex weights (1, 1 − z)
-    (module docstring); its diagonal coefficients are extracted with a 2-D FFT on
-    the torus |z| = |w| = r (:func:`_fft_size`). A proportionate-limit equivalent
-    like Theorem 1, with no expansion in d/n (compare :func:`iterative_mixing_leading_order`). Broadcasts over ``n1``, ``n2`` (> 0, may be non-integer) and
-    ``lam``; the result has shape ``grid_shape + (rounds + 1,)``. Cost: one 2-D FFT
-    of size N² (N ≈ 7·rounds, at least 64) per grid point.
+        Σ_{t,s} z^t w^s E⟨ŵ_t − w₁*, ŵ_s − w₁*⟩_Σ = E⟨ŵ^{(z)} − w₁*, ŵ^{(w)} − w₁*⟩_Σ / ((1 − z)(1 − w)),
+
+    whose right side is the weighted-ridge rule of the module docstring at complex
+    weights. E_t is the diagonal coefficient [z^t w^t], extracted with a 2-D FFT on the
+    torus |z| = |w| = r (:func:`_fft_size`). This equivalent is ours (derived in the chapter
+    *Mixing strategies: weighting and iterative re-labelling*): a proportionate-limit
+    equivalent like Theorem 1, with no expansion in d/n (compare
+    :func:`iterative_mixing_leading_order`). Cost: one 2-D FFT of size N² (N ≈ 7·rounds,
+    at least 64) per grid point.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ, σ₁², σ₂²).
+    n1, n2 : float or array_like
+        Real and synthetic sample sizes > 0 (may be non-integer).
+    rounds : int
+        Last round T ≥ 0.
+    lam : float or array_like
+        Ridge penalty λ ≥ 0 (λ = 0 needs n₁ > d). ``n1``, ``n2`` and ``lam`` broadcast to
+        ``grid_shape``.
+    relabel_noise : bool
+        Fresh label noise σ₂ε_t at every relabelling (True) or none after round 0 (False).
+
+    Returns
+    -------
+    IterativeMixingTheory
+        ``total`` and its parts ``real_bias``, ``synthetic_bias``, ``real_noise``,
+        ``synthetic_noise`` of shape ``grid_shape + (rounds + 1,)``; ``limit`` (the
+        rounds → ∞ value, :func:`iterative_mixing_limit`), ``clean`` (ridge on the n₁ real
+        samples, same λ) and ``pooled`` (Theorem 1 on all n samples, = round 0) of shape
+        ``grid_shape``.
     """
     rounds = _rounds(rounds)
     relabel_noise = V.flag("relabel_noise", relabel_noise)
@@ -508,7 +615,7 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
         for k in _COMPONENTS:
             comps[k][i] = res[k]
     total = sum(comps[k] for k in _COMPONENTS)
-    lim = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=relabel_noise)
+    lim = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=relabel_noise).total
     clean = classical(setting, n1, 0.0, lam).total
     pooled = classical(setting, n1 + n2, n2 / (n1 + n2), lam).total
     rs = lambda a: a.reshape(shape + (rounds + 1,))  # noqa: E731
@@ -516,20 +623,42 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
                                  _scalarise(pooled))
 
 
-def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, points: int = 256):
+def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True,
+                           points: int = 256) -> IterativeMixingLimit:
     """Rounds → ∞ limit of iterative mixing (its fixed point), broadcasting over n1, n2, lam.
 
     ŵ_t − w_∞ = K^{t+1}(w₂* − w_∞) + Σ_{i≤t} K^i R X₂ᵀε_{t−i}/n with K = (M₁+M₂+λ)⁻¹M₂
     (spectral radius < 1), so ŵ_t → w_∞ = (M₁ + λ)⁻¹(M₁w₁* + X₁ᵀε₁/n): ridge on the n₁
-    real samples with penalty λn/n₁. Without relabelling noise the limit error is
-    Theorem 1 for that estimator, ``classical(setting, n1, 0, lam·n/n1)``. With fresh
-    noise each round it carries in addition the stationary relabelling noise
+    real samples with penalty λn/n₁, whose error is Theorem 1 for that estimator,
+    ``classical(setting, n1, 0, lam·n/n1)``. With fresh noise each round the error carries
+    in addition the stationary relabelling noise
 
         S = (σ₂²/n) Σ_{i≥0} tr Σ K^i R M₂ R K^{iᵀ} = (1/2π) ∫₀^{2π} (σ₂²/n) tr Σ R_z M₂ R_{z̄} dφ,
 
     z = e^{iφ}, R_z = (M₁ + (1−z)M₂ + λ)⁻¹ (Parseval, since Σ_i z^i K^i R = R_z), whose
-    deterministic equivalent is p₂ D/((1+ω₂t_z)(1+ω̄₂t_z̄)(1 − qD)) with ω₂ = 1 − z;
-    the integral is a ``points``-point trapezoid rule (spectrally accurate; an integer ≥ 4).
+    deterministic equivalent is p₂ D/((1+ω₂t_z)(1+ω̄₂t_z̄)(1 − qD)) with ω₂ = 1 − z; the
+    integral is a ``points``-point trapezoid rule (spectrally accurate). Our derivation, in
+    the chapter *Mixing strategies: weighting and iterative re-labelling* (eqs. mix-fixed-point
+    and mix-limit).
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : float or array_like
+        Real and synthetic sample sizes > 0 (may be non-integer).
+    lam : float or array_like
+        Ridge penalty λ ≥ 0 (λ = 0 needs n₁ > d). ``n1``, ``n2`` and ``lam`` broadcast.
+    relabel_noise : bool
+        Fresh label noise at every relabelling (adds S) or none (S = 0).
+    points : int
+        Nodes of the trapezoid rule for S (an integer ≥ 4).
+
+    Returns
+    -------
+    IterativeMixingLimit
+        ``total`` = ``fixed_point`` + ``relabelling_noise``: E_∞, the error E(w_∞) of the
+        fixed point and S; on the broadcast shape, floats for scalar input.
     """
     relabel_noise = V.flag("relabel_noise", relabel_noise)
     points = V.positive_int("points", points)
@@ -541,47 +670,68 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
     with np.errstate(over="ignore"):  # λn/n₁ beyond the largest float: the limit r² is reached long before
         lam_eff = np.minimum(lam * (n / n1), np.finfo(float).max)
     base = np.asarray(classical(setting, n1, 0.0, lam_eff).total, dtype=float)
-    if not relabel_noise:
-        return _scalarise(base)
     f1, f2, fl = (a.ravel().astype(float) for a in (n1, n2, lam))
-    S = np.empty(f1.size)
+    S = np.zeros(f1.size)
     phi = 2 * np.pi * np.arange(points) / points
     z = np.exp(1j * phi)
-    for i in range(f1.size):
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
+    for i in range(f1.size if relabel_noise else 0):
         nn = f1[i] + f2[i]
         p = np.array([f1[i] / nn, f2[i] / nn])
         a = _complex_sides(setting, nn, p, fl[i], z)
         b = _Side(np.conj(a.t), np.conj(a.f), np.conj(a.theta), np.conj(a.r), np.conj(a.A), np.conj(a.B))
-        s, w, _, _ = setting._grouped
         th2 = a.theta * b.theta  # D and q scaled by θ_aθ_b and 1/(θ_aθ_b) (see _pair_terms): no overflow
         D = ((a.theta[:, None] * s * a.r) * (b.theta[:, None] * s * b.r)) @ w / nn
         q = (p[0] * a.f[:, 0] * b.f[:, 0] + p[1] * a.f[:, 1] * b.f[:, 1]) / th2
         g2 = p[1] / ((1.0 + (1.0 - z) * a.t) * (1.0 + np.conj(1.0 - z) * b.t)) / th2
         S[i] = setting.sigma2_synth * float(np.mean(np.real(g2 * D / (1.0 - q * D))))
-    return _scalarise(base + S.reshape(shape))
+    S = S.reshape(shape)
+    return IterativeMixingLimit(_scalarise(base + S), _scalarise(base), _scalarise(S))
 
 
-def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True):
+def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam,
+                                   relabel_noise: bool = True) -> IterativeMixingLeadingOrder:
     """First-order (n ≫ d) approximation of iterative mixing: a scalar recursion per eigen-direction.
 
     Replacing M_k by p_kΣ and R by (Σ+λ)⁻¹ (first order in d/n) makes K = p₂Σ(Σ+λ)⁻¹,
     i.e. k_j = p₂s_j/(s_j+λ) per direction, and
 
         real bias        Σ_j s_jγ_j λ²(1 − k_j^{t+1})²/(p₁s_j+λ)²
-        synthetic bias   Σ_j s_jΔ_j k_j^{2(t+1)}                              (b_t = k² b_{t−1})
+        synthetic bias   Σ_j s_jδ_j k_j^{2(t+1)}                              (b_t = k² b_{t−1})
         real noise       (σ₁²/n) Σ_j (1 − k_j^{t+1})² p₁s_j²/(p₁s_j+λ)²
         synthetic noise  (σ₂²/n) Σ_j p₂s_j²/(s_j+λ)² · S_{j,t},   S_{j,t} = k_j² S_{j,t−1} + 1[fresh noise]
 
     (S_{j,0} = 1). Isotropic and λ → 0: synthetic bias p₂^{2(t+1)}c², real noise
-    (1 − p₂^{t+1})²σ₁²d/n₁, synthetic noise σ₂²p₂(d/n)Σ_{i≤t}p₂^{2i}. Returns a dict
-    of arrays of shape ``grid_shape + (rounds + 1,)`` with keys real_bias,
-    synthetic_bias, real_noise, synthetic_noise, total. It omits the O(d/n)
-    inflation factors of the exact :func:`iterative_mixing`.
+    (1 − p₂^{t+1})²σ₁²d/n₁, synthetic noise σ₂²p₂(d/n)Σ_{i≤t}p₂^{2i}. This is the recursion
+    of the chapter *Mixing strategies: weighting and iterative re-labelling* (eq.
+    mix-first-order, ours); it omits the O(d/n) inflation factors of the exact
+    :func:`iterative_mixing`.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model.
+    n1, n2 : float or array_like
+        Real and synthetic sample sizes > 0 (may be non-integer).
+    rounds : int
+        Last round T ≥ 0.
+    lam : float or array_like
+        Ridge penalty λ ≥ 0 (λ = 0 needs n₁ > d). ``n1``, ``n2`` and ``lam`` broadcast to
+        ``grid_shape``.
+    relabel_noise : bool
+        Fresh label noise at every relabelling (True) or none after round 0 (False).
+
+    Returns
+    -------
+    IterativeMixingLeadingOrder
+        ``total``, ``real_bias``, ``synthetic_bias``, ``real_noise``, ``synthetic_noise``,
+        arrays of shape ``grid_shape + (rounds + 1,)``.
     """
     rounds = _rounds(rounds)
     relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     n = (n1 + n2)[..., None, None]
     p1, p2 = n1[..., None, None] / n, n2[..., None, None] / n
     la = lam[..., None, None]
@@ -598,4 +748,4 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam, relabel_no
         real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * (s / (p1 * s + la)) ** 2).sum(-1),
         synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * (s / (s + la)) ** 2 * S).sum(-1))
     out["total"] = sum(out[c] for c in _COMPONENTS)
-    return {key: np.asarray(v) for key, v in out.items()}
+    return IterativeMixingLeadingOrder(**{key: np.asarray(v) for key, v in out.items()})

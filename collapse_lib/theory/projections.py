@@ -84,14 +84,35 @@ def _solve_df(s, w, k):
 
 
 def solve_mu(setting, n, m, lam) -> np.ndarray:
-    """μ(n, m, λ) of Theorem 2 (eq-thm2-mu), vectorised over broadcast ``n``, ``m``, ``lam``.
+    """μ(n, m, λ): the scalar of our Theorem 2 equivalent, vectorised over broadcast ``n``, ``m``, ``lam``.
 
-    Solves F(μ) = (1 − df₁/m)(1 − df₁/n) − λd/(mμ) = 0 on μ > μ₀ (F is
-    increasing there) by Newton's method in log μ safeguarded by bisection in
-    the bracket max(λd/m, s_min(d/k − 1)) ≤ μ ≤ λd/m + tr Σ/m + tr Σ/n,
-    k = min(m, n). For λ = 0 the root is μ₀: 0 if k ≥ d, else df₁(μ₀) = k.
-    The factors x − df₁ (x = m, n) are evaluated by
-    :func:`~collapse_lib.theory.ridge.excess`, exact near the interpolation threshold.
+    μ is the root of (eq-thm2-mu, chapter *Theorem 2: model size and collapse*)
+
+        μ (1 − df₁(μ)/m)(1 − df₁(μ)/n) = λ d/m,   df₁(μ) = Σ_j s_j/(s_j + μ),
+
+    unique on μ > μ₀ (μ₀: df₁(μ₀) = min(m, n) if that is < d, else 0). It is solved as
+    F(μ) = (1 − df₁/m)(1 − df₁/n) − λd/(mμ) = 0 (F is increasing there) by Newton's method
+    in log μ safeguarded by bisection in the bracket
+    max(λd/m, s_min(d/k − 1)) ≤ μ ≤ λd/m + tr Σ/m + tr Σ/n, k = min(m, n). The factors
+    x − df₁ (x = m, n) are evaluated by :func:`~collapse_lib.theory.ridge.excess`, exact
+    near the interpolation threshold.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model; only the spectrum of Σ enters.
+    n : float or array_like
+        Sample size n > 0 (may be non-integer).
+    m : float or array_like
+        Width m > 0 of the random projection (may be non-integer).
+    lam : float or array_like
+        Ridge penalty λ ≥ 0. ``n``, ``m`` and ``lam`` broadcast.
+
+    Returns
+    -------
+    numpy.ndarray
+        μ ≥ 0 on the broadcast shape (a 0-d array for scalars). For λ = 0 the root is
+        μ₀: 0 if min(m, n) ≥ d, else df₁(μ₀) = min(m, n).
     """
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)
@@ -99,7 +120,7 @@ def solve_mu(setting, n, m, lam) -> np.ndarray:
     n, m, lam = V.broadcast(n=n, m=m, lam=lam)
     shape = n.shape
     n, m, lam = (a.ravel().astype(float) for a in (n, m, lam))
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     d = float(w.sum())
     log_tr = float(np.log(np.dot(w, s)))
     k = np.minimum(m, n)
@@ -193,7 +214,8 @@ def _terms(setting, n, m, lam, mu):
     sums of non-negative terms (no s², no (s+μ)⁻²: nothing overflows for any
     spectrum or λ), with m − df₁ and n − df₁ from :func:`_gaps`.
     """
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     d = float(w.sum())
     gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
     q, a = ratios(s, mu)
@@ -227,10 +249,43 @@ def _terms(setting, n, m, lam, mu):
 def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
     """Theorem 2 (our deterministic equivalent): test error of ridge on m random projections, E ≃ A + B + V + ζ.
 
-    Broadcasts over ``n`` (> 0), ``m`` (> 0), ``p2`` ∈ [0, 1] and ``lam`` ≥ 0;
-    μ is solved once per distinct (n, m, λ). Fully deterministic: the average
-    over S is analytic (module docstring). λ = 0 is the ridgeless limit; at
-    λ = 0 and m = n < d (interpolation peak) the error is +inf.
+    The model (the paper's random-projections model): f(x) = xᵀS v̂ with S ∈ R^{d×m},
+    S_ij ~ N(0, 1/d), v̂ ridge on the features Sᵀx of n samples, a fraction p₂ synthetic.
+    The paper states its Theorem 2 as a system of fixed-point equations; this formula is
+    derived independently (conditioning on S, then a Marchenko–Pastur step; chapter
+    *Theorem 2: model size and collapse*, eq-thm2; module docstring). With μ =
+    :func:`solve_mu`, q_j = s_j/(s_j+μ), a_j = μ/(s_j+μ), D = Σ_j s_j/(s_j+μ)²,
+    ε = D/(m − df₁(μ) + μD), b_j = a_j²(1 + εs_j), o_j = μ_m/(s_j+μ_m) with df₁(μ_m) = m
+    (o = 0 for m ≥ d), df₂ˢ = Σ_j(1 − 2a_j + b_j) and u = df₂ˢ/(n − df₂ˢ):
+
+        A = Σ_j s_jγ_j o_j,                 B = Σ_j s_jγ_j(b_j − o_j)/(1 − df₂ˢ/n),
+        V = (σ² + A + p₂Σ_j s_jδ_j o_j) u,  σ² = p₁σ₁² + p₂σ₂²,
+        ζ = p₂²(1 + p₁u) T₃ + p₂u Σ_j s_jδ_j(p₁² + 2p₁p₂a_j + p₂²b_j − o_j),
+        T₃ = Σ_j s_jδ_j(1 − 2a_j + b_j).
+
+    μ is solved once per distinct (n, m, λ); the average over S is analytic. λ = 0 is the
+    ridgeless limit; at λ = 0 and m = n < d (interpolation peak) the error is +inf.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ, σ₁², σ₂²).
+    n : float or array_like
+        Sample size n > 0 (may be non-integer).
+    m : float or array_like
+        Width m > 0 (ψ = m/n is the paper's parametrisation rate).
+    p2 : float or array_like
+        Synthetic fraction p₂ ∈ [0, 1].
+    lam : float or array_like
+        Ridge penalty λ ≥ 0. All four arguments broadcast.
+
+    Returns
+    -------
+    ProjectionsTheory
+        ``total`` = ``approx`` (A) + ``bias`` (B) + ``variance`` (V) + ``zeta`` (ζ), with ζ =
+        ``zeta_floor`` (p₂²T₃) + ``zeta_design``; ``clean`` (the total at p₂ = 0), ``floor``
+        (the n → ∞ limit of ζ at fixed m) and the scalars ``mu``, ``kappa`` = μθ, ``theta``,
+        ``u``; on the broadcast shape, floats for scalar input.
     """
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)

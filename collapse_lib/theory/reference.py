@@ -43,7 +43,18 @@ def _point(n=None, p2=None, lam=None, m=None) -> tuple:
 
 
 def setting_args(setting) -> tuple:
-    """``(spectrum, gamma, delta, sigma2_real, sigma2_synth)`` of a :class:`~collapse_lib.Setting`."""
+    """The arguments this module takes for a setting, unpacked from a :class:`~collapse_lib.Setting`.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ's eigenvalues, the diagonals of Γ and Δ, the noise levels).
+
+    Returns
+    -------
+    tuple
+        ``(spectrum, gamma, delta, sigma2_real, sigma2_synth)``, ungrouped.
+    """
     return (setting.spectrum, setting.gamma, setting.delta, setting.sigma2_real, setting.sigma2_synth)
 
 

@@ -27,13 +27,25 @@ def _scalarise(x):
 
 
 def ratios(s, kappa):
-    """q = s/(s+κ) and a = κ/(s+κ) = 1 − q for spectrum ``s`` (J,) and a flat array κ (K,): two (K, J) arrays.
+    """The bounded ratios q = s/(s+κ) and a = κ/(s+κ) = 1 − q of every eigenvalue and every κ.
 
     Both lie in [0, 1] and are computed as 1/(1 + κ/s) and 1/(1 + s/κ), so they
     neither overflow nor lose precision for any s > 0 and κ ≥ 0 a float can hold
     (κ = 0 gives q = 1, a = 0). Every trace of Theorems 1 and 2 is written with
     these ratios instead of s² and (s+κ)⁻², which overflow (or underflow to 0·∞)
     when the spectrum spans more than ~150 orders of magnitude or κ > 1e154.
+
+    Parameters
+    ----------
+    s : array_like (J,)
+        Eigenvalues s_j > 0 of Σ (usually the distinct ones, ``setting.grouped.eigenvalues``).
+    kappa : array_like (K,)
+        Values κ ≥ 0 (a flat array).
+
+    Returns
+    -------
+    q, a : numpy.ndarray (K, J)
+        q[k, j] = s_j/(s_j + κ_k) and a[k, j] = κ_k/(s_j + κ_k).
     """
     k = np.asarray(kappa, dtype=float)[:, None]
     s = np.asarray(s, dtype=float)[None, :]
@@ -42,13 +54,28 @@ def ratios(s, kappa):
 
 
 def excess(x, q, a, w):
-    """x − df₁ = x − Σ_j w_j q_j for a flat array x (K,) and ratios q, a (K, J), without cancellation.
+    """x − df₁(κ) = x − Σ_j w_j q_j for a flat array x, without cancellation.
 
     Directions with q_j > 1/2 enter as 1 − a_j (a_j small and exact), the others as q_j,
     so x − df₁ = (x − Σ_{q>½} w) − Σ_{q≤½} w q + Σ_{q>½} w a: the one subtraction left is
     between the integer-like count x − Σ_{q>½} w and sums of small, exact terms. This keeps
     x − df₁ accurate to its own size when it is tiny (κ at λ = 0 with d > n, the
-    interpolation threshold) whatever the spread of the spectrum.
+    interpolation threshold) whatever the spread of the spectrum. df₁(κ) = tr Σ(Σ+κI)⁻¹ is
+    the degrees of freedom of the paper's Theorem 1.
+
+    Parameters
+    ----------
+    x : array_like (K,)
+        The counts to compare with df₁ (n, or m for Theorem 2).
+    q, a : numpy.ndarray (K, J)
+        The ratios of :func:`ratios` at the K values of κ.
+    w : numpy.ndarray (J,)
+        Multiplicity of each eigenvalue (``setting.grouped.multiplicity``).
+
+    Returns
+    -------
+    numpy.ndarray (K,)
+        x − Σ_j w_j q_j.
     """
     big = q > 0.5
     return (np.asarray(x, dtype=float) - np.where(big, w, 0.0).sum(-1)
@@ -56,17 +83,39 @@ def excess(x, q, a, w):
 
 
 def log_bracket_low(lam, smin, d, n):
-    """log of the lower end max(λ, s_min(d/n − 1)) of the κ bracket (−inf when both are 0), without underflow."""
+    """log of the lower end max(λ, s_min(d/n − 1)) of the bracket of κ, without underflow.
+
+    At κ = s_min(d/n − 1) (d > n), df₁(κ) = Σ_j s_j/(s_j + κ) ≥ d s_min/(s_min + κ) = n, so
+    the equation of κ (:func:`solve_kappa`) has its root above; for d ≤ n only κ ≥ λ is
+    known. The second term is used only where d > n.
+
+    Parameters
+    ----------
+    lam : array_like (K,)
+        Ridge penalties λ ≥ 0.
+    smin : float
+        Smallest eigenvalue of Σ.
+    d : float
+        Dimension (Σ_j multiplicities).
+    n : array_like (K,)
+        Sample sizes (or widths m, for the equation of μ of Theorem 2).
+
+    Returns
+    -------
+    numpy.ndarray (K,)
+        log max(λ, s_min(d/n − 1)); −inf where both are 0 (λ = 0 and d ≤ n).
+    """
     with np.errstate(divide="ignore"):
         over = np.where(d > n, np.log(smin) + np.log(np.maximum(d / n - 1.0, 1e-300)), -np.inf)
         return np.maximum(np.log(lam), over)
 
 
 def solve_kappa(setting, n, lam) -> np.ndarray:
-    """κ(λ, n): the effective regularisation of ridge, vectorised over ``n`` and ``lam``.
+    """κ(λ, n): the effective regularisation of ridge (paper, Theorem 1), vectorised over ``n`` and ``lam``.
 
-    Solves F(κ) = 1 − df₁(κ)/n − λ/κ = 0 (paper, Theorem 1), whose left side is
-    strictly increasing in κ, so the root is unique. F is evaluated as
+    κ is the unique positive root of κ − λ = κ df₁(κ)/n, df₁(κ) = Σ_j s_j/(s_j + κ),
+    written as F(κ) = 1 − df₁(κ)/n − λ/κ = 0, whose left side is strictly increasing
+    in κ, so the root is unique. F is evaluated as
 
         F(κ) = (n − df₁(κ))/n − λ/κ
 
@@ -79,8 +128,22 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
     (at the lower end df₁ ≥ n or κ = λ gives F ≤ 0; at the upper end
     κ df₁(κ) ≤ tr Σ gives F ≥ 0), and found by Newton's method in log κ
     safeguarded by bisection, which converges for every point of the grid.
-    Ridgeless limit: for λ = 0 and d < n, κ = 0; for λ = 0 and d > n, κ solves
-    df₁(κ) = n; for λ = 0 and d = n, κ = 0 and the error is infinite.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model; only the spectrum of Σ enters.
+    n : float or array_like
+        Sample sizes n > 0 (may be non-integer).
+    lam : float or array_like
+        Ridge penalties λ ≥ 0; broadcast against ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        κ ≥ 0 on the broadcast shape of ``n`` and ``lam`` (a 0-d array for scalars).
+        Ridgeless limit: for λ = 0 and d < n, κ = 0; for λ = 0 and d > n, κ solves
+        df₁(κ) = n; for λ = 0 and d = n, κ = 0 (and the error is infinite).
     """
     n = V.positive_sizes("n", n, integer=False)
     lam = V.nonnegative("lam", lam)
@@ -88,7 +151,7 @@ def solve_kappa(setting, n, lam) -> np.ndarray:
     shape = n.shape
     n = n.ravel().astype(float)
     lam = lam.ravel().astype(float)
-    s, w, _, _ = setting._grouped
+    s, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     d = w.sum()
     log_tr = float(np.log(np.dot(w, s)))
 
@@ -144,7 +207,8 @@ def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
     exact even at the interpolation threshold (d = n, λ → 0) and the λ → ∞ limit
     (a → 1) comes out as the null predictor's error r².
     """
-    s, w, g, dl = setting._grouped
+    sp = setting.grouped
+    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     d = w.sum()
     q, a = ratios(s, kappa)
     sg, sd = s * g, s * dl
@@ -158,23 +222,41 @@ def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
 
 
 def classical(setting, n, p2, lam) -> ClassicalTheory:
-    """Theorem 1 of the paper: E(ŵ) ≃ B + V + ζ for ridge on n samples, a fraction p2 synthetic.
+    """Theorem 1 of the paper: the test error E(ŵ) ≃ B + V + ζ of ridge on n samples, a fraction p₂ synthetic.
 
-    With κ = :func:`solve_kappa`, u = df₂/(n − df₂) and σ² = p₁σ₁² + p₂σ₂²:
+    ŵ = (XᵀX/n + λI)⁻¹Xᵀy/n on n₁ = p₁n real and n₂ = p₂n synthetic samples. With
+    κ = :func:`solve_kappa`, df_m(κ) = tr Σ^m(Σ+κI)^(−m), u = df₂/(n − df₂) and
+    σ² = p₁σ₁² + p₂σ₂²:
 
         B = κ² tr ΓΣ(Σ+κ)⁻² / (1 − df₂/n),   V = σ² u,
         ζ = p₂²(1 + p₁u) tr ΔΣ³(Σ+κ)⁻² + p₂u tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻²
 
-    (paper, Theorem 1; every trace is computed from the bounded ratios of
-    :func:`_traces`, so the result is finite for any spectrum, any λ ≥ 0 up to
-    the largest float and any n, except at λ = 0, d = n where it is +inf).
-    Broadcasts over ``n`` (> 0, may be non-integer here), ``p2`` ∈ [0, 1] and
-    ``lam`` ≥ 0. κ is solved only once per distinct (n, λ) pair (p₂ does not
-    enter κ), so grids over p₂ are nearly free. λ = 0 is the ridgeless limit;
-    at λ = 0 and d = n the error is +inf (interpolation peak); λ → ∞ gives the
-    null predictor's error r².
+    (paper, Theorem 1; derived in the chapter *Theorem 1 and strong model collapse* of the
+    book). Every trace is computed from the bounded ratios of :func:`ratios`, so the
+    result is finite for any spectrum, any λ ≥ 0 up to the largest float and any n,
+    except at λ = 0, d = n where it is +inf (interpolation peak); λ → ∞ gives the null
+    predictor's error r². κ is solved only once per distinct (n, λ) pair (p₂ does not
+    enter κ), so grids over p₂ are nearly free.
 
-    Returns a :class:`ClassicalTheory` with floats for scalar input.
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ, σ₁², σ₂²).
+    n : float or array_like
+        Total sample size n > 0 (may be non-integer).
+    p2 : float or array_like
+        Synthetic fraction p₂ = n₂/n ∈ [0, 1].
+    lam : float or array_like
+        Ridge penalty λ ≥ 0 (λ = 0 is the ridgeless limit). ``n``, ``p2`` and ``lam``
+        broadcast against each other.
+
+    Returns
+    -------
+    ClassicalTheory
+        ``total`` = B + V + ζ, ``bias`` B, ``variance`` V, ``zeta`` ζ, ``clean`` = B + V
+        (the scaling law of ridge on n clean samples), ``floor`` = p₂² tr ΔΣ³(Σ+λ)⁻² (the
+        n → ∞ limit of ζ, → p₂²c² as λ → 0), ``kappa`` κ and ``u``; each on the
+        broadcast shape, floats for scalar input.
     """
     n = V.positive_sizes("n", n, integer=False)
     p2 = V.fraction("p2", p2)
@@ -188,8 +270,9 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
     kap_u = solve_kappa(setting, pairs[:, 0], pairs[:, 1])
     T = _traces(setting, pairs[:, 0], pairs[:, 1], kap_u)
     # floor uses κ = λ (n → ∞): p₂² Σ sδ q(λ)²
-    q_lam, _ = ratios(setting._grouped[0], pairs[:, 1])
-    t3_lam = (q_lam * q_lam) @ (setting._grouped[0] * setting._grouped[3])
+    sp = setting.grouped
+    q_lam, _ = ratios(sp.eigenvalues, pairs[:, 1])
+    t3_lam = (q_lam * q_lam) @ (sp.eigenvalues * sp.delta_sum)
 
     kappa = kap_u[inv]
     T = {k: v[inv] for k, v in T.items()}
@@ -216,12 +299,35 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
 
 
 def corollary1(phi, p2, r2=1.0, c2=0.5, sigma2=0.25):
-    """Corollary 1: isotropic ridgeless (λ → 0) closed form, φ = d/n, broadcasting.
+    """Corollary 1: the isotropic ridgeless (λ → 0) closed form of Theorem 1, in φ = d/n.
 
-    φ < 1:  E ≃ σ²φ/(1−φ) + p₂²c² + p₁p₂c²φ/(1−φ)        (the paper's Corollary 1)
-    φ > 1:  E ≃ r²(1 − 1/φ) + σ²/(φ−1) + c²p₂(φ−p₂)/(φ(φ−1))   (our extension, from Theorem 1
-            with κ = φ − 1; the paper states Corollary 1 for φ ∈ (0, 1) only)
-    φ = 1:  +inf.
+    With Σ = I, Γ = (r²/d)I, Δ = (c²/d)I and p₁ = 1 − p₂:
+
+        φ < 1:  E ≃ σ²φ/(1−φ) + p₂²c² + p₁p₂c²φ/(1−φ)                  (the paper's Corollary 1)
+        φ > 1:  E ≃ r²(1 − 1/φ) + σ²/(φ−1) + c²p₂(φ−p₂)/(φ(φ−1))        (our extension)
+        φ = 1:  +inf.
+
+    The φ > 1 branch is Theorem 1 with κ = φ − 1 (derived in the chapter *Theorem 1 and
+    strong model collapse*); the paper states Corollary 1 for φ ∈ (0, 1) only.
+
+    Parameters
+    ----------
+    phi : float or array_like
+        φ = d/n > 0.
+    p2 : float or array_like
+        Synthetic fraction p₂ ∈ [0, 1].
+    r2 : float or array_like
+        Signal strength r² = tr ΣΓ ≥ 0 (enters only for φ > 1).
+    c2 : float or array_like
+        Synthetic-data quality c² = tr ΣΔ ≥ 0.
+    sigma2 : float or array_like
+        Label-noise variance σ² = p₁σ₁² + p₂σ₂² ≥ 0 (σ² itself when both sources have the same
+        noise). All arguments broadcast.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The test error E on the broadcast shape (a float for scalar input).
     """
     phi = V.positive_sizes("phi", phi, integer=False)
     p2 = V.fraction("p2", p2)

@@ -96,7 +96,20 @@ class WorkflowTheory:
 
 # ----------------------------------------------------------------------------- arguments
 def check_kind(kind, p2):
-    """Validate ``kind`` (one of :data:`KINDS`) and ``p2`` (required for, and only for, ``"mix"``)."""
+    """Validate a workflow ``kind`` and its ``p2`` (required for, and only for, ``"mix"``).
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`KINDS`: "replace", "accumulate", "accumulate-subsample", "mix".
+    p2 : float, array_like or None
+        The synthetic fraction of ``"mix"``; must be None for the other kinds.
+
+    Returns
+    -------
+    None
+        Raises ValueError naming ``kind`` or ``p2`` when they do not fit.
+    """
     if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(repr(k) for k in KINDS)}, got {kind!r}")
     if kind == "mix" and p2 is None:
@@ -108,9 +121,30 @@ def check_kind(kind, p2):
 def check_arguments(setting, n, generations, kind, lam, p2, integer: bool):
     """The checked, broadcast arguments shared by the workflow theory and simulation.
 
-    Returns (T, grid shape, n, λ, p₂ flattened (p₂ = 0 unless ``"mix"``), p₂ broadcast or None).
-    ``integer`` asks for integer sample sizes. λ = 0 needs n > d in every fit (the smallest
-    training set has n samples).
+    λ = 0 needs n > d in every fit (the smallest training set of a workflow has n samples).
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (only d is read here).
+    n : float, int or array_like
+        Samples per generation (> 0).
+    generations : int
+        T ≥ 0.
+    kind : str
+        One of :data:`KINDS`.
+    lam : float or array_like
+        Ridge penalty λ ≥ 0.
+    p2 : float, array_like or None
+        Synthetic fraction of ``"mix"`` (None for the other kinds).
+    integer : bool
+        Whether ``n`` must hold integers (the simulation) or may not (the theory).
+
+    Returns
+    -------
+    tuple
+        (T, grid shape, n, λ, p₂) with n, λ and p₂ flattened (p₂ = 0 unless ``"mix"``), and
+        p₂ broadcast to the grid shape (None unless ``"mix"``).
     """
     check_kind(kind, p2)
     T = V.nonnegative_int("generations", generations)
@@ -194,7 +228,7 @@ def _first_order(setting, lam, grp: _Groups, m):
     Entry (s, v) of K and of Φ depend on each other only through the entry itself; the
     other terms are known when the row s is filled from v = s − 1 down to 0.
     """
-    s_eig, w, _, _ = setting._grouped
+    s_eig, w = setting.grouped.eigenvalues, setting.grouped.multiplicity
     P, G = grp.count.shape
     J = s_eig.size
     lam_ = lam[:, None]
@@ -252,7 +286,8 @@ def _second_order(setting, lam, grp: _Groups, m, first, sources):
     entry itself (one scalar solve).
     """
     K, Phi, F, Eg, c, _, tidx = first
-    s_eig, w, g_sum, _ = setting._grouped
+    sp = setting.grouped
+    s_eig, w, g_sum = sp.eigenvalues, sp.multiplicity, sp.gamma_sum
     S = sources.shape[0]
     P, G = grp.count.shape
     sig = np.where(grp.real[None, :], setting.sigma2_real * sources[:, 1:2], setting.sigma2_synth * sources[:, 2:3])
@@ -307,7 +342,7 @@ _SOURCES = np.eye(3)  # bias, real noise, synthetic noise
 
 def _solve_flat(setting, kind, n, lam, p2, m):
     """(parts (3, P, m), κ (P, m)) on a flat grid, in chunks that bound the memory of F, E[g] and Q."""
-    J = setting._grouped[0].size
+    J = setting.grouped.size
     G = 2 * m if kind == "mix" else m
     step = max(1, _CHUNK_ELEMENTS // ((J + 4 * G) * m * m))
     parts = np.empty((3, n.size, m))

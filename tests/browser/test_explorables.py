@@ -6,7 +6,7 @@ Vega warning), check what is drawn at the opening values against
 check that the picture changes and that the drawn values match the library at the
 new setting. The library values are computed here through the public theory
 functions (``cl.theory.classical``, ``random_projections``, the mixing theory,
-``cl.sample``), not through the explorable modules that built the page's data.
+``cl.theory.workflow``, ``cl.sample``), not through the explorable modules that built the page's data.
 
 The calculator's JavaScript port of Theorem 1 is compared with
 ``cl.theory.classical`` at hundreds of random points (hard regimes included) and
@@ -14,15 +14,18 @@ its sizes with ``calculator.estimate``, to 10⁻⁶.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 import collapse_lib as cl
 from collapse_lib.explorables import calculator
 from collapse_lib.figures._rp import pareto_front
+from collapse_lib.theory.workflow import KINDS
 
-from .explorables import drawn, move, signal, svg, wait_ready
-from .harness import NARROW, open_page
+from .explorables import drawn, move, signal, svg, vega_warnings, wait_ready
+from .harness import DESKTOP, NARROW, open_page
 
 RTOL = 2e-6  # the pages store 7 significant digits
 
@@ -143,6 +146,41 @@ def test_mixing_explorable(browser, server):
             _check([r["value"] for r in pts], ref[keep], f"iterative {part}", scale=it.total[keep])
 
     _each_control(browser, name, [("n1", 1000), ("n2", 100000), ("c2", 1.2), ("rounds", 8), ("fresh", False)], check)
+
+
+# ----------------------------------------------------------------------------- workflows
+def test_workflows_explorable(browser, server):
+    name = "workflows"
+    _open(browser, server, "book/workflows.html", name)
+    # the opening values are panel (a)'s setting at the book scale (the chapter says so)
+    assert [signal(browser, name, k) for k in ("s2", "llam", "n", "p2", "gens")] == [0.25, -3, 200, 0.75, 20]
+
+    def check():
+        s2, llam, n, p2, gens = (signal(browser, name, k) for k in ("s2", "llam", "n", "p2", "gens"))
+        st, lam = cl.Setting.isotropic(50, r2=1.0, sigma2=s2), 10.0**llam
+        rows_t, rows_n = drawn(browser, name, "curves_t"), drawn(browser, name, "curves_n")
+        for k, kind in enumerate(KINDS):
+            p = p2 if kind == "mix" else None
+            # (a) E_t against t at n, for t = 0 … T
+            pts = sorted((r for r in rows_t if r["k"] == k), key=lambda r: r["t"])
+            assert [r["t"] for r in pts] == list(range(int(gens) + 1)), kind
+            th = cl.theory.workflow(st, n, int(gens), kind, lam, p2=p)
+            _check([r["total"] for r in pts], th.total, f"{kind}: E_t at n={n}, λ={lam:g}, σ²={s2}")
+            # (b) E_T against n: every n of the grid, from below d to 10⁵
+            pts = sorted((r for r in rows_n if r["k"] == k and r["t"] == gens), key=lambda r: r["n"])
+            ns = np.array([r["n"] for r in pts], float)
+            assert ns.size == 25 and ns[0] == 10 and ns[-1] == 100_000 and 50 in ns, ns
+            th = cl.theory.workflow(st, ns, int(gens), kind, lam, p2=p)
+            _check([r["total"] for r in pts], th.total[:, -1], f"{kind}: E_T against n, T={gens}")
+        # generation 0 in both panels is Theorem 1 at p₂ = 0 (an independent route)
+        clean = sorted((r for r in rows_n if r["t"] == 0), key=lambda r: r["n"])
+        ns = np.array([r["n"] for r in clean], float)
+        _check([r["total"] for r in clean], cl.theory.classical(st, ns, 0.0, lam).total, "clean law")
+        (rule,) = drawn(browser, name, "clean_t")
+        _check([rule["total"]], [cl.theory.classical(st, n, 0.0, lam).total], "clean level of (a)")
+
+    _each_control(browser, name, [("s2", 0.6), ("llam", -1.0), ("n", 50), ("p2", 0.95), ("gens", 7), ("n", 15),
+                                  ("llam", -4.0), ("p2", 0.0), ("s2", 0.0)], check)
 
 
 # ----------------------------------------------------------------------------- data model
@@ -303,6 +341,7 @@ def test_calculator_page(browser, server, site_dir):
 @pytest.mark.parametrize("page, name", [("book/theorem1.html", "theorem1"), ("book/random_projections.html", "projections"),
                                         ("book/mixing_strategies.html", "mixing"),
                                         ("book/data_distributions.html", "distributions"),
+                                        ("book/workflows.html", "workflows"),
                                         ("book/calculator.html", "calculator")])
 def test_explorables_fit_a_narrow_screen(browser, server, page, name):
     _open(browser, server, page, name, size=NARROW)
@@ -325,3 +364,28 @@ def test_explorables_fit_a_narrow_screen(browser, server, page, name):
     assert labels, "no labelled controls found"
     bad = [lab for lab in labels if not lab[1] or lab[2] == "ellipsis" or lab[3] == "hidden"]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("page, name, param, value", [("book/workflows.html", "workflows", "llam", -1.0),
+                                                      ("book/mixing_strategies.html", "mixing", "c2", 1.2),
+                                                      ("book/data_distributions.html", "distributions", "p2", 0.55)])
+def test_stacked_panels_follow_a_resized_window(browser, server, page, name, param, value):
+    # stacked panels have fixed widths: a resized window draws them again at the column's new width, with the
+    # reader's control values kept, and without an error (turning a phone, narrowing a desktop window)
+    _open(browser, server, page, name)
+    move(browser, name, param, value)
+    width = "return document.querySelector('#explorable-' + arguments[0] + ' svg').getBoundingClientRect().width;"
+    wide = browser.execute_script(width, name)
+    vega_warnings(browser)  # forget what came before
+    try:
+        browser.set_window_size(*NARROW)
+        t0 = time.time()
+        while time.time() - t0 < 20 and browser.execute_script(width, name) >= wide:
+            time.sleep(0.1)
+        wait_ready(browser, name)
+        narrow = browser.execute_script(width, name)
+        assert narrow < browser.execute_script("return document.documentElement.clientWidth;") <= wide, (narrow, wide)
+        assert signal(browser, name, param) == value
+        assert not vega_warnings(browser)
+    finally:
+        browser.set_window_size(*DESKTOP)

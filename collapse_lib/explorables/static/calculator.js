@@ -13,7 +13,8 @@
 
   // ---------------------------------------------------------------- model (collapse_lib/setting.py)
   // Setting.power_law(d, alpha, r2, c2, sigma2): s_j ∝ j^-alpha with tr Σ = d, Γ = (r2/d) I, Δ = (c2/d) I,
-  // equal eigenvalues grouped (Setting._grouped): s (eigenvalues), w (multiplicities), g (Γ sums), dl (Δ sums).
+  // equal eigenvalues grouped (Setting.grouped, a GroupedSpectrum): s (eigenvalues), w (multiplicity),
+  // g (gamma_sum), dl (delta_sum).
   function setting(d, alpha, r2, c2, sigma2) {
     var s = [], w = [], j, sum = 0;
     if (alpha === 0) {

@@ -17,7 +17,8 @@
   var SCHEMA = "https://vega.github.io/schema/vega-lite/v__VEGALITE__.json";
 
   // Stacked panels (vconcat) cannot take the container's width in Vega-Lite: each panel gets the column width
-  // less room for the y axis, now and when the window is resized.
+  // less room for the y axis. Their widths are fixed numbers in the compiled view (there is no width signal to
+  // set), so when the column's width changes the figure is drawn again, keeping the reader's control values.
   var AXIS_ROOM = 110;  // y axis and the actions button
 
   function panelWidth(box) {
@@ -32,16 +33,22 @@
     })});
   }
 
-  function followResize(view, spec, box) {
-    if (!spec.vconcat) { return; }
-    var pending = null;
+  function followResize(box, spec, name) {
+    if (!spec.vconcat || box.getAttribute("data-follows-resize") === "1") { return; }
+    box.setAttribute("data-follows-resize", "1");
+    var pending = null, drawnAt = panelWidth(box);
     window.addEventListener("resize", function () {
       clearTimeout(pending);
       pending = setTimeout(function () {
-        var w = panelWidth(box);
-        spec.vconcat.forEach(function (_, i) { view.signal("concat_" + i + "_width", w); });
-        view.runAsync();
-      }, 100);
+        var w = panelWidth(box), view = views[name];
+        if (w === drawnAt || !view) { return; }
+        drawnAt = w;
+        var params = (spec.params || []).map(function (p) {
+          return p.bind ? Object.assign({}, p, {value: view.signal(p.name)}) : p;
+        });
+        view.finalize();
+        embed(box, Object.assign({}, spec, {params: params}), name);
+      }, 150);
     });
   }
 
@@ -52,8 +59,8 @@
                               Object.assign({}, OPTIONS, {downloadFileName: name}));
     })
       .then(function (result) {
-        followResize(result.view, spec, box);
         views[name] = result.view;
+        followResize(box, spec, name);
         box.setAttribute("data-ready", "1");
         return result.view;
       })
