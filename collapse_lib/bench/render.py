@@ -178,19 +178,19 @@ def report(r: BenchResult) -> str:
 
 def plot_scaling(r: BenchResult):
     """Simulation time against d and against n (each sweep sorted), both methods; returns the figure."""
-    import matplotlib.pyplot as plt
+    from ..plotting import legend_below, stacked
 
     sc = r.scaling
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    for ax, rows, x, label in ((axes[0], sc.d_sweep(), "d", f"dimension d (n = {sc.n_at_d_sweep})"),
-                               (axes[1], sc.n_sweep(), "n", f"samples n (d = {sc.d_at_n_sweep})")):
+    fig, panels, axes = stacked(2)
+    for panel, ax, rows, x, label in ((panels[0], axes[0], sc.d_sweep(), "d", f"dimension d (n = {sc.n_at_d_sweep})"),
+                                      (panels[1], axes[1], sc.n_sweep(), "n", f"samples n (d = {sc.d_at_n_sweep})")):
         for method, marker in (("direct", "o"), ("auto", "s")):
             ax.loglog([getattr(w, x) for w in rows], [getattr(w, method) for w in rows], marker=marker,
                       label=f"method='{method}'")
         ax.set_xlabel(label)
         ax.set_ylabel("wall time (s)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        legend_below(panel)
     cfg = r.config
     fig.suptitle(f"Simulation time, {sc.trials} trials × {cfg.sim_np2} p₂ × {cfg.sim_nlam} λ")
     return fig

@@ -24,14 +24,6 @@ from .harness import DESKTOP, NARROW, open_page, site_pages
 
 WIDTHS = {1400: DESKTOP, 400: NARROW}
 
-# Figures that are not the book's own yet: the Explore sections become kernel-free
-# explorables and the Performance page is reworked, both under issue 14 too. Remove
-# an entry when its figure is redrawn with collapse_lib.plotting.
-NOT_YET = {
-    ("book/performance.html", "scaling-with-d-and-n"): "Performance page: reworked separately (issue 14)",
-    ("*", "explore*"): "Explore sections: replaced by kernel-free explorables (issue 14)",
-}
-
 MEASURE = r"""
 const px = v => Math.round(v * 10) / 10;
 const out = {column: null, math: [], raw_math: 0, total_math: 0, images: []};
@@ -66,13 +58,6 @@ def measured(site_dir, server, browser):
             open_page(browser, server, page, size=size, settle_s=0.2)
             data[page, width] = browser.execute_script(MEASURE)
     return data
-
-
-def _not_yet(page, section):
-    for (p, s), _why in NOT_YET.items():
-        if (p in ("*", page)) and (section == s or (s.endswith("*") and section.startswith(s[:-1]))):
-            return True
-    return False
 
 
 def test_every_formula_is_typeset(measured):
@@ -115,8 +100,6 @@ def test_figures_are_not_shrunk_below_legible(measured):
     problems, seen = [], 0
     for (page, width), m in measured.items():
         for im in m["images"]:
-            if _not_yet(page, im["section"]):
-                continue
             seen += 1
             scale = im["shown"] / im["natural"]
             if scale < min_scale - 0.005:
