@@ -166,11 +166,14 @@ def plot(table):
                                 color=col, mec="k", mew=0.5, ms=4.5, capsize=2, label=f"$p_2$ = {p2:g}")
             if p2 > 0:
                 axes[0, j].axhline(p2 ** 2 * q, color=col, ls=":", lw=0.9)
-        name = (f"random features (ReLU, m = {width}, ridge readout)" if model == "random features"
-                else f"two-layer ReLU network (width {width}, trained)")
+        name = (f"random features (ReLU, m = {width:,}, ridge readout)" if model == "random features"
+                else f"two-layer ReLU network (width {width:,}, trained)")
         plotting.finish_loglog(axes[0, j], "n (training samples)",
                                ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST)", title=name)
-        axes[0, j].plot([], [], "k:", lw=0.9, label=f"$p_2^2 q$, teacher quality q = {q:.2f}")
+        # the axis spans the measured errors: floors p2² q far below them (small p2) fall outside it
+        axes[0, j].set_ylim(0.5 * float((t.error - 2 * np.nan_to_num(t.stderr)).clip(lower=t.error.min() / 2).min()),
+                            1.5 * float(t.error.max()))
+        axes[0, j].plot([], [], "k:", lw=0.9, label=f"$p_2^2 q$ (q = {q:.2f})")
         plotting.legend_below(panels[0, j], ax=axes[0, j], ncol=3)
         axes[1, j].set_xscale("log")
         axes[1, j].set_xlabel("n (training samples)")
