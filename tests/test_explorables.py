@@ -24,7 +24,8 @@ import pytest
 
 import collapse_lib as cl
 from collapse_lib.explorables import calculator, distributions, mixing, projections, sphinx, theorem1, workflows
-from collapse_lib.explorables.embed import VEGALITE_MIME, VEGALITE_VERSIONS, Explorable, csv_values, dataset
+from collapse_lib.explorables.embed import (NOTEBOOK_WIDTH, VEGALITE_MIME, VEGALITE_VERSIONS, Explorable, csv_values,
+                                           dataset, site_html)
 from collapse_lib.explorables.formula import Sym, at_least, fields, params, rounded
 from collapse_lib.theory.workflow import KINDS
 
@@ -324,14 +325,40 @@ def test_every_spec_compiles_and_draws(built):
         assert svg.count("<path") > 5, name
 
 
-def test_mimebundle_lets_jupyterlab_pick_vegalite(built):
+def test_mimebundle_gives_jupyterlab_only_vegalite(built):
     bundle = built["theorem1"]._repr_mimebundle_()
-    # JupyterLab 4 ranks text/html (50) above Vega (57), and Vega above JavaScript (110) and text (120)
-    assert set(bundle) == {VEGALITE_MIME, "application/javascript", "text/plain"}
-    assert bundle[VEGALITE_MIME]["$schema"].endswith("/vega-lite/v5.json")
-    js = bundle["application/javascript"]
-    assert "collapseExplorables.mount" in js and json.dumps(bundle[VEGALITE_MIME])[:40] not in ("",)
-    assert json.loads(js[js.index("var spec = ") + 11:js.index(";\n  var go")]) == bundle[VEGALITE_MIME]
+    # JupyterLab 4 ranks JavaScript (0) and text/html (50) above its Vega renderer (57): the bundle has neither,
+    # so JupyterLab draws the Vega-Lite spec (tests/browser/test_jupyterlab.py looks at it)
+    assert set(bundle) == {VEGALITE_MIME, "text/plain"}
+    spec = bundle[VEGALITE_MIME]
+    assert spec["$schema"].endswith("/vega-lite/v5.json")
+    # no container-wide chart in a notebook (JupyterLab's output area resizes it without end): a fixed width
+    assert built["theorem1"].spec["width"] == "container" and spec["width"] == NOTEBOOK_WIDTH
+    assert spec["usermeta"]["collapse"] == {"name": "theorem1", "kind": "chart", "width": "container"}
+    assert {k: v for k, v in spec.items() if k not in ("usermeta", "width")} == {
+        k: v for k, v in built["theorem1"].spec.items() if k not in ("usermeta", "width")}
+    for e in built.values():
+        assert e.bundle_spec().get("width") != "container", e.name
+    calc = built["calculator"]._repr_mimebundle_()[VEGALITE_MIME]["usermeta"]
+    assert calc["collapse"]["kind"] == "calculator" and "calculator" in calc  # the calculator's own usermeta kept
+
+
+def test_site_html_mounts_the_spec(built):
+    spec = built["theorem1"].bundle_spec()
+    html = site_html(spec)
+    assert html.startswith('<div class="collapse-explorable" id="explorable-theorem1">')
+    script = html[html.index("<script>") + 8:html.rindex("</script>")]
+    assert "</" not in script  # nothing in the inline data can close the script early
+    assert "collapseExplorables.mount(box, spec, 'theorem1', 'chart')" in script
+    shown = json.loads(script[script.index("var spec = ") + 11:script.index(";\n  var go")].replace("<\\/", "</"))
+    assert shown == dict(spec, width="container")  # the site's column width, as the spec was written
+    assert site_html(json.dumps(spec)) == html
+    plain = site_html({"$schema": "x", "mark": "point"}, fallback_name="vegalite-3-0")
+    assert "'vegalite-3-0', 'chart'" in plain
+    with pytest.raises(ValueError, match="usermeta.collapse"):
+        site_html({"usermeta": {"collapse": {"name": "Bad Name"}}})
+    with pytest.raises(TypeError, match="spec"):
+        site_html([1])
 
 
 def test_page_weight_of_each_explorable(built):
@@ -390,19 +417,25 @@ def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_myst_nb_leaves_the_vegalite_output_to_jupyterlab():
+def test_myst_nb_draws_the_vegalite_output_on_the_site(built):
     sphinx._register_mime_plugin()
     sphinx._register_mime_plugin()  # idempotent
     from myst_nb.core import render
 
     plugins = render.load_mime_renders()
     assert plugins.count(sphinx.VegaLiteMime) == 1
-    data = SimpleNamespace(mime_type=VEGALITE_MIME)
-    assert sphinx.VegaLiteMime.handle_mime(None, data, False) == []
+    spec = built["mixing"].bundle_spec()
+    data = SimpleNamespace(mime_type=VEGALITE_MIME, content=spec, cell_index=4, output_index=0)
+    (node,) = sphinx.VegaLiteMime.handle_mime(None, data, False)
+    assert node.astext() == site_html(spec) and node["format"] == "html"
+    assert sphinx.MARKER in node.astext()  # so the page gets the scripts
     assert sphinx.VegaLiteMime.handle_mime(None, SimpleNamespace(mime_type="text/html"), False) is None
-    # the page takes the script output; the Vega-Lite one is not a candidate
-    priority = render.get_mime_priority("html", [("html", "application/javascript", 10)])
-    assert VEGALITE_MIME not in priority and "application/javascript" in priority
+    assert sphinx.VegaLiteMime.handle_mime(None, data, True) is None
+    # the page takes the Vega-Lite output first; a builder without scripts does not
+    order = render.get_mime_priority("html", [("html", "application/javascript", 10)])
+    assert order.index(VEGALITE_MIME) < min(order.index(m) for m in ("application/javascript", "text/html",
+                                                                       "image/png", "text/plain"))
+    assert VEGALITE_MIME not in render.get_mime_priority("latex", [])
 
 
 def test_calculator_page_c2_estimate_recovers_c2():

@@ -1,17 +1,21 @@
 """The builder every explorable goes through: a Vega-Lite spec in, a displayable figure out.
 
 :class:`Explorable` holds one Vega-Lite v5 spec (as JSON text, so the object is
-immutable) and displays it two ways at once (its ``_repr_mimebundle_``):
+immutable) and displays it as one mimetype, ``application/vnd.vegalite.v5+json`` (its
+``_repr_mimebundle_``, besides ``text/plain``):
 
-* ``application/vnd.vegalite.v5+json``, which JupyterLab renders natively. Of
-  the mimetypes given here it is the one JupyterLab picks: its Vega renderer has
-  rank 57, ahead of JavaScript (110) and plain text (120); the bundle holds no
-  ``text/html`` (rank 50), which JupyterLab would prefer and could not run.
-* ``application/javascript``: a few lines that put a ``<div>`` where the output
-  is and hand the spec to ``window.collapseExplorables.embed`` once the page's
-  scripts are loaded. The book's HTML build prefers this mimetype (priority 10 in
-  ``_config.yml``); the script itself comes from :mod:`.sphinx`, which serves
-  Vega, Vega-Lite and vega-embed from the site (no other host).
+* JupyterLab draws it natively (its Vega 5 renderer), sliders included. The
+  bundle carries no ``application/javascript`` and no ``text/html``: JupyterLab
+  ranks JavaScript first (rank 0) and would run that instead, where the site's
+  scripts do not exist.
+* On the site, :class:`~.sphinx.VegaLiteMime` (a myst-nb mime renderer) turns the
+  same output into the HTML of :func:`site_html`: a ``<div>`` and a few lines
+  that hand the spec to ``window.collapseExplorables.mount`` once the page's
+  scripts are loaded; those scripts come from :mod:`.sphinx`, which serves Vega,
+  Vega-Lite and vega-embed from the site (no other host).
+
+The spec in the bundle names its figure in ``usermeta.collapse`` (``name`` and
+``kind``), which Vega-Lite ignores and the site reads.
 
 Data go inline, as CSV text (:func:`csv_values`): the page needs no file and no
 network, also when opened as ``file://``.
@@ -41,6 +45,8 @@ CONFIG = {
     "view": {"continuousWidth": 300, "continuousHeight": 300},
 }
 KINDS = ("chart", "calculator")
+#: Width, px, of a container-wide explorable in a notebook (see :meth:`Explorable.bundle_spec`).
+NOTEBOOK_WIDTH = 560
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
@@ -101,31 +107,64 @@ class Explorable:
         """A fresh copy of the Vega-Lite spec."""
         return json.loads(self.spec_json)
 
-    def javascript(self) -> str:
-        """The script the static site runs in place of this output (see the module docstring)."""
-        return (
-            "(function () {\n"
-            "  var here = document.currentScript, box = document.createElement('div');\n"
-            f"  box.className = 'collapse-explorable'; box.id = 'explorable-{self.name}';\n"
-            "  box.textContent = 'Loading the interactive figure\\u2026';\n"
-            "  here.parentNode.insertBefore(box, here);\n"
-            f"  var spec = {self.spec_json};\n"
-            f"  var go = function () {{ window.collapseExplorables.mount(box, spec, '{self.name}', '{self.kind}'); }};\n"
-            "  if (window.collapseExplorables) { go(); }\n"
-            "  else { window.addEventListener('collapse-explorables-ready', go, {once: true}); }\n"
-            "})();"
-        )
+    def bundle_spec(self) -> dict:
+        """The spec as displayed: :attr:`spec` with ``usermeta.collapse`` = ``{"name", "kind"}``.
+
+        A top-level ``width: "container"`` becomes :data:`NOTEBOOK_WIDTH` px (recorded
+        as ``usermeta.collapse.width``, which :func:`site_html` puts back): in
+        JupyterLab's output area a container-wide chart resizes itself without end and
+        crashes the browser tab.
+        """
+        spec = self.spec
+        meta = {"name": self.name, "kind": self.kind}
+        if spec.get("width") == "container":
+            spec["width"], meta["width"] = NOTEBOOK_WIDTH, "container"
+        spec["usermeta"] = dict(spec.get("usermeta", {}), collapse=meta)
+        return spec
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {
-            VEGALITE_MIME: self.spec,
-            "application/javascript": self.javascript(),
+            VEGALITE_MIME: self.bundle_spec(),
             "text/plain": f"<interactive figure {self.name!r}: Vega-Lite, {len(self.spec_json) / 1e3:.0f} kB>",
         }
 
     def size_bytes(self) -> int:
         """Bytes the figure adds to its page (the spec with its inline data)."""
         return len(self.spec_json.encode())
+
+
+def _mount_script(spec_json: str, name: str, kind: str) -> str:
+    return (
+        "(function () {\n"
+        "  var box = document.currentScript.previousElementSibling;\n"
+        f"  var spec = {spec_json};\n"
+        f"  var go = function () {{ window.collapseExplorables.mount(box, spec, '{name}', '{kind}'); }};\n"
+        "  if (window.collapseExplorables) { go(); }\n"
+        "  else { window.addEventListener('collapse-explorables-ready', go, {once: true}); }\n"
+        "})();"
+    )
+
+
+def site_html(spec, fallback_name: str = "vegalite") -> str:
+    """The HTML that draws a displayed Vega-Lite output on the static site.
+
+    ``spec``: the output's spec (a dict, or its JSON text), as :meth:`Explorable.bundle_spec`
+    makes it; its ``usermeta.collapse`` gives the figure's name and kind. A spec
+    without it (a plain Altair chart) is drawn as a chart named ``fallback_name``.
+    """
+    if isinstance(spec, (str, bytes)):
+        spec = json.loads(spec)
+    if not isinstance(spec, dict):
+        raise TypeError(f"spec must be a Vega-Lite spec (dict or JSON text), got {type(spec).__name__}")
+    meta = dict(spec.get("usermeta", {}).get("collapse", {}))
+    name, kind = meta.get("name", fallback_name), meta.get("kind", "chart")
+    if not isinstance(name, str) or not _NAME.match(name) or kind not in KINDS:
+        raise ValueError(f"usermeta.collapse must name a figure (name, kind in {KINDS}), got {meta!r}")
+    if meta.get("width") == "container":  # the page's column, as the spec was written
+        spec = dict(spec, width="container")
+    script = _mount_script(_finite_json(spec), name, kind).replace("</", "<\\/")
+    return (f'<div class="collapse-explorable" id="explorable-{name}">Loading the interactive figure\u2026</div>'
+            f"<script>{script}</script>")
 
 
 def _fmt(x: float, digits: int) -> str:

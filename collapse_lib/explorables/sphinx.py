@@ -13,12 +13,12 @@ Listed in ``_config.yml`` under ``sphinx: extra_extensions``. It
   (found by the marker the outputs of :class:`~.embed.Explorable` carry), and to
   no other page.
 
-It also tells myst-nb that an explorable's ``application/vnd.vegalite.v5+json``
-output (the one JupyterLab draws) has nothing to add to the HTML page: the same
-figure comes from its ``application/javascript`` output. myst-nb renders every
-mimetype of an output while parsing and warns about types it does not know;
+It also draws an explorable's output, whose one figure mimetype is
+``application/vnd.vegalite.v5+json`` (JupyterLab draws it natively), on the page:
 :class:`VegaLiteMime` is a myst-nb mime-render plugin (``MimeRenderPlugin``
-protocol) for that one type, registered where myst-nb looks its plugins up.
+protocol) that renders that mimetype, first in the HTML builder's priority, as
+the ``<div>`` and script of :func:`.embed.site_html`. It is registered where
+myst-nb looks its plugins up.
 
 A classic script rather than an ES module: browsers refuse module scripts on
 pages opened as ``file://``, and the site must work offline from disk too.
@@ -30,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..fileio import atomic_write
-from .embed import SITE_VEGALITE_VERSION, VEGALITE_MIME
+from .embed import SITE_VEGALITE_VERSION, VEGALITE_MIME, site_html
 
 JS_NAME = "collapse-explorables.js"
 CSS_NAME = "collapse-explorables.css"
@@ -64,13 +64,20 @@ def _write_assets(app, exception):
 
 
 class VegaLiteMime:
-    """myst-nb mime-render plugin: the Vega-Lite mimetype renders to nothing in HTML (the script output draws it)."""
+    """myst-nb mime-render plugin: a Vega-Lite output becomes the explorable's ``<div>`` and script in HTML."""
 
-    mime_priority_overrides = [("*", VEGALITE_MIME, None)]
+    # first choice in HTML, ahead of text/plain; other builders (no scripts) skip it
+    mime_priority_overrides = [("*", VEGALITE_MIME, None), ("html", VEGALITE_MIME, 5)]
 
     @staticmethod
     def handle_mime(renderer, data, inline):
-        return [] if data.mime_type == VEGALITE_MIME else None
+        if data.mime_type != VEGALITE_MIME or inline:
+            return None
+        from docutils import nodes
+
+        where = f"vegalite-{getattr(data, 'cell_index', None) or 0}-{getattr(data, 'output_index', None) or 0}"
+        return [nodes.raw(text=site_html(data.content, fallback_name=where), format="html",
+                          classes=["output", "collapse_explorable"])]
 
 
 def _register_mime_plugin():
