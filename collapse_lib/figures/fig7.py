@@ -171,8 +171,8 @@ def plot(table):
         plotting.finish_loglog(axes[0, j], "n (training samples)",
                                ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST)", title=name)
         # the axis spans the measured errors: floors p2² q far below them (small p2) fall outside it
-        axes[0, j].set_ylim(0.5 * float((t.error - 2 * np.nan_to_num(t.stderr)).clip(lower=t.error.min() / 2).min()),
-                            1.5 * float(t.error.max()))
+        low = max(float((t.error - 2 * np.nan_to_num(t.stderr)).min()), float(t.error.min()) / 2)
+        axes[0, j].set_ylim(0.5 * low, 1.5 * float(t.error.max()))
         axes[0, j].plot([], [], "k:", lw=0.9, label=f"$p_2^2 q$ (q = {q:.2f})")
         plotting.legend_below(panels[0, j], ax=axes[0, j], ncol=3)
         axes[1, j].set_xscale("log")

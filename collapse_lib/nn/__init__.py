@@ -8,5 +8,5 @@ from .random_features import (RandomFeaturesRegressor, draw_projection, feature_
                               solve_readout)
 from .two_layer import TrainResult, TrainSpec, TwoLayerNets, init_networks, mse, train_two_layer
 
-__all__ = ["RandomFeaturesRegressor", "TrainResult", "TrainSpec", "TwoLayerNets", "draw_projection", "feature_grams", "features",
-           "fit_readout", "init_networks", "mse", "solve_readout", "train_two_layer"]
+__all__ = ["RandomFeaturesRegressor", "TrainResult", "TrainSpec", "TwoLayerNets", "draw_projection", "feature_grams",
+           "features", "fit_readout", "init_networks", "mse", "solve_readout", "train_two_layer"]
