@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from unittest import mock
 
-import pytest
-
 
 def _is_myst_notebook(path) -> bool:
     if path.suffix != ".md":

@@ -1,7 +1,7 @@
 """The book helpers chapters import (collapse_lib.chapter)."""
 import pytest
 
-from collapse_lib.chapter import md_table, mc_vs_theory, setup
+from collapse_lib.chapter import mc_vs_theory, md_table, setup
 
 
 def test_md_table_layout_and_alignment():

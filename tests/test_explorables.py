@@ -24,8 +24,15 @@ import pytest
 
 import collapse_lib as cl
 from collapse_lib.explorables import calculator, distributions, mixing, projections, sphinx, theorem1, workflows
-from collapse_lib.explorables.embed import (NOTEBOOK_WIDTH, VEGALITE_MIME, VEGALITE_VERSIONS, Explorable, csv_values,
-                                           dataset, site_html)
+from collapse_lib.explorables.embed import (
+    NOTEBOOK_WIDTH,
+    VEGALITE_MIME,
+    VEGALITE_VERSIONS,
+    Explorable,
+    csv_values,
+    dataset,
+    site_html,
+)
 from collapse_lib.explorables.formula import Sym, at_least, fields, params, rounded
 from collapse_lib.theory.workflow import KINDS
 

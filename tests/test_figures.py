@@ -13,7 +13,6 @@ from collapse_lib import datafiles  # noqa: E402
 from collapse_lib.cli import main as cli_main  # noqa: E402
 from collapse_lib.scale import current_scale  # noqa: E402
 
-
 N_SWEEPS = ("fig2", "fig3")  # the Theorem 1 recipes (error vs n); other recipes are tested in their own files
 
 

@@ -9,8 +9,13 @@ import pytest
 
 import collapse_lib as cl
 from collapse_lib.simulate.mixing import iterative_mixing_terms, weighted_mixing_terms
-from collapse_lib.theory.mixing import (iterative_mixing, iterative_mixing_leading_order, iterative_mixing_limit,
-                                        optimal_alpha, weighted_mixing)
+from collapse_lib.theory.mixing import (
+    iterative_mixing,
+    iterative_mixing_leading_order,
+    iterative_mixing_limit,
+    optimal_alpha,
+    weighted_mixing,
+)
 
 PL = cl.Setting.power_law(50, 1.0, r2=1.0, c2=0.8, sigma2=0.25, sigma2_synth=0.6)
 ISO = cl.Setting.isotropic(50, r2=1.0, c2=0.5, sigma2=0.25)

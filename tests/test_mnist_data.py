@@ -2,12 +2,10 @@
 import gzip
 import hashlib
 import lzma
-import shutil
 
 import numpy as np
 import pytest
 
-from collapse_lib.data import mnist as mnist_mod
 from collapse_lib.data import FILES, SHA256, SHIPPED_DIR, SIZES, mnist, one_hot, parse_idx, read_idx
 
 

@@ -10,10 +10,9 @@ import itertools
 
 import numpy as np
 import pytest
+from reference import df, floor_ref, kappa_ref, population_bias_ref, setting_args, theorem1_ref
 
 import collapse_lib as cl
-from reference import (df, floor_ref, kappa_ref, population_bias_ref, setting_args,
-                       theorem1_ref)
 
 
 def _settings():

@@ -12,11 +12,11 @@ import importlib
 
 import numpy as np
 import pytest
+from reference import accumulate_ols_limit_ref, replace_ols_limit_ref, workflow_chain_ref
 from scipy.special import digamma
 
 import collapse_lib as cl
 from collapse_lib.theory.workflow import KINDS
-from reference import accumulate_ols_limit_ref, replace_ols_limit_ref, workflow_chain_ref
 
 ISO = cl.Setting.isotropic(40, r2=1.0, sigma2=0.25)
 PL = cl.Setting.power_law(50, 1.2, r2=2.0, sigma2=0.1, sigma2_synth=0.7)

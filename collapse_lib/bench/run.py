@@ -27,8 +27,20 @@ from ..simulate.ridge import draw_problem, ridge_solve_moments
 from ..theory import reference
 from . import baselines
 from .measure import best_time, peak_gflops, peak_memory, rp_sim_flops, sim_flops
-from .schema import (BenchConfig, BenchResult, Memory, MethodTiming, Profile, ProjectionsBench, ScalingBench,
-                     ScalingRow, SimulationBench, Stage, TheoryBench, plain)
+from .schema import (
+    BenchConfig,
+    BenchResult,
+    Memory,
+    MethodTiming,
+    Profile,
+    ProjectionsBench,
+    ScalingBench,
+    ScalingRow,
+    SimulationBench,
+    Stage,
+    TheoryBench,
+    plain,
+)
 
 FULL = BenchConfig(th_d=1000, th_nmin=100, th_nmax=1e5, th_nn=40, th_np2=25, th_nlam=10, th_sub=200, repeats=3,
                    sim_d=500, sim_n=2000, sim_np2=10, sim_nlam=5, sim_trials=50, sim_base_trials=5, peak_N=4096,

@@ -22,8 +22,6 @@ from ..scale import current_scale, rank
 from .compare import paper_vs_book, paper_vs_book_markdown, show_paper_vs_book
 from .report import agreement, agreement_summary, describe_config, within_stderr
 
-
-
 #: Recipes that are not figures of the paper (named, listed after the figures).
 NAMED = ("workflows",)
 

@@ -56,7 +56,6 @@ def paper_vs_book(name: str, config: dict | None = None) -> pd.DataFrame:
 def paper_vs_book_markdown(name: str, config: dict | None = None) -> str:
     """:func:`paper_vs_book` as a Markdown table with a one-line heading and the "not stated" footnote."""
     from ..chapter import md_table
-
     from . import get
 
     cfg = get(name).config() if config is None else config

@@ -39,8 +39,8 @@ from .. import _validate as V
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
-from .report import format_value as fv
 from ._rp import pareto_front, psi_grid, rp_vs_m, widths
+from .report import format_value as fv
 
 TITLE = "Figure 1: the Pareto diagram — model size vs robustness to synthetic data"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)

@@ -19,8 +19,8 @@ import numpy as np
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
-from .report import format_value as fv
 from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sweep, log_ints
+from .report import format_value as fv
 
 TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)

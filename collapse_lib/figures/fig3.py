@@ -17,8 +17,8 @@ import pandas as pd
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
-from .report import format_value as fv
 from ._sweeps import N_SWEEP_SIZES, N_THEORY, classical_vs_n, describe_n_sweep, log_ints
+from .report import format_value as fv
 
 TITLE = "Figure 3: beyond isotropy — power-law spectra and the quality c²"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)

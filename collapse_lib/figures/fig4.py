@@ -22,8 +22,8 @@ import pandas as pd
 from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
-from .report import format_value as fv
 from ._rp import RP_SIZES, psi_grid, rp_vs_m, widths
+from .report import format_value as fv
 
 TITLE = "Figure 4: random projections — test error vs model size ψ = m/n"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)

@@ -19,8 +19,8 @@ import pandas as pd
 from .. import paper, plotting
 from ..scale import current_scale
 from ..setting import Setting
-from .report import format_value as fv
 from ._rp import RP_SIZES, rp_vs_m, widths
+from .report import format_value as fv
 
 TITLE = "Figure 5: random projections — theory vs experiment across widths"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)

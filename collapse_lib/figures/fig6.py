@@ -27,8 +27,8 @@ from ..cache import resume_name
 from ..nn.experiments import gaussian_width_sweep
 from ..nn.two_layer import TrainSpec
 from ..scale import current_scale
-from .report import format_value as fv
 from ..setting import Setting
+from .report import format_value as fv
 
 TITLE = "Figure 6: trained two-layer networks on the Gaussian mixture"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
@@ -80,7 +80,7 @@ def compute(scale=None, device="cpu", seed=0, progress=False, resume=None) -> pd
     spec = TrainSpec(width=1, steps=c["steps"], lr=c["lr"], optimizer=c["optimizer"], batch_size=c["batch_size"],
                      out_scale=c["out_scale"], eval_every=max(1, c["steps"] // 10))
     parts = []
-    for k, c2 in enumerate(c["c2"]):
+    for c2 in c["c2"]:
         s = Setting.isotropic(c["d"], r2=c["r2"], c2=c2, sigma2=c["sigma2"])
         # the same seed for every c²: same inputs, teachers and noise, δ rescaled (common random numbers)
         exp = gaussian_width_sweep(s, c["n"], c["widths"], c["p2"], spec, trials=c["trials"], n_test=c["n_test"],

@@ -19,9 +19,9 @@ dtype: float32 (bfloat16 autocast on CUDA).
 """
 from __future__ import annotations
 
-from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from .. import plotting
 from ..scale import current_scale

@@ -30,8 +30,8 @@ from .. import plotting, simulate, theory
 from ..scale import current_scale
 from ..setting import Setting
 from ..theory.mixing import optimal_alpha, weighted_mixing
-from .report import format_value as fv
 from ._sweeps import describe_n_sweep, log_ints
+from .report import format_value as fv
 
 TITLE = "Figure 9: weighted single-step mixing"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)

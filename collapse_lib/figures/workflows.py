@@ -17,7 +17,6 @@ the contrast curve; sizes per scale in ``config``. dtype: float64.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 

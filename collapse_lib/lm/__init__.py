@@ -17,7 +17,6 @@ from .tokenizer import ByteTokenizer, WordTokenizer
 from .train import TrainConfig, TrainResult, default_checkpoint_dir, evaluate, lr_at, train
 
 
-
 def sample_corpus(layout: str = "jsonl") -> Path:
     """Path of the small corpus shipped with the library (five grammar stories, see its README).
 

@@ -10,7 +10,7 @@ stand-in of ours for BabiStories, not the paper's corpus.
 """
 from __future__ import annotations
 
-from .grammar import C, R, S, Z, Bind, Grammar, Set, Var
+from .grammar import Bind, C, Grammar, R, S, Set, Var, Z
 
 GIRLS = "Lily Mia Emma Sara Lucy Anna Zoe Ella Ruby Rose Amy Kate Nora Ivy Grace Chloe"
 BOYS = "Tom Ben Max Sam Leo Jack Tim Dan Finn Noah Luke Owen Jake Eli Ryan Adam"

@@ -7,9 +7,9 @@
 * :func:`workflow` — model-collapse workflows over generations (replace, accumulate, subsample, mix).
 """
 from ._common import SimulationResult
-from .ridge import classical
 from .mixing import MixingTermsResult, iterative_mixing, iterative_mixing_terms, weighted_mixing, weighted_mixing_terms
 from .projections import random_projections
+from .ridge import classical
 from .terms import TermsResult, classical_terms
 from .workflow import workflow
 

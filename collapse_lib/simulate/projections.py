@@ -29,8 +29,16 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._common import (SimulationResult, chunk_size, for_each_trial, run_options, size_grid, summarise, test_error,
-                      trial_generator)
+from ._common import (
+    SimulationResult,
+    chunk_size,
+    for_each_trial,
+    run_options,
+    size_grid,
+    summarise,
+    test_error,
+    trial_generator,
+)
 from .ridge import ridge_coefficients, ridge_solve_moments
 
 _BUDGET = 512 * 2**20

@@ -18,8 +18,17 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._common import (SimulationResult, chunk_size, for_each_trial, run_options, size_grid, spectral_filter, summarise,
-                      test_error, trial_generator)
+from ._common import (
+    SimulationResult,
+    chunk_size,
+    for_each_trial,
+    run_options,
+    size_grid,
+    spectral_filter,
+    summarise,
+    test_error,
+    trial_generator,
+)
 
 _BUDGET = 512 * 2**20  # bytes of working memory per batch of trials
 

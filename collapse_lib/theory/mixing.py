@@ -231,7 +231,6 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
         # (1 − qD itself cancels to rounding at the threshold n = d, λ → 0, where v = qD/(1 − qD) → ∞)
         x = a.theta[:, None] * s * a.r
         X = ((x * -a.A) @ w) / n_
-        pf = p * a.f
         fr = a.f / a.theta[:, None]  # f/θ ≤ 1/p: (Σ p f²)/θ² without underflow
         one_minus_qD = (p * fr * a.g).sum(-1) + (p * fr * fr).sum(-1) * X  # f g/θ as (f/θ) g: no underflow
     else:
@@ -351,7 +350,7 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
                          "n2 = 0 needs alpha = 1)")
     side, p, tm = _weighted_flat(setting, n1, n2, alpha, lam)
     sp = setting.grouped
-    s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
+    s, dl = sp.eigenvalues, sp.delta_sum
     kappa = lam / side.theta
     q = p[:, 0] * side.f[:, 0] ** 2 + p[:, 1] * side.f[:, 1] ** 2
     rho = p[:, 1] * side.f[:, 1] / side.theta

@@ -59,6 +59,7 @@ from .. import _validate as V
 from ._newton import newton_log as _newton
 from .ridge import _scalarise, excess, log_bracket_low, ratios
 
+
 def _df(s, w, mu):
     """The ratios q = s/(s+μ), a = μ/(s+μ) and μD(μ) = Σ w q a for a flat array μ (μ = 0 allowed).
 
@@ -240,8 +241,8 @@ def _terms(setting, n, m, lam, mu):
     if np.any(thin):
         m_u, inv = np.unique(m[thin], return_inverse=True)  # o = μ_m/(s + μ_m) depends on m only
         _, o = ratios(s, _solve_df(s, w, m_u))
-        O = o @ np.stack([gt, dt], axis=1)
-        approx[thin], to[thin] = O[inv.ravel(), 0], O[inv.ravel(), 1]
+        od = o @ np.stack([gt, dt], axis=1)
+        approx[thin], to[thin] = od[inv.ravel(), 0], od[inv.ravel(), 1]
     return dict(theta=theta, df2=df2, gap=gap, approx=approx, bias_num=gb - approx, rho_delta=to, t3=t3, ta=ta,
                 tb=tb, to=to, tdl=np.full(mu.shape, dt.sum()))
 

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _validate as V
 from ._newton import newton_log
 
+
 def _scalarise(x):
     x = np.asarray(x, dtype=float)
     return float(x) if x.ndim == 0 else x
