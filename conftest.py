@@ -7,6 +7,7 @@ collector, reading the file with jupytext instead of nbformat, so
 test item (``book/theorem1.md::Cell 3``), with the kernel started in ``book/``.
 Plain Markdown pages (no jupytext header) are not collected.
 """
+
 from __future__ import annotations
 
 from unittest import mock
@@ -33,6 +34,7 @@ try:
 except ImportError:  # pragma: no cover - nbval/jupytext missing: nothing to collect
     pass
 else:
+
     class MystNotebook(_nbval.IPyNbFile):
         """nbval's notebook collector, reading a MyST Markdown notebook through jupytext."""
 

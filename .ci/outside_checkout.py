@@ -18,6 +18,7 @@ chapter's first cell then installs it, as on Colab). For each chapter it
 Prints one line per chapter with its run time; exits 1 on the first failed check
 (one line on stderr), 2 on bad arguments.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -6,6 +6,7 @@ Dohmatob, Feng, Subramonian, Kempe, ICLR 2025 (arXiv:2410.04840).
 >>> s = cl.Setting.isotropic(200, r2=1.0, c2=0.5, sigma2=0.25)
 >>> r = cl.theory.classical(s, n=1000, p2=0.1, lam=1e-3)   # Theorem 1
 """
+
 __version__ = "0.1.0"
 
 from . import figures, paper, simulate, theory  # noqa: E402

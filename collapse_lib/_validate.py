@@ -11,14 +11,22 @@ silently be parsed), a complex number or any other object is rejected with a
 ``TypeError`` naming the argument. Bad *values* (negative, outside [0, 1],
 NaN, ±inf, empty) raise ``ValueError``.
 """
+
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
 
-_KIND = {"b": "a bool", "U": "a string", "S": "a string (bytes)", "c": "a complex number",
-         "M": "a date", "m": "a time span", "V": "a raw record"}
+_KIND = {
+    "b": "a bool",
+    "U": "a string",
+    "S": "a string (bytes)",
+    "c": "a complex number",
+    "M": "a date",
+    "m": "a time span",
+    "V": "a raw record",
+}
 
 
 def _what(value) -> str | None:

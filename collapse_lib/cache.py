@@ -15,6 +15,7 @@ library version); change any of it and a new directory is used. Delete the
 directory to force a recomputation. Each cell stores a SHA-256 checksum of its
 arrays; a cell that is damaged or altered is reported by name and recomputed.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -15,6 +15,7 @@ at that scale. The other helpers format tables and theory-vs-simulation cells
 the same way on every page. Needs IPython (imported on use, not by the rest of
 the library).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,10 +27,16 @@ from .scale import SCALES, current_scale
 #: Matplotlib style of every figure in the book (also applied by :func:`setup`): 100 dpi,
 #: the font sizes and default size of :data:`collapse_lib.plotting.RC` (legible at the
 #: site's column width, 1,400 and 400 px windows), light grid, no top/right spines.
-STYLE = MappingProxyType({
-    "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3,
-    "axes.spines.top": False, "axes.spines.right": False, **RC,
-})
+STYLE = MappingProxyType(
+    {
+        "figure.dpi": 100,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        **RC,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,11 @@ def setup(mc: dict | None = None, scale: str | None = None, banner: bool = True)
         sizes = dict(mc[scale])
     plt.rcParams.update(STYLE)
     if banner:
-        show_markdown(f"<small>This page was computed at scale **{scale}** (set `COLLAPSE_SCALE` to smoke, "
-                      "book or paper to change it). A figure backed by a data file shows that file and says "
-                      "so.</small>")
+        show_markdown(
+            f"<small>This page was computed at scale **{scale}** (set `COLLAPSE_SCALE` to smoke, "
+            "book or paper to change it). A figure backed by a data file shows that file and says "
+            "so.</small>"
+        )
     return Chapter(scale=scale, mc=MappingProxyType(sizes))
 
 
@@ -109,8 +118,11 @@ def show_frame(frame, formats: dict | None = None, names: dict | None = None) ->
     html = frame.to_html(index=False, border=0, formatters=formatters, classes="collapse-table")
     if names:
         html = frame.rename(columns=names).to_html(
-            index=False, border=0, classes="collapse-table",
-            formatters={names.get(c, c): f for c, f in formatters.items()})
+            index=False,
+            border=0,
+            classes="collapse-table",
+            formatters={names.get(c, c): f for c, f in formatters.items()},
+        )
     display(HTML(f'<div style="overflow-x:auto">{html}</div>'))
 
 

@@ -6,6 +6,7 @@ ends in one line on stderr and exit code 2, never a traceback. The pieces that
 make that so (:class:`Parser`, :func:`run`, the argument types) are shared with
 ``python -m collapse_lib.lm``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,11 +30,13 @@ class Parser(argparse.ArgumentParser):
 
 def _arg_type(check, what):
     """An argparse type: ``int(text)`` checked by ``check``; a bad value is a one-line usage error."""
+
     def parse(text):
         try:
             return check("value", int(text))
         except (TypeError, ValueError):
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+
     parse.__name__ = what
     return parse
 
@@ -85,29 +88,38 @@ def _reproduce(args, parser) -> int:
         if action == "blocked" or (not args.force and action == "broken"):
             status = fail(parser.prog, f"{name}: {reason}")
             continue
-        path = figures.reproduce(name, scale=scale, device=device, seed=args.seed, out_dir=out_dir,
-                                 progress=True, force=True)
+        path = figures.reproduce(
+            name, scale=scale, device=device, seed=args.seed, out_dir=out_dir, progress=True, force=True
+        )
         print(f"{name}: wrote {path}")
     return status
 
 
 def main(argv=None) -> int:
-    parser = Parser(prog="python -m collapse_lib",
-                    description="Strong Model Collapse companion: reproduce figure data.")
+    parser = Parser(
+        prog="python -m collapse_lib", description="Strong Model Collapse companion: reproduce figure data."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run figure recipes and write data files with provenance")
     rep.add_argument("figures", nargs="+", help=f"figure names ({', '.join(figures.RECIPES)}) or 'all'")
-    rep.add_argument("--scale", choices=SCALES, default=None,
-                     help="smoke (seconds), book (the site's default) or paper (the book's largest configuration, "
-                          "for a GPU; the paper's own sizes only where it states them: see each chapter's "
-                          "'the paper | this book' table); default: $COLLAPSE_SCALE or 'book'")
+    rep.add_argument(
+        "--scale",
+        choices=SCALES,
+        default=None,
+        help="smoke (seconds), book (the site's default) or paper (the book's largest configuration, "
+        "for a GPU; the paper's own sizes only where it states them: see each chapter's "
+        "'the paper | this book' table); default: $COLLAPSE_SCALE or 'book'",
+    )
     rep.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     rep.add_argument("--seed", type=nonnegative_int, default=0)
     rep.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
-    rep.add_argument("--force", action="store_true",
-                     help="replace the data file whatever it holds. Without it a current file (same scale and "
-                          "seed) is skipped, so a rerun resumes; a file made at a larger scale or with another "
-                          "seed is kept; an unreadable file is reported (exit code 2)")
+    rep.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the data file whatever it holds. Without it a current file (same scale and "
+        "seed) is skipped, so a rerun resumes; a file made at a larger scale or with another "
+        "seed is kept; an unreadable file is reported (exit code 2)",
+    )
     sub.add_parser("list", help="list figure recipes")
     args = parser.parse_args(argv)
     if args.command == "list":

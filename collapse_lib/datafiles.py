@@ -4,6 +4,7 @@ A data file is one JSON document ``{"provenance": {...}, "columns": {...}}``:
 the provenance records the recipe, its configuration, scale, seed, device,
 dtype, library and torch versions, and the date; the columns hold a tidy table.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -40,15 +41,23 @@ def data_dir() -> Path:
     return PACKAGED_DIR
 
 
-def provenance(recipe: str, config: dict, scale: str, seed: int, device, dtype: str = "float64",
-               elapsed_s: float | None = None) -> dict:
+def provenance(
+    recipe: str, config: dict, scale: str, seed: int, device, dtype: str = "float64", elapsed_s: float | None = None
+) -> dict:
     """The provenance block stored with every data file."""
     dev = str(device)
     name = torch.cuda.get_device_name(torch.device(dev)) if dev.startswith("cuda") else platform.processor() or "cpu"
     return {
-        "recipe": recipe, "scale": scale, "seed": int(seed), "device": dev, "device_name": name,
-        "dtype": dtype, "config": config, "collapse_lib_version": __version__,
-        "torch_version": torch.__version__, "python": platform.python_version(),
+        "recipe": recipe,
+        "scale": scale,
+        "seed": int(seed),
+        "device": dev,
+        "device_name": name,
+        "dtype": dtype,
+        "config": config,
+        "collapse_lib_version": __version__,
+        "torch_version": torch.__version__,
+        "python": platform.python_version(),
         "date_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "elapsed_s": None if elapsed_s is None else round(float(elapsed_s), 2),
     }
@@ -82,10 +91,13 @@ def save_table(path, table: pd.DataFrame, prov: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # provenance pretty-printed (it is read by people), one compact line per column
-    cols = ",\n  ".join(f"{json.dumps(str(c))}: {json.dumps(_column(table[c].tolist()), allow_nan=False)}"
-                         for c in table.columns)
-    text = (f'{{"provenance": {json.dumps(_jsonable(prov), indent=1, allow_nan=False)},\n'
-            f' "columns": {{\n  {cols}\n }}\n}}\n')
+    cols = ",\n  ".join(
+        f"{json.dumps(str(c))}: {json.dumps(_column(table[c].tolist()), allow_nan=False)}" for c in table.columns
+    )
+    text = (
+        f'{{"provenance": {json.dumps(_jsonable(prov), indent=1, allow_nan=False)},\n'
+        f' "columns": {{\n  {cols}\n }}\n}}\n'
+    )
     json.loads(text)  # never write a file we could not read back
     return atomic_write(path, text)
 
@@ -103,15 +115,26 @@ class DataFileError(ValueError):
 
 # provenance fields every data file carries (name → accepted types); others (device_name, torch_version,
 # python, elapsed_s, world_size) are informative and optional
-PROVENANCE_FIELDS = {"recipe": str, "scale": str, "seed": int, "device": str, "dtype": str, "config": dict,
-                     "collapse_lib_version": str, "date_utc": str}
+PROVENANCE_FIELDS = {
+    "recipe": str,
+    "scale": str,
+    "seed": int,
+    "device": str,
+    "dtype": str,
+    "config": dict,
+    "collapse_lib_version": str,
+    "date_utc": str,
+}
 
 
 def _check_schema(path, doc, recipe, columns) -> None:
     from .scale import SCALES
 
-    if not isinstance(doc, dict) or not isinstance(doc.get("provenance"), dict) \
-            or not isinstance(doc.get("columns"), dict):
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("provenance"), dict)
+        or not isinstance(doc.get("columns"), dict)
+    ):
         raise DataFileError(path, "expected a JSON object with a 'provenance' object and a 'columns' object")
     prov, cols = doc["provenance"], doc["columns"]
     for key, kind in PROVENANCE_FIELDS.items():
@@ -139,8 +162,10 @@ def _check_schema(path, doc, recipe, columns) -> None:
     if columns is not None:
         missing = [c for c in columns if c not in cols]
         if missing:
-            raise DataFileError(path, f"column '{missing[0]}' is missing"
-                                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            raise DataFileError(
+                path,
+                f"column '{missing[0]}' is missing" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            )
 
 
 _OK = object()
@@ -159,8 +184,9 @@ def load_table(path, recipe: str | None = None, columns=None) -> tuple[pd.DataFr
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"data file not found: {path} (create it with "
-                                f"`python -m collapse_lib reproduce <figure>`)")
+        raise FileNotFoundError(
+            f"data file not found: {path} (create it with `python -m collapse_lib reproduce <figure>`)"
+        )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:

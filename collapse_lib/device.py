@@ -1,4 +1,5 @@
 """Torch device and dtype resolution with clear errors."""
+
 from __future__ import annotations
 
 import torch
@@ -35,8 +36,9 @@ def resolve_device(device) -> torch.device:
         raise ValueError(f"device={device!r} was requested but CUDA is not available on this machine")
     count = torch.cuda.device_count()
     if dev.index is not None and dev.index >= count:
-        raise ValueError(f"device={device!r} was requested but this machine has {count} CUDA device(s) "
-                         f"(cuda:0 … cuda:{count - 1})")
+        raise ValueError(
+            f"device={device!r} was requested but this machine has {count} CUDA device(s) (cuda:0 … cuda:{count - 1})"
+        )
     return dev
 
 

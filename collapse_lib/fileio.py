@@ -9,6 +9,7 @@ leaves the previous file exactly as it was and no temporary file behind
 (except after a hard kill, when a ``.<name>.*.tmp`` file may remain; it is never
 read).
 """
+
 from __future__ import annotations
 
 import contextlib

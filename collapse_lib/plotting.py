@@ -10,6 +10,7 @@ widths (10/72 * 368/5.6 = 9.1 px, allowing 0.1 in of padding either side). Hence
 every figure is one column of panels (:func:`stacked`), legends go below their
 panel (:func:`legend_below`), and :data:`RC` sets the font sizes.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -31,9 +32,15 @@ PANEL_HEIGHT = 3.6
 MIN_FONT_PT = 10
 #: Font sizes of the book's figures (part of :data:`collapse_lib.chapter.STYLE`).
 RC = {
-    "font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "figure.titlesize": 11,
-    "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT,
-    "legend.title_fontsize": MIN_FONT_PT, "figure.figsize": (FIG_WIDTH, PANEL_HEIGHT),
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "figure.titlesize": 11,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
+    "legend.title_fontsize": MIN_FONT_PT,
+    "figure.figsize": (FIG_WIDTH, PANEL_HEIGHT),
 }
 
 
@@ -75,8 +82,7 @@ def colours(values, cmap="viridis"):
     return {v: cm(0.9 * i / (len(values) - 1)) for i, v in enumerate(values)}
 
 
-def theory_and_simulation(ax, theory, simulation, x, group, label_fmt, floor=None, colour_map=None,
-                          y="error"):
+def theory_and_simulation(ax, theory, simulation, x, group, label_fmt, floor=None, colour_map=None, y="error"):
     """Draw theory lines and simulation markers (± 2 s.e.) for each value of ``group``.
 
     ``theory`` and ``simulation`` are tidy tables with columns ``x``, ``group``,
@@ -96,8 +102,7 @@ def theory_and_simulation(ax, theory, simulation, x, group, label_fmt, floor=Non
         if simulation is not None and len(simulation):
             sm = simulation[simulation[group] == g].sort_values(x)
             yerr = 2 * np.nan_to_num(sm["stderr"].to_numpy())
-            ax.errorbar(sm[x], sm[y], yerr=yerr, fmt="o", ms=4.5, color=c, mec="k", mew=0.5,
-                        elinewidth=1, capsize=2)
+            ax.errorbar(sm[x], sm[y], yerr=yerr, fmt="o", ms=4.5, color=c, mec="k", mew=0.5, elinewidth=1, capsize=2)
     return ax
 
 
@@ -118,7 +123,14 @@ def legend_note(panel, ax=None):
 
     ax = ax or panel.axes[0]
     handles, labels = ax.get_legend_handles_labels()
-    handles += [Line2D([], [], color="k", lw=1.8), Line2D([], [], color="k", marker="o", ls="", ms=4.5),
-                Line2D([], [], color="k", ls=":", lw=0.9)]
-    labels += ["theory (Theorem 1)", "simulation (± 2 s.e.)", r"floor $p_2^2\,\mathrm{tr}\,\Delta\Sigma^3(\Sigma+\lambda)^{-2}$"]
+    handles += [
+        Line2D([], [], color="k", lw=1.8),
+        Line2D([], [], color="k", marker="o", ls="", ms=4.5),
+        Line2D([], [], color="k", ls=":", lw=0.9),
+    ]
+    labels += [
+        "theory (Theorem 1)",
+        "simulation (± 2 s.e.)",
+        r"floor $p_2^2\,\mathrm{tr}\,\Delta\Sigma^3(\Sigma+\lambda)^{-2}$",
+    ]
     return legend_below(panel, handles, labels, ncol=2)

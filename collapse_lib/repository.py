@@ -26,6 +26,7 @@ A URL that is not ``https://github.com/<owner>/<name>`` stops the build with one
 line naming where it came from (Binder's and the issues button's links are built
 for GitHub here).
 """
+
 from __future__ import annotations
 
 import os
@@ -94,17 +95,21 @@ def substitutions(url: str, branch: str = "main", binderhub: str = BINDER) -> di
     if not url:
         return {
             "repository": "the book's repository (this copy of the site was built without its address)",
-            "binder_route": ("Binder builds the repository from its `binder/` folder: enter the address of your "
-                             f"copy at [{binderhub.split('://')[-1]}]({binderhub}). This copy of the site was "
-                             "built without a repository address, so its pages have no launch button."),
+            "binder_route": (
+                "Binder builds the repository from its `binder/` folder: enter the address of your "
+                f"copy at [{binderhub.split('://')[-1]}]({binderhub}). This copy of the site was "
+                "built without a repository address, so its pages have no launch button."
+            ),
             "install_source": "`git+https://github.com/<owner>/<name>` (the book's repository)",
         }
     owner_name = url.removeprefix("https://github.com/")
     return {
         "repository": f"[the book's repository]({url})",
-        "binder_route": ("The rocket icon at the top of a chapter → **Binder** opens it in JupyterLab on "
-                         f"{binderhub.split('://')[-1]}; [this link]({binderhub}/v2/gh/{owner_name}/{branch}"
-                         "?urlpath=lab/tree/book) opens the folder of chapters."),
+        "binder_route": (
+            "The rocket icon at the top of a chapter → **Binder** opens it in JupyterLab on "
+            f"{binderhub.split('://')[-1]}; [this link]({binderhub}/v2/gh/{owner_name}/{branch}"
+            "?urlpath=lab/tree/book) opens the folder of chapters."
+        ),
         "install_source": f"`git+{url}`",
     }
 
@@ -124,7 +129,10 @@ def _configure(app, config) -> None:
         opts["launch_buttons"] = {}
     config.html_theme_options = opts
     branch = opts.get("repository_branch") or "main"
-    config.myst_substitutions = {**(config.myst_substitutions or {}), **substitutions(url, branch, binderhub.rstrip("/"))}
+    config.myst_substitutions = {
+        **(config.myst_substitutions or {}),
+        **substitutions(url, branch, binderhub.rstrip("/")),
+    }
     _without_thebe(app)
 
 
@@ -134,8 +142,9 @@ def _without_thebe(app) -> None:
         for listener in list(listeners):
             if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
                 app.disconnect(listener.id)
-    app.registry.css_files[:] = [(name, attrs) for name, attrs in app.registry.css_files
-                                 if not str(name).startswith("sphinx-thebe")]
+    app.registry.css_files[:] = [
+        (name, attrs) for name, attrs in app.registry.css_files if not str(name).startswith("sphinx-thebe")
+    ]
 
 
 def _offer_ipynb(app, pagename, templatename, context, doctree) -> None:

@@ -1,4 +1,5 @@
 """Draw one data set from the paper's two-source model (for illustrations and checks)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,6 +8,7 @@
   paper's sizes are not known (Figures 2–6, 9, 10) or larger than ours (Figures 7, 8).
   ``collapse_lib.figures.paper_vs_book(name)`` gives both sides for each figure.
 """
+
 from __future__ import annotations
 
 import os

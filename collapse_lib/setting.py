@@ -17,6 +17,7 @@ summed first: :class:`GroupedSpectrum` (``Setting.grouped``) holds the distinct
 eigenvalues, their multiplicities and the per-group sums of γ and δ, and the
 theory costs one term per distinct eigenvalue (one in all for an isotropic Σ).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -103,10 +104,12 @@ class GroupedSpectrum:
         """
         uniq, inv = np.unique(spectrum, return_inverse=True)
         inv = inv.ravel()
-        return cls(_read_only(uniq),
-                   _read_only(np.bincount(inv, minlength=uniq.size).astype(float)),
-                   _read_only(np.bincount(inv, weights=gamma, minlength=uniq.size)),
-                   _read_only(np.bincount(inv, weights=delta, minlength=uniq.size)))
+        return cls(
+            _read_only(uniq),
+            _read_only(np.bincount(inv, minlength=uniq.size).astype(float)),
+            _read_only(np.bincount(inv, weights=gamma, minlength=uniq.size)),
+            _read_only(np.bincount(inv, weights=delta, minlength=uniq.size)),
+        )
 
     @property
     def size(self) -> int:
@@ -147,8 +150,9 @@ class Setting:
         with np.errstate(over="ignore"):
             for what, total in (("spectrum", s.sum()), ("gamma", s @ self.gamma), ("delta", s @ self.delta)):
                 if not np.isfinite(total):  # tr Σ, r² = tr ΣΓ, c² = tr ΣΔ must be representable
-                    raise ValueError(f"{what} is too large: {'tr Σ' if what == 'spectrum' else 'tr Σ·' + what} "
-                                     "overflows a float")
+                    raise ValueError(
+                        f"{what} is too large: {'tr Σ' if what == 'spectrum' else 'tr Σ·' + what} overflows a float"
+                    )
         # Group equal eigenvalues once: the theory only needs Σ_j f(s_j) γ_j etc., so
         # an isotropic Σ costs one term instead of d (much faster grids).
         object.__setattr__(self, "_grouped", GroupedSpectrum.from_diagonals(s, self.gamma, self.delta))
@@ -216,7 +220,9 @@ class Setting:
     def with_noise(self, sigma2_real=None, sigma2_synth=None) -> "Setting":
         """Same setting with other label-noise variances."""
         return Setting(
-            self.spectrum, self.gamma, self.delta,
+            self.spectrum,
+            self.gamma,
+            self.delta,
             self.sigma2_real if sigma2_real is None else sigma2_real,
             self.sigma2_synth if sigma2_synth is None else sigma2_synth,
             name=self.name,
@@ -225,11 +231,18 @@ class Setting:
     def describe(self) -> dict:
         """Small JSON-able summary (used in provenance of data files)."""
         return {
-            "name": self.name, "d": self.d, "r2": self.r2, "c2": self.c2,
-            "sigma2_real": self.sigma2_real, "sigma2_synth": self.sigma2_synth,
-            "spectrum_min": float(self.spectrum.min()), "spectrum_max": float(self.spectrum.max()),
+            "name": self.name,
+            "d": self.d,
+            "r2": self.r2,
+            "c2": self.c2,
+            "sigma2_real": self.sigma2_real,
+            "sigma2_synth": self.sigma2_synth,
+            "spectrum_min": float(self.spectrum.min()),
+            "spectrum_max": float(self.spectrum.max()),
         }
 
     def __repr__(self) -> str:
-        return (f"Setting({self.name}, d={self.d}, r2={self.r2:.4g}, c2={self.c2:.4g}, "
-                f"sigma2_real={self.sigma2_real:g}, sigma2_synth={self.sigma2_synth:g})")
+        return (
+            f"Setting({self.name}, d={self.d}, r2={self.r2:.4g}, c2={self.c2:.4g}, "
+            f"sigma2_real={self.sigma2_real:g}, sigma2_synth={self.sigma2_synth:g})"
+        )

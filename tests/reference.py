@@ -6,6 +6,7 @@ from the vectorised theory (grouped spectrum, safeguarded Newton), so it shares
 no code path with what the tests check. The benchmark times the vectorised code
 against the same module. The names below are the ones the tests use.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict

@@ -7,6 +7,7 @@
 * Every public theory and simulation entry point returns a frozen dataclass, except the few
   listed in ``NOT_A_DATACLASS`` with the reason.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -127,8 +128,12 @@ def test_public_function_has_numpydoc_parameters_and_returns(qualname, fn):
 
 def test_no_source_file_cites_the_brief():
     pattern = re.compile(r"\bbrief\b", re.IGNORECASE)  # "briefly" is fine
-    hits = [f"{p.relative_to(ROOT)}:{i}" for p in sorted(ROOT.rglob("*.py"))
-            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    hits = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in sorted(ROOT.rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert not hits, f"cite the paper or the book's chapter, not 'the brief': {hits}"
 
 
@@ -168,8 +173,12 @@ NOT_A_DATACLASS = {
 
 
 def test_every_public_entry_point_is_in_the_call_table_or_excused():
-    entry = {f"{pkg.__name__.rsplit('.', 1)[1]}.{name}" for pkg in (TH, SIM) for name in pkg.__all__
-             if inspect.isfunction(getattr(pkg, name))}
+    entry = {
+        f"{pkg.__name__.rsplit('.', 1)[1]}.{name}"
+        for pkg in (TH, SIM)
+        for name in pkg.__all__
+        if inspect.isfunction(getattr(pkg, name))
+    }
     assert entry == set(CALLS) | set(NOT_A_DATACLASS), entry ^ (set(CALLS) | set(NOT_A_DATACLASS))
 
 

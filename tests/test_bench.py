@@ -1,4 +1,5 @@
 """The benchmark: runs end to end at toy sizes, one schema and one renderer, CLI errors (no timing assertions)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,8 +61,12 @@ def test_renderer_tables_have_one_row_per_measurement(tiny):
     md = sim.markdown().splitlines()
     assert all(line.count(" | ") == len(sim.columns) - 1 for line in md[2:])  # '|' in a cell is escaped
     assert list(render.scaling_table(tiny).frame().columns) == ["d", "n", "direct (s)", "auto (s)", "auto uses"]
-    assert "SUMMARY" not in " ".join(render.theory_sentences(tiny) + render.simulation_sentences(tiny)
-                                     + render.bound_sentences(tiny) + render.scaling_sentences(tiny))
+    assert "SUMMARY" not in " ".join(
+        render.theory_sentences(tiny)
+        + render.simulation_sentences(tiny)
+        + render.bound_sentences(tiny)
+        + render.scaling_sentences(tiny)
+    )
 
 
 def test_derived_numbers_follow_from_the_measurements(tiny):
@@ -99,8 +104,9 @@ def test_committed_cpu_run_loads_for_the_performance_page():
 
 def test_numpy_baselines_agree_with_library_kernel():
     st = cl.Setting.isotropic(15)
-    assert baselines.shared_design_check(st, 40, np.array([0.0, 0.5]), np.array([1e-2, 1.0]),
-                                         torch.device("cpu")) < 1e-8
+    assert (
+        baselines.shared_design_check(st, 40, np.array([0.0, 0.5]), np.array([1e-2, 1.0]), torch.device("cpu")) < 1e-8
+    )
     a = baselines.numpy_loop(st, 40, [0.0, 0.5], [1e-2], 2, seed=0)
     b = baselines.numpy_loop(st, 40, [0.0, 0.5], [1e-2], 2, seed=0, hoist=False)
     np.testing.assert_allclose(a, b, rtol=1e-10)
@@ -110,12 +116,21 @@ def test_numpy_baselines_agree_with_library_kernel():
 def _bad_args(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    cases = [(["--device", "tpu"], "--device"), (["--device", "cpu:7"], "--device"),
-             (["--device", "cuda:99"], "--device"), (["--device", "3"], "--device"),
-             (["--out", str(tmp_path)], "--out"), (["--out", str(blocker / "b.json")], "--out"),
-             (["--out", "/proc/collapse_bench.json"], "--out"),
-             (["--seed", "-1"], "--seed"), (["--seed", "1.5"], "--seed"), (["--threads", "0"], "--threads"),
-             (["--quick", "--tiny"], "--tiny"), (["--bogus"], "--bogus"), (["--seed"], "--seed")]
+    cases = [
+        (["--device", "tpu"], "--device"),
+        (["--device", "cpu:7"], "--device"),
+        (["--device", "cuda:99"], "--device"),
+        (["--device", "3"], "--device"),
+        (["--out", str(tmp_path)], "--out"),
+        (["--out", str(blocker / "b.json")], "--out"),
+        (["--out", "/proc/collapse_bench.json"], "--out"),
+        (["--seed", "-1"], "--seed"),
+        (["--seed", "1.5"], "--seed"),
+        (["--threads", "0"], "--threads"),
+        (["--quick", "--tiny"], "--tiny"),
+        (["--bogus"], "--bogus"),
+        (["--seed"], "--seed"),
+    ]
     if not torch.cuda.is_available():
         cases.append((["--device", "cuda"], "--device"))
     return cases
@@ -132,8 +147,9 @@ def test_every_user_error_is_one_line_and_exit_code_2(tmp_path, capsys):
 
 
 def test_module_entry_point_exits_2_without_traceback():
-    p = subprocess.run([sys.executable, "-m", "collapse_lib.bench", "--device", "cpu:7"], capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "collapse_lib.bench", "--device", "cpu:7"], capture_output=True, text=True, timeout=120
+    )
     assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 

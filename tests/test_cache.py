@@ -1,4 +1,5 @@
 """Resumable sweeps: a killed run restarted with the same arguments gives the numbers of an uninterrupted one."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,8 +30,9 @@ def test_store_computes_once_and_keys_separate_runs(cache_dir):
     CellStore("demo", dict(seed=1))(("cell", 1), compute)  # another key: another directory
     assert len(calls) == 2
     assert not list(cache_dir.rglob("*.tmp"))
-    assert {p.name for p in (cache_dir / "cells").iterdir()} and all(p.name.startswith("demo-")
-                                                                     for p in (cache_dir / "cells").iterdir())
+    assert {p.name for p in (cache_dir / "cells").iterdir()} and all(
+        p.name.startswith("demo-") for p in (cache_dir / "cells").iterdir()
+    )
 
 
 def test_disabled_store_writes_nothing(cache_dir):
@@ -135,13 +137,17 @@ def _no_checksum(path):
         np.savez(fh, **arrays)
 
 
-@pytest.mark.parametrize("damage", [
-    lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated (a killed copy)
-    lambda p: p.write_bytes(b""),  # empty
-    lambda p: p.write_bytes(b"not a zip file at all"),
-    _altered,  # values changed, checksum not
-    _no_checksum,  # a cell without checksum
-], ids=["truncated", "empty", "garbage", "altered", "no-checksum"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated (a killed copy)
+        lambda p: p.write_bytes(b""),  # empty
+        lambda p: p.write_bytes(b"not a zip file at all"),
+        _altered,  # values changed, checksum not
+        _no_checksum,  # a cell without checksum
+    ],
+    ids=["truncated", "empty", "garbage", "altered", "no-checksum"],
+)
 def test_damaged_cell_is_named_and_recomputed(cache_dir, damage):
     store, compute, calls, first, cell = _one_cell(cache_dir)
     damage(cell)
@@ -159,8 +165,12 @@ def test_checksum_covers_names_dtypes_shapes_and_values():
 
     base = dict(a=np.arange(3.0))
     assert checksum(base) == checksum(dict(a=np.arange(3.0)))
-    for other in (dict(b=np.arange(3.0)), dict(a=np.arange(3.0, dtype=np.float32)), dict(a=np.arange(3.0)[None]),
-                  dict(a=np.array([0.0, 1.0, 2.5]))):
+    for other in (
+        dict(b=np.arange(3.0)),
+        dict(a=np.arange(3.0, dtype=np.float32)),
+        dict(a=np.arange(3.0)[None]),
+        dict(a=np.array([0.0, 1.0, 2.5])),
+    ):
         assert checksum(other) != checksum(base)
     with pytest.raises(ValueError, match="reserved"):
         CellStore("demo", {}).put("c", {"__sha256__": 1})

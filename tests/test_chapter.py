@@ -1,4 +1,5 @@
 """The book helpers chapters import (collapse_lib.chapter)."""
+
 import pytest
 
 from collapse_lib.chapter import mc_vs_theory, md_table, setup

@@ -4,6 +4,7 @@ Every user error of ``python -m collapse_lib`` and ``python -m collapse_lib.lm``
 code 2 and exactly one line on stderr (no traceback); a run must never replace a data file made at
 a larger scale or with another seed, nor an unreadable one, unless ``--force`` is given.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,9 @@ def paper_fig2(tmp_path):
 # ------------------------------------------------------------------ the scale guard
 def test_smaller_scale_run_keeps_the_paper_file(paper_fig2, capsys):
     before = paper_fig2.read_bytes()
-    code, out, err = run(cli_main, ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(paper_fig2.parent)],
-                         capsys)
+    code, out, err = run(
+        cli_main, ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(paper_fig2.parent)], capsys
+    )
     assert code == 0 and err == ""
     assert out.count("\n") == 1 and "kept" in out and "larger scale 'paper'" in out and "--force" in out
     assert paper_fig2.read_bytes() == before
@@ -70,8 +72,11 @@ def test_other_seed_keeps_the_file_and_force_replaces_it(paper_fig2, capsys):
     code, out, _ = run(cli_main, args, capsys)
     assert code == 0 and "made with seed 0, not 3" in out
     assert paper_fig2.read_bytes() == before
-    code, out, _ = run(cli_main, ["reproduce", "fig2", "--scale", "smoke", "--seed", "3", "--force",
-                                  "--out-dir", str(paper_fig2.parent)], capsys)
+    code, out, _ = run(
+        cli_main,
+        ["reproduce", "fig2", "--scale", "smoke", "--seed", "3", "--force", "--out-dir", str(paper_fig2.parent)],
+        capsys,
+    )
     assert code == 0 and "wrote" in out
     prov = json.loads(paper_fig2.read_text())["provenance"]
     assert (prov["scale"], prov["seed"]) == ("smoke", 3)
@@ -92,16 +97,18 @@ def test_library_reproduce_refuses_too(paper_fig2):
         cl.figures.reproduce("fig2", scale="smoke", out_dir=paper_fig2.parent, progress=False)
 
 
-@pytest.mark.parametrize("content", [b"{", b"", b"\xff\xfe\x00garbage", b'{"provenance": {}, "columns": {}}',
-                                     b"[1, 2, 3]"])
+@pytest.mark.parametrize(
+    "content", [b"{", b"", b"\xff\xfe\x00garbage", b'{"provenance": {}, "columns": {}}', b"[1, 2, 3]"]
+)
 def test_unreadable_file_is_reported_and_force_replaces_it(tmp_path, capsys, content):
     bad = tmp_path / "fig2.json"
     bad.write_bytes(content)
     code, out, err = run(cli_main, ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(tmp_path)], capsys)
     assert_user_error(code, err, str(bad), "--force")
     assert bad.read_bytes() == content
-    code, out, err = run(cli_main, ["reproduce", "fig2", "--scale", "smoke", "--force", "--out-dir", str(tmp_path)],
-                         capsys)
+    code, out, err = run(
+        cli_main, ["reproduce", "fig2", "--scale", "smoke", "--force", "--out-dir", str(tmp_path)], capsys
+    )
     assert code == 0 and "wrote" in out
     datafiles.load_table(bad, recipe="fig2", columns=cl.figures.get("fig2").COLUMNS)
 
@@ -109,8 +116,9 @@ def test_unreadable_file_is_reported_and_force_replaces_it(tmp_path, capsys, con
 def test_a_folder_in_the_way_is_reported_even_with_force(tmp_path, capsys):
     (tmp_path / "fig2.json").mkdir()
     for extra in ([], ["--force"]):
-        code, _, err = run(cli_main, ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(tmp_path)] + extra,
-                           capsys)
+        code, _, err = run(
+            cli_main, ["reproduce", "fig2", "--scale", "smoke", "--out-dir", str(tmp_path)] + extra, capsys
+        )
         assert_user_error(code, err, "is not a file")
 
 
@@ -132,6 +140,7 @@ def test_failed_save_table_leaves_the_old_file_byte_identical(paper_fig2, monkey
 
     if failure == "write":  # the writer dies half-way through the text (a file-size limit, a full disk)
         import collapse_lib.fileio as fileio
+
         real = fileio.os.fdopen
 
         class HalfWriter:
@@ -163,8 +172,10 @@ def test_failed_save_table_leaves_the_old_file_byte_identical(paper_fig2, monkey
 
 def test_every_writer_in_the_library_goes_through_fileio():
     """Static check: no module writes a file except through collapse_lib.fileio (atomic_write / atomic_open)."""
-    raw = re.compile(r"""open\([^)]*['"][wax]b?['"]|\.write_(text|bytes)\(|\.to_(csv|json|parquet)\(|savefig\(|"""
-                     r"""np\.save|torch\.save\(|json\.dump\(""")
+    raw = re.compile(
+        r"""open\([^)]*['"][wax]b?['"]|\.write_(text|bytes)\(|\.to_(csv|json|parquet)\(|savefig\(|"""
+        r"""np\.save|torch\.save\(|json\.dump\("""
+    )
     offenders = []
     for path in (ROOT / "collapse_lib").rglob("*.py"):
         if path.name == "fileio.py":
@@ -173,7 +184,7 @@ def test_every_writer_in_the_library_goes_through_fileio():
         for i, line in enumerate(lines):
             code = line.split("#")[0]
             if raw.search(code) and "/proc/" not in code and "atomic_write(" not in code:  # a string handed to it
-                context = "\n".join(lines[max(0, i - 2):i + 1])
+                context = "\n".join(lines[max(0, i - 2) : i + 1])
                 if "atomic_open" not in context:
                     offenders.append(f"{path.relative_to(ROOT)}:{i + 1}: {line.strip()}")
     assert not offenders, offenders
@@ -201,8 +212,9 @@ def test_missing_provenance_field_is_named(tmp_path, paper_fig2, field):
         datafiles.load_table(p)
 
 
-@pytest.mark.parametrize("field,value", [("scale", "huge"), ("seed", -1), ("seed", True), ("seed", "0"),
-                                         ("config", [1]), ("recipe", 2)])
+@pytest.mark.parametrize(
+    "field,value", [("scale", "huge"), ("seed", -1), ("seed", True), ("seed", "0"), ("config", [1]), ("recipe", 2)]
+)
 def test_wrong_provenance_value_is_named(tmp_path, paper_fig2, field, value):
     doc = _doc(paper_fig2)
     doc["provenance"][field] = value
@@ -246,14 +258,17 @@ def test_recipe_columns_are_what_compute_returns():
 
 
 # ------------------------------------------------------------------ one-line errors, exit code 2
-@pytest.mark.parametrize("extra,words", [
-    (["--seed", "-1"], ["--seed", "non-negative"]),
-    (["--seed", "1.5"], ["--seed"]),
-    (["--device", "tpu"], ["device", "tpu"]),
-    (["--device", "cpu:7"], ["device", "cpu:7"]),
-    (["--device", "cuda:99"], ["cuda:99"]),
-    (["--scale", "huge"], ["--scale"]),
-])
+@pytest.mark.parametrize(
+    "extra,words",
+    [
+        (["--seed", "-1"], ["--seed", "non-negative"]),
+        (["--seed", "1.5"], ["--seed"]),
+        (["--device", "tpu"], ["device", "tpu"]),
+        (["--device", "cpu:7"], ["device", "cpu:7"]),
+        (["--device", "cuda:99"], ["cuda:99"]),
+        (["--scale", "huge"], ["--scale"]),
+    ],
+)
 def test_reproduce_user_errors(tmp_path, capsys, extra, words):
     code, _, err = run(cli_main, ["reproduce", "fig2", "--out-dir", str(tmp_path)] + extra, capsys)
     assert_user_error(code, err, *words)
@@ -279,15 +294,18 @@ def test_unknown_scale_in_the_environment_and_unwritable_out_dir(tmp_path, capsy
     assert_user_error(code, err, "fig99")
 
 
-@pytest.mark.parametrize("argv,words", [
-    (["fig8", "--seed", "-2"], ["--seed"]),
-    (["fig8", "--device", "tpu"], ["device"]),
-    (["fig8", "--device", "cpu:7"], ["cpu:7"]),
-    (["train", "--steps", "0"], ["--steps"]),
-    (["train", "--lr", "inf"], ["--lr"]),
-    (["train", "--lr", "-1"], ["--lr"]),
-    (["train", "--batch", "x"], ["--batch"]),
-])
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["fig8", "--seed", "-2"], ["--seed"]),
+        (["fig8", "--device", "tpu"], ["device"]),
+        (["fig8", "--device", "cpu:7"], ["cpu:7"]),
+        (["train", "--steps", "0"], ["--steps"]),
+        (["train", "--lr", "inf"], ["--lr"]),
+        (["train", "--lr", "-1"], ["--lr"]),
+        (["train", "--batch", "x"], ["--batch"]),
+    ],
+)
 def test_lm_user_errors(tmp_path, capsys, argv, words):
     code, _, err = run(lm_main, argv + (["--out-dir", str(tmp_path)] if argv[0] == "fig8" else []), capsys)
     assert_user_error(code, err, *words)
@@ -310,10 +328,13 @@ def test_lm_environment_and_output_errors_and_scale_guard(tmp_path, capsys, monk
 def test_real_processes_print_one_line_and_no_traceback(tmp_path):
     """The same errors from real processes (python -m ...): stderr is exactly one line."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLLAPSE_SCALE="nonsense")
-    for argv in (["collapse_lib", "reproduce", "fig2", "--out-dir", str(tmp_path)],
-                 ["collapse_lib.lm", "fig8", "--out-dir", str(tmp_path)]):
-        p = subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, env=env, cwd=ROOT,
-                           timeout=120)
+    for argv in (
+        ["collapse_lib", "reproduce", "fig2", "--out-dir", str(tmp_path)],
+        ["collapse_lib.lm", "fig8", "--out-dir", str(tmp_path)],
+    ):
+        p = subprocess.run(
+            [sys.executable, "-m", *argv], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+        )
         assert p.returncode == 2, p.stderr
         assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr, p.stderr
 

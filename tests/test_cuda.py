@@ -5,6 +5,7 @@ The checks are plain functions of ``device`` so that they are also exercised on 
 Random streams differ between devices, so CUDA results are compared with theory or with
 the CPU *statistically*, never bit for bit (same seed, same device: same numbers).
 """
+
 from __future__ import annotations
 
 import math
@@ -71,8 +72,9 @@ def check_language_model_trains(device):
     tr = concat(token_documents(cl.lm.sample_stories(120, seed=1)[0], tok))
     ev = concat(token_documents(cl.lm.sample_stories(10, seed=2)[0], tok))[:400]
     cfg = GPTConfig(tok.vocab_size, context=16, depth=1, width=16, heads=2)
-    r = train(cfg, tr, TrainConfig(steps=40, batch_size=8, lr=1e-2, warmup=2, eval_steps=(1, 40)), ev, seed=0,
-              device=device)  # mixed precision (amp="auto") on CUDA
+    r = train(
+        cfg, tr, TrainConfig(steps=40, batch_size=8, lr=1e-2, warmup=2, eval_steps=(1, 40)), ev, seed=0, device=device
+    )  # mixed precision (amp="auto") on CUDA
     first, last = r.history.eval_loss.iloc[0], r.history.eval_loss.iloc[-1]
     assert math.isfinite(last) and last < first - 0.5
     assert last > grammar.entropy_per_token()
@@ -89,9 +91,13 @@ def check_benchmark_runs(device, tmp_path):
     assert bench.load(out) == res
 
 
-CHECKS = [check_rp_simulation_matches_theory, check_mixing_simulation_matches_theory,
-          check_workflow_simulation_matches_theory, check_two_layer_training_lowers_the_loss,
-          check_language_model_trains]
+CHECKS = [
+    check_rp_simulation_matches_theory,
+    check_mixing_simulation_matches_theory,
+    check_workflow_simulation_matches_theory,
+    check_two_layer_training_lowers_the_loss,
+    check_language_model_trains,
+]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda f: f.__name__[6:])

@@ -11,6 +11,7 @@ here, without a browser:
 * every spec compiles with the Vega-Lite versions JupyterLab and the site use;
 * the Sphinx extension writes a self-contained script and adds it only where needed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,8 +53,12 @@ def _vega_eval(code: str, datum: dict, **signals) -> float:
     py = code
     while "?" in py:  # innermost "(a >= b ? x : y)" → "(x if a >= b else y)"
         py = re.sub(r"\(([^()?]+?) \? ([^():]+?) : ([^()]+?)\)", r"((\2) if (\1) else (\3))", py, count=1)
-    env = dict(pow=lambda a, b: float(a) ** float(b), round=lambda a: float(np.floor(a + 0.5)),
-               datum=SimpleNamespace(**datum), **signals)
+    env = dict(
+        pow=lambda a, b: float(a) ** float(b),
+        round=lambda a: float(np.floor(a + 0.5)),
+        datum=SimpleNamespace(**datum),
+        **signals,
+    )
     return float(eval(py, {"__builtins__": {}}, env))  # noqa: S307 - our own generated expressions
 
 
@@ -81,7 +86,8 @@ def test_theorem1_combination_is_classical(alpha):
     lam = np.array([1e-6, 3.16e-4, 1.0])
     x = theorem1.basis(st1, n, lam)
     for p2, c2, s2, r2 in [(0.0, 0.5, 0.25, 1.0), (1.0, 2.0, 0.25, 1.0), (1e-4, 0.05, 0.1, 2.0)] + [
-            tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)]:
+        tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)
+    ]:
         ref = cl.theory.classical(cl.Setting.power_law(theorem1.D, alpha, r2=r2, c2=c2, sigma2=s2), n, p2, lam)
         got = theorem1.terms(x, p2, c2, s2, r2)
         for key in ("bias", "variance", "zeta", "clean", "total", "floor"):
@@ -89,8 +95,10 @@ def test_theorem1_combination_is_classical(alpha):
 
 
 def test_theorem1_page_expression_matches_python():
-    x = {k: float(v) for k, v in theorem1.basis(cl.Setting.power_law(100, 1.0, r2=1, c2=1, sigma2=1), 300.0,
-                                                 1e-3).items()}
+    x = {
+        k: float(v)
+        for k, v in theorem1.basis(cl.Setting.power_law(100, 1.0, r2=1, c2=1, sigma2=1), 300.0, 1e-3).items()
+    }
     sym = theorem1.terms(fields(*theorem1.BASIS), **params("p2", "c2"), sigma2=0.25, r2=1.0)
     for p2, c2 in [(0.0, 0.5), (0.01, 1.3), (1.0, 2.0)]:
         num = theorem1.terms(x, p2, c2, 0.25, 1.0)
@@ -128,7 +136,8 @@ def test_projections_combination_is_random_projections(log_phi):
     lam = np.array([1e-6, 1e-2, 1.0])
     x = projections.basis(st1, n, m, lam)
     for p2, c2, s2, r2 in [(0.0, 0.5, 0.25, 1.0), (1.0, 2.0, 0.25, 1.0)] + [
-            tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)]:
+        tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)
+    ]:
         ref = cl.theory.random_projections(cl.Setting.isotropic(d, r2=r2, c2=c2, sigma2=s2), n, m, p2, lam)
         got = projections.terms(x, p2, c2, s2, r2)
         for key in ("approx", "bias", "variance", "zeta", "zeta_floor", "clean", "total", "floor"):
@@ -164,7 +173,9 @@ def test_mixing_combination_is_the_theory(small_mixing):
             for n1 in n1s:
                 for n2 in n2s:
                     sel = (it["n1"] == n1) & (it["n2"] == n2) & (it["fresh"] == fresh)
-                    ref = cl.theory.iterative_mixing(st, n1, n2, mixing.MAX_ROUNDS, mixing.LAM, relabel_noise=bool(fresh))
+                    ref = cl.theory.iterative_mixing(
+                        st, n1, n2, mixing.MAX_ROUNDS, mixing.LAM, relabel_noise=bool(fresh)
+                    )
                     got = mixing.iterative_terms({k: v[sel] for k, v in it.items()}, c2)
                     _close(got["total"], ref.total, ref.total)
                     _close(got["synthetic_bias"], ref.synthetic_bias, ref.total)
@@ -182,8 +193,9 @@ def test_mixing_scalars_and_best_weights(small_mixing):
         for i in np.nonzero(sc["fresh"] == 1)[0]:
             n1, n2 = sc["n1"][i], sc["n2"][i]
             pooled = cl.theory.weighted_mixing(st, n1, n2, n1 / (n1 + n2), mixing.LAM).total
-            assert mixing.weighted_terms({"base": sc["pool_base"][i], "z": sc["pool_z"][i]}, c2)["total"] == \
-                pytest.approx(pooled, rel=1e-10)
+            assert mixing.weighted_terms({"base": sc["pool_base"][i], "z": sc["pool_z"][i]}, c2)[
+                "total"
+            ] == pytest.approx(pooled, rel=1e-10)
             # pooling is Theorem 1 (module docstring of theory.mixing), an independent route
             assert pooled == pytest.approx(cl.theory.classical(st, n1 + n2, n2 / (n1 + n2), mixing.LAM).total, rel=1e-8)
             assert sc["clean"][i] == pytest.approx(cl.theory.classical(st, n1, 0.0, mixing.LAM).total, rel=1e-12)
@@ -244,11 +256,13 @@ def test_workflows_page_stores_the_grid_and_7_digits(built):
     for i in RNG.choice(len(rows), 12, replace=False):
         r = rows[i]
         kind = KINDS[int(r["k"])]
-        ref = cl.theory.workflow(st, float(r["n"]), T, kind, 10.0 ** float(r["ll"]),
-                                 p2=float(r["p"]) if kind == "mix" else None)
+        ref = cl.theory.workflow(
+            st, float(r["n"]), T, kind, 10.0 ** float(r["ll"]), p2=float(r["p"]) if kind == "mix" else None
+        )
         np.testing.assert_allclose([float(r[f"b{t}"]) for t in range(T + 1)], ref.bias, rtol=5.01e-7)
-        np.testing.assert_allclose([float(r[f"v{t}"]) for t in range(T + 1)], ref.real_noise + ref.synthetic_noise,
-                                   rtol=5.01e-7)
+        np.testing.assert_allclose(
+            [float(r[f"v{t}"]) for t in range(T + 1)], ref.real_noise + ref.synthetic_noise, rtol=5.01e-7
+        )
 
 
 # ----------------------------------------------------------------------------- data model
@@ -257,8 +271,12 @@ def test_distributions_rebuild_the_library_draw(alpha):
     x = distributions.parts_of_draw(alpha)
     i = np.arange(distributions.N)
     for c2, p2 in [(0.5, 0.3), (10.0, 0.07), (0.01, 1.0), (0.2, 0.0), (1.0, 0.01)]:
-        smp = cl.sample(cl.Setting.power_law(distributions.D, alpha, r2=1.0, c2=c2, sigma2=0.25),
-                        distributions.N, p2, seed=distributions.SEED)
+        smp = cl.sample(
+            cl.Setting.power_law(distributions.D, alpha, r2=1.0, c2=c2, sigma2=0.25),
+            distributions.N,
+            p2,
+            seed=distributions.SEED,
+        )
         lab = distributions.labels(x, i, c2, p2)
         np.testing.assert_allclose(lab["y"], smp.y, rtol=0, atol=1e-12)
         assert np.array_equal(lab["synthetic"] == 1, smp.synthetic)
@@ -303,12 +321,22 @@ def test_last_crossing_edges():
     assert calculator.last_crossing(lambda m: 1.0 / np.asarray(m, float), 1e-3) == pytest.approx(1e3, rel=1e-12)
 
 
-@pytest.mark.parametrize("kw, exc, name", [
-    (dict(n=0), ValueError, "n"), (dict(p2=1.5), ValueError, "p2"), (dict(c2=-1), ValueError, "c2"),
-    (dict(sigma2=np.nan), ValueError, "sigma2"), (dict(lam=-1e-3), ValueError, "lam"), (dict(d=0), ValueError, "d"),
-    (dict(d=20_000), ValueError, "d"), (dict(d=2.5), TypeError, "d"), (dict(alpha=-1), ValueError, "alpha"),
-    (dict(n=[1, 2]), TypeError, "n"), (dict(p2="a"), TypeError, "p2"),
-])
+@pytest.mark.parametrize(
+    "kw, exc, name",
+    [
+        (dict(n=0), ValueError, "n"),
+        (dict(p2=1.5), ValueError, "p2"),
+        (dict(c2=-1), ValueError, "c2"),
+        (dict(sigma2=np.nan), ValueError, "sigma2"),
+        (dict(lam=-1e-3), ValueError, "lam"),
+        (dict(d=0), ValueError, "d"),
+        (dict(d=20_000), ValueError, "d"),
+        (dict(d=2.5), TypeError, "d"),
+        (dict(alpha=-1), ValueError, "alpha"),
+        (dict(n=[1, 2]), TypeError, "n"),
+        (dict(p2="a"), TypeError, "p2"),
+    ],
+)
 def test_calculator_rejects_bad_input(kw, exc, name):
     args = dict(n=1000, p2=0.1, c2=0.1, sigma2=0.25, lam=1e-3, d=50, alpha=0.0)
     args.update(kw)
@@ -319,8 +347,10 @@ def test_calculator_rejects_bad_input(kw, exc, name):
 # ----------------------------------------------------------------------------- builder and specs
 @pytest.fixture(scope="module")
 def built():
-    return {m.__name__.rsplit(".", 1)[1]: m.explorable() for m in (theorem1, projections, mixing, distributions,
-                                                                   workflows, calculator)}
+    return {
+        m.__name__.rsplit(".", 1)[1]: m.explorable()
+        for m in (theorem1, projections, mixing, distributions, workflows, calculator)
+    }
 
 
 def test_every_spec_compiles_and_draws(built):
@@ -343,7 +373,8 @@ def test_mimebundle_gives_jupyterlab_only_vegalite(built):
     assert built["theorem1"].spec["width"] == "container" and spec["width"] == NOTEBOOK_WIDTH
     assert spec["usermeta"]["collapse"] == {"name": "theorem1", "kind": "chart", "width": "container"}
     assert {k: v for k, v in spec.items() if k not in ("usermeta", "width")} == {
-        k: v for k, v in built["theorem1"].spec.items() if k not in ("usermeta", "width")}
+        k: v for k, v in built["theorem1"].spec.items() if k not in ("usermeta", "width")
+    }
     for e in built.values():
         assert e.bundle_spec().get("width") != "container", e.name
     calc = built["calculator"]._repr_mimebundle_()[VEGALITE_MIME]["usermeta"]
@@ -354,10 +385,10 @@ def test_site_html_mounts_the_spec(built):
     spec = built["theorem1"].bundle_spec()
     html = site_html(spec)
     assert html.startswith('<div class="collapse-explorable" id="explorable-theorem1">')
-    script = html[html.index("<script>") + 8:html.rindex("</script>")]
+    script = html[html.index("<script>") + 8 : html.rindex("</script>")]
     assert "</" not in script  # nothing in the inline data can close the script early
     assert "collapseExplorables.mount(box, spec, 'theorem1', 'chart')" in script
-    shown = json.loads(script[script.index("var spec = ") + 11:script.index(";\n  var go")].replace("<\\/", "</"))
+    shown = json.loads(script[script.index("var spec = ") + 11 : script.index(";\n  var go")].replace("<\\/", "</"))
     assert shown == dict(spec, width="container")  # the site's column width, as the spec was written
     assert site_html(json.dumps(spec)) == html
     plain = site_html({"$schema": "x", "mark": "point"}, fallback_name="vegalite-3-0")
@@ -419,8 +450,10 @@ def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
     sphinx._write_assets(out, None)
     assert (tmp_path / "_static" / sphinx.JS_NAME).read_text().startswith("/* Vega")
     assert (tmp_path / "_static" / sphinx.CSS_NAME).is_file()
-    sphinx._write_assets(SimpleNamespace(outdir=str(tmp_path / "x"), builder=SimpleNamespace(format="html")),
-                         RuntimeError("build failed"))
+    sphinx._write_assets(
+        SimpleNamespace(outdir=str(tmp_path / "x"), builder=SimpleNamespace(format="html")),
+        RuntimeError("build failed"),
+    )
     assert not (tmp_path / "x").exists()
 
 
@@ -440,8 +473,9 @@ def test_myst_nb_draws_the_vegalite_output_on_the_site(built):
     assert sphinx.VegaLiteMime.handle_mime(None, data, True) is None
     # the page takes the Vega-Lite output first; a builder without scripts does not
     order = render.get_mime_priority("html", [("html", "application/javascript", 10)])
-    assert order.index(VEGALITE_MIME) < min(order.index(m) for m in ("application/javascript", "text/html",
-                                                                       "image/png", "text/plain"))
+    assert order.index(VEGALITE_MIME) < min(
+        order.index(m) for m in ("application/javascript", "text/html", "image/png", "text/plain")
+    )
     assert VEGALITE_MIME not in render.get_mime_priority("latex", [])
 
 

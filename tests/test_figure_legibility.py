@@ -14,6 +14,7 @@ The table plotted is the one the book shows: ``collapse_lib/results/<name>.json`
 current (the site at any scale shows it), else the recipe computed at the smoke
 scale.
 """
+
 import io
 
 import matplotlib
@@ -85,7 +86,10 @@ def test_recipe_text_is_at_least_9px_at_the_column_width(name):
     assert drawn, "no text drawn?"
     for window, column in COLUMN_PX.items():
         scale = min(1.0, column / width)
-        small = sorted({(round(pt * dpi / 72 * scale, 1), text) for pt, text in drawn
-                        if pt * dpi / 72 * scale < MIN_TEXT_PX})
-        assert not small, (f"{name} in a {window} px window (png {width} px shown at {scale:.2f}): "
-                           f"text under {MIN_TEXT_PX} px: {small[:6]}")
+        small = sorted(
+            {(round(pt * dpi / 72 * scale, 1), text) for pt, text in drawn if pt * dpi / 72 * scale < MIN_TEXT_PX}
+        )
+        assert not small, (
+            f"{name} in a {window} px window (png {width} px shown at {scale:.2f}): "
+            f"text under {MIN_TEXT_PX} px: {small[:6]}"
+        )

@@ -1,4 +1,5 @@
 """Figure recipes, data files with provenance, the scale knob and the CLI."""
+
 import json
 
 import matplotlib
@@ -29,9 +30,9 @@ def test_every_recipe_has_title_and_json_config_per_scale(name):
 
 def test_recipes_are_discovered_in_figure_order():
     named = cl.figures.NAMED
-    nums = [int(r[3:]) for r in cl.figures.RECIPES[:len(cl.figures.RECIPES) - len(named)]]
+    nums = [int(r[3:]) for r in cl.figures.RECIPES[: len(cl.figures.RECIPES) - len(named)]]
     assert nums == sorted(nums) and {2, 3} <= set(nums)
-    assert cl.figures.RECIPES[-len(named):] == named  # named recipes (beyond the paper) come last
+    assert cl.figures.RECIPES[-len(named) :] == named  # named recipes (beyond the paper) come last
 
 
 @pytest.fixture(scope="module", params=N_SWEEPS)
@@ -92,7 +93,9 @@ def test_data_file_round_trip_and_provenance(tmp_path):
         assert key in prov
     assert prov["scale"] == "smoke" and prov["seed"] == 5 and prov["recipe"] == "fig2"
     fresh = cl.figures.get("fig2").compute(scale="smoke", seed=5)
-    np.testing.assert_allclose(table.error.to_numpy(), fresh.error.to_numpy(), rtol=1e-7)  # files keep 8 significant digits
+    np.testing.assert_allclose(
+        table.error.to_numpy(), fresh.error.to_numpy(), rtol=1e-7
+    )  # files keep 8 significant digits
     assert path.stat().st_size < 200_000
 
 
@@ -189,11 +192,16 @@ def test_describe_config_names_every_key_in_words(name):
 
 
 def test_describe_config_words_for_values_and_groups():
-    table = cl.figures.describe_config({"batch_size": None, "hard_labels": True, "n_test": 10000,
-                                        "weak": {"steps": 150}, "a": {"lam": 0.5}})
+    table = cl.figures.describe_config(
+        {"batch_size": None, "hard_labels": True, "n_test": 10000, "weak": {"steps": 150}, "a": {"lam": 0.5}}
+    )
     assert dict(zip(table.parameter, table.value)) == {
-        "minibatch size": "full batch", "teacher gives hard (one-hot) labels": "yes",
-        "test samples per trial": "10,000", "weak generator: training steps": "150", "panel (a): ridge λ (0 = ridgeless)": "0.5"}
+        "minibatch size": "full batch",
+        "teacher gives hard (one-hot) labels": "yes",
+        "test samples per trial": "10,000",
+        "weak generator: training steps": "150",
+        "panel (a): ridge λ (0 = ridgeless)": "0.5",
+    }
 
 
 def test_load_or_compute_attaches_config(tmp_path):

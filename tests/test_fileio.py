@@ -1,4 +1,5 @@
 """The atomic write helper: a failed write leaves the old file exactly as it was."""
+
 import os
 
 import pytest

@@ -10,6 +10,7 @@
 Building a wheel and running chapters from it outside the checkout is a CI step
 (``.ci/run``, ``.ci/outside_checkout.py``): it needs a scratch environment.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -39,6 +40,7 @@ CHAPTERS = sorted(p for p in (REPO / "book").glob("*.md") if "format_name: myst"
 
 
 # -- package data ------------------------------------------------------------------------------
+
 
 def _packaged(path: Path) -> bool:
     """Whether ``path`` (a file under collapse_lib/) matches a package-data glob of pyproject.toml."""
@@ -72,6 +74,7 @@ def test_chapters_read_no_repository_relative_path():
 
 
 # -- requirements.txt, pyproject.toml and binder/ ------------------------------------------------
+
 
 def _requirements(path: Path) -> tuple[dict, list]:
     """``({name: Requirement}, [option lines])`` of a pip requirements file, following ``-r``."""
@@ -152,6 +155,7 @@ def test_binder_post_build_makes_chapters_open_as_notebooks():
 
 # -- the chapters' first cell ----------------------------------------------------------------
 
+
 def _first_cells():
     return {chapter.name: jupytext.read(chapter).cells[0] for chapter in CHAPTERS}
 
@@ -167,8 +171,11 @@ def test_every_chapter_starts_with_the_same_hidden_install_cell():
 def _run_install_cell(monkeypatch, missing: bool, source: str | None):
     """Run the install cell with ``find_spec`` and ``subprocess.run`` faked; returns the pip calls."""
     real_find_spec, calls = importlib.util.find_spec, []
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if missing and name == "collapse_lib" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if missing and name == "collapse_lib" else real_find_spec(name, *a),
+    )
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append((cmd, kw)))
     if source is None:
         monkeypatch.delenv("COLLAPSE_LIB_SOURCE", raising=False)

@@ -1,4 +1,5 @@
 """Language-model data (Figure 8): story grammar, exact entropy, tokenizers, corpus loader, mixing."""
+
 from __future__ import annotations
 
 import itertools
@@ -124,6 +125,7 @@ def test_entropy_recursion_against_enumeration():
 def _spec_sample(node, rng, env, out):
     """The sampling rule written out from the spec, node by node: each choice or repetition count takes the first
     option whose cumulative probability exceeds one uniform draw ``rng.random()``, in the order met."""
+
     def pick(probs):
         return min(int(np.searchsorted(np.cumsum(probs), rng.random(), side="right")), len(probs) - 1)
 
@@ -159,8 +161,10 @@ def _spec_moments(node, binders):
     if isinstance(node, gr.Choice):
         parts = [_spec_moments(a, binders) for a in node.alts]
         h = -sum(p * math.log(p) for p in node.probs)
-        return (h + sum(p * hl[0] for p, hl in zip(node.probs, parts)),
-                sum(p * hl[1] for p, hl in zip(node.probs, parts)))
+        return (
+            h + sum(p * hl[0] for p, hl in zip(node.probs, parts)),
+            sum(p * hl[1] for p, hl in zip(node.probs, parts)),
+        )
     if isinstance(node, gr.Rep):
         h_item, l_item = _spec_moments(node.item, binders)
         mean_k = sum(p * k for p, k in zip(node.probs, node.ks))
@@ -173,8 +177,15 @@ def _first_binders(node, found):
     """Variable name -> its first binder (Bind or Set) in depth-first order."""
     if isinstance(node, (gr.Bind, gr.Set)):
         found.setdefault(node.name, node)
-    kids = (node.items if isinstance(node, gr.Seq) else node.alts if isinstance(node, gr.Choice)
-            else [node.item] if isinstance(node, (gr.Rep, gr.Bind)) else [])
+    kids = (
+        node.items
+        if isinstance(node, gr.Seq)
+        else node.alts
+        if isinstance(node, gr.Choice)
+        else [node.item]
+        if isinstance(node, (gr.Rep, gr.Bind))
+        else []
+    )
     for child in kids:
         _first_binders(child, found)
     return found

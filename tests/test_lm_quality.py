@@ -1,4 +1,5 @@
 """The quality filter of the synthetic stories, the grammatical prefix, and the held-out evaluation stream."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,7 @@ def test_prefix_stops_at_the_first_foreign_word(stories):
     rng = np.random.default_rng(0)
     for words in stories:
         k = int(rng.integers(0, len(words)))
-        assert G.grammatical_prefix(words[:k] + ["<unk>"] + words[k + 1:]) == k
+        assert G.grammatical_prefix(words[:k] + ["<unk>"] + words[k + 1 :]) == k
 
 
 def test_prefix_of_a_cut_story_is_its_length(stories):

@@ -1,4 +1,5 @@
 """GPT model, sampling, training loop, checkpoints, DDP, and the Figure 8 recipe (smoke scale)."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,7 @@ def test_kv_cache_matches_full_forward():
         full, _ = model(x)
         caches = [[None, None] for _ in model.blocks]
         parts = [model(x[:, :7], caches=caches)[0]]
-        parts += [model(x[:, t:t + 1], caches=caches, pos0=t)[0] for t in range(7, 20)]
+        parts += [model(x[:, t : t + 1], caches=caches, pos0=t)[0] for t in range(7, 20)]
     torch.testing.assert_close(torch.cat(parts, dim=1), full, atol=1e-5, rtol=1e-5)
 
 
@@ -82,7 +83,7 @@ def _reference_documents(model, n_tokens, batch, seed, eos_id, max_doc_len, prom
             streams[b].append(tok)
             windows[b] = windows[b] + [tok]
             if len(windows[b]) > ctx:
-                windows[b] = windows[b][-(ctx // 2):]
+                windows[b] = windows[b][-(ctx // 2) :]
     docs = []  # (start, stream, tokens), finished documents only
     for b, row in enumerate(streams):
         start = 0
@@ -100,9 +101,13 @@ def _reference_documents(model, n_tokens, batch, seed, eos_id, max_doc_len, prom
     return kept
 
 
-@pytest.mark.parametrize("kw", [dict(n_tokens=300, batch=4, seed=5, max_doc_len=10, prompt=[0]),
-                                dict(n_tokens=200, batch=3, seed=1, max_doc_len=40, prompt=[7, 3, 0],
-                                     temperature=0.8)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(n_tokens=300, batch=4, seed=5, max_doc_len=10, prompt=[0]),
+        dict(n_tokens=200, batch=3, seed=1, max_doc_len=40, prompt=[7, 3, 0], temperature=0.8),
+    ],
+)
 def test_generate_equals_uncached_reference_sampler(kw):
     """Cache, sliding window and selection give exactly the documents of the plain loop (float64 model, so
     cached and uncached logits agree to rounding and the multinomial draws coincide)."""
@@ -116,8 +121,9 @@ def test_generate_equals_uncached_reference_sampler(kw):
 def test_top_k_one_and_tiny_top_p_are_greedy():
     model = build(GPTConfig(12, context=16, depth=1, width=16, heads=2), seed=2).double().eval()
     greedy = generate(model, 60, batch=2, seed=0, max_doc_len=12, top_k=1)
-    assert [d.tolist() for d in greedy] == [d.tolist() for d in generate(model, 60, batch=2, seed=9, max_doc_len=12,
-                                                                         top_p=1e-9)]
+    assert [d.tolist() for d in greedy] == [
+        d.tolist() for d in generate(model, 60, batch=2, seed=9, max_doc_len=12, top_p=1e-9)
+    ]
     # greedy: every token is the argmax given the context (checked with the uncached model)
     doc = greedy[0].tolist()
     with torch.no_grad():
@@ -137,8 +143,7 @@ def test_top_k_one_and_tiny_top_p_are_greedy():
 def test_select_documents_keeps_first_started_documents():
     from collapse_lib.lm.corpus import select_documents
 
-    streams = np.array([[5, 6, 0, 7, 0, 8, 8, 8, 0],
-                        [9, 0, 4, 4, 4, 4, 0, 3, 0]])
+    streams = np.array([[5, 6, 0, 7, 0, 8, 8, 8, 0], [9, 0, 4, 4, 4, 4, 0, 3, 0]])
     # starts: stream 0 at 0, 3, 5; stream 1 at 0, 2, 7 -> order (0,0) (0,1) (2,1) (3,0) ...
     docs = select_documents(streams, 0, n_tokens=6, started_before=9)
     assert [d.tolist() for d in docs] == [[5, 6], [9], [4, 4, 4, 4]]
@@ -167,9 +172,16 @@ def test_config_and_argument_errors(streams):
         generate(build(TINY), 10, batch=1, prompt=[5])
     with pytest.raises(ValueError, match="^prompt must"):
         generate(build(TINY), 10, batch=1, prompt=[TOK.vocab_size + 3, 0])
-    for kw, arg in [(dict(temperature=0.0), "temperature"), (dict(temperature=float("inf")), "temperature"),
-                    (dict(top_k=0), "top_k"), (dict(top_p=0.0), "top_p"), (dict(top_p=1.5), "top_p"),
-                    (dict(top_p=True), "top_p"), (dict(eos_id=-1), "eos_id"), (dict(max_doc_len=0), "max_doc_len")]:
+    for kw, arg in [
+        (dict(temperature=0.0), "temperature"),
+        (dict(temperature=float("inf")), "temperature"),
+        (dict(top_k=0), "top_k"),
+        (dict(top_p=0.0), "top_p"),
+        (dict(top_p=1.5), "top_p"),
+        (dict(top_p=True), "top_p"),
+        (dict(eos_id=-1), "eos_id"),
+        (dict(max_doc_len=0), "max_doc_len"),
+    ]:
         with pytest.raises((ValueError, TypeError), match=f"^{arg} must"):
             generate(build(TINY), 10, batch=1, **kw)
 
@@ -225,9 +237,22 @@ def test_ddp_two_gloo_processes_see_the_same_loss(tmp_path):
     weights, and (same global batch, averaged gradients) match a single-process run."""
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
     args = ["-m", "collapse_lib.lm", "train", "--steps", "3", "--batch", "4", "--device", "cpu"]
-    ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                          *args, "--out", str(tmp_path / "ddp")], env=env, capture_output=True, text=True,
-                         timeout=300)
+    ddp = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            *args,
+            "--out",
+            str(tmp_path / "ddp"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ddp.returncode == 0, ddp.stderr[-3000:]
     r0, r1 = (json.loads((tmp_path / "ddp" / f"rank{r}.json").read_text()) for r in (0, 1))
     assert r0["world"] == r1["world"] == 2
@@ -290,7 +315,7 @@ def test_fig8_evaluates_on_held_out_real_stories_only(recorded):
     train_docs = real_documents(cfg["steps"] * cfg["batch"] * T + 1, _seed(0, 1), TOK, G)
     assert prompts
     for pr in prompts:
-        np.testing.assert_array_equal(pr, train_docs[0][-(T // 4):])
+        np.testing.assert_array_equal(pr, train_docs[0][-(T // 4) :])
 
 
 def test_fig8_table_has_every_run(table):
@@ -364,8 +389,10 @@ def _depth_table(losses, tokens=(1e3, 1e4, 1e5, 1e6)):
     """A synthetic Figure 8 table: only the right panel (depth → losses at ``tokens``) and the floor."""
     rows = [dict(kind="floor", loss=0.5, tokens=80.0)]
     for depth, ls in losses.items():
-        rows += [dict(kind="curve", panel="depth", run=f"d{depth}", p_syn=1.0, depth=depth, tokens=t, loss=lo)
-                 for t, lo in zip(tokens, ls)]
+        rows += [
+            dict(kind="curve", panel="depth", run=f"d{depth}", p_syn=1.0, depth=depth, tokens=t, loss=lo)
+            for t, lo in zip(tokens, ls)
+        ]
     import pandas as pd
 
     return pd.DataFrame(rows)
@@ -392,10 +419,14 @@ def test_depth_order_noise_defaults_to_the_spread_at_each_point():
     import pandas as pd
 
     t = _depth_table({1: [3.0, 2.0, 1.40, 1.20], 4: [2.8, 1.8, 1.39, 1.30]})
-    clean = [dict(kind="curve", panel="fraction", p_syn=0.0, depth=2, tokens=x, loss=lo, run="c")
-             for x, lo in zip((1e3, 1e4, 1e5, 1e6), (2.5, 1.5, 1.2, 1.0))]
-    rep = [dict(kind="curve", panel="replicate", p_syn=0.0, depth=2, tokens=x, loss=lo, run="r")
-           for x, lo in zip((1e3, 1e6), (2.8, 1.05))]  # the repeat is evaluated at two points only
+    clean = [
+        dict(kind="curve", panel="fraction", p_syn=0.0, depth=2, tokens=x, loss=lo, run="c")
+        for x, lo in zip((1e3, 1e4, 1e5, 1e6), (2.5, 1.5, 1.2, 1.0))
+    ]
+    rep = [
+        dict(kind="curve", panel="replicate", p_syn=0.0, depth=2, tokens=x, loss=lo, run="r")
+        for x, lo in zip((1e3, 1e6), (2.8, 1.05))
+    ]  # the repeat is evaluated at two points only
     t = pd.concat([t, pd.DataFrame(clean + rep)], ignore_index=True)
     sp = fig8.seed_spread_curve(t)
     assert list(sp.index) == [1e3, 1e6]  # only where every run was evaluated
@@ -430,7 +461,9 @@ def test_filter_sentence_is_derived_from_the_differences():
     assert "p = 0.1 the two end 0.002 nats/token apart, within the run-to-run noise" in text
     assert "p = 0.5 the filtered stories end 0.100 nats/token lower" in text
     assert "p = 1 the filtered stories end 0.100 nats/token higher" in text
-    assert fig8.filter_sentence(fs.iloc[:1], noise=float("nan")).startswith("The filter lowers the final real loss at 1")
+    assert fig8.filter_sentence(fs.iloc[:1], noise=float("nan")).startswith(
+        "The filter lowers the final real loss at 1"
+    )
     assert "none" in fig8.filter_sentence(fs.iloc[2:], noise=0.0)
 
 
@@ -452,5 +485,5 @@ def test_fit_scaling_recovers_a_known_exponent():
     from collapse_lib.lm.experiment import fit_scaling
 
     t = np.geomspace(1e3, 1e6, 12)
-    alpha, a = fit_scaling(t, 0.5 + 7.0 * t ** -0.3, floor=0.5)
+    alpha, a = fit_scaling(t, 0.5 + 7.0 * t**-0.3, floor=0.5)
     assert alpha == pytest.approx(0.3, rel=1e-9) and a == pytest.approx(7.0, rel=1e-9)

@@ -1,4 +1,5 @@
 """Simulations of the mixing strategies (figures 9-10): identities and agreement with Theorem 1."""
+
 import numpy as np
 import pytest
 import torch
@@ -24,8 +25,9 @@ def test_weighted_ridge_identities_against_numpy():
     np.testing.assert_allclose(w[:, 1], _ridge(X1, y1, lam, n1), rtol=1e-10, atol=1e-12)  # alpha = 1: real only
     a = 0.3
     A = a / n1 * X1.T @ X1 + (1 - a) / n2 * X2.T @ X2 + lam * np.eye(d)
-    np.testing.assert_allclose(w[:, 2], np.linalg.solve(A, a / n1 * X1.T @ y1 + (1 - a) / n2 * X2.T @ y2),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        w[:, 2], np.linalg.solve(A, a / n1 * X1.T @ y1 + (1 - a) / n2 * X2.T @ y2), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_weighted_mixing_matches_theorem1_at_pooling_and_real_only():
@@ -78,6 +80,7 @@ def test_mixing_validation():
 def test_moments_sampler_has_the_law_of_the_direct_simulation():
     """Same estimators from XᵀX and the noise sums (Wishart/Bartlett) as from the inputs: equal means."""
     from collapse_lib.simulate.mixing import iterative_mixing_terms
+
     s = cl.Setting.power_law(20, 1.0, c2=0.5)
     kw = dict(n1=60, n2=80, rounds=4, lam=1e-2, trials=150)
     a = cl.simulate.iterative_mixing(s, method="direct", seed=1, **kw)
@@ -95,6 +98,7 @@ def test_moments_sampler_has_the_law_of_the_direct_simulation():
 def test_design_only_terms_agree_with_full_simulation():
     """Two estimators of the same expected error: average over X only vs over X, teachers and noise."""
     from collapse_lib.simulate.mixing import iterative_mixing_terms, weighted_mixing_terms
+
     s = cl.Setting.isotropic(20, c2=0.5)
     t = iterative_mixing_terms(s, 50, 50, 5, 1e-2, trials=60, seed=1)
     f = cl.simulate.iterative_mixing(s, 50, 50, 5, 1e-2, trials=300, seed=2)

@@ -4,6 +4,7 @@ Tolerances against Monte Carlo: 4 standard errors plus 3% of the value for the
 O(1/d) finite-size corrections of deterministic equivalents (d = 50 here; the
 gap shrinks like 1/d, as for Theorem 1).
 """
+
 import numpy as np
 import pytest
 
@@ -38,20 +39,27 @@ def test_alpha_p1_is_theorem1_and_alpha_1_is_clean_ridge(setting, n1, n2, lam):
     np.testing.assert_allclose([w.rho, w.pi2], [n2 / n, n2 / n], rtol=1e-12)
     # α = 1: ridge on the n1 real samples alone, same λ (a₁ = 1/n₁)
     if lam > 0 or n1 > setting.d:
-        np.testing.assert_allclose(weighted_mixing(setting, n1, n2, 1.0, lam).total,
-                                   cl.theory.classical(setting, n1, 0.0, lam).total, rtol=1e-9)
+        np.testing.assert_allclose(
+            weighted_mixing(setting, n1, n2, 1.0, lam).total,
+            cl.theory.classical(setting, n1, 0.0, lam).total,
+            rtol=1e-9,
+        )
     # α = 0: ridge on the n2 synthetic samples alone, an all-synthetic Theorem 1
     if lam > 0 or n2 > setting.d:
-        np.testing.assert_allclose(weighted_mixing(setting, n1, n2, 0.0, lam).total,
-                                   cl.theory.classical(setting, n2, 1.0, lam).total, rtol=1e-9)
+        np.testing.assert_allclose(
+            weighted_mixing(setting, n1, n2, 0.0, lam).total,
+            cl.theory.classical(setting, n2, 1.0, lam).total,
+            rtol=1e-9,
+        )
 
 
 def test_weighted_theory_broadcasts_and_empty_groups():
     th = weighted_mixing(ISO, np.array([100, 400])[:, None], 200, np.linspace(0, 1, 5), 1e-2)
     assert th.total.shape == (2, 5)
     assert np.all(np.isfinite(th.total)) and np.all(th.total > 0)
-    np.testing.assert_allclose(weighted_mixing(ISO, 100, 0, 1.0, 1e-2).total,
-                               cl.theory.classical(ISO, 100, 0.0, 1e-2).total, rtol=1e-10)
+    np.testing.assert_allclose(
+        weighted_mixing(ISO, 100, 0, 1.0, 1e-2).total, cl.theory.classical(ISO, 100, 0.0, 1e-2).total, rtol=1e-10
+    )
     # floor: (1-α)² tr ΔΣ³(Σ+λ)⁻² is the n → ∞ limit at fixed n2/n1
     big = weighted_mixing(ISO, 1e9, 1e9, 0.7, 1e-3)
     np.testing.assert_allclose(big.total, big.floor + big.bias, rtol=1e-4)
@@ -59,8 +67,11 @@ def test_weighted_theory_broadcasts_and_empty_groups():
 
 
 # ----------------------------------------------------------------------------- weighted mixing vs simulation
-@pytest.mark.parametrize("setting,n1,n2,lam", [(ISO, 100, 100, 1e-2), (PL, 60, 240, 1e-2), (ISO, 200, 60, 1e-3)],
-                         ids=["iso-balanced", "pl-mostly-synthetic", "iso-n2<d"])
+@pytest.mark.parametrize(
+    "setting,n1,n2,lam",
+    [(ISO, 100, 100, 1e-2), (PL, 60, 240, 1e-2), (ISO, 200, 60, 1e-3)],
+    ids=["iso-balanced", "pl-mostly-synthetic", "iso-n2<d"],
+)
 def test_weighted_theory_matches_design_only_monte_carlo_part_by_part(setting, n1, n2, lam):
     alphas = np.array([0.1, 0.4, 0.7, 0.95])
     r = weighted_mixing_terms(setting, n1, n2, alphas, lam, trials=40, seed=3)
@@ -86,7 +97,7 @@ def test_optimal_alpha_is_a_minimum_and_tends_to_real_only():
     assert np.all(opt.error <= grid.min(axis=1) + 1e-12)
     np.testing.assert_allclose(weighted_mixing(ISO, n1, n1, opt.alpha, 1e-3).total, opt.error, rtol=1e-12)
     assert np.all(np.diff(opt.alpha) > 0) and opt.alpha[-1] > 0.99  # α* → 1: discard the synthetic data
-    clean = cl.theory.classical(ISO, n1, 0.0, 1e-3).total       # α = 1
+    clean = cl.theory.classical(ISO, n1, 0.0, 1e-3).total  # α = 1
     pooled = cl.theory.classical(ISO, 2 * n1, 0.5, 1e-3).total  # α = p1
     all_real = cl.theory.classical(ISO, 2 * n1, 0.0, 1e-3).total
     assert np.all(opt.error <= np.minimum(clean, pooled))
@@ -95,9 +106,11 @@ def test_optimal_alpha_is_a_minimum_and_tends_to_real_only():
 
 
 # ----------------------------------------------------------------------------- iterative mixing: exact identities
-@pytest.mark.parametrize("setting,n1,n2,lam,rounds,rtol", [
-    (ISO, 100, 100, 1e-2, 150, 1e-6), (PL, 40, 320, 0.1, 150, 1e-3), (PL, 500, 250, 0.0, 60, 1e-9)],
-    ids=["iso", "pl-n1<d", "pl-ridgeless"])
+@pytest.mark.parametrize(
+    "setting,n1,n2,lam,rounds,rtol",
+    [(ISO, 100, 100, 1e-2, 150, 1e-6), (PL, 40, 320, 0.1, 150, 1e-3), (PL, 500, 250, 0.0, 60, 1e-9)],
+    ids=["iso", "pl-n1<d", "pl-ridgeless"],
+)
 def test_round0_is_pooling_and_rounds_converge_to_the_limit(setting, n1, n2, lam, rounds, rtol):
     n = n1 + n2
     for noise in (True, False):
@@ -105,8 +118,9 @@ def test_round0_is_pooling_and_rounds_converge_to_the_limit(setting, n1, n2, lam
         np.testing.assert_allclose(th.total[0], cl.theory.classical(setting, n, n2 / n, lam).total, rtol=1e-8)
         gap = np.abs(th.total / th.limit - 1)
         assert gap[-1] < rtol and gap[-1] < 0.05 * gap[rounds // 2] + 1e-12  # geometric convergence
-        np.testing.assert_allclose(th.limit, iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=noise).total,
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            th.limit, iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=noise).total, rtol=1e-12
+        )
         assert np.all(th.total > 0)
     # noiseless relabelling: the limit is ridge on the n1 real samples with λ n/n1
     quiet = iterative_mixing_limit(setting, n1, n2, lam, relabel_noise=False)
@@ -135,9 +149,9 @@ def test_synthetic_noise_vanishes_without_noise_and_bias_without_mismatch():
 
 # ----------------------------------------------------------------------------- iterative mixing vs simulation
 ITER_POINTS = [  # (setting, n1, n2, rounds, lam, relabel_noise)
-    (ISO, 100, 100, 12, 1e-2, True),    # n/d = 4
+    (ISO, 100, 100, 12, 1e-2, True),  # n/d = 4
     (ISO, 200, 200, 12, 1e-3, False),
-    (PL, 40, 320, 10, 1e-2, True),      # n1 < d
+    (PL, 40, 320, 10, 1e-2, True),  # n1 < d
     (PL, 400, 400, 10, 1e-3, True),
 ]
 
@@ -159,7 +173,7 @@ def test_iterative_theory_matches_design_only_monte_carlo_at_every_round(setting
 def test_iterative_theory_matches_full_simulation_at_every_round():
     r = cl.simulate.iterative_mixing(ISO, 100, 100, 10, 1e-2, trials=150, seed=4)
     th = iterative_mixing(ISO, 100, 100, 10, 1e-2)
-    assert np.all(close(r.mean, r.stderr, th.total)), ((r.mean - th.total) / r.stderr)
+    assert np.all(close(r.mean, r.stderr, th.total)), (r.mean - th.total) / r.stderr
 
 
 def test_fresh_noise_makes_the_error_non_monotone_and_the_simulation_shows_it():
@@ -247,6 +261,7 @@ def test_mixing_recipes_show_the_papers_messages(mixing_table):
 
 def test_mixing_recipes_plot_and_config(mixing_table):
     import matplotlib.pyplot as plt
+
     name, table = mixing_table
     fig = cl.figures.get(name).plot(table)
     for ax in fig.axes:

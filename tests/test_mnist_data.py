@@ -1,4 +1,5 @@
 """The offline MNIST loader: shapes, dtypes, checksums, label range, clear errors."""
+
 import gzip
 import hashlib
 import lzma

@@ -1,4 +1,5 @@
 """Random features and trained two-layer networks (collapse_lib.nn) and the figure 6/7 recipes."""
+
 import matplotlib
 import numpy as np
 import pytest
@@ -96,7 +97,7 @@ def test_mnist_sweep_takes_the_dual_route_when_wider_than_n():
     Yte = torch.as_tensor(np.eye(10, dtype=np.float32)[split.y_test])
     for i, pred in enumerate(E._rf_primal(split.X_pool[perm], Xte, Y, S, np.array([40, 90]), 1e-3, "relu")):
         err = ((pred.reshape(-1, 2, 10).permute(1, 0, 2) - Yte) ** 2).sum(-1).mean(-1).numpy()
-        np.testing.assert_allclose(wide.error.to_numpy()[2 * i:2 * i + 2], err, rtol=1e-3)
+        np.testing.assert_allclose(wide.error.to_numpy()[2 * i : 2 * i + 2], err, rtol=1e-3)
 
 
 def test_projection_entries_have_variance_one_over_d():
@@ -114,7 +115,7 @@ def _rf_linear_errors(setting, n, m, p2, lam, trials, seed):
         w1 = torch.randn(d, dtype=torch.float64, generator=g) * torch.tensor(np.sqrt(setting.gamma))
         w2 = w1 + torch.randn(d, dtype=torch.float64, generator=g) * torch.tensor(np.sqrt(setting.delta))
         e = torch.randn(n, dtype=torch.float64, generator=g) * np.sqrt(setting.sigma2_real)
-        y = torch.cat([X[:n - n2] @ w1, X[n - n2:] @ w2]) + e
+        y = torch.cat([X[: n - n2] @ w1, X[n - n2 :] @ w2]) + e
         rf = RandomFeaturesRegressor(d, m, activation="linear", generator=g).fit(X, y, lam)
         diff = (rf.effective_weights - w1).numpy()
         errs.append(float(diff @ (setting.spectrum * diff)))
@@ -151,8 +152,9 @@ def test_rf_errors_name_arguments():
     with pytest.raises(ValueError, match="lam"):
         fit_readout(torch.ones(5, 2), torch.ones(5), -1.0)
     with pytest.raises(ValueError, match="effective_weights"):
-        RandomFeaturesRegressor(3, 4, activation="relu").fit(torch.ones(5, 3, dtype=torch.float64),
-                                                             torch.ones(5, dtype=torch.float64), 0.1).effective_weights
+        RandomFeaturesRegressor(3, 4, activation="relu").fit(
+            torch.ones(5, 3, dtype=torch.float64), torch.ones(5, dtype=torch.float64), 0.1
+        ).effective_weights
 
 
 # ----------------------------------------------------------------- two-layer networks
@@ -248,8 +250,12 @@ def test_patience_counts_only_improvements_above_min_improvement():
 def test_training_errors_name_arguments():
     X, Y = _toy(B=2)
     gens = [torch.Generator() for _ in range(2)]
-    for kw, word in [(dict(width=0), "width"), (dict(width=4, lr=-1.0), "lr"), (dict(width=4, optimizer="lbfgs"), "optimizer"),
-                     (dict(width=4, batch_size=0), "batch_size")]:
+    for kw, word in [
+        (dict(width=0), "width"),
+        (dict(width=4, lr=-1.0), "lr"),
+        (dict(width=4, optimizer="lbfgs"), "optimizer"),
+        (dict(width=4, batch_size=0), "batch_size"),
+    ]:
         with pytest.raises((ValueError, TypeError), match=word):
             TrainSpec(**kw)
     with pytest.raises(ValueError, match="generators"):

@@ -3,6 +3,7 @@
 Each test builds a one-page Sphinx project (plain Sphinx, a few seconds) with the
 extension and looks at what was written.
 """
+
 import re
 from pathlib import Path
 
@@ -22,12 +23,22 @@ def build(tmp_path, conf_extra=""):
     (src / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT_DIR)!r})\n"
         "project = 'offline test'\nextensions = ['offline_site']\n"
-        "root_doc = 'page'\nmathjax_path = 'mathjax/tex-mml-chtml.js'\n" + conf_extra)
+        "root_doc = 'page'\nmathjax_path = 'mathjax/tex-mml-chtml.js'\n" + conf_extra
+    )
     (src / "page.rst").write_text("Page\n====\n\nInline :math:`a^2 + b^2` and\n\n.. math:: E = mc^2\n")
     out = tmp_path / "html"
     with patch_docutils(str(src)), docutils_namespace():  # as sphinx-build does: one build per namespace
-        app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html",
-                     status=None, warning=None, freshenv=True, warningiserror=True)
+        app = Sphinx(
+            str(src),
+            str(src),
+            str(out),
+            str(tmp_path / "doctrees"),
+            "html",
+            status=None,
+            warning=None,
+            freshenv=True,
+            warningiserror=True,
+        )
         app.build()
     return out
 
@@ -44,7 +55,7 @@ def test_mathjax_is_served_from_the_site(tmp_path):
     assert list((mj / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-Regular.woff"))
     assert (mj / "input" / "tex" / "extensions").is_dir()
     # the root page redirects to the book's first page
-    assert 'url=page.html' in (out / "index.html").read_text()
+    assert "url=page.html" in (out / "index.html").read_text()
 
 
 def test_a_script_from_another_host_fails_the_build(tmp_path):
@@ -59,9 +70,10 @@ def test_mathjax_from_a_cdn_is_refused(tmp_path):
 
 def test_an_inline_script_registered_twice_is_written_once(tmp_path):
     # as sphinx_thebe's body ends up twice: once with file name None, once with ""
-    conf = ("def setup(app):\n"
-            "    app.connect('builder-inited', lambda a: (a.builder.add_js_file(None, body='const X = 1'),"
-            " a.builder.add_js_file('', body='const X = 1')))\n")
+    conf = (
+        "def setup(app):\n"
+        "    app.connect('builder-inited', lambda a: (a.builder.add_js_file(None, body='const X = 1'),"
+        " a.builder.add_js_file('', body='const X = 1')))\n"
+    )
     out = build(tmp_path, conf)
     assert (out / "page.html").read_text().count("const X = 1") == 1
-

@@ -1,4 +1,5 @@
 """The "the paper | this book" tables: the paper's facts in one place, the book's side built from the configuration."""
+
 import copy
 
 import pytest
@@ -33,8 +34,10 @@ def test_paper_facts_are_the_known_ones():
     assert "Corollary 3" in f["fig10"].source and "p₁ = p₂ = 0.5" in f["fig10"].data
     for name in ("fig2", "fig3", "fig4", "fig6"):  # nothing of their setup is known: no invented numbers
         assert f[name].sizes == paper.NOT_STATED and f[name].runs == paper.NOT_STATED
-    assert set(paper.ABSTRACT_FRACTION.values()) == {"as little as 1% of the total training dataset",
-                                                      "as little as 1 per 1000"}
+    assert set(paper.ABSTRACT_FRACTION.values()) == {
+        "as little as 1% of the total training dataset",
+        "as little as 1 per 1000",
+    }
 
 
 def _changed(name, edit):

@@ -1,4 +1,5 @@
 """Theorem 2 (random projections): theory vs simulation, limits, an independent route, errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -22,8 +23,14 @@ POINTS = [
     pytest.param(POW, 200, 400, 0.2, 1e-3, id="powerlaw,psi=2"),
     pytest.param(WIDE, 150, 30, 0.5, 1e-4, id="phi=2,psi=0.2"),
     pytest.param(WIDE, 150, 450, 0.2, 1e-6, id="phi=2,psi=3,m>d,lam=1e-6"),
-    pytest.param(POW_WIDE := cl.Setting.power_law(300, alpha=1.5, r2=1.0, c2=0.5, sigma2=0.25), 150, 75, 0.2, 1e-6,
-                 id="powerlaw,phi=2,psi=0.5,lam=1e-6"),
+    pytest.param(
+        POW_WIDE := cl.Setting.power_law(300, alpha=1.5, r2=1.0, c2=0.5, sigma2=0.25),
+        150,
+        75,
+        0.2,
+        1e-6,
+        id="powerlaw,phi=2,psi=0.5,lam=1e-6",
+    ),
 ]
 TRIALS = 40
 
@@ -45,8 +52,10 @@ def test_report_largest_gap():
         th = cl.theory.random_projections(s, n=n, m=m, p2=r.p2_eff, lam=lam).total
         gaps.append((abs(r.mean / th - 1), (r.mean - th) / r.stderr, p.id))
     worst = max(gaps)
-    print(f"largest relative gap {100 * worst[0]:.2f}% at {worst[2]} (z = {worst[1]:+.2f}); "
-          f"largest |z| = {max(abs(g[1]) for g in gaps):.2f}")
+    print(
+        f"largest relative gap {100 * worst[0]:.2f}% at {worst[2]} (z = {worst[1]:+.2f}); "
+        f"largest |z| = {max(abs(g[1]) for g in gaps):.2f}"
+    )
     assert worst[0] < 0.1
 
 
@@ -59,6 +68,7 @@ def test_simulation_error_terms_match_by_term_not_only_total():
 
 
 # ---------------------------------------------------------------------------- limits
+
 
 @pytest.mark.parametrize("s", [ISO, POW], ids=["iso", "pow"])
 @pytest.mark.parametrize("lam", [0.0, 1e-3, 1e-1])
@@ -151,6 +161,7 @@ def test_mu_solves_its_equation():
 
 # ------------------------------------------------- an independent route: Theorem 1 given S, averaged over S
 
+
 def _conditional_on_S(s, S, n, p2, lam):
     """Our route with an actual S: Theorem 1 in dimension m, plus the approximation error."""
     Sig = np.diag(s.spectrum)
@@ -165,8 +176,13 @@ def _conditional_on_S(s, S, n, p2, lam):
     res = np.eye(s.d) - proj
     rho1 = np.trace(res.T @ Sig @ res @ G)
     rho_d = np.trace(res.T @ Sig @ res @ D)
-    cond = cl.Setting(spectrum=np.where(ev > 1e-12 * ev.max(), ev, 0.0) + 1e-300, gamma=gam, delta=dlt,
-                      sigma2_real=s.sigma2_real + rho1, sigma2_synth=s.sigma2_synth + rho1 + rho_d)
+    cond = cl.Setting(
+        spectrum=np.where(ev > 1e-12 * ev.max(), ev, 0.0) + 1e-300,
+        gamma=gam,
+        delta=dlt,
+        sigma2_real=s.sigma2_real + rho1,
+        sigma2_synth=s.sigma2_synth + rho1 + rho_d,
+    )
     return cl.theory.classical(cond, n=n, p2=p2, lam=lam).total + rho1
 
 
@@ -200,6 +216,7 @@ def test_rp_ridge_matches_numpy_on_the_same_data():
 def test_input_space_form_equals_feature_space_fit(n):
     """ŵ = C(CᵀGC + λ)⁻¹CᵀXᵀY/n with SSᵀ = CCᵀ equals S·v̂ from the features Z = XS (m > d), λ = 0 included."""
     from collapse_lib.simulate.projections import rp_ridge_input_space
+
     rng = np.random.default_rng(1)
     d, m = 30, 70
     X = torch.tensor(rng.standard_normal((2, n, d)))
@@ -213,6 +230,7 @@ def test_input_space_form_equals_feature_space_fit(n):
 
 def test_simulation_input_space_route_gives_the_same_numbers(monkeypatch):
     import collapse_lib.simulate.projections as P
+
     kw = dict(n=120, m=np.array([20, 60, 150, 200]), p2=np.array([[0.0], [0.4]]), lam=1e-2, trials=3, seed=4)
     s = cl.Setting.isotropic(40, r2=1.0, c2=0.5, sigma2=0.25)
     fast = cl.simulate.random_projections(s, **kw).values
@@ -223,8 +241,7 @@ def test_simulation_input_space_route_gives_the_same_numbers(monkeypatch):
 
 def test_simulation_is_reproducible_and_grid_independent():
     a = cl.simulate.random_projections(ISO, n=60, m=np.array([10, 80]), p2=0.2, lam=1e-2, trials=3, seed=5)
-    b = cl.simulate.random_projections(ISO, n=60, m=80, p2=np.array([0.0, 0.2]), lam=np.array([1e-2]), trials=3,
-                                       seed=5)
+    b = cl.simulate.random_projections(ISO, n=60, m=80, p2=np.array([0.0, 0.2]), lam=np.array([1e-2]), trials=3, seed=5)
     c = cl.simulate.random_projections(ISO, n=60, m=80, p2=0.2, lam=1e-2, trials=3, seed=6)
     np.testing.assert_allclose(a.values[1], b.values[1], rtol=1e-12)  # same draws; only BLAS blocking differs
     assert not np.allclose(a.values[1], c.values)
@@ -238,8 +255,18 @@ def test_simulation_huge_width_equals_classical_simulation_in_law():
     assert abs(rp.mean - th) <= 3 * rp.stderr + 0.05 * th
 
 
-@pytest.mark.parametrize("kw, arg", [(dict(m=-3), "m"), (dict(m=2.5), "m"), (dict(n=0), "n"), (dict(p2=1.2), "p2"),
-                                     (dict(lam=-1.0), "lam"), (dict(trials=0), "trials"), (dict(device="tpu"), "device")])
+@pytest.mark.parametrize(
+    "kw, arg",
+    [
+        (dict(m=-3), "m"),
+        (dict(m=2.5), "m"),
+        (dict(n=0), "n"),
+        (dict(p2=1.2), "p2"),
+        (dict(lam=-1.0), "lam"),
+        (dict(trials=0), "trials"),
+        (dict(device="tpu"), "device"),
+    ],
+)
 def test_errors_name_the_argument(kw, arg):
     args = dict(n=50, m=20, p2=0.1, lam=1e-2, trials=2)
     args.update(kw)

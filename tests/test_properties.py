@@ -15,6 +15,7 @@ Only properties that hold exactly are asserted:
 
 Not asserted: monotonicity of the error in n (sample-wise double descent at small λ).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,9 @@ from hypothesis import strategies as st
 import collapse_lib as cl
 
 # derandomize: the same examples on every run, so the suite is deterministic
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 REL = 1e-9  # slack for round-off in monotonicity comparisons
 
@@ -74,7 +76,9 @@ def test_zeta_nonnegative_and_total_above_clean(s, ratio, p2, lam):
 
 
 @SETTINGS
-@given(setups(), ratios, p2s, lams, st.floats(0.0, 3.0, allow_subnormal=False), st.floats(0.0, 3.0, allow_subnormal=False))
+@given(
+    setups(), ratios, p2s, lams, st.floats(0.0, 3.0, allow_subnormal=False), st.floats(0.0, 3.0, allow_subnormal=False)
+)
 def test_error_non_decreasing_in_c2(s, ratio, p2, lam, ca, cb):
     lo, hi = sorted((ca, cb))
     n = n_for(s, ratio)
@@ -129,8 +133,13 @@ def test_kappa_non_increasing_in_n(s, ra, rb, lam):
 
 @SETTINGS
 @given(setups(), ratios, p2s, lams, st.floats(0.01, 100.0, allow_subnormal=False))
-@example(s=cl.Setting(np.array([2.58351704, 4.7547953]), np.zeros(2), np.zeros(2), 1.0, 0.0),
-         ratio=2.0, p2=0.0, lam=0.0, a=0.25)
+@example(
+    s=cl.Setting(np.array([2.58351704, 4.7547953]), np.zeros(2), np.zeros(2), 1.0, 0.0),
+    ratio=2.0,
+    p2=0.0,
+    lam=0.0,
+    a=0.25,
+)
 def test_input_rescaling_invariance(s, ratio, p2, lam, a):
     """x → √a x with w → w/√a (same labels) and λ → aλ gives the same ridge predictor.
 
@@ -159,7 +168,13 @@ def test_error_is_homogeneous_in_signal_mismatch_and_noise(s, ratio, p2, lam, c)
 
 
 @SETTINGS
-@given(st.floats(0.01, 0.99, allow_subnormal=False), p2s, st.floats(0.0, 3.0, allow_subnormal=False), st.floats(0.0, 3.0, allow_subnormal=False), st.floats(0.0, 2.0, allow_subnormal=False))
+@given(
+    st.floats(0.01, 0.99, allow_subnormal=False),
+    p2s,
+    st.floats(0.0, 3.0, allow_subnormal=False),
+    st.floats(0.0, 3.0, allow_subnormal=False),
+    st.floats(0.0, 2.0, allow_subnormal=False),
+)
 def test_corollary1_underparametrised_above_floor(phi, p2, r2, c2, sigma2):
     e = cl.theory.corollary1(phi, p2, r2=r2, c2=c2, sigma2=sigma2)
     assert e >= p2**2 * c2 * (1 - 1e-12)
@@ -168,8 +183,14 @@ def test_corollary1_underparametrised_above_floor(phi, p2, r2, c2, sigma2):
 
 
 @SETTINGS
-@given(st.floats(0.05, 20.0, allow_subnormal=False).filter(lambda x: abs(x - 1) > 0.02), p2s,
-       st.floats(0.0, 3.0, allow_subnormal=False), st.floats(0.0, 3.0, allow_subnormal=False), st.floats(0.0, 2.0, allow_subnormal=False), st.integers(20, 300))
+@given(
+    st.floats(0.05, 20.0, allow_subnormal=False).filter(lambda x: abs(x - 1) > 0.02),
+    p2s,
+    st.floats(0.0, 3.0, allow_subnormal=False),
+    st.floats(0.0, 3.0, allow_subnormal=False),
+    st.floats(0.0, 2.0, allow_subnormal=False),
+    st.integers(20, 300),
+)
 def test_corollary1_agrees_with_theorem1(phi, p2, r2, c2, sigma2, d):
     s = cl.Setting.isotropic(d, r2=r2, c2=c2, sigma2=sigma2)
     th = cl.theory.classical(s, n=d / phi, p2=p2, lam=0.0).total

@@ -1,5 +1,6 @@
 """The slow per-point reference (collapse_lib.theory.reference): independent of the vectorised theory, right
 against closed forms, and equal to the vectorised Theorems 1 and 2 across regimes."""
+
 from __future__ import annotations
 
 import ast
@@ -22,8 +23,7 @@ def test_imports_nothing_from_the_vectorised_theory():
     assert names == {"_validate"}
 
 
-@pytest.mark.parametrize("d, n, lam", [(50, 200, 0.1), (300, 100, 1e-3), (100, 100, 0.5), (80, 40, 0.0),
-                                       (40, 80, 0.0)])
+@pytest.mark.parametrize("d, n, lam", [(50, 200, 0.1), (300, 100, 1e-3), (100, 100, 0.5), (80, 40, 0.0), (40, 80, 0.0)])
 def test_isotropic_kappa_is_the_root_of_a_quadratic(d, n, lam):
     """Σ = I: κ − λ = κ d/(n(1 + κ)) ⇔ κ² + (1 − λ − φ)κ − λ = 0, φ = d/n (positive root; 0 at λ = 0, φ ≤ 1)."""
     phi = d / n
@@ -96,9 +96,18 @@ def test_floor_and_population_bias_are_large_n_limits():
         assert far.bias == pytest.approx(R.population_bias(st.spectrum, st.gamma, lam), rel=1e-8)
 
 
-@pytest.mark.parametrize("kw, name", [(dict(n=0), "n"), (dict(n=-3), "n"), (dict(p2=1.5), "p2"),
-                                      (dict(lam=-1.0), "lam"), (dict(lam=[0.1, 0.2]), "lam"),
-                                      (dict(m=0), "m"), (dict(n="x"), "n")])
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        (dict(n=0), "n"),
+        (dict(n=-3), "n"),
+        (dict(p2=1.5), "p2"),
+        (dict(lam=-1.0), "lam"),
+        (dict(lam=[0.1, 0.2]), "lam"),
+        (dict(m=0), "m"),
+        (dict(n="x"), "n"),
+    ],
+)
 def test_bad_points_name_the_argument(kw, name):
     st = cl.Setting.isotropic(10)
     args = dict(n=20, m=15, p2=0.2, lam=0.1)

@@ -5,6 +5,7 @@ uses the substitutions and one MyST notebook) whose configuration is the real
 ``_config.yml``'s ``repository``, ``launch_buttons``, ``html`` and ``parse``
 sections: once with no URL, once with ``$COLLAPSE_REPO_URL`` set, then read the HTML.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,11 +50,19 @@ Clone {{ repository }}. {{ binder_route }} Install from {{ install_source }}.
 
 # -- the URL itself -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("", ""), ("  ", ""), (None, ""),
-    ("https://github.com/me/fork", FORK), ("https://github.com/me/fork/", FORK),
-    ("https://github.com/me/fork.git", FORK), ("https://github.com/Org-1/my.repo_x", "https://github.com/Org-1/my.repo_x"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("", ""),
+        ("  ", ""),
+        (None, ""),
+        ("https://github.com/me/fork", FORK),
+        ("https://github.com/me/fork/", FORK),
+        ("https://github.com/me/fork.git", FORK),
+        ("https://github.com/Org-1/my.repo_x", "https://github.com/Org-1/my.repo_x"),
+    ],
+)
 def test_configured_url_is_normalised(value, expected):
     assert repository_url(value, environ={}) == expected
 
@@ -63,8 +72,17 @@ def test_environment_variable_overrides_the_configuration():
     assert repository_url(FORK, environ={ENV_VAR: ""}) == FORK  # an empty variable is no override
 
 
-@pytest.mark.parametrize("value", ["github.com/me/fork", "http://github.com/me/fork", "https://gitlab.com/me/fork",
-                                   "https://github.com/me", "https://github.com/me/fork/tree/main", "your-org"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "github.com/me/fork",
+        "http://github.com/me/fork",
+        "https://gitlab.com/me/fork",
+        "https://github.com/me",
+        "https://github.com/me/fork/tree/main",
+        "your-org",
+    ],
+)
 def test_other_urls_are_refused_naming_their_source(value):
     with pytest.raises(ValueError, match=re.escape(f"${ENV_VAR}")):
         repository_url("", environ={ENV_VAR: value})
@@ -89,12 +107,20 @@ def test_the_real_configuration_has_no_placeholder_and_loads_the_extension():
 
 # -- built sites ------------------------------------------------------------------------------
 
+
 def _mini_book(root: Path) -> Path:
     real = yaml.safe_load((REPO / "_config.yml").read_text())
     html = {k: v for k, v in real["html"].items() if k != "favicon"}
-    config = {"title": "t", "only_build_toc_files": True, "execute": {"execute_notebooks": "force"},
-              "repository": real["repository"], "launch_buttons": real["launch_buttons"], "html": html,
-              "parse": real["parse"], "sphinx": {"extra_extensions": ["collapse_lib.repository"]}}
+    config = {
+        "title": "t",
+        "only_build_toc_files": True,
+        "execute": {"execute_notebooks": "force"},
+        "repository": real["repository"],
+        "launch_buttons": real["launch_buttons"],
+        "html": html,
+        "parse": real["parse"],
+        "sphinx": {"extra_extensions": ["collapse_lib.repository"]},
+    }
     root.mkdir()
     (root / "_config.yml").write_text(yaml.safe_dump(config))
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: chapter\n")
@@ -143,8 +169,8 @@ def test_without_a_url_no_button_leads_to_a_repository(sites):
 def test_with_the_variable_every_button_uses_it(sites):
     html = sites[FORK]
     hrefs = _hrefs(html / "chapter.html")
-    assert FORK in hrefs                                                        # repository button
-    assert any(h.startswith(f"{FORK}/issues") for h in hrefs)                   # issues button
+    assert FORK in hrefs  # repository button
+    assert any(h.startswith(f"{FORK}/issues") for h in hrefs)  # issues button
     assert "https://mybinder.org/v2/gh/me/fork/main?urlpath=lab/tree/chapter.md" in hrefs
     text = (html / "chapter.html").read_text().lower()
     assert "colab" not in text and "thebe" not in text

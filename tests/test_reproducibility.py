@@ -7,6 +7,7 @@
   n = 10¹³ runs (the old code built a length-n arange: 80 TB), and the peak memory of a paper-scale
   Figure 2 call at n = 10⁹ stays within what its d × d moments need.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,17 @@ def rp(m, n=30, **kw):
     return cl.simulate.random_projections(S, n=n, m=m, **args).values
 
 
-@pytest.mark.parametrize("width,others", [(3, [5]), (3, [5, 64, 65, 200]), (20, [3, 70, 129]),  # feature route
-                                          (64, [3, 200]), (65, [64, 128]), (129, [18, 64, 300])])  # input space
+@pytest.mark.parametrize(
+    "width,others",
+    [
+        (3, [5]),
+        (3, [5, 64, 65, 200]),
+        (20, [3, 70, 129]),  # feature route
+        (64, [3, 200]),
+        (65, [64, 128]),
+        (129, [18, 64, 300]),
+    ],
+)  # input space
 def test_rp_width_does_not_depend_on_the_other_widths(width, others):
     alone = rp([width])[0]
     grid = sorted(set(others) | {width})
@@ -65,8 +75,9 @@ def test_moments_route_is_its_documented_composition():
 
 
 def test_moments_route_needs_no_memory_in_n():
-    r = cl.simulate.classical(cl.Setting.isotropic(5), n=10**13, p2=[0.0, 0.3], lam=0.0, trials=2, seed=0,
-                              method="moments")
+    r = cl.simulate.classical(
+        cl.Setting.isotropic(5), n=10**13, p2=[0.0, 0.3], lam=0.0, trials=2, seed=0, method="moments"
+    )
     assert np.all(np.isfinite(r.mean)) and np.all(r.mean >= 0)
 
 

@@ -1,4 +1,5 @@
 """Figure recipes of the random-projections chapter (figures 1, 4, 5) and the Pareto frontier."""
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -103,8 +104,9 @@ def _bowl(psi0, grid):
     return pd.DataFrame(dict(kind="theory", psi=grid, p2=0.5, c2=1.0, error=err, clean=err[::-1]))
 
 
-@pytest.mark.parametrize("psi0, position", [(1e-3, "bottom"), (0.05, "bottom"), (1.0, "interior"),
-                                             (20.0, "top"), (1e3, "top")])
+@pytest.mark.parametrize(
+    "psi0, position", [(1e-3, "bottom"), (0.05, "bottom"), (1.0, "interior"), (20.0, "top"), (1e3, "top")]
+)
 def test_fig1_best_sizes_reports_the_argmin_and_whether_it_is_at_the_grid_edge(psi0, position):
     grid = np.geomspace(0.05, 20, 31)
     best = cl.figures.get("fig1").best_sizes(_bowl(psi0, grid)).iloc[0]

@@ -1,4 +1,5 @@
 """prediction_error: the §2 test error against a Monte Carlo average over fresh inputs."""
+
 import numpy as np
 import pytest
 

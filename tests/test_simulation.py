@@ -1,4 +1,5 @@
 """Monte Carlo simulation (simulate.classical), its ridge kernel, and cl.sample."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,10 +38,15 @@ def test_trials_are_independent_draws():
 def test_result_at_one_point_does_not_depend_on_the_rest_of_the_grid():
     """Seeding per (seed, n, trial): other n, p2, λ on the grid change nothing (direct sampler)."""
     alone = cl.simulate.classical(S_PL, n=50, p2=0.2, lam=0.1, trials=5, seed=11, method="direct")
-    grid = cl.simulate.classical(S_PL, n=np.array([20, 50, 90])[:, None, None],
-                                 p2=np.array([0.0, 0.2, 1.0])[None, :, None],
-                                 lam=np.array([0.0, 0.1, 2.0])[None, None, :], trials=5, seed=11,
-                                 method="direct")
+    grid = cl.simulate.classical(
+        S_PL,
+        n=np.array([20, 50, 90])[:, None, None],
+        p2=np.array([0.0, 0.2, 1.0])[None, :, None],
+        lam=np.array([0.0, 0.1, 2.0])[None, None, :],
+        trials=5,
+        seed=11,
+        method="direct",
+    )
     assert grid.values.shape == (3, 3, 3, 5)
     np.testing.assert_allclose(grid.values[1, 1, 1], alone.values, rtol=1e-12, atol=0)
     # and the n = 20 results do not move when n = 90 is dropped
@@ -63,8 +69,7 @@ def test_default_method_does_not_depend_on_other_n():
 @pytest.mark.parametrize("method", ["direct", "moments"])
 def test_same_seed_same_values_per_method(method):
     kw = dict(n=[60, 200], p2=[[0.0], [0.3]], lam=1e-2, trials=4, seed=7, method=method)
-    np.testing.assert_array_equal(cl.simulate.classical(S_PL, **kw).values,
-                                  cl.simulate.classical(S_PL, **kw).values)
+    np.testing.assert_array_equal(cl.simulate.classical(S_PL, **kw).values, cl.simulate.classical(S_PL, **kw).values)
 
 
 def test_result_does_not_depend_on_chunking(monkeypatch):
@@ -155,6 +160,7 @@ def test_moments_sampler_has_the_law_of_the_direct_one():
 def test_moments_sampler_first_moments():
     """draw_moments: E[XᵀX/n] = Σ; noiseless, c² = 0: B = G w₁ exactly for every label set."""
     from collapse_lib.simulate.ridge import draw_moments
+
     s = cl.Setting(np.array([0.5, 1.0, 2.0]), np.full(3, 0.3), np.zeros(3), 0.0, 0.0)
     G, B, w1 = draw_moments(s, 12, np.array([12, 7, 1, 0]), 2000, 0, 12, 0, torch.device("cpu"), torch.float64)
     assert G.shape == (2000, 3, 3) and B.shape == (2000, 3, 4) and w1.shape == (2000, 3)
@@ -170,6 +176,7 @@ def test_moments_sampler_first_moments():
 
 def test_ridge_errors_from_moments_match_numpy():
     from collapse_lib.simulate.ridge import ridge_errors_from_moments
+
     rng = np.random.default_rng(3)
     n, d = 30, 8
     s = rng.uniform(0.2, 2.0, d)
@@ -187,11 +194,15 @@ def test_ridge_errors_from_moments_match_numpy():
                 assert got[t, p, k] == pytest.approx(ref, rel=1e-8)
 
 
-@pytest.mark.parametrize("lams", [[0.01, 1.0], [0.0, 0.01, 1.0], list(np.geomspace(1e-3, 1, 8))],
-                         ids=["cholesky", "eigh(lam=0)", "eigh(many lam)"])
+@pytest.mark.parametrize(
+    "lams",
+    [[0.01, 1.0], [0.0, 0.01, 1.0], list(np.geomspace(1e-3, 1, 8))],
+    ids=["cholesky", "eigh(lam=0)", "eigh(many lam)"],
+)
 def test_ridge_solve_moments_paths_agree_with_numpy(lams):
     """Cholesky (few λ > 0) and eigh (λ = 0 or many λ) give numpy's solve; same numbers either way."""
     from collapse_lib.simulate.ridge import ridge_solve_moments
+
     rng = np.random.default_rng(4)
     X = rng.standard_normal((3, 40, 12))
     G = np.einsum("tnd,tne->tde", X, X) / 40
@@ -206,6 +217,7 @@ def test_ridge_solve_moments_falls_back_when_cholesky_fails():
     """A matrix that is not positive definite makes Cholesky fail: the eigh route is used, which treats
     directions with μ + λ ≤ 0 (numerically negative eigenvalues of a Gram matrix) as its null space."""
     from collapse_lib.simulate.ridge import ridge_solve_moments
+
     G = torch.diag(torch.tensor([2.0, 1.0, -0.5], dtype=torch.float64))[None]
     B = torch.ones((1, 3, 1), dtype=torch.float64)
     got = ridge_solve_moments(G, B, [0.1])[0, :, 0, 0].numpy()
@@ -252,8 +264,7 @@ def test_method_argument():
 def test_float32_runs():
     # n = 200 ≥ 2d goes through the moments sampler
     r64 = cl.simulate.classical(S_PL, n=[20, 60, 200], p2=0.1, lam=[[1e-2], [1.0]], trials=40, seed=2)
-    r32 = cl.simulate.classical(S_PL, n=[20, 60, 200], p2=0.1, lam=[[1e-2], [1.0]], trials=40, seed=2,
-                                dtype="float32")
+    r32 = cl.simulate.classical(S_PL, n=[20, 60, 200], p2=0.1, lam=[[1e-2], [1.0]], trials=40, seed=2, dtype="float32")
     assert r32.values.shape == r64.values.shape
     assert np.all(np.isfinite(r32.values)) and np.all(r32.values > 0)
     # the draws differ between dtypes; the means agree within Monte Carlo error
@@ -276,8 +287,9 @@ def test_cuda_matches_cpu_statistically():
     cpu = cl.simulate.classical(S_PL, n=[20, 60], p2=0.2, lam=0.1, trials=60, seed=3, device="cpu")
     gpu = cl.simulate.classical(S_PL, n=[20, 60], p2=0.2, lam=0.1, trials=60, seed=3, device="cuda")
     assert gpu.device.startswith("cuda")
-    np.testing.assert_array_equal(gpu.values, cl.simulate.classical(
-        S_PL, n=[20, 60], p2=0.2, lam=0.1, trials=60, seed=3, device="cuda").values)
+    np.testing.assert_array_equal(
+        gpu.values, cl.simulate.classical(S_PL, n=[20, 60], p2=0.2, lam=0.1, trials=60, seed=3, device="cuda").values
+    )
     se = np.sqrt(cpu.stderr**2 + gpu.stderr**2)
     assert np.all(np.abs(cpu.mean - gpu.mean) <= 5 * se)
 
@@ -358,8 +370,9 @@ def test_sample_structure_and_labels():
 def test_sample_covariances():
     """Empirical covariances of inputs, teachers and noise match Σ, Γ, Δ, σ²."""
     d = 4
-    s = cl.Setting(np.array([0.5, 1.0, 2.0, 4.0]), np.array([0.1, 0.2, 0.3, 0.4]),
-                   np.array([0.4, 0.0, 0.2, 0.1]), 0.3, 0.6)
+    s = cl.Setting(
+        np.array([0.5, 1.0, 2.0, 4.0]), np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.4, 0.0, 0.2, 0.1]), 0.3, 0.6
+    )
     X = cl.sample(s, 20000, 0.5, seed=0).X
     np.testing.assert_allclose(np.var(X, axis=0), s.spectrum, rtol=0.05)
     W1, D, N1, N2 = [], [], [], []

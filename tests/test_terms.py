@@ -1,4 +1,5 @@
 """simulate.classical_terms: B, V and ζ of Theorem 1 estimated separately."""
+
 import numpy as np
 import pytest
 

@@ -4,6 +4,7 @@ Expected values come from tests/reference.py (Theorem 1's formulas on the raw,
 ungrouped spectrum, κ by scipy's brentq) or from closed forms derived by hand,
 never from collapse_lib itself.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -23,8 +24,9 @@ def _settings():
         "iso": cl.Setting.isotropic(100, r2=1.0, c2=0.5, sigma2=0.25),
         "powerlaw": cl.Setting.power_law(120, 1.2, r2=2.0, c2=0.3, sigma2=0.1),
         # generic: distinct eigenvalues, non-uniform Γ, Δ, different noise levels
-        "generic": cl.Setting(spectrum, rng.uniform(0, 0.05, d), rng.uniform(0, 0.02, d),
-                              sigma2_real=0.3, sigma2_synth=0.7),
+        "generic": cl.Setting(
+            spectrum, rng.uniform(0, 0.05, d), rng.uniform(0, 0.02, d), sigma2_real=0.3, sigma2_synth=0.7
+        ),
     }
 
 
@@ -42,8 +44,13 @@ def test_matches_independent_reference(name, ratio, lam):
         r = cl.theory.classical(s, n=n, p2=p2, lam=lam)
         ref = theorem1_ref(*setting_args(s), n=n, p2=p2, lam=lam)
         for key in ("total", "bias", "variance", "zeta", "kappa", "u"):
-            np.testing.assert_allclose(getattr(r, key), ref[key], rtol=1e-7, atol=1e-13,
-                                       err_msg=f"{key} at {name}, d/n={ratio}, lam={lam}, p2={p2}")
+            np.testing.assert_allclose(
+                getattr(r, key),
+                ref[key],
+                rtol=1e-7,
+                atol=1e-13,
+                err_msg=f"{key} at {name}, d/n={ratio}, lam={lam}, p2={p2}",
+            )
         assert r.total == pytest.approx(r.bias + r.variance + r.zeta, rel=1e-12)
         assert r.clean == pytest.approx(r.bias + r.variance, rel=1e-12)
 

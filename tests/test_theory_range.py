@@ -14,6 +14,7 @@ power laws s_j ∝ j^−α with α up to 60), λ = 0 or λ from 1e-300 to 1e300,
 * weighted mixing at α = n₁/n is pooled ridge (Theorem 1) and at α = 1 ridge on the n₁ real samples
   (mixing equivalents: λ ≥ 1e-280·max s, see the test).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,13 @@ import collapse_lib as cl
 # 40 examples per property keeps this file at ~10 s; COLLAPSE_HYPOTHESIS_EXAMPLES=5000 (and derandomize off with
 # COLLAPSE_HYPOTHESIS_RANDOM=1) searches much harder
 EXAMPLES = int(os.environ.get("COLLAPSE_HYPOTHESIS_EXAMPLES", "40"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("COLLAPSE_HYPOTHESIS_RANDOM"),
-                    database=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("COLLAPSE_HYPOTHESIS_RANDOM"),
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # ------------------------------------------------------------------ generated inputs over the whole range
@@ -52,13 +58,12 @@ def extreme_settings(draw, max_d=8):
     return cl.Setting(s, cg / (d * s), cd / (d * s), s1, s2)
 
 
-lams = st.one_of(st.just(0.0), st.floats(-300, 300).map(lambda e: 10.0 ** e))
+lams = st.one_of(st.just(0.0), st.floats(-300, 300).map(lambda e: 10.0**e))
 p2s = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1))
 
 
 def sizes(d):
-    return st.one_of(st.just(float(d)), st.floats(-2, 15).map(lambda e: 10.0 ** e),
-                     st.integers(1, 10**15).map(float))
+    return st.one_of(st.just(float(d)), st.floats(-2, 15).map(lambda e: 10.0**e), st.integers(1, 10**15).map(float))
 
 
 def sigma2(s, p2):
@@ -126,15 +131,14 @@ def test_ridgeless_least_squares_closed_form_for_any_spectrum(data):
         s, p2, n = cl.Setting.power_law(1000, 55), 0.3, 5000.0
     else:
         s = data.draw(extreme_settings(max_d=40))
-        p2, n = data.draw(p2s), s.d + data.draw(st.floats(-2, 15).map(lambda e: 10.0 ** e))
+        p2, n = data.draw(p2s), s.d + data.draw(st.floats(-2, 15).map(lambda e: 10.0**e))
     h = s.d / (n - s.d)  # u = df₂/(n − df₂) with df₂ = d at κ = 0
     want = sigma2(s, p2) * h + p2**2 * s.c2 + (1 - p2) * p2 * s.c2 * h
     assert cl.theory.classical(s, n, p2, 0.0).total == pytest.approx(want, rel=1e-10)
 
 
 @SETTINGS
-@given(lam=st.floats(-300, -1).map(lambda e: 10.0 ** e), d=st.integers(1, 500), r2=st.floats(0, 2),
-       p2=st.floats(0, 1))
+@given(lam=st.floats(-300, -1).map(lambda e: 10.0**e), d=st.integers(1, 500), r2=st.floats(0, 2), p2=st.floats(0, 1))
 def test_interpolation_threshold_is_finite_for_every_positive_lambda(lam, d, r2, p2):
     """φ = 1 (n = d), Σ = I: exact closed form. It used to return +inf for λ ≤ 1e-26."""
     s = cl.Setting.isotropic(d, r2=r2, c2=0.5, sigma2=0.25)
@@ -172,8 +176,20 @@ def test_theorem2_is_finite_over_the_whole_range_except_its_peaks(data):
     s = data.draw(extreme_settings())
     n, m, p2, lam = data.draw(sizes(s.d)), data.draw(sizes(s.d)), data.draw(p2s), data.draw(lams)
     r = cl.theory.random_projections(s, n, m, p2, lam)
-    fields = (r.total, r.approx, r.bias, r.variance, r.zeta, r.zeta_floor, r.zeta_design, r.clean, r.floor,
-              r.mu, r.theta, r.u)
+    fields = (
+        r.total,
+        r.approx,
+        r.bias,
+        r.variance,
+        r.zeta,
+        r.zeta_floor,
+        r.zeta_design,
+        r.clean,
+        r.floor,
+        r.mu,
+        r.theta,
+        r.u,
+    )
     assert not any(math.isnan(x) for x in fields), r
     assert all(x >= 0 for x in fields), r
     # ridgeless peaks: m = n ≤ d (the m × n feature matrix is square), or min(m, n) ≥ d = n
@@ -190,25 +206,27 @@ def test_theorem2_limits(data):
     s = data.draw(extreme_settings())
     p2 = data.draw(p2s)
     # m ≥ d, λ = 0, n > d: the features span the input, least squares on x
-    n = s.d + data.draw(st.floats(-2, 15).map(lambda e: 10.0 ** e))
+    n = s.d + data.draw(st.floats(-2, 15).map(lambda e: 10.0**e))
     m = s.d * 10.0 ** data.draw(st.floats(0, 14))
     assert cl.theory.random_projections(s, n, m, p2, 0.0).total == pytest.approx(
-        cl.theory.classical(s, n, p2, 0.0).total, rel=1e-9)
+        cl.theory.classical(s, n, p2, 0.0).total, rel=1e-9
+    )
     # m → ∞ at any n, λ: Theorem 1 with λ·d/m (kept above 1e-290: no subnormal penalty)
     n, lam = data.draw(sizes(s.d)), data.draw(lams.filter(lambda x: x > 0))
     m = 1e13 * max(s.d, n)
     if lam * s.d / m < 1e-290:
         return
     assert cl.theory.random_projections(s, n, m, p2, lam).total == pytest.approx(
-        cl.theory.classical(s, n, p2, lam * s.d / m).total, rel=1e-8)
+        cl.theory.classical(s, n, p2, lam * s.d / m).total, rel=1e-8
+    )
 
 
 @SETTINGS
 @given(data=st.data())
 def test_weighted_mixing_reduces_to_theorem1_over_the_whole_range(data):
     s = data.draw(extreme_settings())
-    n1 = data.draw(st.one_of(st.floats(0, 14).map(lambda e: 10.0 ** e), st.just(float(s.d))))
-    n2 = data.draw(st.one_of(st.floats(0, 14).map(lambda e: 10.0 ** e), st.just(float(s.d))))
+    n1 = data.draw(st.one_of(st.floats(0, 14).map(lambda e: 10.0**e), st.just(float(s.d))))
+    n2 = data.draw(st.one_of(st.floats(0, 14).map(lambda e: 10.0**e), st.just(float(s.d))))
     lam = data.draw(lams)
     if lam == 0 and n1 + n2 <= s.d:
         lam = 1e-3
@@ -228,8 +246,13 @@ def test_weighted_mixing_reduces_to_theorem1_over_the_whole_range(data):
         assert cl.theory.weighted_mixing(s, n1, n2, alpha, lam).total == pytest.approx(ref.total, rel=1e-8)
 
 
-@settings(max_examples=max(4, EXAMPLES // 5), deadline=None, derandomize=SETTINGS.derandomize, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=max(4, EXAMPLES // 5),
+    deadline=None,
+    derandomize=SETTINGS.derandomize,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_iterative_mixing_is_finite_over_the_range(data):
     s = data.draw(extreme_settings(max_d=4))

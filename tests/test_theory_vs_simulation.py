@@ -13,6 +13,7 @@ Tolerance: |sim − theory| ≤ 4·stderr + 3 % · theory.
 The largest relative gap and the largest |z| = |sim − theory|/stderr are
 collected and printed by ``test_report_largest_gap`` (visible with ``-rA``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,8 +47,13 @@ GAPS: list[tuple[float, float, str]] = []  # (relative gap, z, label)
 def _setting(kind, d):
     if kind == "generic":
         rng = np.random.default_rng(42)
-        return cl.Setting(rng.uniform(0.2, 3.0, d), rng.uniform(0, 2, d) / d, rng.uniform(0, 1, d) / d,
-                          sigma2_real=0.1, sigma2_synth=1.0)
+        return cl.Setting(
+            rng.uniform(0.2, 3.0, d),
+            rng.uniform(0, 2, d) / d,
+            rng.uniform(0, 1, d) / d,
+            sigma2_real=0.1,
+            sigma2_synth=1.0,
+        )
     if kind == "iso":
         return cl.Setting.isotropic(d, r2=1.0, c2=0.5, sigma2=0.25)
     return cl.Setting.power_law(d, 1.0, r2=1.0, c2=0.5, sigma2=0.25)
@@ -65,7 +71,8 @@ def test_theory_matches_simulation(label, kind, d, n, p2, lam, trials):
     tol = N_SIGMA * sim.stderr + REL_ALLOWANCE * th.total
     assert gap <= tol, (
         f"{label}: simulation {sim.mean:.5g} ± {sim.stderr:.2g} vs theory {th.total:.5g} "
-        f"(gap {gap:.3g} > tolerance {tol:.3g})")
+        f"(gap {gap:.3g} > tolerance {tol:.3g})"
+    )
 
 
 def test_simulation_resolves_the_synthetic_term():
@@ -103,8 +110,10 @@ def test_report_largest_gap():
         pytest.skip("no theory-vs-simulation point ran")
     rel, z, label = max(GAPS)
     zmax = max(abs(g[1]) for g in GAPS)
-    print(f"\nlargest relative theory-vs-simulation gap: {rel:.2%} at [{label}] (z = {z:+.2f}); "
-          f"largest |z| over {len(GAPS)} points: {zmax:.2f}")
+    print(
+        f"\nlargest relative theory-vs-simulation gap: {rel:.2%} at [{label}] (z = {z:+.2f}); "
+        f"largest |z| over {len(GAPS)} points: {zmax:.2f}"
+    )
     for r, zz, lab in sorted(GAPS, reverse=True):
         print(f"  {r:7.2%}  z={zz:+.2f}  {lab}")
     assert rel < 0.15  # a sanity bound far looser than the per-point tolerance

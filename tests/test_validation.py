@@ -1,4 +1,5 @@
 """Bad input fails early with an error that names the offending argument."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,6 +6,7 @@ the O(1/(n − d)) finite-size corrections of a deterministic equivalent at d = 
 squares the exact variance is σ²d/(n − d − 1) against the limit σ²d/(n − d): 1 % at n = 2d).
 The largest |z| per workflow is printed by ``test_report_largest_gap`` (visible with ``-rA``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -49,13 +50,18 @@ def test_mix_without_synthetic_data_stays_clean_and_all_synthetic_is_replace(set
     mix0 = cl.theory.workflow(setting, n, 8, "mix", lam, p2=0.0)
     np.testing.assert_allclose(mix0.total, np.broadcast_to(clean[..., None], mix0.total.shape), rtol=1e-10)
     assert np.all(mix0.synthetic_noise == 0)
-    np.testing.assert_allclose(cl.theory.workflow(setting, n, 8, "mix", lam, p2=1.0).total,
-                               cl.theory.workflow(setting, n, 8, "replace", lam).total, rtol=1e-10)
+    np.testing.assert_allclose(
+        cl.theory.workflow(setting, n, 8, "mix", lam, p2=1.0).total,
+        cl.theory.workflow(setting, n, 8, "replace", lam).total,
+        rtol=1e-10,
+    )
 
 
-@pytest.mark.parametrize("setting", [ISO, PL, cl.Setting.power_law(40, 0.5, sigma2=1.0),
-                                     cl.Setting.isotropic(30, r2=5.0, sigma2=0.01)],
-                         ids=["iso", "power-law(sigma1!=sigma2)", "flat-power-law", "iso-low-noise"])
+@pytest.mark.parametrize(
+    "setting",
+    [ISO, PL, cl.Setting.power_law(40, 0.5, sigma2=1.0), cl.Setting.isotropic(30, r2=5.0, sigma2=0.01)],
+    ids=["iso", "power-law(sigma1!=sigma2)", "flat-power-law", "iso-low-noise"],
+)
 def test_accumulate_never_exceeds_replace_when_each_generation_has_more_samples_than_dimensions(setting):
     if setting.sigma2_real != setting.sigma2_synth:  # the invariant needs σ₁² = σ₂² (see the next test)
         setting = setting.with_noise(0.3, 0.3)
@@ -74,8 +80,10 @@ def test_accumulate_can_exceed_replace_and_simulation_agrees():
     labels and shrinking, accumulate keeps the noisy generation-0 data; (b) n < d: the
     accumulated pool crosses the interpolation threshold (N_t = (t+1)n = d at t = 2).
     """
-    cases = [(cl.Setting.power_law(40, 0.5, sigma2=1.0, sigma2_synth=0.05), 45, 0.01),
-             (cl.Setting.isotropic(30, sigma2=0.25), 10, 1e-2)]
+    cases = [
+        (cl.Setting.power_law(40, 0.5, sigma2=1.0, sigma2_synth=0.05), 45, 0.01),
+        (cl.Setting.isotropic(30, sigma2=0.25), 10, 1e-2),
+    ]
     for setting, n, lam in cases:
         gap_th = theory(setting, n, 5, "accumulate", lam).total - theory(setting, n, 5, "replace", lam).total
         rep = cl.simulate.workflow(setting, n, 5, "replace", lam, trials=150, seed=7)
@@ -92,8 +100,9 @@ def test_accumulate_can_exceed_replace_and_simulation_agrees():
 def test_least_squares_limits_are_the_known_closed_forms(setting, phi):
     n, T = setting.d / phi, 15
     s1, s2 = setting.sigma2_real, setting.sigma2_synth
-    np.testing.assert_allclose(cl.theory.workflow(setting, n, T, "replace", 0.0).total,
-                               replace_ols_limit_ref(phi, s1, s2, T), rtol=1e-10)
+    np.testing.assert_allclose(
+        cl.theory.workflow(setting, n, T, "replace", 0.0).total, replace_ols_limit_ref(phi, s1, s2, T), rtol=1e-10
+    )
     acc = cl.theory.workflow(setting, n, T, "accumulate", 0.0).total
     np.testing.assert_allclose(acc, accumulate_ols_limit_ref(phi, s1, s2, T), rtol=1e-10)
     # bounded: below the t → ∞ value σ₁²φ/(1−φ) + σ₂²(ψ(1) − ψ(1−φ) − φ/(1−φ)) (Gerstgrasser et al. 2024)
@@ -118,17 +127,22 @@ def test_least_squares_mix_is_theorem1_with_the_previous_model_as_teacher(settin
     np.testing.assert_allclose(far, sbar * u / (1 - p2 * (p2 + p1 * u)), rtol=1e-8)
 
 
-@pytest.mark.parametrize("setting", [ISO, PL, cl.Setting.power_law(60, 1.5, r2=2.0, sigma2=0.1, sigma2_synth=0.7)],
-                         ids=["iso", "power-law", "power-law-steep"])
+@pytest.mark.parametrize(
+    "setting",
+    [ISO, PL, cl.Setting.power_law(60, 1.5, r2=2.0, sigma2=0.1, sigma2_synth=0.7)],
+    ids=["iso", "power-law", "power-law-steep"],
+)
 @pytest.mark.parametrize("n,lam", [(100, 0.0), (80, 0.05), (25, 0.1), (300, 1.0), (30, 1e-3)])
 def test_replace_and_mix_equal_an_independent_generation_by_generation_recursion(setting, n, lam):
     if lam == 0 and n <= setting.d:
         pytest.skip("least squares needs n > d")
     args = (setting.spectrum, setting.gamma, setting.sigma2_real, setting.sigma2_synth, n, lam, 7)
-    np.testing.assert_allclose(cl.theory.workflow(setting, n, 7, "replace", lam).total,
-                               workflow_chain_ref(*args, 1.0), rtol=1e-9)
-    np.testing.assert_allclose(cl.theory.workflow(setting, n, 7, "mix", lam, p2=0.3).total,
-                               workflow_chain_ref(*args, 0.3), rtol=1e-9)
+    np.testing.assert_allclose(
+        cl.theory.workflow(setting, n, 7, "replace", lam).total, workflow_chain_ref(*args, 1.0), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        cl.theory.workflow(setting, n, 7, "mix", lam, p2=0.3).total, workflow_chain_ref(*args, 0.3), rtol=1e-9
+    )
 
 
 @pytest.mark.parametrize("kind", ["replace", "accumulate"])
@@ -149,8 +163,14 @@ def test_exact_least_squares_forms_match_simulation_where_the_limit_does_not(kin
 GAPS: dict[str, list[tuple[float, str]]] = {k: [] for k in KINDS}
 SIM_POINTS = [  # (label, setting, n, T, lams, trials)
     ("iso d=100 n=200", cl.Setting.isotropic(100, r2=1.0, sigma2=0.25), 200, 5, [0.0, 1e-4, 1e-2, 0.1], 150),
-    ("power-law d=100 n=300 sigma2=(0.25, 0.5)", cl.Setting.power_law(100, 1.0, r2=1.0, sigma2=0.25, sigma2_synth=0.5),
-     300, 6, [0.0, 1e-3, 1e-2, 0.1], 120),
+    (
+        "power-law d=100 n=300 sigma2=(0.25, 0.5)",
+        cl.Setting.power_law(100, 1.0, r2=1.0, sigma2=0.25, sigma2_synth=0.5),
+        300,
+        6,
+        [0.0, 1e-3, 1e-2, 0.1],
+        120,
+    ),
     ("iso d=100 n=60 (n < d)", cl.Setting.isotropic(100, r2=1.0, sigma2=0.25), 60, 5, [1e-2, 0.1], 150),
 ]
 
@@ -215,10 +235,21 @@ def test_simulation_generation_zero_and_synthetic_share():
 
 # ----------------------------------------------------------------------------- table and validation
 def test_workflow_table_is_the_theory_on_a_grid_and_rescales_noise_exactly():
-    tab = cl.theory.workflow_table(PL, [80, 200], [1e-3, 0.1], 4, kinds=["accumulate", "mix"], sigma2=[0.1, 1.0],
-                                   p2=[0.3, 0.6])
-    assert list(tab.columns) == ["kind", "n", "lam", "sigma2", "p2", "t", "error", "bias", "real_noise",
-                                 "synthetic_noise"]
+    tab = cl.theory.workflow_table(
+        PL, [80, 200], [1e-3, 0.1], 4, kinds=["accumulate", "mix"], sigma2=[0.1, 1.0], p2=[0.3, 0.6]
+    )
+    assert list(tab.columns) == [
+        "kind",
+        "n",
+        "lam",
+        "sigma2",
+        "p2",
+        "t",
+        "error",
+        "bias",
+        "real_noise",
+        "synthetic_noise",
+    ]
     assert len(tab) == (1 + 2) * 2 * 2 * 2 * 5  # (accumulate + mix at two p2) × n × lam × sigma2 × t
     assert tab[tab.kind == "accumulate"].p2.isna().all()
     row = tab[(tab.kind == "mix") & (tab.n == 200) & (tab.lam == 0.1) & (tab.sigma2 == 1.0) & (tab.p2 == 0.6)]

@@ -22,6 +22,7 @@
 Configured in ``_config.yml`` (``sphinx.local_extensions``); it reads
 ``mathjax_path`` and refuses (build error) one that is not local.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -43,8 +44,9 @@ def mathjax_source() -> Path:
     try:
         import mathjax  # django-static-mathjax's data package
     except ImportError as exc:  # pragma: no cover - requirements.txt installs it
-        raise ConfigError("offline_site: MathJax is served from the package django-static-mathjax; "
-                          "pip install -r requirements.txt") from exc
+        raise ConfigError(
+            "offline_site: MathJax is served from the package django-static-mathjax; pip install -r requirements.txt"
+        ) from exc
     es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
     if not (es5 / MATHJAX_BUNDLE).is_file():
         raise ConfigError(f"offline_site: {es5 / MATHJAX_BUNDLE} not found; reinstall django-static-mathjax")
@@ -57,8 +59,10 @@ def _is_remote(url: str | None) -> bool:
 
 def _check_config(app: Sphinx, config) -> None:
     if _is_remote(config.mathjax_path):
-        raise ConfigError(f"offline_site: mathjax_path = {config.mathjax_path!r} loads MathJax from the network; "
-                          f"set it to 'mathjax/{MATHJAX_BUNDLE}' (served from _static)")
+        raise ConfigError(
+            f"offline_site: mathjax_path = {config.mathjax_path!r} loads MathJax from the network; "
+            f"set it to 'mathjax/{MATHJAX_BUNDLE}' (served from _static)"
+        )
     mathjax_source()
 
 
@@ -78,8 +82,11 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
     for asset in list(scripts or []) + list(context.get("css_files") or []):
         url = getattr(asset, "filename", asset)
         if _is_remote(url):
-            logger.warning(f"offline_site: page {pagename!r} would load {url} from the network; "
-                           "serve it from _static (the site must work offline)", type="offline_site")
+            logger.warning(
+                f"offline_site: page {pagename!r} would load {url} from the network; "
+                "serve it from _static (the site must work offline)",
+                type="offline_site",
+            )
 
 
 def _copy_mathjax(app: Sphinx, exc: Exception | None) -> None:

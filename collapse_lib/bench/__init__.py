@@ -12,6 +12,7 @@ comes with a check that library and baseline compute the same numbers:
 * :mod:`.render` — tables, sentences and the SUMMARY line, shared by the
   command line and the Performance page.
 """
+
 from . import render
 from .run import FULL, QUICK, TINY, run
 from .schema import BenchResult, load

@@ -4,6 +4,7 @@ Every user error (an unknown or unavailable device, an output path that cannot
 be written, a bad number) ends in one line on stderr and exit code 2. Exit code
 1 means the run finished but a library/baseline comparison disagreed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,7 @@ def _count(name, lo):
         if value < lo:
             raise argparse.ArgumentTypeError(f"{name} must be >= {lo}, got {value}")
         return value
+
     return parse
 
 
@@ -82,8 +84,9 @@ def parse_args(argv):
     ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
     ap.add_argument("--out", type=Path, default=None, help="write the results as JSON to this file")
     ap.add_argument("--seed", type=_count("--seed", 0), default=0, help="seed of every random draw (default 0)")
-    ap.add_argument("--threads", type=_count("--threads", 1), default=None,
-                    help="torch CPU threads (default: torch's choice)")
+    ap.add_argument(
+        "--threads", type=_count("--threads", 1), default=None, help="torch CPU threads (default: torch's choice)"
+    )
     args = ap.parse_args(argv)
     args.device = _device(args.device)
     if args.out is not None:
@@ -101,16 +104,20 @@ def main(argv=None) -> int:
         return 2
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"collapse_lib benchmark: mode {args.mode}, device {args.device}, {torch.get_num_threads()} torch threads",
-          flush=True)
+    print(
+        f"collapse_lib benchmark: mode {args.mode}, device {args.device}, {torch.get_num_threads()} torch threads",
+        flush=True,
+    )
     result = run(args.mode, args.device, args.seed, echo=lambda line: print(line, flush=True))
     print("\n" + render.report(result) + "\n", flush=True)
     if args.out is not None:
         try:
             atomic_write(args.out, result.to_json() + "\n")
         except OSError as exc:
-            print(f"{PROG}: error: --out: cannot write {args.out}: {exc.strerror or exc} (results printed above)",
-                  file=sys.stderr)
+            print(
+                f"{PROG}: error: --out: cannot write {args.out}: {exc.strerror or exc} (results printed above)",
+                file=sys.stderr,
+            )
             return 2
         print(f"wrote {args.out}")
     print(render.summary_line(result), flush=True)

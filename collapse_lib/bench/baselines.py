@@ -3,6 +3,7 @@
 The theory baselines are the per-point brentq reference,
 :mod:`collapse_lib.theory.reference`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,6 +83,7 @@ def shared_design_check(setting, n, p2s, lams, dev) -> float:
     mask = torch.arange(n, device=dev)[:, None] >= torch.as_tensor(n - n2, device=dev)[None, :]
     Y = torch.where(mask[None], y_s[:, :, None], y_r[:, :, None])
     lib = ridge_errors(X, Y, w1, setting.spectrum, np.asarray(lams))[0].cpu().numpy()
-    base = _solve_errors(X[0].cpu().numpy(), y_r[0].cpu().numpy(), y_s[0].cpu().numpy(), w1[0].cpu().numpy(),
-                         setting.spectrum, p2s, lams)
+    base = _solve_errors(
+        X[0].cpu().numpy(), y_r[0].cpu().numpy(), y_s[0].cpu().numpy(), w1[0].cpu().numpy(), setting.spectrum, p2s, lams
+    )
     return float(np.max(np.abs(lib - base) / np.abs(base)))

@@ -1,4 +1,5 @@
 """Clocks, memory and flop counts for the benchmark."""
+
 from __future__ import annotations
 
 import math
@@ -90,8 +91,9 @@ def _solve_flops(d, P, L):
     return 9 * d**3 + 2 * d * d * P + 2 * d * d * P * L
 
 
-FLOP_COUNT = ("per trial: 4nd (labels) + 2nd² (XᵀX) + 2ndP (XᵀY) + L(d³/3 + 2d²P) (one Cholesky and two "
-              "triangular solves per λ)")
+FLOP_COUNT = (
+    "per trial: 4nd (labels) + 2nd² (XᵀX) + 2ndP (XᵀY) + L(d³/3 + 2d²P) (one Cholesky and two triangular solves per λ)"
+)
 
 
 def sim_flops(n, d, P, L, T) -> float:
@@ -104,10 +106,17 @@ def rp_sim_flops(n, d, m, P, L, T) -> float:
     from ..simulate.projections import _INPUT_SPACE_RATIO
 
     if m >= _INPUT_SPACE_RATIO * d and n >= d:  # input space: XᵀX, XᵀY, SSᵀ, chol(SSᵀ), CᵀGC, CᵀB, solve, C·ŵ
-        per = 2 * n * d * d + 2 * n * d * P + 2 * d * d * m + d**3 / 3 + 4 * d**3 + 2 * d * d * P \
-            + _solve_flops(d, P, L) + 2 * d * d * P * L
+        per = (
+            2 * n * d * d
+            + 2 * n * d * P
+            + 2 * d * d * m
+            + d**3 / 3
+            + 4 * d**3
+            + 2 * d * d * P
+            + _solve_flops(d, P, L)
+            + 2 * d * d * P * L
+        )
     else:  # features Z = XS, Gram of the smaller side, solve, S·v̂
         k = min(m, n)
-        per = 2 * n * d * m + 2 * max(m, n) * k * k + 2 * max(m, n) * k * P + _solve_flops(k, P, L) \
-            + 2 * d * m * P * L
+        per = 2 * n * d * m + 2 * max(m, n) * k * k + 2 * max(m, n) * k * P + _solve_flops(k, P, L) + 2 * d * m * P * L
     return T * per

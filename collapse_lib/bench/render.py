@@ -4,6 +4,7 @@ The command line prints :func:`report` (tables as Markdown) and ends with
 :func:`summary_line`; the Performance page shows the same tables (as HTML) and
 sentences, so the numbers are formatted in one place only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,25 +45,82 @@ def _x(ratio) -> str:
 # ---------------------------------------------------------------- tables
 def theory_table(r: BenchResult) -> Table:
     """Theorems 1 and 2: library and brentq-reference rates, speed-up, agreement; one row per setting."""
-    rows = tuple((f"{t.theorem}", t.setting, f"{t.points}", f"{t.fixed_points}", f"{t.lib_rate:.3g}",
-                  f"{t.baseline_rate:.3g}", _x(t.ratio), f"{t.max_rel_diff:.1e}") for t in r.theory)
-    return Table(("theorem", "setting", "grid points", "fixed points solved", "library (points/s)",
-                  "brentq reference (points/s)", "speed-up", "max rel. difference"), rows)
+    rows = tuple(
+        (
+            f"{t.theorem}",
+            t.setting,
+            f"{t.points}",
+            f"{t.fixed_points}",
+            f"{t.lib_rate:.3g}",
+            f"{t.baseline_rate:.3g}",
+            _x(t.ratio),
+            f"{t.max_rel_diff:.1e}",
+        )
+        for t in r.theory
+    )
+    return Table(
+        (
+            "theorem",
+            "setting",
+            "grid points",
+            "fixed points solved",
+            "library (points/s)",
+            "brentq reference (points/s)",
+            "speed-up",
+            "max rel. difference",
+        ),
+        rows,
+    )
 
 
 def simulation_table(r: BenchResult) -> Table:
     """Simulation wall times of the library (per method) and of the numpy loops, speed-ups and checks."""
     sm, rp = r.simulation, r.projections
-    rows = [("classical", f"library, method='{t.method}'", f"{t.seconds:.3g}", _x(sm.ratio(t.method)),
-             _x(sm.ratio_vs_naive(t.method)), f"max |z| {t.max_abs_z:.2f} vs numpy means") for t in sm.methods]
-    rows += [("classical", "numpy loop (XᵀX once per trial)", f"{sm.baseline_seconds:.3g}", "×1", "",
-              f"{sm.baseline_trials} trials run, time scaled to {sm.trials}"),
-             ("classical", "literal numpy loop (XᵀX per solve)", f"{sm.naive_seconds:.3g}", "", "×1",
-              f"1 trial run, time scaled to {sm.trials}"),
-             (f"random projections, m = {rp.m}", "library", f"{rp.lib_seconds:.3g}", _x(rp.ratio), "",
-              f"max |z| {rp.max_abs_z_vs_theory:.2f} vs Theorem 2"),
-             (f"random projections, m = {rp.m}", "numpy loop (ZᵀZ once per trial)", f"{rp.baseline_seconds:.3g}",
-              "×1", "", f"{rp.baseline_trials} trial(s) run, time scaled to {rp.trials}")]
+    rows = [
+        (
+            "classical",
+            f"library, method='{t.method}'",
+            f"{t.seconds:.3g}",
+            _x(sm.ratio(t.method)),
+            _x(sm.ratio_vs_naive(t.method)),
+            f"max |z| {t.max_abs_z:.2f} vs numpy means",
+        )
+        for t in sm.methods
+    ]
+    rows += [
+        (
+            "classical",
+            "numpy loop (XᵀX once per trial)",
+            f"{sm.baseline_seconds:.3g}",
+            "×1",
+            "",
+            f"{sm.baseline_trials} trials run, time scaled to {sm.trials}",
+        ),
+        (
+            "classical",
+            "literal numpy loop (XᵀX per solve)",
+            f"{sm.naive_seconds:.3g}",
+            "",
+            "×1",
+            f"1 trial run, time scaled to {sm.trials}",
+        ),
+        (
+            f"random projections, m = {rp.m}",
+            "library",
+            f"{rp.lib_seconds:.3g}",
+            _x(rp.ratio),
+            "",
+            f"max |z| {rp.max_abs_z_vs_theory:.2f} vs Theorem 2",
+        ),
+        (
+            f"random projections, m = {rp.m}",
+            "numpy loop (ZᵀZ once per trial)",
+            f"{rp.baseline_seconds:.3g}",
+            "×1",
+            "",
+            f"{rp.baseline_trials} trial(s) run, time scaled to {rp.trials}",
+        ),
+    ]
     return Table(("model", "code", "seconds", "speed-up vs numpy loop", "vs literal loop", "check"), tuple(rows))
 
 
@@ -72,8 +130,7 @@ def profile_table(r: BenchResult) -> Table:
     lib = {s.name: s.seconds_per_trial for s in pf.library}
     base = {s.name: s.seconds_per_trial for s in pf.baseline}
     names = list(lib) + [k for k in base if k not in lib]
-    rows = [(k, f"{1e3 * lib[k]:.1f}" if k in lib else "", f"{1e3 * base[k]:.1f}" if k in base else "")
-            for k in names]
+    rows = [(k, f"{1e3 * lib[k]:.1f}" if k in lib else "", f"{1e3 * base[k]:.1f}" if k in base else "") for k in names]
     rows.append(("total", f"{1e3 * pf.library_total:.1f}", f"{1e3 * pf.baseline_total:.1f}"))
     return Table(("stage", "library (ms/trial)", "numpy loop (ms/trial)"), tuple(rows))
 
@@ -90,23 +147,30 @@ def run_sentence(r: BenchResult) -> str:
     p = r.provenance
     name = p.get("device_name")
     where = r.device if not name or name == r.device else f"{r.device} ({name})"
-    return (f"Mode '{r.mode}' on {where}, {r.torch_threads} torch threads, "
-            f"collapse_lib {p.get('collapse_lib_version', '?')}, torch {p.get('torch_version', '?')}, "
-            f"{p.get('date_utc', '?')}; the whole run took {r.elapsed_s:.0f} s.")
+    return (
+        f"Mode '{r.mode}' on {where}, {r.torch_threads} torch threads, "
+        f"collapse_lib {p.get('collapse_lib_version', '?')}, torch {p.get('torch_version', '?')}, "
+        f"{p.get('date_utc', '?')}; the whole run took {r.elapsed_s:.0f} s."
+    )
 
 
 def theory_sentences(r: BenchResult) -> list[str]:
     """Rates, the Theorem 1 target and the agreement with the reference."""
     t1, t2 = r.theorem(1), r.theorem(2)
     rates = " and ".join(f"{t.lib_rate:.2g} ({t.setting})" for t in t1)
-    out = [f"Theorem 1 evaluates {rates} points per second: our target of {THEORY_TARGET:,.0f} points/s on a CPU is "
-           f"{_met(all(t.target_met for t in t1))}."]
+    out = [
+        f"Theorem 1 evaluates {rates} points per second: our target of {THEORY_TARGET:,.0f} points/s on a CPU is "
+        f"{_met(all(t.target_met for t in t1))}."
+    ]
     if t2:
-        out.append("Theorem 2 evaluates " + " and ".join(f"{t.lib_rate:.2g} ({t.setting})" for t in t2)
-                   + " points per second.")
+        out.append(
+            "Theorem 2 evaluates " + " and ".join(f"{t.lib_rate:.2g} ({t.setting})" for t in t2) + " points per second."
+        )
     worst = max(t.max_rel_diff for t in r.theory)
-    out.append(f"Largest relative difference from the brentq reference: {worst:.1e} "
-               f"({'within' if all(t.agree for t in r.theory) else 'OUTSIDE'} the tolerance).")
+    out.append(
+        f"Largest relative difference from the brentq reference: {worst:.1e} "
+        f"({'within' if all(t.agree for t in r.theory) else 'OUTSIDE'} the tolerance)."
+    )
     return out
 
 
@@ -147,32 +211,44 @@ def bound_sentences(r: BenchResult) -> list[str]:
 def scaling_sentences(r: BenchResult) -> list[str]:
     """The fitted exponents of time in d and n."""
     e = r.scaling.exponents
-    return [f"Fitted exponents (log–log least squares, {len(r.scaling.d_sweep())} and {len(r.scaling.n_sweep())} "
-            f"points, rough): time ∝ d^{e['d_direct']:.2f} (direct), d^{e['d_auto']:.2f} (auto); "
-            f"∝ n^{e['n_direct']:.2f} (direct), n^{e['n_auto']:.2f} (auto)."]
+    return [
+        f"Fitted exponents (log–log least squares, {len(r.scaling.d_sweep())} and {len(r.scaling.n_sweep())} "
+        f"points, rough): time ∝ d^{e['d_direct']:.2f} (direct), d^{e['d_auto']:.2f} (auto); "
+        f"∝ n^{e['n_direct']:.2f} (direct), n^{e['n_auto']:.2f} (auto)."
+    ]
 
 
 def summary_line(r: BenchResult) -> str:
     """One line: the headline numbers and verdicts (the last line the command prints)."""
     t1, t2, sm, rp = r.theorem(1), r.theorem(2), r.simulation, r.projections
-    return (f"SUMMARY theory {'/'.join(f'{t.lib_rate:.2g}' for t in t1)} pts/s "
-            f"({'/'.join(_x(t.ratio) for t in t1)} vs brentq reference, target {THEORY_TARGET:.0e} "
-            f"{_met(all(t.target_met for t in t1))}); Theorem 2 {'/'.join(f'{t.lib_rate:.2g}' for t in t2)} pts/s; "
-            f"simulation {_x(sm.ratio('auto'))} vs numpy loop, {_x(sm.ratio_vs_naive('auto'))} vs literal loop "
-            f"(target ×{SIM_TARGET:g} {_met(sm.target_met)}/{_met(sm.target_met_vs_literal)}; bound if the solve "
-            f"were free ×{sm.profile.bound_if_solve_free:.2g}); {100 * sm.fraction_of_peak:.0f}% of peak GFLOP/s; "
-            f"random projections {_x(rp.ratio)}; checks {'ok' if r.agree else 'FAILED'}; {r.elapsed_s:.0f} s")
+    return (
+        f"SUMMARY theory {'/'.join(f'{t.lib_rate:.2g}' for t in t1)} pts/s "
+        f"({'/'.join(_x(t.ratio) for t in t1)} vs brentq reference, target {THEORY_TARGET:.0e} "
+        f"{_met(all(t.target_met for t in t1))}); Theorem 2 {'/'.join(f'{t.lib_rate:.2g}' for t in t2)} pts/s; "
+        f"simulation {_x(sm.ratio('auto'))} vs numpy loop, {_x(sm.ratio_vs_naive('auto'))} vs literal loop "
+        f"(target ×{SIM_TARGET:g} {_met(sm.target_met)}/{_met(sm.target_met_vs_literal)}; bound if the solve "
+        f"were free ×{sm.profile.bound_if_solve_free:.2g}); {100 * sm.fraction_of_peak:.0f}% of peak GFLOP/s; "
+        f"random projections {_x(rp.ratio)}; checks {'ok' if r.agree else 'FAILED'}; {r.elapsed_s:.0f} s"
+    )
 
 
 def report(r: BenchResult) -> str:
     """The whole result as Markdown: the command line's printout."""
-    parts = [f"# Benchmark: {run_sentence(r)}",
-             "## Theory vs the per-point brentq reference", theory_table(r).markdown(), " ".join(theory_sentences(r)),
-             "## Simulation vs numpy loops", simulation_table(r).markdown(), " ".join(simulation_sentences(r)),
-             f"## Where the classical simulation's time goes ({r.simulation.profile.trials} trials)",
-             profile_table(r).markdown(), " ".join(bound_sentences(r)),
-             f"## Scaling with d and n ({r.scaling.trials} trials)", scaling_table(r).markdown(),
-             " ".join(scaling_sentences(r))]
+    parts = [
+        f"# Benchmark: {run_sentence(r)}",
+        "## Theory vs the per-point brentq reference",
+        theory_table(r).markdown(),
+        " ".join(theory_sentences(r)),
+        "## Simulation vs numpy loops",
+        simulation_table(r).markdown(),
+        " ".join(simulation_sentences(r)),
+        f"## Where the classical simulation's time goes ({r.simulation.profile.trials} trials)",
+        profile_table(r).markdown(),
+        " ".join(bound_sentences(r)),
+        f"## Scaling with d and n ({r.scaling.trials} trials)",
+        scaling_table(r).markdown(),
+        " ".join(scaling_sentences(r)),
+    ]
     return "\n\n".join(parts)
 
 
@@ -182,11 +258,17 @@ def plot_scaling(r: BenchResult):
 
     sc = r.scaling
     fig, panels, axes = stacked(2)
-    for panel, ax, rows, x, label in ((panels[0], axes[0], sc.d_sweep(), "d", f"dimension d (n = {sc.n_at_d_sweep})"),
-                                      (panels[1], axes[1], sc.n_sweep(), "n", f"samples n (d = {sc.d_at_n_sweep})")):
+    for panel, ax, rows, x, label in (
+        (panels[0], axes[0], sc.d_sweep(), "d", f"dimension d (n = {sc.n_at_d_sweep})"),
+        (panels[1], axes[1], sc.n_sweep(), "n", f"samples n (d = {sc.d_at_n_sweep})"),
+    ):
         for method, marker in (("direct", "o"), ("auto", "s")):
-            ax.loglog([getattr(w, x) for w in rows], [getattr(w, method) for w in rows], marker=marker,
-                      label=f"method='{method}'")
+            ax.loglog(
+                [getattr(w, x) for w in rows],
+                [getattr(w, method) for w in rows],
+                marker=marker,
+                label=f"method='{method}'",
+            )
         ax.set_xlabel(label)
         ax.set_ylabel("wall time (s)")
         ax.grid(True, which="both", alpha=0.3)

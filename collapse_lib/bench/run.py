@@ -12,6 +12,7 @@
 3. scaling of the simulation time with d and with n.
 4. ``cl.simulate.random_projections`` vs a numpy loop, and its means vs Theorem 2.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -42,20 +43,93 @@ from .schema import (
     plain,
 )
 
-FULL = BenchConfig(th_d=1000, th_nmin=100, th_nmax=1e5, th_nn=40, th_np2=25, th_nlam=10, th_sub=200, repeats=3,
-                   sim_d=500, sim_n=2000, sim_np2=10, sim_nlam=5, sim_trials=50, sim_base_trials=5, peak_N=4096,
-                   sc_trials=10, sc_d=(100, 200, 400), sc_n0=2000, sc_d0=200, sc_n=(1000, 2000, 4000),
-                   rp_th_d=1000, rp_th_nn=10, rp_th_nm=40, rp_th_np2=5, rp_th_nlam=5, rp_th_sub=100,
-                   rp_d=500, rp_n=2000, rp_m=1000, rp_trials=20, rp_base_trials=2)
+FULL = BenchConfig(
+    th_d=1000,
+    th_nmin=100,
+    th_nmax=1e5,
+    th_nn=40,
+    th_np2=25,
+    th_nlam=10,
+    th_sub=200,
+    repeats=3,
+    sim_d=500,
+    sim_n=2000,
+    sim_np2=10,
+    sim_nlam=5,
+    sim_trials=50,
+    sim_base_trials=5,
+    peak_N=4096,
+    sc_trials=10,
+    sc_d=(100, 200, 400),
+    sc_n0=2000,
+    sc_d0=200,
+    sc_n=(1000, 2000, 4000),
+    rp_th_d=1000,
+    rp_th_nn=10,
+    rp_th_nm=40,
+    rp_th_np2=5,
+    rp_th_nlam=5,
+    rp_th_sub=100,
+    rp_d=500,
+    rp_n=2000,
+    rp_m=1000,
+    rp_trials=20,
+    rp_base_trials=2,
+)
 QUICK = dataclasses.replace(
-    FULL, th_sub=60, repeats=2, sim_d=250, sim_n=1000, sim_trials=20, sim_base_trials=2, peak_N=2048, sc_trials=4,
-    sc_d=(50, 100, 200), sc_n0=1000, sc_d0=100, sc_n=(500, 1000, 2000), rp_th_sub=40, rp_d=250, rp_n=1000,
-    rp_m=500, rp_trials=8, rp_base_trials=1)
-TINY = BenchConfig(th_d=50, th_nmin=10, th_nmax=1e3, th_nn=6, th_np2=5, th_nlam=3, th_sub=10, repeats=1,
-                   sim_d=20, sim_n=80, sim_np2=3, sim_nlam=2, sim_trials=4, sim_base_trials=2, peak_N=256,
-                   sc_trials=2, sc_d=(10, 20), sc_n0=80, sc_d0=10, sc_n=(40, 80),
-                   rp_th_d=50, rp_th_nn=3, rp_th_nm=4, rp_th_np2=2, rp_th_nlam=2, rp_th_sub=8,
-                   rp_d=20, rp_n=60, rp_m=40, rp_trials=3, rp_base_trials=1)
+    FULL,
+    th_sub=60,
+    repeats=2,
+    sim_d=250,
+    sim_n=1000,
+    sim_trials=20,
+    sim_base_trials=2,
+    peak_N=2048,
+    sc_trials=4,
+    sc_d=(50, 100, 200),
+    sc_n0=1000,
+    sc_d0=100,
+    sc_n=(500, 1000, 2000),
+    rp_th_sub=40,
+    rp_d=250,
+    rp_n=1000,
+    rp_m=500,
+    rp_trials=8,
+    rp_base_trials=1,
+)
+TINY = BenchConfig(
+    th_d=50,
+    th_nmin=10,
+    th_nmax=1e3,
+    th_nn=6,
+    th_np2=5,
+    th_nlam=3,
+    th_sub=10,
+    repeats=1,
+    sim_d=20,
+    sim_n=80,
+    sim_np2=3,
+    sim_nlam=2,
+    sim_trials=4,
+    sim_base_trials=2,
+    peak_N=256,
+    sc_trials=2,
+    sc_d=(10, 20),
+    sc_n0=80,
+    sc_d0=10,
+    sc_n=(40, 80),
+    rp_th_d=50,
+    rp_th_nn=3,
+    rp_th_nm=4,
+    rp_th_np2=2,
+    rp_th_nlam=2,
+    rp_th_sub=8,
+    rp_d=20,
+    rp_n=60,
+    rp_m=40,
+    rp_trials=3,
+    rp_base_trials=1,
+)
 MODES = {"full": FULL, "quick": QUICK, "tiny": TINY}
 
 
@@ -72,13 +146,22 @@ def _theory_row(theorem, st, grid, lib_fn, ref_fn, fixed_points, sub, repeats, r
     size = next(iter(grid.values())).size
     idx = rng.choice(size, size=min(sub, size), replace=False)
     t0 = time.perf_counter()
-    base = np.array([ref_fn(*reference.setting_args(st), **{k: float(v.flat[i]) for k, v in grid.items()}).total
-                     for i in idx])
+    base = np.array(
+        [ref_fn(*reference.setting_args(st), **{k: float(v.flat[i]) for k, v in grid.items()}).total for i in idx]
+    )
     t_base = time.perf_counter() - t0
     lib = np.asarray(res.total).ravel()[idx]
-    return TheoryBench(theorem=theorem, setting=st.name, d=st.d, points=int(size), fixed_points=int(fixed_points),
-                       lib_seconds=t_lib, baseline_points=len(idx), baseline_seconds=t_base,
-                       max_rel_diff=float(np.max(np.abs(base - lib) / np.abs(lib))))
+    return TheoryBench(
+        theorem=theorem,
+        setting=st.name,
+        d=st.d,
+        points=int(size),
+        fixed_points=int(fixed_points),
+        lib_seconds=t_lib,
+        baseline_points=len(idx),
+        baseline_seconds=t_base,
+        max_rel_diff=float(np.max(np.abs(base - lib) / np.abs(lib))),
+    )
 
 
 def bench_theory(cfg: BenchConfig, rng) -> list[TheoryBench]:
@@ -88,17 +171,38 @@ def bench_theory(cfg: BenchConfig, rng) -> list[TheoryBench]:
     lam = np.geomspace(1e-4, 1.0, cfg.th_nlam)
     N, P2, LAM = np.meshgrid(n, np.linspace(0.0, 1.0, cfg.th_np2), lam, indexing="ij")
     for st in (Setting.isotropic(cfg.th_d), Setting.power_law(cfg.th_d, 1.5)):
-        out.append(_theory_row(1, st, dict(n=N, p2=P2, lam=LAM), lambda **g: theory.classical(st, **g),
-                               reference.theorem1, n.size * lam.size, cfg.th_sub, cfg.repeats, rng))
+        out.append(
+            _theory_row(
+                1,
+                st,
+                dict(n=N, p2=P2, lam=LAM),
+                lambda **g: theory.classical(st, **g),
+                reference.theorem1,
+                n.size * lam.size,
+                cfg.th_sub,
+                cfg.repeats,
+                rng,
+            )
+        )
     d = cfg.rp_th_d
     n = np.geomspace(d / 10, 10 * d, cfg.rp_th_nn)
     psi = np.geomspace(0.05, 20, cfg.rp_th_nm)
     lam = np.geomspace(1e-4, 1.0, cfg.rp_th_nlam)
     N, PSI, P2, LAM = np.meshgrid(n, psi, np.linspace(0.0, 1.0, cfg.rp_th_np2), lam, indexing="ij")
     for st in (Setting.isotropic(d), Setting.power_law(d, 1.5)):
-        out.append(_theory_row(2, st, dict(n=N, m=PSI * N, p2=P2, lam=LAM),
-                               lambda **g: theory.random_projections(st, **g), reference.theorem2,
-                               n.size * psi.size * lam.size, cfg.rp_th_sub, cfg.repeats, rng))
+        out.append(
+            _theory_row(
+                2,
+                st,
+                dict(n=N, m=PSI * N, p2=P2, lam=LAM),
+                lambda **g: theory.random_projections(st, **g),
+                reference.theorem2,
+                n.size * psi.size * lam.size,
+                cfg.rp_th_sub,
+                cfg.repeats,
+                rng,
+            )
+        )
     return out
 
 
@@ -120,15 +224,22 @@ def profile_simulation(cfg: BenchConfig, dev, seed: int) -> Profile:
     t_gram, G = best_time(lambda: X.mT @ X / n, 2, dev)
     t_xty, B = best_time(lambda: X.mT @ Y / n, 2, dev)
     t_solve, _ = best_time(lambda: ridge_solve_moments(G, B, lams), 2, dev)
-    lib = (Stage("draw", t_draw / T), Stage("gram XtX", t_gram / T), Stage("XtY", t_xty / T),
-           Stage(f"solve ({len(lams)} λ × {len(p2s)} p2)", t_solve / T))
+    lib = (
+        Stage("draw", t_draw / T),
+        Stage("gram XtX", t_gram / T),
+        Stage("XtY", t_xty / T),
+        Stage(f"solve ({len(lams)} λ × {len(p2s)} p2)", t_solve / T),
+    )
     rng = np.random.default_rng(seed)
     tb_draw, Xn = best_time(lambda: rng.standard_normal((n, d)), 3)
     tb_gram, Gn = best_time(lambda: Xn.T @ Xn / n, 3)
     b = Xn.T @ rng.standard_normal(n) / n
     tb_solve, _ = best_time(lambda: np.linalg.solve(Gn + 0.1 * np.eye(d), b), 5)
-    base = (Stage("draw", tb_draw), Stage("gram XtX", tb_gram),
-            Stage(f"solve × {len(lams) * len(p2s)}", tb_solve * len(lams) * len(p2s)))
+    base = (
+        Stage("draw", tb_draw),
+        Stage("gram XtX", tb_gram),
+        Stage(f"solve × {len(lams) * len(p2s)}", tb_solve * len(lams) * len(p2s)),
+    )
     return Profile(trials=T, library=lib, baseline=base)
 
 
@@ -153,19 +264,31 @@ def bench_simulation(cfg: BenchConfig, dev, seed: int) -> SimulationBench:
     t_naive = time.perf_counter() - t0
     bm = base.mean(-1)
     bse = base.std(-1, ddof=1) / np.sqrt(Tb) if Tb > 1 else np.full(bm.shape, np.nan)
-    methods = tuple(MethodTiming(m, t, float(np.max(np.abs(r.mean - bm) / np.sqrt(r.stderr**2 + bse**2))))
-                    for m, (t, r) in runs.items())
+    methods = tuple(
+        MethodTiming(m, t, float(np.max(np.abs(r.mean - bm) / np.sqrt(r.stderr**2 + bse**2))))
+        for m, (t, r) in runs.items()
+    )
     _, mem_direct, how = peak_memory(lambda: simulate.classical(st, method="direct", **kw), dev)
     _, mem_auto, _ = peak_memory(lambda: simulate.classical(st, method="auto", **kw), dev)
     P = np.unique(np.rint(p2s * n)).size
     return SimulationBench(
-        d=d, n=n, n_p2=len(p2s), n_lam=len(lams), trials=T, baseline_trials=Tb,
-        auto_uses="moments" if n >= (P + 1) * d else "direct", methods=methods,
-        baseline_seconds_measured=t_base, naive_seconds_1_trial=t_naive,
+        d=d,
+        n=n,
+        n_p2=len(p2s),
+        n_lam=len(lams),
+        trials=T,
+        baseline_trials=Tb,
+        auto_uses="moments" if n >= (P + 1) * d else "direct",
+        methods=methods,
+        baseline_seconds_measured=t_base,
+        naive_seconds_1_trial=t_naive,
         shared_design_max_rel_diff=baselines.shared_design_check(st, n, p2s, lams, dev),
-        flops=sim_flops(n, d, len(p2s), len(lams), T), peak_gflops=peak_gflops(cfg.peak_N, dev),
-        peak_matmul_N=cfg.peak_N, memory=Memory(mem_direct, mem_auto, mem_base, how, how_b),
-        profile=profile_simulation(cfg, dev, seed))
+        flops=sim_flops(n, d, len(p2s), len(lams), T),
+        peak_gflops=peak_gflops(cfg.peak_N, dev),
+        peak_matmul_N=cfg.peak_N,
+        memory=Memory(mem_direct, mem_auto, mem_base, how, how_b),
+        profile=profile_simulation(cfg, dev, seed),
+    )
 
 
 def bench_scaling(cfg: BenchConfig, dev, seed: int) -> ScalingBench:
@@ -176,10 +299,21 @@ def bench_scaling(cfg: BenchConfig, dev, seed: int) -> ScalingBench:
     for d, n in points:
         st = Setting.isotropic(d)
         P = np.unique(np.rint(P2[:, 0] * n)).size
-        t = {m: best_time(lambda: simulate.classical(st, n=n, p2=P2, lam=LAM, trials=cfg.sc_trials, seed=seed,
-                                                     device=dev, method=m), 1, dev)[0] for m in ("direct", "auto")}
-        rows.append(ScalingRow(d=d, n=n, direct=t["direct"], auto=t["auto"],
-                               auto_uses="moments" if n >= (P + 1) * d else "direct"))
+        t = {
+            m: best_time(
+                lambda: simulate.classical(
+                    st, n=n, p2=P2, lam=LAM, trials=cfg.sc_trials, seed=seed, device=dev, method=m
+                ),
+                1,
+                dev,
+            )[0]
+            for m in ("direct", "auto")
+        }
+        rows.append(
+            ScalingRow(
+                d=d, n=n, direct=t["direct"], auto=t["auto"], auto_uses="moments" if n >= (P + 1) * d else "direct"
+            )
+        )
     return ScalingBench(trials=cfg.sc_trials, n_at_d_sweep=cfg.sc_n0, d_at_n_sweep=cfg.sc_d0, rows=tuple(rows))
 
 
@@ -200,9 +334,21 @@ def bench_projections(cfg: BenchConfig, dev, seed: int) -> ProjectionsBench:
     th = theory.random_projections(st, n=n, m=m, p2=r.p2_eff, lam=LAM)
     z = float(np.max(np.abs(r.mean - th.total) / r.stderr)) if T > 1 else float("nan")
     _, mem, how = peak_memory(lib, dev)
-    return ProjectionsBench(d=d, n=n, m=m, n_p2=len(p2s), n_lam=len(lams), trials=T, baseline_trials=Tb,
-                            lib_seconds=t_lib, baseline_seconds_measured=t_base, max_abs_z_vs_theory=z,
-                            flops=rp_sim_flops(n, d, m, len(p2s), len(lams), T), memory_mib=mem, memory_how=how)
+    return ProjectionsBench(
+        d=d,
+        n=n,
+        m=m,
+        n_p2=len(p2s),
+        n_lam=len(lams),
+        trials=T,
+        baseline_trials=Tb,
+        lib_seconds=t_lib,
+        baseline_seconds_measured=t_base,
+        max_abs_z_vs_theory=z,
+        flops=rp_sim_flops(n, d, m, len(p2s), len(lams), T),
+        memory_mib=mem,
+        memory_how=how,
+    )
 
 
 def run(mode: str = "full", device="cpu", seed: int = 0, echo=None) -> BenchResult:
@@ -231,14 +377,23 @@ def run(mode: str = "full", device="cpu", seed: int = 0, echo=None) -> BenchResu
     echo = echo or (lambda line: None)
     t_start = time.perf_counter()
     parts = {}
-    for name, fn in (("theory", lambda: tuple(bench_theory(cfg, np.random.default_rng(seed)))),
-                     ("simulation", lambda: bench_simulation(cfg, dev, seed)),
-                     ("scaling", lambda: bench_scaling(cfg, dev, seed)),
-                     ("projections", lambda: bench_projections(cfg, dev, seed))):
+    for name, fn in (
+        ("theory", lambda: tuple(bench_theory(cfg, np.random.default_rng(seed)))),
+        ("simulation", lambda: bench_simulation(cfg, dev, seed)),
+        ("scaling", lambda: bench_scaling(cfg, dev, seed)),
+        ("projections", lambda: bench_projections(cfg, dev, seed)),
+    ):
         t0 = time.perf_counter()
         parts[name] = fn()
         echo(f"{name}: measured in {time.perf_counter() - t0:.1f} s")
     elapsed = time.perf_counter() - t_start
     prov = plain(provenance("bench", dataclasses.asdict(cfg), mode, seed=seed, device=str(dev), elapsed_s=elapsed))
-    return BenchResult(mode=mode, device=str(dev), torch_threads=torch.get_num_threads(), config=cfg,
-                       elapsed_s=elapsed, provenance=prov, **parts)
+    return BenchResult(
+        mode=mode,
+        device=str(dev),
+        torch_threads=torch.get_num_threads(),
+        config=cfg,
+        elapsed_s=elapsed,
+        provenance=prov,
+        **parts,
+    )

@@ -5,6 +5,7 @@ computed from them, so the JSON file, the printout and the Performance page
 cannot disagree. :func:`load` reads a file back and names the file and the
 field when something is missing.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -380,8 +381,10 @@ def from_json(text: str, source: str = "benchmark result") -> BenchResult:
         raise ValueError(f"{source}: not valid JSON ({exc})") from None
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version != SCHEMA_VERSION:
-        raise ValueError(f"{source}: benchmark schema version {version!r}, expected {SCHEMA_VERSION}; "
-                         f"re-run python -m collapse_lib.bench --out <file>")
+        raise ValueError(
+            f"{source}: benchmark schema version {version!r}, expected {SCHEMA_VERSION}; "
+            f"re-run python -m collapse_lib.bench --out <file>"
+        )
     return _build(BenchResult, data, source)
 
 

@@ -19,6 +19,7 @@ A user copy of the standard files can be read instead: pass ``path=`` (or set
 and a ``.gz`` or ``.xz`` suffix). With ``verify=False`` any IDX files of that layout
 (e.g. Fashion-MNIST) are read without the checksum test.
 """
+
 from __future__ import annotations
 
 import functools
@@ -71,7 +72,8 @@ def find_file(name: str, folder) -> Path:
     tried = ", ".join(sorted({c.name for c in _candidates(folder, name)}))
     raise FileNotFoundError(
         f"MNIST file {name!r} not found in {folder} (looked for: {tried}). The library ships the files in "
-        f"{SHIPPED_DIR}; pass path= (or set ${ENV_VAR}) to a folder holding the four standard IDX files.")
+        f"{SHIPPED_DIR}; pass path= (or set ${ENV_VAR}) to a folder holding the four standard IDX files."
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -120,7 +122,8 @@ def read_idx(path, expected_sha256: str | None = None) -> np.ndarray:
             raise ValueError(
                 f"MNIST file {path} is corrupt or not the original MNIST: SHA-256 of its contents is {digest}, "
                 f"expected {expected_sha256}. Restore the file (e.g. `git checkout` the shipped copy) or, for "
-                "other IDX data, call mnist(..., verify=False).")
+                "other IDX data, call mnist(..., verify=False)."
+            )
     return parse_idx(raw, str(path))
 
 
@@ -130,8 +133,9 @@ def _load_uint8(images_path: str, labels_path: str, stamp: tuple, verify: bool, 
     images = read_idx(images_path, SHA256[img_name] if verify else None)
     labels = read_idx(labels_path, SHA256[lab_name] if verify else None)
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(f"{images_path}: expected uint8 images of shape (N, rows, cols), got {images.dtype} "
-                         f"{images.shape}")
+        raise ValueError(
+            f"{images_path}: expected uint8 images of shape (N, rows, cols), got {images.dtype} {images.shape}"
+        )
     if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
         raise ValueError(f"{labels_path}: expected {images.shape[0]} labels (one per image), got shape {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() > 9):

@@ -38,6 +38,7 @@ Adding an explorable (:mod:`.workflows` is the latest example):
    and in ``tests/browser/test_explorables.py`` move each control and compare
    what the page draws with the library (helpers there).
 """
+
 from .embed import VEGALITE_MIME, Explorable, csv_values, dataset, stack
 
 __all__ = ["Explorable", "VEGALITE_MIME", "csv_values", "dataset", "stack"]

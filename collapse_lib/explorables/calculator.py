@@ -26,6 +26,7 @@ safeguarded Newton iteration in log κ) and of :func:`estimate`
 (``static/calculator.js``); the browser tests check it against this module at
 hundreds of random points, hard regimes included, to 10⁻⁶.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -83,8 +84,13 @@ def _inputs(n, p2, c2, sigma2, lam, d, alpha):
     d = V.positive_int("d", d)
     if d > MAX_D:
         raise ValueError(f"d must be at most {MAX_D:,}, got {d}")
-    setting = Setting.power_law(d, V.nonnegative_scalar("alpha", alpha), r2=1.0, c2=V.nonnegative_scalar("c2", c2),
-                                sigma2=V.nonnegative_scalar("sigma2", sigma2))
+    setting = Setting.power_law(
+        d,
+        V.nonnegative_scalar("alpha", alpha),
+        r2=1.0,
+        c2=V.nonnegative_scalar("c2", c2),
+        sigma2=V.nonnegative_scalar("sigma2", sigma2),
+    )
     return setting, n, p2, V.nonnegative_scalar("lam", lam)
 
 
@@ -111,8 +117,9 @@ def last_crossing(f, target: float) -> float:
     return float(np.exp(0.5 * (lo + hi)))
 
 
-def estimate(n, p2, c2, sigma2=DEFAULTS["sigma2"], lam=DEFAULTS["lam"], d=DEFAULTS["d"],
-             alpha=DEFAULTS["alpha"]) -> CollapseEstimate:
+def estimate(
+    n, p2, c2, sigma2=DEFAULTS["sigma2"], lam=DEFAULTS["lam"], d=DEFAULTS["d"], alpha=DEFAULTS["alpha"]
+) -> CollapseEstimate:
     """Theorem 1 at the calculator's inputs, with the floor's onset and the clean-sample equivalent.
 
     Parameters
@@ -149,10 +156,20 @@ def estimate(n, p2, c2, sigma2=DEFAULTS["sigma2"], lam=DEFAULTS["lam"], d=DEFAUL
     n_floor = last_crossing(clean, floor) if floor > 0 else float("inf")
     n_eq = last_crossing(clean, float(th.total))
     n_real = (1.0 - p2) * n
-    return CollapseEstimate(total=float(th.total), bias=float(th.bias), variance=float(th.variance),
-                            zeta=float(th.zeta), clean=float(th.clean), floor=floor, floor_ridgeless=p2**2 * st.c2,
-                            n_real=n_real, n_synthetic=p2 * n, n_floor=n_floor, n_equivalent=n_eq,
-                            worth=n_eq - n_real)
+    return CollapseEstimate(
+        total=float(th.total),
+        bias=float(th.bias),
+        variance=float(th.variance),
+        zeta=float(th.zeta),
+        clean=float(th.clean),
+        floor=floor,
+        floor_ridgeless=p2**2 * st.c2,
+        n_real=n_real,
+        n_synthetic=p2 * n,
+        n_floor=n_floor,
+        n_equivalent=n_eq,
+        worth=n_eq - n_real,
+    )
 
 
 def curve_sizes(n: float, n_floor: float) -> np.ndarray:
@@ -176,34 +193,75 @@ def explorable() -> Explorable:
     cols = curve(**DEFAULTS)
     finite = {k: np.where(np.isfinite(v), v, 1e300) for k, v in cols.items()}
     ref, store = dataset("curve", finite)
-    names = {"total": "E = B + V + ζ (your mix)", "clean": "clean error B + V (all real)",
-             "floor": "floor p₂² tr ΔΣ³(Σ+λ)⁻²"}
+    names = {
+        "total": "E = B + V + ζ (your mix)",
+        "clean": "clean error B + V (all real)",
+        "floor": "floor p₂² tr ΔΣ³(Σ+λ)⁻²",
+    }
     x = alt.X("n:Q", scale=parts.log_scale(nice=False), axis=parts.axis_log("n (training samples)", 0, 15))
     y = alt.Y("value:Q", scale=parts.log_scale(domainMax=10), axis=parts.axis_log("test error E (units of r²)", -12, 1))
     base = alt.Chart(alt.Data(**ref))
-    lines = base.transform_fold(list(names), as_=["curve", "value"]).transform_calculate(
-        label=" + ".join(f"(datum.curve == '{k}' ? '{v}' : '')" for k, v in names.items())).transform_filter(
-        "datum.value > 0 && datum.value < 1e300").mark_line(clip=True, strokeWidth=2).encode(
-        x=x, y=y,
-        color=alt.Color("label:N", title=None, sort=list(names.values()),
-                        scale=alt.Scale(domain=list(names.values()), range=["#d62728", "#111111", "#d62728"]),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),
-        strokeDash=alt.StrokeDash("label:N", title=None, sort=list(names.values()),
-                                  scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [2, 2]]))
-    ).properties(name="curve_lines")
-    tip = [alt.Tooltip("n:Q", format=",.4~g", title="n"), alt.Tooltip("total:Q", format=".4~e", title="E"),
-           alt.Tooltip("clean:Q", format=".4~e", title="clean B + V")]
+    lines = (
+        base.transform_fold(list(names), as_=["curve", "value"])
+        .transform_calculate(label=" + ".join(f"(datum.curve == '{k}' ? '{v}' : '')" for k, v in names.items()))
+        .transform_filter("datum.value > 0 && datum.value < 1e300")
+        .mark_line(clip=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=["#d62728", "#111111", "#d62728"]),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "label:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [2, 2]]),
+            ),
+        )
+        .properties(name="curve_lines")
+    )
+    tip = [
+        alt.Tooltip("n:Q", format=",.4~g", title="n"),
+        alt.Tooltip("total:Q", format=".4~e", title="E"),
+        alt.Tooltip("clean:Q", format=".4~e", title="clean B + V"),
+    ]
     hover = parts.hover_rule(base, "n", tip, name="hover_n").encode(x=x)
     ref_m, store_m = dataset("marks", marks(estimate(**DEFAULTS), DEFAULTS["n"]))
     kinds = "['your n', 'n where the floor dominates', 'real samples giving the same error'][datum.kind]"
-    rules = alt.Chart(alt.Data(**ref_m)).transform_calculate(what=kinds).mark_rule(strokeWidth=1.5).encode(
-        x="n:Q", color=alt.Color("what:N", scale=alt.Scale(
-            domain=["your n", "n where the floor dominates", "real samples giving the same error"],
-            range=["#1f77b4", "#d62728", "#2ca02c"]), legend=alt.Legend(title=None, orient="bottom", direction="vertical")),
-        strokeDash=alt.value([4, 3]), tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("n:Q", format=",.4~g")])
-    chart = alt.layer(lines, hover, rules).resolve_scale(color="independent", strokeDash="independent").properties(
-        width="container", height=360, datasets={**store, **store_m}, usermeta={"calculator": page_config()},
-        title=alt.TitleParams("Theorem 1 at your numbers", subtitle="dashed: your n and the two sizes below"))
+    rules = (
+        alt.Chart(alt.Data(**ref_m))
+        .transform_calculate(what=kinds)
+        .mark_rule(strokeWidth=1.5)
+        .encode(
+            x="n:Q",
+            color=alt.Color(
+                "what:N",
+                scale=alt.Scale(
+                    domain=["your n", "n where the floor dominates", "real samples giving the same error"],
+                    range=["#1f77b4", "#d62728", "#2ca02c"],
+                ),
+                legend=alt.Legend(title=None, orient="bottom", direction="vertical"),
+            ),
+            strokeDash=alt.value([4, 3]),
+            tooltip=[alt.Tooltip("what:N", title=""), alt.Tooltip("n:Q", format=",.4~g")],
+        )
+    )
+    chart = (
+        alt.layer(lines, hover, rules)
+        .resolve_scale(color="independent", strokeDash="independent")
+        .properties(
+            width="container",
+            height=360,
+            datasets={**store, **store_m},
+            usermeta={"calculator": page_config()},
+            title=alt.TitleParams("Theorem 1 at your numbers", subtitle="dashed: your n and the two sizes below"),
+        )
+    )
     return Explorable.from_spec("calculator", parts.finish(chart), kind="calculator")
 
 
@@ -219,5 +277,17 @@ def page_config() -> dict:
     return dict(defaults=DEFAULTS, max_d=MAX_D)
 
 
-__all__ = ["BISECTIONS", "CollapseEstimate", "DEFAULTS", "MAX_D", "SEARCH", "curve", "curve_sizes", "estimate",
-           "explorable", "last_crossing", "marks", "page_config"]
+__all__ = [
+    "BISECTIONS",
+    "CollapseEstimate",
+    "DEFAULTS",
+    "MAX_D",
+    "SEARCH",
+    "curve",
+    "curve_sizes",
+    "estimate",
+    "explorable",
+    "last_crossing",
+    "marks",
+    "page_config",
+]

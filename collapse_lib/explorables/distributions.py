@@ -15,6 +15,7 @@ is :func:`collapse_lib.sample` exactly (the tests check it). The legend's
 variances are the page's own statistics of the drawn points; the expected
 values are σ² and σ² + δᵀΣδ = σ² + c²·δ₁ᵀΣδ₁.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -64,7 +65,8 @@ def tables() -> dict:
     return dict(
         rows=stack(dict(al=al, i=np.arange(N), a=x["a"], b=x["b"], e=x["e"]) for al, x in draws.items()),
         spectra=stack(dict(al=al, j=np.arange(1, D + 1), s=Setting.power_law(D, float(al)).spectrum) for al in ALPHAS),
-        gaps=stack(dict(al=al, gap=x["gap"]) for al, x in draws.items()))
+        gaps=stack(dict(al=al, gap=x["gap"]) for al, x in draws.items()),
+    )
 
 
 def explorable() -> Explorable:
@@ -84,44 +86,89 @@ def explorable() -> Explorable:
     lab = labels(fields("a", "b", "e"), fields("i")["i"], **params("c2", "p2"))
     snap = parts.snapped("al", "alpha")
 
-    spec_line = alt.Chart(data["spectra"]).transform_filter(snap).mark_line(color="#9467bd", strokeWidth=2).encode(
-        x=alt.X("j:Q", scale=parts.log_scale(), axis=parts.axis_log("index j", 0, 2)),
-        y=alt.Y("s:Q", scale=parts.log_scale(domain=[1e-5, 2 * D]), axis=parts.axis_log("eigenvalue s_j of Σ", -5, 2)),
-        tooltip=[alt.Tooltip("j:Q", title="j"), alt.Tooltip("s:Q", format=".4~g", title="s_j")])
-    iso = alt.Chart(data["spectra"]).transform_filter("datum.al == 0").mark_line(
-        color="black", strokeDash=[5, 3], strokeWidth=1).encode(x="j:Q", y="s:Q")
-    spectrum = alt.layer(iso, spec_line).properties(width=WIDTH, height=200, title=alt.TitleParams(
-        text={"expr": "'Spectrum of Σ: α = ' + format(alpha, '.2f') + ' (dashed: isotropic)'"}))
+    spec_line = (
+        alt.Chart(data["spectra"])
+        .transform_filter(snap)
+        .mark_line(color="#9467bd", strokeWidth=2)
+        .encode(
+            x=alt.X("j:Q", scale=parts.log_scale(), axis=parts.axis_log("index j", 0, 2)),
+            y=alt.Y(
+                "s:Q", scale=parts.log_scale(domain=[1e-5, 2 * D]), axis=parts.axis_log("eigenvalue s_j of Σ", -5, 2)
+            ),
+            tooltip=[alt.Tooltip("j:Q", title="j"), alt.Tooltip("s:Q", format=".4~g", title="s_j")],
+        )
+    )
+    iso = (
+        alt.Chart(data["spectra"])
+        .transform_filter("datum.al == 0")
+        .mark_line(color="black", strokeDash=[5, 3], strokeWidth=1)
+        .encode(x="j:Q", y="s:Q")
+    )
+    spectrum = alt.layer(iso, spec_line).properties(
+        width=WIDTH,
+        height=200,
+        title=alt.TitleParams(text={"expr": "'Spectrum of Σ: α = ' + format(alpha, '.2f') + ' (dashed: isotropic)'"}),
+    )
 
-    rows = alt.Chart(data["rows"]).transform_filter(snap).transform_calculate(
-        y=str(lab["y"]), synthetic=str(lab["synthetic"])).transform_calculate(
-        source="datum.synthetic == 1 ? 'synthetic' : 'real'", resid="datum.y - datum.a")
+    rows = (
+        alt.Chart(data["rows"])
+        .transform_filter(snap)
+        .transform_calculate(y=str(lab["y"]), synthetic=str(lab["synthetic"]))
+        .transform_calculate(source="datum.synthetic == 1 ? 'synthetic' : 'real'", resid="datum.y - datum.a")
+    )
     lim = alt.Scale(domainMin={"expr": "-lim"}, domainMax={"expr": "lim"}, nice=False)
-    points = rows.mark_circle(size=22, opacity=0.65, clip=True).encode(
-        x=alt.X("a:Q", scale=lim, axis=alt.Axis(title="real label xᵀw₁* (label units)")),
-        y=alt.Y("y:Q", scale=lim, axis=alt.Axis(title="training label y (label units)")),
-        color=alt.Color("source:N", scale=alt.Scale(domain=["real", "synthetic"], range=[REAL_C, SYNTH_C]),
-                        legend=None),
-        tooltip=[alt.Tooltip("i:Q", title="row"), alt.Tooltip("source:N"), alt.Tooltip("a:Q", format=".3f", title="xᵀw₁*"),
-                 alt.Tooltip("y:Q", format=".3f", title="y")]).properties(name="label_points")
-    diagonal = alt.Chart(alt.Data(values=[{"a": -100, "y": -100}, {"a": 100, "y": 100}])).mark_line(
-        color="black", strokeDash=[5, 3], strokeWidth=1, clip=True).encode(x="a:Q", y="y:Q")
+    points = (
+        rows.mark_circle(size=22, opacity=0.65, clip=True)
+        .encode(
+            x=alt.X("a:Q", scale=lim, axis=alt.Axis(title="real label xᵀw₁* (label units)")),
+            y=alt.Y("y:Q", scale=lim, axis=alt.Axis(title="training label y (label units)")),
+            color=alt.Color(
+                "source:N", scale=alt.Scale(domain=["real", "synthetic"], range=[REAL_C, SYNTH_C]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("i:Q", title="row"),
+                alt.Tooltip("source:N"),
+                alt.Tooltip("a:Q", format=".3f", title="xᵀw₁*"),
+                alt.Tooltip("y:Q", format=".3f", title="y"),
+            ],
+        )
+        .properties(name="label_points")
+    )
+    diagonal = (
+        alt.Chart(alt.Data(values=[{"a": -100, "y": -100}, {"a": 100, "y": 100}]))
+        .mark_line(color="black", strokeDash=[5, 3], strokeWidth=1, clip=True)
+        .encode(x="a:Q", y="y:Q")
+    )
     stats = rows.transform_aggregate(count="count()", var="variancep(resid)", groupby=["source"])
     text = dict(align="left", baseline="top", fontSize=12, x=6)
-    stat_lines = [stats.transform_filter(f"datum.source == '{src}'").transform_calculate(
-        line=f"'{src}: {nk} = ' + datum.count + ', variance ' + format(datum.var, '.3f')").mark_text(
-        y=6 + 18 * k, color=col, **text).encode(text="line:N").properties(name=f"stats_{src}")
-        for k, (src, nk, col) in enumerate([("real", "n₁", REAL_C), ("synthetic", "n₂", SYNTH_C)])]
-    expected = alt.Chart(data["gaps"]).transform_filter(snap).transform_calculate(
-        line=(f"'expected: {SIGMA2:g} and ' + format({SIGMA2} + c2 * datum.gap, '.3f')")).mark_text(
-        y=42, color="#444", **text).encode(
-        text="line:N")
-    title = alt.TitleParams(text={"expr": "'Training set: c² = ' + format(c2, '.3~g') + ', p₂ = ' + format(p2, '.2f')"},
-                            subtitle="variance of y − xᵀw₁*: blue real rows, orange synthetic")
-    scatter = alt.layer(points, diagonal, *stat_lines, expected).properties(width=WIDTH, height=WIDTH * 2 // 3,
-                                                                            title=title)
-    chart = alt.vconcat(spectrum, scatter).add_params(*controls).resolve_scale(
-        x="independent", y="independent", color="independent").properties(datasets=store)
+    stat_lines = [
+        stats.transform_filter(f"datum.source == '{src}'")
+        .transform_calculate(line=f"'{src}: {nk} = ' + datum.count + ', variance ' + format(datum.var, '.3f')")
+        .mark_text(y=6 + 18 * k, color=col, **text)
+        .encode(text="line:N")
+        .properties(name=f"stats_{src}")
+        for k, (src, nk, col) in enumerate([("real", "n₁", REAL_C), ("synthetic", "n₂", SYNTH_C)])
+    ]
+    expected = (
+        alt.Chart(data["gaps"])
+        .transform_filter(snap)
+        .transform_calculate(line=(f"'expected: {SIGMA2:g} and ' + format({SIGMA2} + c2 * datum.gap, '.3f')"))
+        .mark_text(y=42, color="#444", **text)
+        .encode(text="line:N")
+    )
+    title = alt.TitleParams(
+        text={"expr": "'Training set: c² = ' + format(c2, '.3~g') + ', p₂ = ' + format(p2, '.2f')"},
+        subtitle="variance of y − xᵀw₁*: blue real rows, orange synthetic",
+    )
+    scatter = alt.layer(points, diagonal, *stat_lines, expected).properties(
+        width=WIDTH, height=WIDTH * 2 // 3, title=title
+    )
+    chart = (
+        alt.vconcat(spectrum, scatter)
+        .add_params(*controls)
+        .resolve_scale(x="independent", y="independent", color="independent")
+        .properties(datasets=store)
+    )
     return Explorable.from_spec("distributions", parts.finish(chart))
 
 

@@ -20,6 +20,7 @@ The spec in the bundle names its figure in ``usermeta.collapse`` (``name`` and
 Data go inline, as CSV text (:func:`csv_values`): the page needs no file and no
 network, also when opened as ``file://``.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,13 @@ SITE_VEGALITE_VERSION = "6.4"
 CONFIG = {
     "font": "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
     "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal"},
-    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 400, "symbolStrokeWidth": 2,
-               "layout": {"bottom": {"anchor": "start", "direction": "vertical"}}},  # legends below, stacked
+    "legend": {
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "labelLimit": 400,
+        "symbolStrokeWidth": 2,
+        "layout": {"bottom": {"anchor": "start", "direction": "vertical"}},
+    },  # legends below, stacked
     "title": {"fontSize": 14, "subtitleFontSize": 12, "fontWeight": "normal"},
     "view": {"continuousWidth": 300, "continuousHeight": 300},
 }
@@ -79,8 +85,9 @@ class Explorable:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
-            raise ValueError(f"name must be lower-case letters, digits, '-' or '_', starting with a letter; "
-                             f"got {self.name!r}")
+            raise ValueError(
+                f"name must be lower-case letters, digits, '-' or '_', starting with a letter; got {self.name!r}"
+            )
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if not isinstance(self.spec_json, str):
@@ -163,8 +170,10 @@ def site_html(spec, fallback_name: str = "vegalite") -> str:
     if meta.get("width") == "container":  # the page's column, as the spec was written
         spec = dict(spec, width="container")
     script = _mount_script(_finite_json(spec), name, kind).replace("</", "<\\/")
-    return (f'<div class="collapse-explorable" id="explorable-{name}">Loading the interactive figure\u2026</div>'
-            f"<script>{script}</script>")
+    return (
+        f'<div class="collapse-explorable" id="explorable-{name}">Loading the interactive figure\u2026</div>'
+        f"<script>{script}</script>"
+    )
 
 
 def _fmt(x: float, digits: int) -> str:
@@ -240,4 +249,13 @@ def dataset(name: str, columns: dict, digits: int = 7) -> tuple[dict, dict]:
     return {"name": name, "format": inline["format"]}, {name: inline["values"]}
 
 
-__all__ = ["Explorable", "SCHEMA", "SITE_VEGALITE_VERSION", "VEGALITE_MIME", "VEGALITE_VERSIONS", "csv_values", "dataset", "stack"]
+__all__ = [
+    "Explorable",
+    "SCHEMA",
+    "SITE_VEGALITE_VERSION",
+    "VEGALITE_MIME",
+    "VEGALITE_VERSIONS",
+    "csv_values",
+    "dataset",
+    "stack",
+]

@@ -14,6 +14,7 @@ Python function of its inputs, and evaluated twice:
 >>> str(p2**2 * (1 + u))
 '(pow(p2, 2) * (1 + datum.u))'
 """
+
 from __future__ import annotations
 
 import numbers

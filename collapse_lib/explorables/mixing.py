@@ -15,6 +15,7 @@ weight α* is a minimisation, not a linear combination: it is computed by
 :func:`collapse_lib.theory.optimal_alpha` for every c² the slider can take
 (0 to 2 in steps of 0.05).
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -62,20 +63,45 @@ def tables(n1_sizes=N1_SIZES, n2_sizes=N2_SIZES, c2_grid=C2_GRID) -> dict:
     al = alpha_grid()
     w1 = weighted_mixing(unit_st, n1[:, None], n2[:, None], al, LAM)
     rep = lambda a, k: np.repeat(a, k)  # noqa: E731
-    weighted = dict(n1=rep(n1, al.size).astype(int), n2=rep(n2, al.size).astype(int), a=np.tile(al, n1.size),
-                    base=(w1.bias + w1.variance).ravel(), z=w1.zeta.ravel())
+    weighted = dict(
+        n1=rep(n1, al.size).astype(int),
+        n2=rep(n2, al.size).astype(int),
+        a=np.tile(al, n1.size),
+        base=(w1.bias + w1.variance).ravel(),
+        z=w1.zeta.ravel(),
+    )
     p1 = n1 / (n1 + n2)
     pool = weighted_mixing(unit_st, n1, n2, p1, LAM)
     t = np.arange(MAX_ROUNDS + 1)
     runs = {fresh: iterative_mixing(unit_st, n1, n2, MAX_ROUNDS, LAM, relabel_noise=bool(fresh)) for fresh in (1, 0)}
-    iterative = stack(dict(n1=rep(n1, t.size).astype(int), n2=rep(n2, t.size).astype(int), fresh=fresh,
-                           t=np.tile(t, n1.size), base=(it.real_bias + it.real_noise + it.synthetic_noise).ravel(),
-                           sb=it.synthetic_bias.ravel(), sn=it.synthetic_noise.ravel()) for fresh, it in runs.items())
-    scalars = stack(dict(n1=n1.astype(int), n2=n2.astype(int), fresh=fresh, clean=np.ravel(it.clean),
-                         limit=np.ravel(it.limit), pool_base=pool.bias + pool.variance, pool_z=pool.zeta)
-                    for fresh, it in runs.items())
-    best = stack(dict(n1=n1.astype(int), n2=n2.astype(int), c2=c2, **vars(optimal_alpha(_setting(float(c2)), n1, n2, LAM)))
-                 for c2 in c2_grid)
+    iterative = stack(
+        dict(
+            n1=rep(n1, t.size).astype(int),
+            n2=rep(n2, t.size).astype(int),
+            fresh=fresh,
+            t=np.tile(t, n1.size),
+            base=(it.real_bias + it.real_noise + it.synthetic_noise).ravel(),
+            sb=it.synthetic_bias.ravel(),
+            sn=it.synthetic_noise.ravel(),
+        )
+        for fresh, it in runs.items()
+    )
+    scalars = stack(
+        dict(
+            n1=n1.astype(int),
+            n2=n2.astype(int),
+            fresh=fresh,
+            clean=np.ravel(it.clean),
+            limit=np.ravel(it.limit),
+            pool_base=pool.bias + pool.variance,
+            pool_z=pool.zeta,
+        )
+        for fresh, it in runs.items()
+    )
+    best = stack(
+        dict(n1=n1.astype(int), n2=n2.astype(int), c2=c2, **vars(optimal_alpha(_setting(float(c2)), n1, n2, LAM)))
+        for c2 in c2_grid
+    )
     best["err"] = best.pop("error")
     return dict(weighted=weighted, iterative=iterative, scalars=scalars, best=best)
 
@@ -105,57 +131,133 @@ def explorable() -> Explorable:
 
     # --- left/top: weighted mixing against α
     w_base = alt.Chart(data["weighted"]).transform_filter(pick).transform_calculate(value=str(wt["total"]))
-    w_line = w_base.mark_line(color="#d62728", strokeWidth=2).encode(
-        x=alt.X("a:Q", axis=alt.Axis(title="weight α on the real data"), scale=alt.Scale(domain=[0, 1])),
-        y=y_err).properties(name="weighted_curve")
+    w_line = (
+        w_base.mark_line(color="#d62728", strokeWidth=2)
+        .encode(
+            x=alt.X("a:Q", axis=alt.Axis(title="weight α on the real data"), scale=alt.Scale(domain=[0, 1])), y=y_err
+        )
+        .properties(name="weighted_curve")
+    )
     w_tip = [alt.Tooltip("a:Q", format=".4~f", title="α"), alt.Tooltip("value:Q", format=".4~e", title="E")]
     w_hover = parts.hover_rule(w_base, "a", w_tip, name="hover_alpha").encode(x="a:Q")
     scal = alt.Chart(data["scalars"]).transform_filter(pick_fresh)
-    clean_rule = scal.transform_calculate(value="datum.clean").mark_rule(color="black", strokeDash=[6, 3]).encode(
-        y="value:Q", tooltip=[alt.Tooltip("value:Q", format=".4~e", title="Clean (α = 1)")])
-    pool_pt = scal.transform_calculate(value=str(pool["total"]), a="p1").mark_point(
-        shape="square", size=120, stroke="#1f77b4", strokeWidth=2.5, filled=False).encode(
-        x="a:Q", y="value:Q", tooltip=[alt.Tooltip("a:Q", format=".3f", title="pooling α = p₁"),
-                                       alt.Tooltip("value:Q", format=".4~e", title="E")]).properties(name="pooling")
-    best_pt = alt.Chart(data["best"]).transform_filter(pick + " && " + parts.snapped("c2", "c2")).transform_calculate(
-        value="datum.err", a="datum.alpha").mark_point(shape="diamond", size=200, filled=True, color="#d62728",
-                                                        stroke="black", strokeWidth=0.8).encode(
-        x="a:Q", y="value:Q", tooltip=[alt.Tooltip("a:Q", format=".4f", title="best α*"),
-                                       alt.Tooltip("value:Q", format=".4~e", title="E at α*")]).properties(name="best")
+    clean_rule = (
+        scal.transform_calculate(value="datum.clean")
+        .mark_rule(color="black", strokeDash=[6, 3])
+        .encode(y="value:Q", tooltip=[alt.Tooltip("value:Q", format=".4~e", title="Clean (α = 1)")])
+    )
+    pool_pt = (
+        scal.transform_calculate(value=str(pool["total"]), a="p1")
+        .mark_point(shape="square", size=120, stroke="#1f77b4", strokeWidth=2.5, filled=False)
+        .encode(
+            x="a:Q",
+            y="value:Q",
+            tooltip=[
+                alt.Tooltip("a:Q", format=".3f", title="pooling α = p₁"),
+                alt.Tooltip("value:Q", format=".4~e", title="E"),
+            ],
+        )
+        .properties(name="pooling")
+    )
+    best_pt = (
+        alt.Chart(data["best"])
+        .transform_filter(pick + " && " + parts.snapped("c2", "c2"))
+        .transform_calculate(value="datum.err", a="datum.alpha")
+        .mark_point(shape="diamond", size=200, filled=True, color="#d62728", stroke="black", strokeWidth=0.8)
+        .encode(
+            x="a:Q",
+            y="value:Q",
+            tooltip=[
+                alt.Tooltip("a:Q", format=".4f", title="best α*"),
+                alt.Tooltip("value:Q", format=".4~e", title="E at α*"),
+            ],
+        )
+        .properties(name="best")
+    )
     weighted = alt.layer(w_line, w_hover, clean_rule, pool_pt, best_pt).properties(
-        width=WIDTH, height=300, title=alt.TitleParams(
-            text={"expr": "['Weighted mixing: n₁ = ' + format(n1, ',') + ', n₂ = ' + format(n2, ',')"
-                          " + ', c² = ' + format(c2, '.2f'), 'best α* ◆, pooling α = p₁ □, Clean (α = 1) dashed']"}))
+        width=WIDTH,
+        height=300,
+        title=alt.TitleParams(
+            text={
+                "expr": "['Weighted mixing: n₁ = ' + format(n1, ',') + ', n₂ = ' + format(n2, ',')"
+                " + ', c² = ' + format(c2, '.2f'), 'best α* ◆, pooling α = p₁ □, Clean (α = 1) dashed']"
+            }
+        ),
+    )
 
     # --- right/bottom: iterative mixing against the round
-    i_base = alt.Chart(data["iterative"]).transform_filter(pick_fresh + " && datum.t <= rounds").transform_calculate(
-        **{k: str(v) for k, v in it.items()})
-    names = {"total": "iterative mixing E_t", "synthetic_bias": "… its synthetic bias",
-             "synthetic_noise": "… its relabelling noise"}
+    i_base = (
+        alt.Chart(data["iterative"])
+        .transform_filter(pick_fresh + " && datum.t <= rounds")
+        .transform_calculate(**{k: str(v) for k, v in it.items()})
+    )
+    names = {
+        "total": "iterative mixing E_t",
+        "synthetic_bias": "… its synthetic bias",
+        "synthetic_noise": "… its relabelling noise",
+    }
     x_t = alt.X("t:Q", axis=alt.Axis(title="round t", tickMinStep=1, format="d"))
-    i_lines = i_base.transform_fold(list(names), as_=["part", "value"]).transform_calculate(
-        label=" + ".join(f"(datum.part == '{k}' ? '{v}' : '')" for k, v in names.items())).transform_filter(
-        "datum.value > 0").mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=1.8).encode(
-        x=x_t, y=y_err, color=alt.Color("label:N", title=None, sort=list(names.values()),
-                                        scale=alt.Scale(domain=list(names.values()),
-                                                        range=["#9467bd", "#ff7f0e", "#2ca02c"]),
-                                        legend=alt.Legend(orient="bottom", direction="vertical"))
-    ).properties(name="iterative_curves")
-    i_tip = [alt.Tooltip("t:Q", title="round"), alt.Tooltip("total:Q", format=".4~e", title="E_t"),
-             alt.Tooltip("synthetic_bias:Q", format=".4~e", title="synthetic bias"),
-             alt.Tooltip("synthetic_noise:Q", format=".4~e", title="relabelling noise")]
+    i_lines = (
+        i_base.transform_fold(list(names), as_=["part", "value"])
+        .transform_calculate(label=" + ".join(f"(datum.part == '{k}' ? '{v}' : '')" for k, v in names.items()))
+        .transform_filter("datum.value > 0")
+        .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=1.8)
+        .encode(
+            x=x_t,
+            y=y_err,
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=["#9467bd", "#ff7f0e", "#2ca02c"]),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+        )
+        .properties(name="iterative_curves")
+    )
+    i_tip = [
+        alt.Tooltip("t:Q", title="round"),
+        alt.Tooltip("total:Q", format=".4~e", title="E_t"),
+        alt.Tooltip("synthetic_bias:Q", format=".4~e", title="synthetic bias"),
+        alt.Tooltip("synthetic_noise:Q", format=".4~e", title="relabelling noise"),
+    ]
     i_hover = parts.hover_rule(i_base, "t", i_tip, name="hover_round").encode(x="t:Q")
-    limit_rule = scal.transform_calculate(value="datum.limit").mark_rule(color="#9467bd", strokeDash=[2, 2],
-                                                                        strokeWidth=1.5).encode(
-        y="value:Q", tooltip=[alt.Tooltip("value:Q", format=".4~e", title="limit t → ∞")])
+    limit_rule = (
+        scal.transform_calculate(value="datum.limit")
+        .mark_rule(color="#9467bd", strokeDash=[2, 2], strokeWidth=1.5)
+        .encode(y="value:Q", tooltip=[alt.Tooltip("value:Q", format=".4~e", title="limit t → ∞")])
+    )
     iterative = alt.layer(i_lines, i_hover, clean_rule, limit_rule).properties(
-        width=WIDTH, height=300, title=alt.TitleParams(text={"expr": (
-            "['Iterative mixing' + (fresh ? ' (fresh relabelling noise)' : ' (no relabelling noise)'), "
-            "'Clean dashed, limit t → ∞ dotted']")}))
-    chart = alt.vconcat(weighted, iterative).add_params(*controls).resolve_scale(
-        y="independent", x="independent").properties(datasets=store)
+        width=WIDTH,
+        height=300,
+        title=alt.TitleParams(
+            text={
+                "expr": (
+                    "['Iterative mixing' + (fresh ? ' (fresh relabelling noise)' : ' (no relabelling noise)'), "
+                    "'Clean dashed, limit t → ∞ dotted']"
+                )
+            }
+        ),
+    )
+    chart = (
+        alt.vconcat(weighted, iterative)
+        .add_params(*controls)
+        .resolve_scale(y="independent", x="independent")
+        .properties(datasets=store)
+    )
     return Explorable.from_spec("mixing", parts.finish(chart))
 
 
-__all__ = ["C2_GRID", "D", "LAM", "MAX_ROUNDS", "N1_SIZES", "N2_SIZES", "alpha_grid", "explorable", "iterative_terms",
-           "tables", "weighted_terms"]
+__all__ = [
+    "C2_GRID",
+    "D",
+    "LAM",
+    "MAX_ROUNDS",
+    "N1_SIZES",
+    "N2_SIZES",
+    "alpha_grid",
+    "explorable",
+    "iterative_terms",
+    "tables",
+    "weighted_terms",
+]

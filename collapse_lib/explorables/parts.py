@@ -3,6 +3,7 @@
 All return Altair objects; every control is a Vega-Lite parameter bound to an
 HTML input, which works the same on the static site and in JupyterLab.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -60,8 +61,14 @@ def axis_log(title: str, lo: int, hi: int, every: int = 1) -> alt.Axis:
     """A log axis with ticks and grid lines at 10^lo, 10^(lo+every), …, 10^hi only, labelled 10ᵏ."""
     if not (isinstance(lo, int) and isinstance(hi, int) and lo < hi and every >= 1):
         raise ValueError(f"need integers lo < hi and every >= 1, got {lo!r}, {hi!r}, {every!r}")
-    return alt.Axis(title=title, values=[10.0**k for k in range(lo, hi + 1, every)], labelExpr=power_label(),
-                    grid=True, labelOverlap="greedy", labelSeparation=3)
+    return alt.Axis(
+        title=title,
+        values=[10.0**k for k in range(lo, hi + 1, every)],
+        labelExpr=power_label(),
+        grid=True,
+        labelOverlap="greedy",
+        labelSeparation=3,
+    )
 
 
 def hover_rule(base: alt.Chart, x: str, tooltip: list, name: str = "hover") -> alt.Chart:
@@ -71,8 +78,11 @@ def hover_rule(base: alt.Chart, x: str, tooltip: list, name: str = "hover") -> a
     only; Altair would lift it to every view of a concatenated chart).
     """
     cond = {"condition": {"param": name, "value": 0.3, "empty": False}, "value": 0.0}
-    return base.mark_rule(color="#888", strokeWidth=8).encode(opacity=cond, tooltip=tooltip).properties(
-        name=f"{name}{_RULE}")
+    return (
+        base.mark_rule(color="#888", strokeWidth=8)
+        .encode(opacity=cond, tooltip=tooltip)
+        .properties(name=f"{name}{_RULE}")
+    )
 
 
 _RULE = "_hoverrule"
@@ -88,8 +98,18 @@ def finish(chart) -> dict:
             if isinstance(name, str) and _RULE in name and "mark" in node:
                 param = name.split(_RULE)[0]
                 field = node["encoding"]["x"]["field"]
-                node["params"] = [{"name": param, "select": {"type": "point", "nearest": True, "on": "mouseover",
-                                                              "clear": "mouseout", "fields": [field]}}]
+                node["params"] = [
+                    {
+                        "name": param,
+                        "select": {
+                            "type": "point",
+                            "nearest": True,
+                            "on": "mouseover",
+                            "clear": "mouseout",
+                            "fields": [field],
+                        },
+                    }
+                ]
             for key, value in node.items():
                 if key not in ("data", "datasets"):
                     walk(value)
@@ -113,5 +133,17 @@ def grid_values(lo: float, hi: float, step: float) -> np.ndarray:
     return np.round(lo + step * np.arange(k + 1), 12)
 
 
-__all__ = ["axis_log", "checkbox", "derived", "finish", "grid_values", "hover_rule", "log_scale", "power_label",
-           "select", "significant", "slider", "snapped"]
+__all__ = [
+    "axis_log",
+    "checkbox",
+    "derived",
+    "finish",
+    "grid_values",
+    "hover_rule",
+    "log_scale",
+    "power_label",
+    "select",
+    "significant",
+    "slider",
+    "snapped",
+]

@@ -17,6 +17,7 @@ The library evaluates the basis at build time on the grid λ × φ × ψ (n = 50
 isotropic Σ) and the page combines it with p₂ and c² through :func:`terms`, one
 formula evaluated in Python by the tests and as Vega expressions by the page.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -57,8 +58,16 @@ def basis(setting: Setting, n, m, lam) -> dict:
     u = T["df2"] / T["gap"]  # gap = n − df₂ˢ without cancellation (theory.projections._terms)
     bias = np.maximum(T["bias_num"] * (n / T["gap"]), 0.0)
     floor = random_projections(setting, n, m, 1.0, lam).floor  # p₂ = 1, c² = 1: F itself
-    out = dict(a=T["approx"], b=bias, u=u, t3=T["t3"], o=T["rho_delta"], g0=T["tdl"] - T["to"],
-               g1=T["tb"] - T["to"], f=np.asarray(floor, dtype=float).ravel())
+    out = dict(
+        a=T["approx"],
+        b=bias,
+        u=u,
+        t3=T["t3"],
+        o=T["rho_delta"],
+        g0=T["tdl"] - T["to"],
+        g1=T["tb"] - T["to"],
+        f=np.asarray(floor, dtype=float).ravel(),
+    )
     return {k: v.reshape(shape) for k, v in out.items()}
 
 
@@ -74,16 +83,25 @@ def terms(x: dict, p2, c2, sigma2, r2) -> dict:
     zeta_floor = c2 * p2**2 * x["t3"]
     zeta = zeta_floor + c2 * p2 * x["u"] * (p1 * x["g0"] + p2 * x["g1"])
     clean = approx + bias + (sigma2 + approx) * x["u"]
-    return dict(approx=approx, bias=bias, variance=variance, zeta=zeta, zeta_floor=zeta_floor, clean=clean,
-                total=approx + bias + variance + zeta, floor=c2 * p2**2 * x["f"])
+    return dict(
+        approx=approx,
+        bias=bias,
+        variance=variance,
+        zeta=zeta,
+        zeta_floor=zeta_floor,
+        clean=clean,
+        total=approx + bias + variance + zeta,
+        floor=c2 * p2**2 * x["f"],
+    )
 
 
 def table() -> dict:
     """The page's data: the basis on λ × φ × ψ (columns ll, lphi, psi and the basis)."""
     psi = psi_grid()
     settings = {lp: Setting.isotropic(dimension(lp), r2=1.0, c2=1.0, sigma2=1.0) for lp in LOG_PHIS}
-    return stack(dict(ll=ll, lphi=lp, psi=psi, **basis(settings[lp], N, psi * N, 10.0**ll))
-                 for lp in LOG_PHIS for ll in LOG_LAMS)
+    return stack(
+        dict(ll=ll, lphi=lp, psi=psi, **basis(settings[lp], N, psi * N, 10.0**ll)) for lp in LOG_PHIS for ll in LOG_LAMS
+    )
 
 
 def explorable() -> Explorable:
@@ -97,35 +115,73 @@ def explorable() -> Explorable:
     ]
     t = terms(fields(*BASIS), **params("p2", "c2"), sigma2=SIGMA2, r2=R2)
     shown = ("total", "clean", "approx", "zeta_floor", "zeta", "floor")
-    base = alt.Chart().transform_filter(parts.snapped("ll", "llam") + " && " + parts.snapped("lphi", "lphi")
-                                         ).transform_calculate(**{k: str(t[k]) for k in shown})
-    names = {"total": "E, real + synthetic", "clean": "E, real data only (p₂ = 0)",
-             "approx": "approximation error A", "zeta_floor": "ζ floor part p₂²c²T₃"}
+    base = (
+        alt.Chart()
+        .transform_filter(parts.snapped("ll", "llam") + " && " + parts.snapped("lphi", "lphi"))
+        .transform_calculate(**{k: str(t[k]) for k in shown})
+    )
+    names = {
+        "total": "E, real + synthetic",
+        "clean": "E, real data only (p₂ = 0)",
+        "approx": "approximation error A",
+        "zeta_floor": "ζ floor part p₂²c²T₃",
+    }
     colours = ["#d62728", "#111111", "#1f77b4", "#d62728"]
     dashes = [[1, 0], [6, 3], [1, 0], [2, 2]]
-    x = alt.X("psi:Q", scale=parts.log_scale(nice=False), axis=parts.axis_log("ψ = m/n (model size over sample size)", -1, 1))
+    x = alt.X(
+        "psi:Q", scale=parts.log_scale(nice=False), axis=parts.axis_log("ψ = m/n (model size over sample size)", -1, 1)
+    )
     y_axis = parts.axis_log("test error E (label noise excluded)", -8, 2)
-    curves = base.transform_fold(list(names), as_=["curve", "value"]).transform_calculate(
-        label=_label_expr(names)).transform_filter("datum.value > 0").mark_line(clip=True, strokeWidth=2).encode(
-        x=x, y=alt.Y("value:Q", scale=parts.log_scale(), axis=y_axis),
-        color=alt.Color("label:N", title=None, sort=list(names.values()),
-                        scale=alt.Scale(domain=list(names.values()), range=colours),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),
-        strokeDash=alt.StrokeDash("label:N", title=None, sort=list(names.values()),
-                                  scale=alt.Scale(domain=list(names.values()), range=dashes)),
-    ).properties(name="psi_curves")
+    curves = (
+        base.transform_fold(list(names), as_=["curve", "value"])
+        .transform_calculate(label=_label_expr(names))
+        .transform_filter("datum.value > 0")
+        .mark_line(clip=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", scale=parts.log_scale(), axis=y_axis),
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=colours),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "label:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=dashes),
+            ),
+        )
+        .properties(name="psi_curves")
+    )
     peak = alt.Chart(alt.Data(values=[{"psi": 1.0}])).mark_rule(color="grey", strokeDash=[4, 2, 1, 2]).encode(x="psi:Q")
-    tip = [alt.Tooltip("psi:Q", format=".3~g", title="ψ"), alt.Tooltip("total:Q", format=".4~e", title="E mixed"),
-           alt.Tooltip("clean:Q", format=".4~e", title="E real only"), alt.Tooltip("approx:Q", format=".4~e", title="A"),
-           alt.Tooltip("zeta:Q", format=".4~e", title="ζ")]
+    tip = [
+        alt.Tooltip("psi:Q", format=".3~g", title="ψ"),
+        alt.Tooltip("total:Q", format=".4~e", title="E mixed"),
+        alt.Tooltip("clean:Q", format=".4~e", title="E real only"),
+        alt.Tooltip("approx:Q", format=".4~e", title="A"),
+        alt.Tooltip("zeta:Q", format=".4~e", title="ζ"),
+    ]
     landscape = alt.layer(curves, parts.hover_rule(base, "psi", tip, name="hover_psi").encode(x=x), peak).properties(
-        width=WIDTH, height=320,
-        title=alt.TitleParams(text={"expr": f"['Theorem 2, n = {N}: d = ' + d + ', λ = ' + format(pow(10, llam), '.0e'),"
-                                            " 'p₂ = ' + format(p2, '.2f') + ', c² = ' + format(c2, '.2f')]"}))
+        width=WIDTH,
+        height=320,
+        title=alt.TitleParams(
+            text={
+                "expr": f"['Theorem 2, n = {N}: d = ' + d + ', λ = ' + format(pow(10, llam), '.0e'),"
+                " 'p₂ = ' + format(p2, '.2f') + ', c² = ' + format(c2, '.2f')]"
+            }
+        ),
+    )
     pareto = _pareto(base)
     ref, store = dataset("basis", table())
-    chart = alt.vconcat(landscape, pareto, data=alt.Data(**ref)).add_params(*controls).resolve_scale(
-        x="independent", y="independent", color="independent", strokeDash="independent").properties(datasets=store)
+    chart = (
+        alt.vconcat(landscape, pareto, data=alt.Data(**ref))
+        .add_params(*controls)
+        .resolve_scale(x="independent", y="independent", color="independent", strokeDash="independent")
+        .properties(datasets=store)
+    )
     return Explorable.from_spec("projections", parts.finish(chart))
 
 
@@ -140,32 +196,61 @@ def _pareto(base: alt.Chart) -> alt.LayerChart:
     lower: sorted by the clean error, its mixed error is the running minimum
     (as :func:`collapse_lib.figures._rp.pareto_front`, up to exact ties).
     """
-    ranked = base.transform_filter("datum.total > 0 && datum.clean > 0").transform_window(
-        runmin="min(total)", sort=[alt.SortField("clean"), alt.SortField("total")], frame=[None, 0]
-    ).transform_calculate(front="datum.total <= datum.runmin",
-                          lpsi="log(datum.psi) / LN10")
-    x = alt.X("clean:Q", scale=parts.log_scale(nice=False, padding=8),
-              axis=alt.Axis(title="error, real data only", format=".2~g", tickCount=5))
-    y = alt.Y("total:Q", scale=parts.log_scale(nice=False, padding=8),
-              axis=alt.Axis(title="error, real + synthetic", format=".2~g", tickCount=5))
-    tip = [alt.Tooltip("psi:Q", format=".3~g", title="ψ"), alt.Tooltip("clean:Q", format=".4~e", title="E real only"),
-           alt.Tooltip("total:Q", format=".4~e", title="E mixed")]
-    points = ranked.mark_point(filled=True, size=40, stroke="black", strokeWidth=0.3).encode(
-        x=x, y=y, tooltip=tip, color=alt.Color("lpsi:Q", scale=alt.Scale(scheme="viridis"),
-                                               legend=alt.Legend(title="log₁₀ ψ", orient="bottom", gradientLength=200))
-    ).properties(name="pareto_points")
-    front = ranked.transform_filter("datum.front").mark_line(color="black", strokeWidth=1.5).encode(
-        x=x, y=y, order="clean:Q").properties(name="pareto_front")
-    best = ranked.transform_window(rank="rank()", sort=[alt.SortField("total")]).transform_filter(
-        "datum.rank == 1").transform_calculate(
-        note="'lowest mixed error at ψ = ' + format(datum.psi, '.2~g') + "
-             f"(datum.psi <= {psi_grid()[0]} || datum.psi >= {psi_grid()[-1]} ? ' (edge of the range shown)' : '')")
+    ranked = (
+        base.transform_filter("datum.total > 0 && datum.clean > 0")
+        .transform_window(runmin="min(total)", sort=[alt.SortField("clean"), alt.SortField("total")], frame=[None, 0])
+        .transform_calculate(front="datum.total <= datum.runmin", lpsi="log(datum.psi) / LN10")
+    )
+    x = alt.X(
+        "clean:Q",
+        scale=parts.log_scale(nice=False, padding=8),
+        axis=alt.Axis(title="error, real data only", format=".2~g", tickCount=5),
+    )
+    y = alt.Y(
+        "total:Q",
+        scale=parts.log_scale(nice=False, padding=8),
+        axis=alt.Axis(title="error, real + synthetic", format=".2~g", tickCount=5),
+    )
+    tip = [
+        alt.Tooltip("psi:Q", format=".3~g", title="ψ"),
+        alt.Tooltip("clean:Q", format=".4~e", title="E real only"),
+        alt.Tooltip("total:Q", format=".4~e", title="E mixed"),
+    ]
+    points = (
+        ranked.mark_point(filled=True, size=40, stroke="black", strokeWidth=0.3)
+        .encode(
+            x=x,
+            y=y,
+            tooltip=tip,
+            color=alt.Color(
+                "lpsi:Q",
+                scale=alt.Scale(scheme="viridis"),
+                legend=alt.Legend(title="log₁₀ ψ", orient="bottom", gradientLength=200),
+            ),
+        )
+        .properties(name="pareto_points")
+    )
+    front = (
+        ranked.transform_filter("datum.front")
+        .mark_line(color="black", strokeWidth=1.5)
+        .encode(x=x, y=y, order="clean:Q")
+        .properties(name="pareto_front")
+    )
+    best = (
+        ranked.transform_window(rank="rank()", sort=[alt.SortField("total")])
+        .transform_filter("datum.rank == 1")
+        .transform_calculate(
+            note="'lowest mixed error at ψ = ' + format(datum.psi, '.2~g') + "
+            f"(datum.psi <= {psi_grid()[0]} || datum.psi >= {psi_grid()[-1]} ? ' (edge of the range shown)' : '')"
+        )
+    )
     star = best.mark_point(shape="diamond", size=160, color="#d62728", filled=True).encode(x=x, y=y)
     note = best.mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=12).encode(
-        x=alt.value(0), y=alt.value(0), text="note:N")
+        x=alt.value(0), y=alt.value(0), text="note:N"
+    )
     return alt.layer(points, front, star, note).properties(
-        width=WIDTH, height=300,
-        title=alt.TitleParams("Pareto diagram (one point per ψ)"))
+        width=WIDTH, height=300, title=alt.TitleParams("Pareto diagram (one point per ψ)")
+    )
 
 
 __all__ = ["BASIS", "LOG_LAMS", "LOG_PHIS", "N", "basis", "dimension", "explorable", "psi_grid", "table", "terms"]

@@ -25,6 +25,7 @@ pages opened as ``file://``, and the site must work offline from disk too.
 Deferred scripts run in document order before ``DOMContentLoaded``; each
 output waits for the ``collapse-explorables-ready`` event the helper sends.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,10 @@ def javascript_bundle() -> str:
 
     vega = vl_convert.javascript_bundle(vl_version=SITE_VEGALITE_VERSION)
     ours = "".join((_STATIC / name).read_text(encoding="utf-8") for name in ("calculator.js", "explorables.js"))
-    return ("/* Vega, Vega-Lite and vega-embed: vl_convert.javascript_bundle(), BSD-3-Clause licences. */\n"
-            "(function () {\n" + vega + "\n})();\n" + ours.replace("__VEGALITE__", SITE_VEGALITE_VERSION))
+    return (
+        "/* Vega, Vega-Lite and vega-embed: vl_convert.javascript_bundle(), BSD-3-Clause licences. */\n"
+        "(function () {\n" + vega + "\n})();\n" + ours.replace("__VEGALITE__", SITE_VEGALITE_VERSION)
+    )
 
 
 def _add_assets(app, pagename, templatename, context, doctree):
@@ -76,8 +79,13 @@ class VegaLiteMime:
         from docutils import nodes
 
         where = f"vegalite-{getattr(data, 'cell_index', None) or 0}-{getattr(data, 'output_index', None) or 0}"
-        return [nodes.raw(text=site_html(data.content, fallback_name=where), format="html",
-                          classes=["output", "collapse_explorable"])]
+        return [
+            nodes.raw(
+                text=site_html(data.content, fallback_name=where),
+                format="html",
+                classes=["output", "collapse_explorable"],
+            )
+        ]
 
 
 def _register_mime_plugin():

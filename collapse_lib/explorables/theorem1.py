@@ -17,6 +17,7 @@ continuous controls p₂ and c² through :func:`terms` (one formula, evaluated i
 Python by the tests and turned into Vega expressions for the page): every
 number on the page is Theorem 1 at the control values, to the 7 digits stored.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -96,32 +97,66 @@ def explorable() -> Explorable:
         parts.derived("p2", "clean ? 0 : pow(10, lp2)"),
     ]
     t = terms(fields(*BASIS), **params("p2", "c2"), sigma2=SIGMA2, r2=R2)
-    base = alt.Chart().transform_filter(
-        parts.snapped("a", "alpha") + " && " + parts.snapped("ll", "llam")).transform_calculate(
-        **{k: str(t[k]) for k in ("total", "clean", "zeta", "floor")})
-    names = {"total": "E = B + V + ζ (mixed data)", "clean": "clean law B + V (p₂ = 0)", "floor": "floor p₂² tr ΔΣ³(Σ+λ)⁻²"}
+    base = (
+        alt.Chart()
+        .transform_filter(parts.snapped("a", "alpha") + " && " + parts.snapped("ll", "llam"))
+        .transform_calculate(**{k: str(t[k]) for k in ("total", "clean", "zeta", "floor")})
+    )
+    names = {
+        "total": "E = B + V + ζ (mixed data)",
+        "clean": "clean law B + V (p₂ = 0)",
+        "floor": "floor p₂² tr ΔΣ³(Σ+λ)⁻²",
+    }
     x = alt.X("n:Q", scale=parts.log_scale(), axis=parts.axis_log("n (training samples)", 0, 9))
-    curves = base.transform_fold(list(names), as_=["curve", "value"]).transform_calculate(
-        label=" + ".join(f"(datum.curve == '{k}' ? '{v}' : '')" for k, v in names.items())).transform_filter(
-        "datum.value > 0").mark_line(clip=True, strokeWidth=2).encode(
-        x=x,
-        y=alt.Y("value:Q", scale=parts.log_scale(domainMax=10), axis=parts.axis_log("test error E (label noise excluded)", -12, 1)),
-        color=alt.Color("label:N", sort=list(names.values()), title=None,
-                        scale=alt.Scale(domain=list(names.values()), range=["#d62728", "#111111", "#d62728"]),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),
-        strokeDash=alt.StrokeDash("label:N", sort=list(names.values()), title=None,
-                                  scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [2, 2]])),
-    ).properties(name="curves")
+    curves = (
+        base.transform_fold(list(names), as_=["curve", "value"])
+        .transform_calculate(label=" + ".join(f"(datum.curve == '{k}' ? '{v}' : '')" for k, v in names.items()))
+        .transform_filter("datum.value > 0")
+        .mark_line(clip=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "value:Q",
+                scale=parts.log_scale(domainMax=10),
+                axis=parts.axis_log("test error E (label noise excluded)", -12, 1),
+            ),
+            color=alt.Color(
+                "label:N",
+                sort=list(names.values()),
+                title=None,
+                scale=alt.Scale(domain=list(names.values()), range=["#d62728", "#111111", "#d62728"]),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "label:N",
+                sort=list(names.values()),
+                title=None,
+                scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [2, 2]]),
+            ),
+        )
+        .properties(name="curves")
+    )
     peak = alt.Chart(alt.Data(values=[{"n": D}])).mark_rule(color="grey", strokeDash=[4, 2, 1, 2]).encode(x="n:Q")
-    tip = [alt.Tooltip("n:Q", format=",.4~g", title="n"), alt.Tooltip("total:Q", format=".4~e", title="E (mixed)"),
-           alt.Tooltip("clean:Q", format=".4~e", title="clean B + V"), alt.Tooltip("zeta:Q", format=".4~e", title="ζ"),
-           alt.Tooltip("floor:Q", format=".4~e", title="floor")]
+    tip = [
+        alt.Tooltip("n:Q", format=",.4~g", title="n"),
+        alt.Tooltip("total:Q", format=".4~e", title="E (mixed)"),
+        alt.Tooltip("clean:Q", format=".4~e", title="clean B + V"),
+        alt.Tooltip("zeta:Q", format=".4~e", title="ζ"),
+        alt.Tooltip("floor:Q", format=".4~e", title="floor"),
+    ]
     hover = parts.hover_rule(base, "n", tip).encode(x=x)
-    title = alt.TitleParams(text={"expr": f"['Theorem 1, d = {D}: α = ' + alpha + ', λ = ' + format(pow(10, llam), '.0e'),"
-                                          " 'p₂ = ' + format(p2, '.3~g') + ', c² = ' + format(c2, '.2f')]"})
+    title = alt.TitleParams(
+        text={
+            "expr": f"['Theorem 1, d = {D}: α = ' + alpha + ', λ = ' + format(pow(10, llam), '.0e'),"
+            " 'p₂ = ' + format(p2, '.3~g') + ', c² = ' + format(c2, '.2f')]"
+        }
+    )
     ref, store = dataset("basis", table())
-    chart = alt.layer(curves, hover, peak, data=alt.Data(**ref)).add_params(*controls).properties(
-        width="container", height=380, title=title, datasets=store)
+    chart = (
+        alt.layer(curves, hover, peak, data=alt.Data(**ref))
+        .add_params(*controls)
+        .properties(width="container", height=380, title=title, datasets=store)
+    )
     return Explorable.from_spec("theorem1", parts.finish(chart))
 
 

@@ -24,6 +24,7 @@ The table is stored wide, one row per (workflow, p₂, λ, n) with columns
 b0 … bT, v0 … vT (half the bytes of one row per generation); the page unfolds it
 with Vega-Lite's ``fold`` and ``pivot``.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -44,8 +45,12 @@ LOG_LAMS = parts.grid_values(-4.0, 0.0, 1.0)
 P2S = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 MAX_GENERATIONS = 20
 MIX = KINDS.index("mix")
-LABELS = {"replace": "replace", "accumulate": "accumulate", "accumulate-subsample": "accumulate-subsample",
-          "mix": "mix (a fraction p₂ synthetic, the rest fresh real)"}
+LABELS = {
+    "replace": "replace",
+    "accumulate": "accumulate",
+    "accumulate-subsample": "accumulate-subsample",
+    "mix": "mix (a fraction p₂ synthetic, the rest fresh real)",
+}
 CLEAN = "generation 0 (clean law)"
 #: the static figures' colours (collapse_lib.figures.workflows.COLOURS: matplotlib's tab: palette)
 COLOURS = {"replace": "#d62728", "accumulate": "#1f77b4", "accumulate-subsample": "#9467bd", "mix": "#2ca02c"}
@@ -77,8 +82,12 @@ def table(sizes=SIZES, log_lams=LOG_LAMS, p2s=P2S, generations: int = MAX_GENERA
     log_lams = np.asarray(log_lams, dtype=float)
     lams = 10.0**log_lams
     tab = workflow_table(_unit_setting(), np.asarray(sizes, float), lams, generations, sigma2=1.0, p2=list(p2s))
-    tab = tab.assign(k=tab.kind.map(KINDS.index), p=tab.p2.fillna(0.0), v=tab.real_noise + tab.synthetic_noise,
-                     ll=tab.lam.map(dict(zip(lams, log_lams))))
+    tab = tab.assign(
+        k=tab.kind.map(KINDS.index),
+        p=tab.p2.fillna(0.0),
+        v=tab.real_noise + tab.synthetic_noise,
+        ll=tab.lam.map(dict(zip(lams, log_lams))),
+    )
     wide = tab.pivot_table(index=["k", "p", "ll", "n"], columns="t", values=["bias", "v"], sort=True)
     keys = wide.index.to_frame(index=False)
     out = dict(k=keys.k.to_numpy(int), p=keys.p.to_numpy(float), ll=keys.ll.to_numpy(float), n=keys.n.to_numpy(int))
@@ -94,25 +103,32 @@ def _unfolded(chart: alt.Chart, keep: str, generations: int) -> alt.Chart:
     cols = [f"{p}{t}" for p in "bv" for t in range(generations + 1)]
     e = terms(fields("b", "v"), params("s2")["s2"])
     label = " : ".join(f"datum.k == {i} ? '{LABELS[k]}'" for i, k in enumerate(KINDS)) + " : ''"
-    return (chart.transform_fold(cols, as_=["key", "val"])
-            .transform_calculate(part="substring(datum.key, 0, 1)", t="toNumber(substring(datum.key, 1))")
-            .transform_filter(keep)
-            .transform_pivot("part", value="val", groupby=["k", "n", "t"])
-            .transform_calculate(**{k: str(v) for k, v in e.items()})
-            .transform_calculate(label=label))
+    return (
+        chart.transform_fold(cols, as_=["key", "val"])
+        .transform_calculate(part="substring(datum.key, 0, 1)", t="toNumber(substring(datum.key, 1))")
+        .transform_filter(keep)
+        .transform_pivot("part", value="val", groupby=["k", "n", "t"])
+        .transform_calculate(**{k: str(v) for k, v in e.items()})
+        .transform_calculate(label=label)
+    )
 
 
 def _legend_colour() -> alt.Color:
     domain = [LABELS[k] for k in KINDS] + [CLEAN]
-    return alt.Color("label:N", title=None, sort=domain,
-                     scale=alt.Scale(domain=domain, range=[COLOURS[k] for k in KINDS] + ["#111111"]),
-                     legend=alt.Legend(orient="bottom", direction="vertical", symbolType="stroke"))
+    return alt.Color(
+        "label:N",
+        title=None,
+        sort=domain,
+        scale=alt.Scale(domain=domain, range=[COLOURS[k] for k in KINDS] + ["#111111"]),
+        legend=alt.Legend(orient="bottom", direction="vertical", symbolType="stroke"),
+    )
 
 
 def _dash() -> alt.StrokeDash:
     domain = [LABELS[k] for k in KINDS] + [CLEAN]
-    return alt.StrokeDash("label:N", title=None, sort=domain,
-                          scale=alt.Scale(domain=domain, range=[[1, 0]] * len(KINDS) + [[2, 2]]))
+    return alt.StrokeDash(
+        "label:N", title=None, sort=domain, scale=alt.Scale(domain=domain, range=[[1, 0]] * len(KINDS) + [[2, 2]])
+    )
 
 
 def _by_workflow(base: alt.Chart, x: str, clean: bool) -> tuple[alt.Chart, list]:
@@ -145,43 +161,99 @@ def explorable() -> Explorable:
     # --- top: E_t against t at the chosen n
     a_base = _unfolded(alt.Chart(data).transform_filter(pick + " && datum.n == n"), "datum.t <= gens", T)
     x_t = alt.X("t:Q", axis=alt.Axis(title="generation t", tickMinStep=1, format="d"))
-    a_lines = a_base.mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2, clip=True).encode(
-        x=x_t, y=alt.Y("total:Q", scale=parts.log_scale(), axis=y_axis), color=colour, strokeDash=dash,
-        order="t:Q").properties(name="curves_t")
-    a_clean = a_base.transform_filter("datum.k == 0 && datum.t == 0").transform_calculate(
-        label=f"'{CLEAN}'").mark_rule(strokeWidth=1.5).encode(
-        y="total:Q", color=colour, strokeDash=dash,
-        tooltip=[alt.Tooltip("total:Q", format=".4~e", title=CLEAN)]).properties(name="clean_t")
+    a_lines = (
+        a_base.mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2, clip=True)
+        .encode(
+            x=x_t, y=alt.Y("total:Q", scale=parts.log_scale(), axis=y_axis), color=colour, strokeDash=dash, order="t:Q"
+        )
+        .properties(name="curves_t")
+    )
+    a_clean = (
+        a_base.transform_filter("datum.k == 0 && datum.t == 0")
+        .transform_calculate(label=f"'{CLEAN}'")
+        .mark_rule(strokeWidth=1.5)
+        .encode(
+            y="total:Q", color=colour, strokeDash=dash, tooltip=[alt.Tooltip("total:Q", format=".4~e", title=CLEAN)]
+        )
+        .properties(name="clean_t")
+    )
     a_wide, a_tip = _by_workflow(a_base, "t", clean=False)
-    a_hover = parts.hover_rule(a_wide, "t", [alt.Tooltip("t:Q", title="generation t")] + a_tip,
-                               name="hover_t").encode(x="t:Q")
-    top = alt.layer(a_lines, a_clean, a_hover).properties(width=WIDTH, height=300, title=alt.TitleParams(text={
-        "expr": "['(a) E_t over generations, n = ' + format(n, ','), 'λ = ' + format(pow(10, llam), '.0e')"
-                " + ', σ² = ' + format(s2, '.2f') + ', mix: p₂ = ' + p2]"}))
+    a_hover = parts.hover_rule(a_wide, "t", [alt.Tooltip("t:Q", title="generation t")] + a_tip, name="hover_t").encode(
+        x="t:Q"
+    )
+    top = alt.layer(a_lines, a_clean, a_hover).properties(
+        width=WIDTH,
+        height=300,
+        title=alt.TitleParams(
+            text={
+                "expr": "['(a) E_t over generations, n = ' + format(n, ','), 'λ = ' + format(pow(10, llam), '.0e')"
+                " + ', σ² = ' + format(s2, '.2f') + ', mix: p₂ = ' + p2]"
+            }
+        ),
+    )
 
     # --- bottom: the error after T generations against n, with the clean law (t = 0)
-    b_base = _unfolded(alt.Chart(data).transform_filter(pick), "datum.t == gens || (datum.t == 0 && datum.k == 0)", T
-                       ).transform_calculate(label=f"datum.t == 0 ? '{CLEAN}' : datum.label")
+    b_base = _unfolded(
+        alt.Chart(data).transform_filter(pick), "datum.t == gens || (datum.t == 0 && datum.k == 0)", T
+    ).transform_calculate(label=f"datum.t == 0 ? '{CLEAN}' : datum.label")
     x_n = alt.X("n:Q", scale=parts.log_scale(), axis=parts.axis_log("n (samples per generation)", 1, 5))
-    b_lines = b_base.mark_line(strokeWidth=2, clip=True).encode(
-        x=x_n, y=alt.Y("total:Q", scale=parts.log_scale(domainMax=Y_MAX_N), axis=y_axis), color=colour, strokeDash=dash,
-        order="n:Q").properties(name="curves_n")
+    b_lines = (
+        b_base.mark_line(strokeWidth=2, clip=True)
+        .encode(
+            x=x_n,
+            y=alt.Y("total:Q", scale=parts.log_scale(domainMax=Y_MAX_N), axis=y_axis),
+            color=colour,
+            strokeDash=dash,
+            order="n:Q",
+        )
+        .properties(name="curves_n")
+    )
     b_wide, b_tip = _by_workflow(b_base, "n", clean=True)
-    b_hover = parts.hover_rule(b_wide, "n", [alt.Tooltip("n:Q", format=",d", title="n")] + b_tip,
-                               name="hover_n").encode(x=x_n)
-    here = alt.Chart(alt.Data(values=[{"z": 0}])).transform_calculate(n="n").mark_rule(
-        color="grey", strokeDash=[4, 2], strokeWidth=1).encode(
-        x="n:Q", tooltip=[alt.Tooltip("n:Q", format=",d", title="n of panel (a)")])
-    peak = alt.Chart(alt.Data(values=[{"n": D}])).mark_rule(color="grey", strokeDash=[4, 2, 1, 2], opacity=0.6).encode(
-        x="n:Q", tooltip=[alt.Tooltip("n:Q", title="interpolation threshold n = d")])
-    bottom = alt.layer(b_lines, b_hover, here, peak).properties(width=WIDTH, height=300, title=alt.TitleParams(
-        text={"expr": "['(b) error after T = ' + gens + ' generations against n', "
-                      "'dashed: n of (a), dash-dot: n = d; cut at 10³']"}))
+    b_hover = parts.hover_rule(
+        b_wide, "n", [alt.Tooltip("n:Q", format=",d", title="n")] + b_tip, name="hover_n"
+    ).encode(x=x_n)
+    here = (
+        alt.Chart(alt.Data(values=[{"z": 0}]))
+        .transform_calculate(n="n")
+        .mark_rule(color="grey", strokeDash=[4, 2], strokeWidth=1)
+        .encode(x="n:Q", tooltip=[alt.Tooltip("n:Q", format=",d", title="n of panel (a)")])
+    )
+    peak = (
+        alt.Chart(alt.Data(values=[{"n": D}]))
+        .mark_rule(color="grey", strokeDash=[4, 2, 1, 2], opacity=0.6)
+        .encode(x="n:Q", tooltip=[alt.Tooltip("n:Q", title="interpolation threshold n = d")])
+    )
+    bottom = alt.layer(b_lines, b_hover, here, peak).properties(
+        width=WIDTH,
+        height=300,
+        title=alt.TitleParams(
+            text={
+                "expr": "['(b) error after T = ' + gens + ' generations against n', "
+                "'dashed: n of (a), dash-dot: n = d; cut at 10³']"
+            }
+        ),
+    )
 
-    chart = alt.vconcat(top, bottom).add_params(*controls).resolve_scale(
-        x="independent", y="independent").properties(datasets=store)
+    chart = (
+        alt.vconcat(top, bottom)
+        .add_params(*controls)
+        .resolve_scale(x="independent", y="independent")
+        .properties(datasets=store)
+    )
     return Explorable.from_spec("workflows", parts.finish(chart))
 
 
-__all__ = ["CLEAN", "D", "KINDS", "LABELS", "LOG_LAMS", "MAX_GENERATIONS", "P2S", "R2", "SIZES", "explorable",
-           "table", "terms"]
+__all__ = [
+    "CLEAN",
+    "D",
+    "KINDS",
+    "LABELS",
+    "LOG_LAMS",
+    "MAX_GENERATIONS",
+    "P2S",
+    "R2",
+    "SIZES",
+    "explorable",
+    "table",
+    "terms",
+]

@@ -6,6 +6,7 @@ runs a recipe and writes ``<data dir>/<name>.json`` with provenance;
 :func:`load_or_compute` is what a chapter calls: it shows the data file when
 one exists at the requested scale or larger, and otherwise computes now.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -83,8 +84,9 @@ def replace_decision(name: str, scale=None, seed: int = 0, data_dir=None) -> tup
     return "write", ""
 
 
-def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, progress: bool = True,
-              force: bool = False):
+def reproduce(
+    name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, progress: bool = True, force: bool = False
+):
     """Run recipe ``name`` and save its table with provenance to ``<out dir>/<name>.json``; returns the path.
 
     Without ``force``, a file made at a larger scale or with another seed, or a
@@ -104,8 +106,9 @@ def reproduce(name: str, scale=None, device="cpu", seed: int = 0, out_dir=None, 
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=dev, seed=seed, progress=progress)
     cfg = recipe.config(scale)
-    prov = datafiles.provenance(name, cfg, scale, seed, dev, cfg.get("dtype", "float64"),
-                                elapsed_s=time.perf_counter() - t0)
+    prov = datafiles.provenance(
+        name, cfg, scale, seed, dev, cfg.get("dtype", "float64"), elapsed_s=time.perf_counter() - t0
+    )
     return datafiles.save_table(_data_path(name, out_dir), table, prov)
 
 
@@ -155,16 +158,20 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
         where = prov["device"]
         if prov.get("device_name") and prov["device_name"] != where:
             where += f" ({prov['device_name']})"
-        note = (f"Loaded {path.name}: computed at scale '{prov['scale']}' on {where}, "
-                f"seed {prov['seed']}, collapse_lib {prov['collapse_lib_version']}, {prov['date_utc']} "
-                f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`).")
+        note = (
+            f"Loaded {path.name}: computed at scale '{prov['scale']}' on {where}, "
+            f"seed {prov['seed']}, collapse_lib {prov['collapse_lib_version']}, {prov['date_utc']} "
+            f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`)."
+        )
         return table, note
     stale = f" {path.name} is {problem}; regenerate it." if problem.startswith(("out of date", "unusable")) else ""
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
     table.attrs.update(provenance=None, config=recipe.config(scale))
-    note = (f"Computed now at scale '{scale}' on {resolve_device(device)}, seed {seed} "
-            f"in {time.perf_counter() - t0:.1f} s" + (stale or f" (no data file {name}.json at this scale or larger)."))
+    note = (
+        f"Computed now at scale '{scale}' on {resolve_device(device)}, seed {seed} "
+        f"in {time.perf_counter() - t0:.1f} s" + (stale or f" (no data file {name}.json at this scale or larger).")
+    )
     return table, note
 
 
@@ -190,12 +197,36 @@ def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: st
     from IPython.display import HTML, Markdown, display
 
     agree = agreement(table, group, x=x)
-    fmt = {group: "{:g}", x: "{:,}", "p2_eff": "{:.4g}", "simulation": "{:.3g}", "stderr": "{:.1g}",
-           "theory": "{:.3g}", "z": "{:+.2f}", "floor": "{:.3g}", "clean": "{:.3g}"}
+    fmt = {
+        group: "{:g}",
+        x: "{:,}",
+        "p2_eff": "{:.4g}",
+        "simulation": "{:.3g}",
+        "stderr": "{:.1g}",
+        "theory": "{:.3g}",
+        "z": "{:+.2f}",
+        "floor": "{:.3g}",
+        "clean": "{:.3g}",
+    }
     display(Markdown(f"{title}{agreement_summary(table, x=x, theorem=theorem)}"))
     display(HTML(agree.to_html(index=False, formatters={k: v.format for k, v in fmt.items() if k in agree})))
 
 
-__all__ = ["NAMED", "RECIPES", "agreement", "agreement_summary", "current_file", "describe_config", "get", "load_or_compute",
-           "paper_vs_book", "paper_vs_book_markdown", "replace_decision", "reproduce", "show", "show_agreement",
-           "show_paper_vs_book", "within_stderr"]
+__all__ = [
+    "NAMED",
+    "RECIPES",
+    "agreement",
+    "agreement_summary",
+    "current_file",
+    "describe_config",
+    "get",
+    "load_or_compute",
+    "paper_vs_book",
+    "paper_vs_book_markdown",
+    "replace_decision",
+    "reproduce",
+    "show",
+    "show_agreement",
+    "show_paper_vs_book",
+    "within_stderr",
+]

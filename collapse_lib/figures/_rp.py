@@ -1,4 +1,5 @@
 """Sweeps shared by the random-projections figures (1, 4, 5): Theorem 2 and simulation vs ψ = m/n."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,14 +41,27 @@ def rp_vs_m(setting, n, m_theory, m_sim, p2s, lam, trials, seed, device, progres
         th = theory.random_projections(setting, n=n, m=mt, p2=p2s[None, :], lam=lam)
         shape = th.total.shape
         b = lambda a: np.broadcast_to(a, shape).ravel()  # noqa: E731
-        rows.append(pd.DataFrame({"kind": "theory", "m": b(mt), "p2": b(p2s), "error": th.total.ravel(),
-                                  "stderr": np.nan, "clean": th.clean.ravel(), "zeta_floor": th.zeta_floor.ravel(),
-                                  "zeta_design": th.zeta_design.ravel(), "approx": th.approx.ravel()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "kind": "theory",
+                    "m": b(mt),
+                    "p2": b(p2s),
+                    "error": th.total.ravel(),
+                    "stderr": np.nan,
+                    "clean": th.clean.ravel(),
+                    "zeta_floor": th.zeta_floor.ravel(),
+                    "zeta_design": th.zeta_design.ravel(),
+                    "approx": th.approx.ravel(),
+                }
+            )
+        )
     if m_sim is not None and len(m_sim):
         ms = np.asarray(m_sim, dtype=np.int64)[:, None]
         p2_all = np.union1d(p2s, [0.0])
-        sim = simulate.random_projections(setting, n=n, m=ms, p2=p2_all[None, :], lam=lam, trials=trials, seed=seed,
-                                          device=device, progress=progress)
+        sim = simulate.random_projections(
+            setting, n=n, m=ms, p2=p2_all[None, :], lam=lam, trials=trials, seed=seed, device=device, progress=progress
+        )
         keep = np.searchsorted(p2_all, p2s)
         mean, se, p2e = sim.mean[:, keep], sim.stderr[:, keep], sim.p2_eff[:, keep]
         th_eff = theory.random_projections(setting, n=n, m=ms.astype(float), p2=p2e, lam=lam)
@@ -55,13 +69,27 @@ def rp_vs_m(setting, n, m_theory, m_sim, p2s, lam, trials, seed, device, progres
         ex_se = diff.std(axis=-1, ddof=1) / np.sqrt(trials) if trials > 1 else np.full(mean.shape, np.nan)
         sshape = mean.shape
         bs = lambda a: np.broadcast_to(a, sshape).ravel()  # noqa: E731
-        rows.append(pd.DataFrame({
-            "kind": "simulation", "m": bs(ms).astype(float), "p2": bs(p2s), "error": mean.ravel(),
-            "stderr": se.ravel(), "clean": bs(th_eff.clean), "zeta_floor": th_eff.zeta_floor.ravel(),
-            "zeta_design": th_eff.zeta_design.ravel(), "approx": bs(th_eff.approx), "p2_eff": p2e.ravel(),
-            "theory_at_p2_eff": th_eff.total.ravel(), "clean_sim": bs(sim.mean[:, [0]]),
-            "clean_stderr": bs(sim.stderr[:, [0]]), "excess": diff.mean(axis=-1).ravel(),
-            "excess_stderr": ex_se.ravel()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "kind": "simulation",
+                    "m": bs(ms).astype(float),
+                    "p2": bs(p2s),
+                    "error": mean.ravel(),
+                    "stderr": se.ravel(),
+                    "clean": bs(th_eff.clean),
+                    "zeta_floor": th_eff.zeta_floor.ravel(),
+                    "zeta_design": th_eff.zeta_design.ravel(),
+                    "approx": bs(th_eff.approx),
+                    "p2_eff": p2e.ravel(),
+                    "theory_at_p2_eff": th_eff.total.ravel(),
+                    "clean_sim": bs(sim.mean[:, [0]]),
+                    "clean_stderr": bs(sim.stderr[:, [0]]),
+                    "excess": diff.mean(axis=-1).ravel(),
+                    "excess_stderr": ex_se.ravel(),
+                }
+            )
+        )
     out = pd.concat(rows, ignore_index=True)
     out["n"] = float(n)
     out["psi"] = out["m"] / float(n)

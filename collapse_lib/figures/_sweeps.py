@@ -1,4 +1,5 @@
 """Sweeps shared by the figure recipes: theory and simulation of Theorem 1 vs n."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,10 @@ N_THEORY = (2.0, 1e10, 120)
 def describe_n_sweep(c: dict, more_sizes: str = "") -> dict:
     """The ``sizes`` and ``runs`` rows of an n-sweep figure's "the paper | this book" table, from its config ``c``."""
     lo, hi, num = c["n_sim"]
-    return dict(sizes=f"d = {c['d']}; simulated n: {int(num)} values from {int(lo):,} to {int(hi):,}{more_sizes}",
-                runs=f"{c['trials']} trials per simulated point")
+    return dict(
+        sizes=f"d = {c['d']}; simulated n: {int(num)} values from {int(lo):,} to {int(hi):,}{more_sizes}",
+        runs=f"{c['trials']} trials per simulated point",
+    )
 
 
 def log_ints(lo, hi, num) -> np.ndarray:
@@ -40,22 +43,42 @@ def classical_vs_n(setting, n_theory, n_sim, p2s, lam, trials, seed, device, pro
     p2s = np.asarray(p2s, dtype=float)
     nt = np.asarray(n_theory, dtype=float)[:, None]
     th = theory.classical(setting, n=nt, p2=p2s[None, :], lam=lam)
-    rows = [pd.DataFrame({
-        "kind": "theory", "n": np.broadcast_to(nt, th.total.shape).ravel(),
-        "p2": np.broadcast_to(p2s, th.total.shape).ravel(), "error": th.total.ravel(),
-        "stderr": np.nan, "floor": th.floor.ravel(), "clean": th.clean.ravel(),
-        "p2_eff": np.broadcast_to(p2s, th.total.shape).ravel()})]
+    rows = [
+        pd.DataFrame(
+            {
+                "kind": "theory",
+                "n": np.broadcast_to(nt, th.total.shape).ravel(),
+                "p2": np.broadcast_to(p2s, th.total.shape).ravel(),
+                "error": th.total.ravel(),
+                "stderr": np.nan,
+                "floor": th.floor.ravel(),
+                "clean": th.clean.ravel(),
+                "p2_eff": np.broadcast_to(p2s, th.total.shape).ravel(),
+            }
+        )
+    ]
     if n_sim is not None and len(n_sim):
         ns = np.asarray(n_sim, dtype=np.int64)[:, None]
-        sim = simulate.classical(setting, n=ns, p2=p2s[None, :], lam=lam, trials=trials, seed=seed,
-                                 device=device, progress=progress)
+        sim = simulate.classical(
+            setting, n=ns, p2=p2s[None, :], lam=lam, trials=trials, seed=seed, device=device, progress=progress
+        )
         th_eff = theory.classical(setting, n=ns, p2=sim.p2_eff, lam=lam)
         shape = sim.mean.shape
-        rows.append(pd.DataFrame({
-            "kind": "simulation", "n": np.broadcast_to(ns, shape).ravel().astype(float),
-            "p2": np.broadcast_to(p2s, shape).ravel(), "error": sim.mean.ravel(),
-            "stderr": sim.stderr.ravel(), "floor": th_eff.floor.ravel(), "clean": th_eff.clean.ravel(),
-            "p2_eff": sim.p2_eff.ravel(), "theory_at_p2_eff": th_eff.total.ravel()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "kind": "simulation",
+                    "n": np.broadcast_to(ns, shape).ravel().astype(float),
+                    "p2": np.broadcast_to(p2s, shape).ravel(),
+                    "error": sim.mean.ravel(),
+                    "stderr": sim.stderr.ravel(),
+                    "floor": th_eff.floor.ravel(),
+                    "clean": th_eff.clean.ravel(),
+                    "p2_eff": sim.p2_eff.ravel(),
+                    "theory_at_p2_eff": th_eff.total.ravel(),
+                }
+            )
+        )
     out = pd.concat(rows, ignore_index=True)
     for k, v in labels.items():
         out[k] = v

@@ -1,5 +1,6 @@
 """The "the paper | this book" table of each figure: the paper's side from :mod:`collapse_lib.paper`,
 the book's side built by the recipe's ``book_column(config)`` from the configuration it ran with."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -62,8 +63,9 @@ def paper_vs_book_markdown(name: str, config: dict | None = None) -> str:
     table = paper_vs_book(name, cfg)
     esc = lambda s: str(s).replace("|", "/")  # noqa: E731  (a "|" would split a Markdown cell)
     head = f"**{paper.figure(name).figure}: the paper | this book** (scale `{cfg['scale']}`)"
-    body = md_table(["", "the paper", "this book"], [[esc(c) for c in r] for r in table.itertuples(index=False)],
-                    align="lll")
+    body = md_table(
+        ["", "the paper", "this book"], [[esc(c) for c in r] for r in table.itertuples(index=False)], align="lll"
+    )
     return f"{head}\n\n{body}\n\n<small>{paper.NOT_STATED_NOTE}</small>"
 
 

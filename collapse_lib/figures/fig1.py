@@ -29,6 +29,7 @@ in both directions: simulation (same draws for the mixed and the real-only fit) 
 few sizes, for the very-high and very-low qualities, at n = 50 (smoke) or 500 (book,
 paper), d = φn. dtype: float64.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,21 +45,54 @@ from .report import format_value as fv
 
 TITLE = "Figure 1: the Pareto diagram — model size vs robustness to synthetic data"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
-    "kind", "m", "p2", "error", "stderr", "clean", "zeta_floor", "zeta_design", "approx", "n", "psi", "d",
-    "lam", "c2", "p2_eff", "theory_at_p2_eff", "clean_sim", "clean_stderr", "excess", "excess_stderr"
+    "kind",
+    "m",
+    "p2",
+    "error",
+    "stderr",
+    "clean",
+    "zeta_floor",
+    "zeta_design",
+    "approx",
+    "n",
+    "psi",
+    "d",
+    "lam",
+    "c2",
+    "p2_eff",
+    "theory_at_p2_eff",
+    "clean_sim",
+    "clean_stderr",
+    "excess",
+    "excess_stderr",
 )
 QUALITIES = {0.0: ("s", "very high"), 0.1: ("D", "high"), 0.5: ("^", "low"), 1.0: ("*", "very low")}
-SIM = {"smoke": dict(n=50, sim_points=4, trials=3), "book": dict(n=500, sim_points=7, trials=10),
-       "paper": dict(n=500, sim_points=10, trials=30)}
+SIM = {
+    "smoke": dict(n=50, sim_points=4, trials=3),
+    "book": dict(n=500, sim_points=7, trials=10),
+    "paper": dict(n=500, sim_points=10, trials=30),
+}
 # Our choice of the parameters the caption does not give (see the module docstring).
 PHI, LAM, SIGMA2 = 1.1, 1.0, 0.02
 
 
 def config(scale=None) -> dict:
     scale = current_scale(scale)
-    return dict(scale=scale, n=500, phi=PHI, r2=1.0, sigma2=SIGMA2, lam=LAM, p2=[0.2, 0.5, 0.8],
-                c2=list(QUALITIES), psi=[0.05, 20.0], psi_points=60, sim=SIM[scale], sim_c2=[0.0, 1.0],
-                dtype="float64")
+    return dict(
+        scale=scale,
+        n=500,
+        phi=PHI,
+        r2=1.0,
+        sigma2=SIGMA2,
+        lam=LAM,
+        p2=[0.2, 0.5, 0.8],
+        c2=list(QUALITIES),
+        psi=[0.05, 20.0],
+        psi_points=60,
+        sim=SIM[scale],
+        sim_c2=[0.0, 1.0],
+        dtype="float64",
+    )
 
 
 def book_column(c: dict) -> dict:
@@ -66,25 +100,38 @@ def book_column(c: dict) -> dict:
     n, sim = c["n"], c["sim"]
     return dict(
         shows=f"the same diagram: Theorem 2 (points, one per ψ) and simulations (hollow, ± 2 s.e.) at "
-              f"{sim['sim_points']} sizes for c² = {fv(c['sim_c2'])}; one panel per p₂",
+        f"{sim['sim_points']} sizes for c² = {fv(c['sim_c2'])}; one panel per p₂",
         sizes=f"theory n = {n}, simulation n = {sim['n']}; d = φn = {round(c['phi'] * n)} (φ = {fv(c['phi'])}); "
-              f"ψ = m/n from {fv(c['psi'][0])} to {fv(c['psi'][1])} ({c['psi_points']} values); λ = {fv(c['lam'])}, "
-              f"σ² = {fv(c['sigma2'])}, r² = {fv(c['r2'])}; p₂ ∈ {{{fv(c['p2'])}}}",
+        f"ψ = m/n from {fv(c['psi'][0])} to {fv(c['psi'][1])} ({c['psi_points']} values); λ = {fv(c['lam'])}, "
+        f"σ² = {fv(c['sigma2'])}, r² = {fv(c['r2'])}; p₂ ∈ {{{fv(c['p2'])}}}",
         runs=f"{sim['trials']} trials per simulated size",
         models="random projections (S_ij ~ N(0, 1/d)) with ridge on the m features; theory: our deterministic "
-               "equivalent of Theorem 2",
+        "equivalent of Theorem 2",
         data=f"isotropic Gaussian; c² ∈ {{{fv(c['c2'])}}} for the four markers",
         differs="n = 500 and the four qualities are the caption's. d, λ, σ², the ψ range and the p₂ panels are our "
-                "choice, made with a sweep of Theorem 2 so that the figure shows the caption's message "
-                "(φ = d/n = 1 with a small λ puts the widest models on the n = d peak and hides it)")
+        "choice, made with a sweep of Theorem 2 so that the figure shows the caption's message "
+        "(φ = d/n = 1 with a small λ puts the widest models on the n = d peak and hides it)",
+    )
 
 
 def _theory(c, phi, lam, sigma2) -> pd.DataFrame:
     """Theorem 2 rows at n = c["n"] for every quality and p₂ of config ``c``, at the given φ, λ, σ²."""
     n = c["n"]
     m_th = psi_grid(c["psi_points"], *c["psi"]) * n
-    parts = [rp_vs_m(Setting.isotropic(int(round(phi * n)), r2=c["r2"], c2=c2, sigma2=sigma2), n, m_th, None,
-                     c["p2"], lam, 1, 0, "cpu") for c2 in c["c2"]]
+    parts = [
+        rp_vs_m(
+            Setting.isotropic(int(round(phi * n)), r2=c["r2"], c2=c2, sigma2=sigma2),
+            n,
+            m_th,
+            None,
+            c["p2"],
+            lam,
+            1,
+            0,
+            "cpu",
+        )
+        for c2 in c["c2"]
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -96,8 +143,18 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
     ns = sim["n"]
     for c2 in c["sim_c2"]:
         s = Setting.isotropic(int(round(c["phi"] * ns)), r2=c["r2"], c2=c2, sigma2=c["sigma2"])
-        t = rp_vs_m(s, ns, None, widths(ns, sim["sim_points"], *c["psi"]), c["p2"], c["lam"], sim["trials"], seed,
-                    device, progress)
+        t = rp_vs_m(
+            s,
+            ns,
+            None,
+            widths(ns, sim["sim_points"], *c["psi"]),
+            c["p2"],
+            c["lam"],
+            sim["trials"],
+            seed,
+            device,
+            progress,
+        )
         parts.append(t)
     return pd.concat(parts, ignore_index=True)
 
@@ -162,9 +219,20 @@ def best_sizes(table) -> pd.DataFrame:
         position = "top" if i == len(g) - 1 else "bottom" if i == 0 else "interior"
         front = pareto_front(g.clean, g.error)
         c2 = round(float(c2), 9)  # tr ΣΔ of the setting, up to rounding
-        rows.append(dict(p2=p2, c2=c2, quality=QUALITIES.get(c2, ("o", f"c²={c2:g}"))[1],
-                         best_psi=g.psi[i], best_error=g.error[i], position=position, psi_min=g.psi.iloc[0],
-                         psi_max=g.psi.iloc[-1], front_psi_min=g.psi[front].min(), front_psi_max=g.psi[front].max()))
+        rows.append(
+            dict(
+                p2=p2,
+                c2=c2,
+                quality=QUALITIES.get(c2, ("o", f"c²={c2:g}"))[1],
+                best_psi=g.psi[i],
+                best_error=g.error[i],
+                position=position,
+                psi_min=g.psi.iloc[0],
+                psi_max=g.psi.iloc[-1],
+                front_psi_min=g.psi[front].min(),
+                front_psi_max=g.psi[front].max(),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -178,16 +246,38 @@ def plot(table):
             th = th_all[(th_all.p2 == p2) & np.isclose(th_all.c2, c2)].reset_index(drop=True)
             if not len(th):
                 continue
-            sc = ax.scatter(th.clean, th.error, c=np.log10(th.psi), cmap="viridis", vmin=vmin, vmax=vmax, marker=mk,
-                            s=40 if mk == "*" else 22, lw=0.3, edgecolors="k", zorder=3,
-                            label=f"c² = {c2:g} ({name})")
+            sc = ax.scatter(
+                th.clean,
+                th.error,
+                c=np.log10(th.psi),
+                cmap="viridis",
+                vmin=vmin,
+                vmax=vmax,
+                marker=mk,
+                s=40 if mk == "*" else 22,
+                lw=0.3,
+                edgecolors="k",
+                zorder=3,
+                label=f"c² = {c2:g} ({name})",
+            )
             fr = pareto_front(th.clean, th.error)
             ax.plot(th.clean[fr], th.error[fr], color="k", lw=1.3, zorder=4)
             sm = table[(table.kind == "simulation") & (table.p2 == p2) & np.isclose(table.c2, c2)]
             if len(sm):
-                ax.errorbar(sm.clean_sim, sm.error, xerr=2 * np.nan_to_num(sm.clean_stderr),
-                            yerr=2 * np.nan_to_num(sm.stderr), fmt=mk, mfc="none", mec="crimson", ecolor="crimson",
-                            ms=9 if mk == "*" else 7, elinewidth=0.9, capsize=1.5, zorder=5)
+                ax.errorbar(
+                    sm.clean_sim,
+                    sm.error,
+                    xerr=2 * np.nan_to_num(sm.clean_stderr),
+                    yerr=2 * np.nan_to_num(sm.stderr),
+                    fmt=mk,
+                    mfc="none",
+                    mec="crimson",
+                    ecolor="crimson",
+                    ms=9 if mk == "*" else 7,
+                    elinewidth=0.9,
+                    capsize=1.5,
+                    zorder=5,
+                )
         lims = [th_all.clean.min() * 0.9, th_all.error.max() * 1.1]
         ax.plot(lims, lims, color="0.6", lw=0.8, ls=":", zorder=1)
         ax.set_xscale("log")
@@ -201,7 +291,9 @@ def plot(table):
         cb.set_label(r"$\log_{10}\psi$ ($\psi = m/n$)")
     plotting.legend_below(panels[-1], *axes[-1].get_legend_handles_labels(), ncol=2)
     n, d, lam = int(th_all.n.iloc[0]), int(th_all.d.iloc[0]), float(th_all.lam.iloc[0])
-    fig.suptitle(f"Random projections, isotropic, n = {n}, d = {d}, λ = {lam:g}.\n"
-                 "Points: Theorem 2, one per ψ; black: Pareto frontiers;\n"
-                 "red hollow: simulation ± 2 s.e.; dotted: y = x")
+    fig.suptitle(
+        f"Random projections, isotropic, n = {n}, d = {d}, λ = {lam:g}.\n"
+        "Points: Theorem 2, one per ψ; black: Pareto frontiers;\n"
+        "red hollow: simulation ± 2 s.e.; dotted: y = x"
+    )
     return fig

@@ -25,6 +25,7 @@ Simulation markers (± 2 s.e.): full Monte Carlo (teachers, inputs, every round'
 noise); for n₁, n₂ ≥ 2d the moments sampler draws XᵀX and the noise sums directly.
 dtype: float64.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,16 +40,45 @@ from .report import format_value as fv
 
 TITLE = "Figure 10: iterative mixing (re-labelling the synthetic inputs)"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
-    "kind", "panel", "n", "n1", "n2", "stderr", "noise", "series", "round", "error", "theory", "clean", "limit",
-    "ratio", "d", "c2", "lam", "sigma2", "p2"
+    "kind",
+    "panel",
+    "n",
+    "n1",
+    "n2",
+    "stderr",
+    "noise",
+    "series",
+    "round",
+    "error",
+    "theory",
+    "clean",
+    "limit",
+    "ratio",
+    "d",
+    "c2",
+    "lam",
+    "sigma2",
+    "p2",
 )
 
 _SIZES = {
     "smoke": dict(d=20, trials=8, n_sim=(80, 8_000, 3), n_rounds=[80, 800], rounds_b=8, n_theory=(4.0, 1e6, 25)),
-    "book": dict(d=50, trials=60, n_sim=(200, 2_000_000, 6), n_rounds=[200, 20_000, 2_000_000], rounds_b=25,
-                 n_theory=(4.0, 1e8, 60)),
-    "paper": dict(d=200, trials=100, n_sim=(800, 20_000_000, 9), n_rounds=[800, 80_000, 8_000_000], rounds_b=30,
-                  n_theory=(4.0, 1e9, 80)),
+    "book": dict(
+        d=50,
+        trials=60,
+        n_sim=(200, 2_000_000, 6),
+        n_rounds=[200, 20_000, 2_000_000],
+        rounds_b=25,
+        n_theory=(4.0, 1e8, 60),
+    ),
+    "paper": dict(
+        d=200,
+        trials=100,
+        n_sim=(800, 20_000_000, 9),
+        n_rounds=[800, 80_000, 8_000_000],
+        rounds_b=30,
+        n_theory=(4.0, 1e9, 80),
+    ),
 }
 ROUNDS_A = (0, 1, 2, 4, 8)
 
@@ -56,8 +86,17 @@ ROUNDS_A = (0, 1, 2, 4, 8)
 def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
     scale = current_scale(scale)
-    return dict(_SIZES[scale], scale=scale, r2=1.0, c2=0.5, sigma2=0.25, lam=1e-4, p2=0.5,
-                rounds_a=list(ROUNDS_A), dtype="float64")
+    return dict(
+        _SIZES[scale],
+        scale=scale,
+        r2=1.0,
+        c2=0.5,
+        sigma2=0.25,
+        lam=1e-4,
+        p2=0.5,
+        rounds_a=list(ROUNDS_A),
+        dtype="float64",
+    )
 
 
 def _split(n, p2):
@@ -69,14 +108,14 @@ def book_column(c: dict) -> dict:
     """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
     return dict(
         shows=f"(a) error against n after rounds {fv(c['rounds_a'])} and in the limit, with Clean; (b) error "
-              f"against the round for n ∈ {{{', '.join(f'{n:,}' for n in c['n_rounds'])}}}; theory (lines) and "
-              "simulation (markers ± 2 s.e.)",
+        f"against the round for n ∈ {{{', '.join(f'{n:,}' for n in c['n_rounds'])}}}; theory (lines) and "
+        "simulation (markers ± 2 s.e.)",
         **describe_n_sweep(c),
         models=f"ridge (λ = {fv(c['lam'])}) refitted each round on the real data and the relabelled synthetic "
-               "inputs, with fresh relabelling noise (and without it, dashed)",
-        data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ² = {fv(c['sigma2'])}; p₂ = "
-             f"{fv(c['p2'])}",
-        differs="p₁ = p₂ = 0.5 as in Corollary 3; d, λ, c², σ², the sizes and the rounds shown are our choice")
+        "inputs, with fresh relabelling noise (and without it, dashed)",
+        data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ² = {fv(c['sigma2'])}; p₂ = {fv(c['p2'])}",
+        differs="p₁ = p₂ = 0.5 as in Corollary 3; d, λ, c², σ², the sizes and the rounds shown are our choice",
+    )
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):
@@ -94,21 +133,38 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
     clean_th = theory.classical(s, n1, 0.0, lam).total
     base = dict(kind="theory", panel="a", n=n_th, n1=n1, n2=n2, stderr=np.nan, noise=True)
     for t in c["rounds_a"]:
-        rows.append(pd.DataFrame(dict(base, series=f"t={t}", round=t, error=th.total[:, t], theory=th.total[:, t],
-                                      clean=clean_th)))
+        rows.append(
+            pd.DataFrame(
+                dict(base, series=f"t={t}", round=t, error=th.total[:, t], theory=th.total[:, t], clean=clean_th)
+            )
+        )
     rows.append(pd.DataFrame(dict(base, series="limit", round=-1, error=th.limit, theory=th.limit, clean=clean_th)))
     rows.append(pd.DataFrame(dict(base, series="clean", round=-1, error=clean_th, theory=clean_th, clean=clean_th)))
     all_real = theory.classical(s, n_th, 0.0, lam).total
-    rows.append(pd.DataFrame(dict(base, series="all_real", round=-1, error=all_real, theory=all_real,
-                                  clean=clean_th)))
+    rows.append(pd.DataFrame(dict(base, series="all_real", round=-1, error=all_real, theory=all_real, clean=clean_th)))
     for n in log_ints(*c["n_sim"]):
         a1, a2 = (int(v) for v in _split(n, p2))
         sim = simulate.iterative_mixing(s, a1, a2, R, lam, trials=c["trials"], seed=seed, device=device)
         tt = iterative_mixing(s, a1, a2, R, lam)
         ts = list(c["rounds_a"])
-        rows.append(pd.DataFrame(dict(kind="simulation", panel="a", n=float(n), n1=a1, n2=a2, noise=True,
-                                      series=[f"t={t}" for t in ts], round=ts, error=sim.mean[ts],
-                                      stderr=sim.stderr[ts], theory=tt.total[ts], clean=tt.clean)))
+        rows.append(
+            pd.DataFrame(
+                dict(
+                    kind="simulation",
+                    panel="a",
+                    n=float(n),
+                    n1=a1,
+                    n2=a2,
+                    noise=True,
+                    series=[f"t={t}" for t in ts],
+                    round=ts,
+                    error=sim.mean[ts],
+                    stderr=sim.stderr[ts],
+                    theory=tt.total[ts],
+                    clean=tt.clean,
+                )
+            )
+        )
     # (b) error vs round
     Rb = c["rounds_b"]
     rr = np.arange(Rb + 1)
@@ -116,14 +172,47 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
         a1, a2 = (int(v) for v in _split(n, p2))
         for noise in (True, False):
             tt = iterative_mixing(s, a1, a2, Rb, lam, relabel_noise=noise)
-            rows.append(pd.DataFrame(dict(kind="theory", panel="b", n=float(n), n1=a1, n2=a2, noise=noise,
-                                          series=f"n={n}", round=rr, error=tt.total, stderr=np.nan,
-                                          theory=tt.total, clean=tt.clean, limit=tt.limit)))
-            sim = simulate.iterative_mixing(s, a1, a2, Rb, lam, relabel_noise=noise, trials=c["trials"], seed=seed,
-                                            device=device)
-            rows.append(pd.DataFrame(dict(kind="simulation", panel="b", n=float(n), n1=a1, n2=a2, noise=noise,
-                                          series=f"n={n}", round=rr, error=sim.mean, stderr=sim.stderr,
-                                          theory=tt.total, clean=tt.clean, limit=tt.limit)))
+            rows.append(
+                pd.DataFrame(
+                    dict(
+                        kind="theory",
+                        panel="b",
+                        n=float(n),
+                        n1=a1,
+                        n2=a2,
+                        noise=noise,
+                        series=f"n={n}",
+                        round=rr,
+                        error=tt.total,
+                        stderr=np.nan,
+                        theory=tt.total,
+                        clean=tt.clean,
+                        limit=tt.limit,
+                    )
+                )
+            )
+            sim = simulate.iterative_mixing(
+                s, a1, a2, Rb, lam, relabel_noise=noise, trials=c["trials"], seed=seed, device=device
+            )
+            rows.append(
+                pd.DataFrame(
+                    dict(
+                        kind="simulation",
+                        panel="b",
+                        n=float(n),
+                        n1=a1,
+                        n2=a2,
+                        noise=noise,
+                        series=f"n={n}",
+                        round=rr,
+                        error=sim.mean,
+                        stderr=sim.stderr,
+                        theory=tt.total,
+                        clean=tt.clean,
+                        limit=tt.limit,
+                    )
+                )
+            )
     out = pd.concat(rows, ignore_index=True)
     out["ratio"] = out.error / out.clean
     out["d"], out["c2"], out["lam"], out["sigma2"], out["p2"] = s.d, s.c2, lam, c["sigma2"], p2
@@ -145,17 +234,31 @@ def plot(table):
         th = ta[(ta.kind == "theory") & (ta["round"] == t)]
         ax.plot(th.n, th.error, color=cols[t], lw=1.8, label=f"round t = {t}" + (" (pooling)" if t == 0 else ""))
         sm = ta[(ta.kind == "simulation") & (ta["round"] == t)]
-        ax.errorbar(sm.n, sm.error, yerr=2 * sm.stderr, fmt="o", ms=4.5, color=cols[t], mec="k", mew=0.5,
-                    capsize=2, elinewidth=1)
-    for name, label, style in (("limit", "t → ∞ (fixed point)", dict(color="tab:green", lw=2.2)),
-                               ("clean", "Clean (n₁ real samples only)", dict(color="k", ls="--", lw=1.6)),
-                               ("all_real", "all n samples real (reference)", dict(color="0.55", ls=":", lw=1.4))):
+        ax.errorbar(
+            sm.n,
+            sm.error,
+            yerr=2 * sm.stderr,
+            fmt="o",
+            ms=4.5,
+            color=cols[t],
+            mec="k",
+            mew=0.5,
+            capsize=2,
+            elinewidth=1,
+        )
+    for name, label, style in (
+        ("limit", "t → ∞ (fixed point)", dict(color="tab:green", lw=2.2)),
+        ("clean", "Clean (n₁ real samples only)", dict(color="k", ls="--", lw=1.6)),
+        ("all_real", "all n samples real (reference)", dict(color="0.55", ls=":", lw=1.4)),
+    ):
         th = ta[(ta.kind == "theory") & (ta.series == name)]
         ax.plot(th.n, th.error, label=label, **style)
     d, c2 = int(table.d.iloc[0]), float(table.c2.iloc[0])
-    plotting.finish_loglog(ax, "n = n₁ + n₂ (training samples, n₂ = n₁)",
-                           title=f"(a) iterative mixing vs n: isotropic d = {d},\nc² = {c2:g}, "
-                                 f"λ = {table.lam.iloc[0]:g}")
+    plotting.finish_loglog(
+        ax,
+        "n = n₁ + n₂ (training samples, n₂ = n₁)",
+        title=f"(a) iterative mixing vs n: isotropic d = {d},\nc² = {c2:g}, λ = {table.lam.iloc[0]:g}",
+    )
     plotting.legend_below(pa, ncol=2)
 
     tb = table[table.panel == "b"]
@@ -169,22 +272,37 @@ def plot(table):
             lab = f"n = {int(n):,}" if noise else None
             bx.plot(th["round"], th.ratio, color=colb[n], ls=ls, lw=1.6, label=lab)
             step = max(2, len(sm) // 9)
-            sm = sm.iloc[0 if noise else 1::step]  # alternate rounds so the two marker sets do not overlap
-            bx.errorbar(sm["round"], sm.ratio, yerr=2 * sm.stderr / sm.clean, fmt=mk, ms=4, color=colb[n],
-                        mec="k", mew=0.5, capsize=2, elinewidth=1, mfc=colb[n] if noise else "white")
+            sm = sm.iloc[0 if noise else 1 :: step]  # alternate rounds so the two marker sets do not overlap
+            bx.errorbar(
+                sm["round"],
+                sm.ratio,
+                yerr=2 * sm.stderr / sm.clean,
+                fmt=mk,
+                ms=4,
+                color=colb[n],
+                mec="k",
+                mew=0.5,
+                capsize=2,
+                elinewidth=1,
+                mfc=colb[n] if noise else "white",
+            )
         n1 = float(tb[tb.n == n].n1.iloc[0])
         ts = rounds_to_clean(c2, sig2, d, n1, p2)
         if ts > 0:
             bx.plot([ts], [0.62], marker="v", ms=9, color=colb[n], mec="k", mew=0.5, clip_on=False)
     bx.axhline(1.0, color="k", ls="--", lw=1.2)
     bx.set_yscale("log")
-    bx.set(xlabel="round t (number of re-labellings)", ylabel="error / Clean (ridge on n₁ real)",
-           title="(b) error vs round: fresh relabelling noise (solid, ●)\nor none (dashed, □)")
+    bx.set(
+        xlabel="round t (number of re-labellings)",
+        ylabel="error / Clean (ridge on n₁ real)",
+        title="(b) error vs round: fresh relabelling noise (solid, ●)\nor none (dashed, □)",
+    )
     bx.set_ylim(0.6, 4.0)  # early rounds at large n lie far above (off the top): see panel (a)
     bx.set_yticks([0.6, 0.8, 1.0, 4 / 3, 2.0, 3.0, 4.0], ["0.6", "0.8", "1", "4/3", "2", "3", "4"])
     bx.minorticks_off()
     bx.grid(True, which="major", alpha=0.3)
     from matplotlib.lines import Line2D
+
     h, lab = bx.get_legend_handles_labels()
     h += [Line2D([], [], color="k", ls="--", lw=1.2), Line2D([], [], color="k", marker="v", ls="", ms=8)]
     lab += ["Clean (= 1)", r"first-order $t^*$: $p_2^{2(t+1)}c^2 = \sigma^2 d/n_1$"]

@@ -12,6 +12,7 @@ simulation draws the sufficient statistics XᵀX, Xᵀy directly (Wishart), so i
 cost does not grow with n.
 dtype: float64.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,16 +25,37 @@ from .report import format_value as fv
 
 TITLE = "Figure 2: strong model collapse, isotropic ridgeless regression"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
-    "kind", "n", "p2", "error", "stderr", "floor", "clean", "p2_eff", "theory_at_p2_eff", "panel", "lam", "c2",
-    "d"
+    "kind",
+    "n",
+    "p2",
+    "error",
+    "stderr",
+    "floor",
+    "clean",
+    "p2_eff",
+    "theory_at_p2_eff",
+    "panel",
+    "lam",
+    "c2",
+    "d",
 )
 P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
+
 
 def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
     scale = current_scale(scale)
-    c = dict(N_SWEEP_SIZES[scale], scale=scale, r2=1.0, c2=0.5, sigma2=0.25, lam=0.0, p2=list(P2S),
-             n_theory=N_THEORY, dtype="float64")
+    c = dict(
+        N_SWEEP_SIZES[scale],
+        scale=scale,
+        r2=1.0,
+        c2=0.5,
+        sigma2=0.25,
+        lam=0.0,
+        p2=list(P2S),
+        n_theory=N_THEORY,
+        dtype="float64",
+    )
     return c
 
 
@@ -44,9 +66,10 @@ def book_column(c: dict) -> dict:
         **describe_n_sweep(c, f"; theory to n = {c['n_theory'][1]:.0e}"),
         models=f"ridge on the pooled data, λ = {fv(c['lam'])} (ridgeless)",
         data=f"isotropic Gaussian, r² = {fv(c['r2'])}, c² = {fv(c['c2'])}, σ₁² = σ₂² = {fv(c['sigma2'])}; "
-             f"p₂ ∈ {{{fv(c['p2'])}}}",
+        f"p₂ ∈ {{{fv(c['p2'])}}}",
         differs="every parameter is our choice (the paper's are not known to us). n reaches 10⁹ because for n ≫ d "
-                "the simulation draws XᵀX and Xᵀy directly (Wishart), so even the smallest floors show")
+        "the simulation draws XᵀX and Xᵀy directly (Wishart), so even the smallest floors show",
+    )
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):
@@ -55,8 +78,18 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
     s = Setting.isotropic(c["d"], r2=c["r2"], c2=c["c2"], sigma2=c["sigma2"])
     lo, hi, num = c["n_theory"]
     n_theory = np.logspace(np.log10(lo * c["d"]), np.log10(hi), num)
-    return classical_vs_n(s, n_theory, log_ints(*c["n_sim"]), c["p2"], c["lam"], c["trials"], seed, device,
-                          progress=progress, panel="isotropic")
+    return classical_vs_n(
+        s,
+        n_theory,
+        log_ints(*c["n_sim"]),
+        c["p2"],
+        c["lam"],
+        c["trials"],
+        seed,
+        device,
+        progress=progress,
+        panel="isotropic",
+    )
 
 
 def plot(table):
@@ -66,8 +99,9 @@ def plot(table):
     sm = table[table.kind == "simulation"]
     plotting.theory_and_simulation(ax, th, sm, "n", "p2", lambda p: f"$p_2$ = {p:g}", floor="floor")
     d, c2 = int(table.d.iloc[0]), float(table.c2.iloc[0])
-    plotting.finish_loglog(ax, "n (training samples)",
-                           title=f"Isotropic, d = {d}, c² = {c2:g}, σ² = 0.25, λ = 0 (ridgeless)")
+    plotting.finish_loglog(
+        ax, "n (training samples)", title=f"Isotropic, d = {d}, c² = {c2:g}, σ² = 0.25, λ = 0 (ridgeless)"
+    )
     ax.set_ylim(bottom=max(1e-7, 0.3 * float(th.error[th.error > 0].min())))
     plotting.legend_note(panel)
     return fig

@@ -11,6 +11,7 @@ paper shows 5), each run a
 fresh draw of S, data and teachers, ridge fitted on the m features. Theory
 (dashed): Theorem 2. dtype: float64.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,9 +25,27 @@ from .report import format_value as fv
 
 TITLE = "Figure 5: random projections — theory vs experiment across widths"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
-    "kind", "m", "p2", "error", "stderr", "clean", "zeta_floor", "zeta_design", "approx", "p2_eff",
-    "theory_at_p2_eff", "clean_sim", "clean_stderr", "excess", "excess_stderr", "n", "psi", "d", "lam", "c2",
-    "alpha"
+    "kind",
+    "m",
+    "p2",
+    "error",
+    "stderr",
+    "clean",
+    "zeta_floor",
+    "zeta_design",
+    "approx",
+    "p2_eff",
+    "theory_at_p2_eff",
+    "clean_sim",
+    "clean_stderr",
+    "excess",
+    "excess_stderr",
+    "n",
+    "psi",
+    "d",
+    "lam",
+    "c2",
+    "alpha",
 )
 RUNS = {"smoke": 3, "book": 20, "paper": 10}  # ours; the paper's Figure 5 shows a mean of 5 runs (paper.FIG5_RUNS)
 M_RANGE = (0.05, 20.0)  # as multiples of n
@@ -35,9 +54,21 @@ M_RANGE = (0.05, 20.0)  # as multiples of n
 def config(scale=None) -> dict:
     scale = current_scale(scale)
     size = RP_SIZES[scale]
-    return dict(scale=scale, n=size["n"], sim_points=size["sim_points"] + 4, trials=RUNS[scale], phi=2.0,
-                alpha=1.5, r2=1.0, sigma2=0.25, lam=1e-2, p2=[0.0, 0.2, 0.6], c2=[0.0, 0.1, 0.5, 1.0],
-                m_over_n=list(M_RANGE), dtype="float64")
+    return dict(
+        scale=scale,
+        n=size["n"],
+        sim_points=size["sim_points"] + 4,
+        trials=RUNS[scale],
+        phi=2.0,
+        alpha=1.5,
+        r2=1.0,
+        sigma2=0.25,
+        lam=1e-2,
+        p2=[0.0, 0.2, 0.6],
+        c2=[0.0, 0.1, 0.5, 1.0],
+        m_over_n=list(M_RANGE),
+        dtype="float64",
+    )
 
 
 def book_column(c: dict) -> dict:
@@ -47,15 +78,15 @@ def book_column(c: dict) -> dict:
     return dict(
         shows="experiment (solid line; band = mean ± 2 s.e.) against Theorem 2 (dashed), one panel per c²",
         sizes=f"n = {c['n']}, d = {round(c['phi'] * c['n'])} (φ = {fv(c['phi'])}); width m from "
-              f"{fv(c['m_over_n'][0])}n to {fv(c['m_over_n'][1])}n, {c['sim_points']} widths",
+        f"{fv(c['m_over_n'][0])}n to {fv(c['m_over_n'][1])}n, {c['sim_points']} widths",
         runs=f"{runs} runs per width",
-        models=f"random projections with ridge, λ = {fv(c['lam'])}; theory: our deterministic equivalent of "
-               "Theorem 2",
+        models=f"random projections with ridge, λ = {fv(c['lam'])}; theory: our deterministic equivalent of Theorem 2",
         data=f"power-law spectrum s_j ∝ j^−{fv(c['alpha'])}, r² = {fv(c['r2'])}, σ² = {fv(c['sigma2'])}; "
-             f"p₂ ∈ {{{fv(c['p2'])}}}; c² ∈ {{{fv(c['c2'])}}}",
+        f"p₂ ∈ {{{fv(c['p2'])}}}; c² ∈ {{{fv(c['c2'])}}}",
         differs=f"{more} runs than the paper's {paper.FIG5_RUNS} (more runs give a narrower band; the smoke scale "
-                "runs fewer for speed); the spectrum (a power law, a harder test than Σ = I), d, λ, p₂ and c² are "
-                "our choice")
+        "runs fewer for speed); the spectrum (a power law, a harder test than Σ = I), d, λ, p₂ and c² are "
+        "our choice",
+    )
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):
@@ -68,8 +99,9 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
     parts = []
     for c2 in c["c2"]:
         s = Setting.power_law(d, c["alpha"], r2=c["r2"], c2=c2, sigma2=c["sigma2"])
-        parts.append(rp_vs_m(s, n, m_th, m_sim, c["p2"], c["lam"], c["trials"], seed, device, progress,
-                             alpha=c["alpha"]))
+        parts.append(
+            rp_vs_m(s, n, m_th, m_sim, c["p2"], c["lam"], c["trials"], seed, device, progress, alpha=c["alpha"])
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -100,12 +132,17 @@ def plot(table):
         ax.set_ylim(lo, hi)
     first = axes[0]
     from matplotlib.lines import Line2D
+
     h, lab = first.get_legend_handles_labels()
     h += [Line2D([], [], color="k", lw=1.8), Line2D([], [], color="k", lw=1.4, ls="--")]
-    lab += [f"experiment (mean of {int(table.attrs.get('config', {}).get('trials', 0)) or 'several'} runs ± 2 s.e.)",
-            "theory (Theorem 2)"]
+    lab += [
+        f"experiment (mean of {int(table.attrs.get('config', {}).get('trials', 0)) or 'several'} runs ± 2 s.e.)",
+        "theory (Theorem 2)",
+    ]
     plotting.legend_below(panels[-1], h, lab, ncol=2)
     n, d, lam = int(table.n.iloc[0]), int(table.d.iloc[0]), float(table.lam.iloc[0])
-    fig.suptitle(f"Power-law Σ (α = {table.alpha.iloc[0]:g}), n = {n}, d = {d}, λ = {lam:g};\n"
-                 f"test error $E$ (label noise excluded);\ndotted line: m = n (interpolation threshold)")
+    fig.suptitle(
+        f"Power-law Σ (α = {table.alpha.iloc[0]:g}), n = {n}, d = {d}, λ = {lam:g};\n"
+        f"test error $E$ (label noise excluded);\ndotted line: m = n (interpolation threshold)"
+    )
     return fig

@@ -17,6 +17,7 @@ Reference curves (dashed): Theorem 2 for the random-projections (RP) model of th
 width m, n, d, p₂, c² (``theory.projections.random_projections``, small ridge λ); dotted:
 the linear-theory floor p₂²c². dtype: float32 (training), float64 (theory).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,24 +33,62 @@ from .report import format_value as fv
 
 TITLE = "Figure 6: trained two-layer networks on the Gaussian mixture"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
-    "width", "p2", "trial", "error", "p2_eff", "train_loss", "best_step", "kind", "c2", "floor", "n", "d"
+    "width",
+    "p2",
+    "trial",
+    "error",
+    "p2_eff",
+    "train_loss",
+    "best_step",
+    "kind",
+    "c2",
+    "floor",
+    "n",
+    "d",
 )
 THEORY_VS_SIMULATION = False  # an experiment with a reference curve, not a check of a formula
 
 _SIZES = {
     "smoke": dict(d=10, n=100, widths=[2, 8, 32], p2=[0.0, 0.5], c2=[0.5], trials=2, steps=150, n_test=500),
-    "book": dict(d=20, n=400, widths=[2, 4, 8, 16, 32, 64, 128, 256], p2=[0.0, 0.2, 0.5], c2=[0.5], trials=3,
-                 steps=1500, n_test=2000),
-    "paper": dict(d=50, n=1000, widths=[2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], p2=[0.0, 0.1, 0.2, 0.5],
-                  c2=[0.1, 0.5], trials=10, steps=5000, n_test=10000),
+    "book": dict(
+        d=20,
+        n=400,
+        widths=[2, 4, 8, 16, 32, 64, 128, 256],
+        p2=[0.0, 0.2, 0.5],
+        c2=[0.5],
+        trials=3,
+        steps=1500,
+        n_test=2000,
+    ),
+    "paper": dict(
+        d=50,
+        n=1000,
+        widths=[2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+        p2=[0.0, 0.1, 0.2, 0.5],
+        c2=[0.1, 0.5],
+        trials=10,
+        steps=5000,
+        n_test=10000,
+    ),
 }
 
 
 def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
     scale = current_scale(scale)
-    return dict(_SIZES[scale], scale=scale, r2=1.0, sigma2=0.25, optimizer="adam", lr=3e-3, batch_size=None,
-                out_scale=0.01, stopping="fixed budget (all steps, last iterate)", lam_rp=1e-3, dtype="float32")
+    return dict(
+        _SIZES[scale],
+        scale=scale,
+        r2=1.0,
+        sigma2=0.25,
+        optimizer="adam",
+        lr=3e-3,
+        batch_size=None,
+        out_scale=0.01,
+        stopping="fixed budget (all steps, last iterate)",
+        lam_rp=1e-3,
+        dtype="float32",
+    )
 
 
 def book_column(c: dict) -> dict:
@@ -57,16 +96,17 @@ def book_column(c: dict) -> dict:
     w = c["widths"]
     return dict(
         shows="test error against the width for several p₂ and c², with Theorem 2 for random projections of the "
-              "same width (dashed) and the floor p₂²c² (dotted) as references",
+        "same width (dashed) and the floor p₂²c² (dotted) as references",
         sizes=f"d = {c['d']}, n = {c['n']:,}, widths {w[0]} to {w[-1]:,} ({len(w)} values), {c['n_test']:,} test "
-              "inputs",
+        "inputs",
         runs=f"{c['trials']} trials per point (paired across p₂)",
         models=f"two-layer ReLU network, both layers trained, full-batch {c['optimizer']} (learning rate "
-               f"{fv(c['lr'])}) for {c['steps']:,} steps, last iterate",
+        f"{fv(c['lr'])}) for {c['steps']:,} steps, last iterate",
         data=f"isotropic Gaussian, r² = {fv(c['r2'])}, σ² = {fv(c['sigma2'])}; c² ∈ {{{fv(c['c2'])}}}, "
-             f"p₂ ∈ {{{fv(c['p2'])}}}",
+        f"p₂ ∈ {{{fv(c['p2'])}}}",
         differs="every size and the training recipe are our choice (the paper's are not known to us); a fixed "
-                "step budget because the learner has no clean data to stop on")
+        "step budget because the learner has no clean data to stop on",
+    )
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False, resume=None) -> pd.DataFrame:
@@ -77,15 +117,33 @@ def compute(scale=None, device="cpu", seed=0, progress=False, resume=None) -> pd
     """
     c = config(scale)
     store = resume_name("fig6", resume, c["scale"], seed)
-    spec = TrainSpec(width=1, steps=c["steps"], lr=c["lr"], optimizer=c["optimizer"], batch_size=c["batch_size"],
-                     out_scale=c["out_scale"], eval_every=max(1, c["steps"] // 10))
+    spec = TrainSpec(
+        width=1,
+        steps=c["steps"],
+        lr=c["lr"],
+        optimizer=c["optimizer"],
+        batch_size=c["batch_size"],
+        out_scale=c["out_scale"],
+        eval_every=max(1, c["steps"] // 10),
+    )
     parts = []
     for c2 in c["c2"]:
         s = Setting.isotropic(c["d"], r2=c["r2"], c2=c2, sigma2=c["sigma2"])
         # the same seed for every c²: same inputs, teachers and noise, δ rescaled (common random numbers)
-        exp = gaussian_width_sweep(s, c["n"], c["widths"], c["p2"], spec, trials=c["trials"], n_test=c["n_test"],
-                                   seed=seed, device=device, dtype=c["dtype"], progress=progress,
-                                   resume=None if store is None else f"{store}-c2-{c2:g}")
+        exp = gaussian_width_sweep(
+            s,
+            c["n"],
+            c["widths"],
+            c["p2"],
+            spec,
+            trials=c["trials"],
+            n_test=c["n_test"],
+            seed=seed,
+            device=device,
+            dtype=c["dtype"],
+            progress=progress,
+            resume=None if store is None else f"{store}-c2-{c2:g}",
+        )
         exp["kind"], exp["c2"] = "experiment", c2
         parts.append(exp)
         th = _rp_theory(s, c["n"], np.geomspace(min(c["widths"]), max(c["widths"]), 60), c["p2"], c["lam_rp"])
@@ -107,9 +165,15 @@ def _rp_theory(setting, n, widths, p2s, lam):
     p = np.asarray(p2s, dtype=float)[None, :]
     th = random_projections(setting, n=n, m=w, p2=p, lam=lam)
     total = np.broadcast_to(th.total, (w.size, p.size))
-    return pd.DataFrame({"kind": "theory", "width": np.broadcast_to(w, total.shape).ravel(),
-                         "p2": np.broadcast_to(p, total.shape).ravel(), "error": total.ravel(),
-                         "floor": (p ** 2 * setting.c2 + 0 * w).ravel()})
+    return pd.DataFrame(
+        {
+            "kind": "theory",
+            "width": np.broadcast_to(w, total.shape).ravel(),
+            "p2": np.broadcast_to(p, total.shape).ravel(),
+            "error": total.ravel(),
+            "floor": (p**2 * setting.c2 + 0 * w).ravel(),
+        }
+    )
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -124,10 +188,17 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     ex["gap"] = ex.error - ex.error0
     g = ex.groupby(["c2", "width", "p2"])
     k = g.error.count()
-    out = pd.DataFrame({"error": g.error.mean(), "stderr": g.error.std(ddof=1) / np.sqrt(k),
-                        "gap": g.gap.mean(), "gap_stderr": g.gap.std(ddof=1) / np.sqrt(k),
-                        "train_loss": g.train_loss.mean(), "trials": k}).reset_index()
-    out["floor"] = out.p2 ** 2 * out.c2
+    out = pd.DataFrame(
+        {
+            "error": g.error.mean(),
+            "stderr": g.error.std(ddof=1) / np.sqrt(k),
+            "gap": g.gap.mean(),
+            "gap_stderr": g.gap.std(ddof=1) / np.sqrt(k),
+            "train_loss": g.train_loss.mean(),
+            "trials": k,
+        }
+    ).reset_index()
+    out["floor"] = out.p2**2 * out.c2
     return out
 
 
@@ -137,29 +208,48 @@ def plot(table):
     th = table[table.kind == "theory"]
     c2s = sorted(sm.c2.unique())
     fig, panels, flat = plotting.stacked(2 * len(c2s), heights=[5.0] * (2 * len(c2s)))
-    axes = [flat[2 * i:2 * i + 2] for i in range(len(c2s))]
-    rows_panels = [panels[2 * i:2 * i + 2] for i in range(len(c2s))]
+    axes = [flat[2 * i : 2 * i + 2] for i in range(len(c2s))]
+    rows_panels = [panels[2 * i : 2 * i + 2] for i in range(len(c2s))]
     n, d = int(table.n.iloc[0]), int(table.d.iloc[0])
     for row, c2 in zip(axes, c2s):
         s = sm[sm.c2 == c2]
         cols = plotting.colours(sorted(s.p2.unique()))
         for p2, col in cols.items():
             e = s[s.p2 == p2].sort_values("width")
-            row[0].errorbar(e.width, e.error, yerr=2 * np.nan_to_num(e.stderr), fmt="o-", color=col, mec="k",
-                            mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (network)")
+            row[0].errorbar(
+                e.width,
+                e.error,
+                yerr=2 * np.nan_to_num(e.stderr),
+                fmt="o-",
+                color=col,
+                mec="k",
+                mew=0.5,
+                ms=5,
+                capsize=2,
+                label=f"$p_2$ = {p2:g} (network)",
+            )
             t = th[(th.c2 == c2) & (th.p2 == p2)].sort_values("width")
             if len(t):
                 row[0].plot(t.width, t.error, "--", color=col, lw=1.3)
             if p2 > 0:
-                row[0].axhline(p2 ** 2 * c2, color=col, ls=":", lw=0.9)
-                row[1].errorbar(e.width, e.gap, yerr=2 * np.nan_to_num(e.gap_stderr), fmt="o-", color=col,
-                                mec="k", mew=0.5, ms=5, capsize=2, label=f"$p_2$ = {p2:g} (network)")
+                row[0].axhline(p2**2 * c2, color=col, ls=":", lw=0.9)
+                row[1].errorbar(
+                    e.width,
+                    e.gap,
+                    yerr=2 * np.nan_to_num(e.gap_stderr),
+                    fmt="o-",
+                    color=col,
+                    mec="k",
+                    mew=0.5,
+                    ms=5,
+                    capsize=2,
+                    label=f"$p_2$ = {p2:g} (network)",
+                )
                 if len(t):
                     t0 = th[(th.c2 == c2) & (th.p2 == 0)].sort_values("width")
                     row[1].plot(t.width, t.error.to_numpy() - t0.error.to_numpy(), "--", color=col, lw=1.3)
-                row[1].axhline(p2 ** 2 * c2, color=col, ls=":", lw=0.9)
-        plotting.finish_loglog(row[0], "width m (hidden units)",
-                               title=f"Test error, n = {n}, d = {d}, c² = {c2:g}")
+                row[1].axhline(p2**2 * c2, color=col, ls=":", lw=0.9)
+        plotting.finish_loglog(row[0], "width m (hidden units)", title=f"Test error, n = {n}, d = {d}, c² = {c2:g}")
         row[1].set_xscale("log")
         row[1].set_yscale("log")
         row[1].set_xlabel("width m (hidden units)")
@@ -168,6 +258,7 @@ def plot(table):
         row[1].grid(True, which="major", alpha=0.3)
         for ax, panel in zip(row, rows_panels[axes.index(row)]):
             from matplotlib.lines import Line2D
+
             h, lab = ax.get_legend_handles_labels()
             h += [Line2D([], [], color="k", ls="--"), Line2D([], [], color="k", ls=":")]
             lab += ["RP theory (Theorem 2)", r"floor $p_2^2c^2$ (linear)"]

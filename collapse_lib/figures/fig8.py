@@ -17,6 +17,7 @@ scales run on a CPU in seconds / minutes; paper scale (bigger model, ~100M token
 several GPUs, ``torchrun --nproc_per_node=N -m collapse_lib.lm fig8 --scale paper``.
 dtype: float32 (bfloat16 autocast on CUDA).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,17 @@ from .report import format_value as fv
 
 TITLE = "Figure 8: language models trained on real + synthetic stories"
 COLUMNS = (  # the table's columns (checked when a data file is loaded)
-    "kind", "panel", "run", "p_syn", "depth", "step", "tokens", "loss", "train_loss", "source", "text"
+    "kind",
+    "panel",
+    "run",
+    "p_syn",
+    "depth",
+    "step",
+    "tokens",
+    "loss",
+    "train_loss",
+    "source",
+    "text",
 )
 FRACTIONS = (0.0, 0.001, 0.01, 0.1, 0.2, 0.5, 1.0)  # as the paper: from 0 through 0.001 up to 1
 UNFILTERED = (0.1, 0.5, 1.0)  # fractions also run with the generator's stories as they come (no filter)
@@ -39,18 +50,60 @@ P_DEPTH = 1.0  # the paper's model-size panel: synthetic stories only
 # steps (one pass: tokens seen = steps · batch · context), weak generator, evaluation and sampling sizes,
 # tokens of real stories whose trigrams are the filter's reference (about 20,000 stories above smoke).
 SIZES = {
-    "smoke": dict(context=32, width=32, heads=2, depth=2, depths=[1, 2, 3, 4], batch=8, steps=30, lr=3e-3,
-                  warmup=5, weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
-                  eval_tokens=2_048, n_eval=6, sample_batch=64, n_samples=2, replicates=1,
-                  filter_reference_tokens=100_000),
-    "book": dict(context=128, width=64, heads=4, depth=2, depths=[1, 2, 4, 8], batch=16, steps=400, lr=3e-3,
-                 warmup=30, weak=dict(depth=1, width=64, heads=4, steps=150, slice_tokens=100_000),
-                 eval_tokens=16_384, n_eval=12, sample_batch=2_048, n_samples=3, replicates=1,
-                 filter_reference_tokens=1_750_000),
-    "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8, 16], batch=64, steps=6_000, lr=1e-3,
-                  warmup=200, weak=dict(depth=2, width=128, heads=4, steps=1_500, slice_tokens=2_000_000),
-                  eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3, replicates=1,
-                  filter_reference_tokens=1_750_000),
+    "smoke": dict(
+        context=32,
+        width=32,
+        heads=2,
+        depth=2,
+        depths=[1, 2, 3, 4],
+        batch=8,
+        steps=30,
+        lr=3e-3,
+        warmup=5,
+        weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000),
+        eval_tokens=2_048,
+        n_eval=6,
+        sample_batch=64,
+        n_samples=2,
+        replicates=1,
+        filter_reference_tokens=100_000,
+    ),
+    "book": dict(
+        context=128,
+        width=64,
+        heads=4,
+        depth=2,
+        depths=[1, 2, 4, 8],
+        batch=16,
+        steps=400,
+        lr=3e-3,
+        warmup=30,
+        weak=dict(depth=1, width=64, heads=4, steps=150, slice_tokens=100_000),
+        eval_tokens=16_384,
+        n_eval=12,
+        sample_batch=2_048,
+        n_samples=3,
+        replicates=1,
+        filter_reference_tokens=1_750_000,
+    ),
+    "paper": dict(
+        context=256,
+        width=256,
+        heads=8,
+        depth=4,
+        depths=[2, 4, 8, 16],
+        batch=64,
+        steps=6_000,
+        lr=1e-3,
+        warmup=200,
+        weak=dict(depth=2, width=128, heads=4, steps=1_500, slice_tokens=2_000_000),
+        eval_tokens=262_144,
+        n_eval=16,
+        sample_batch=2_048,
+        n_samples=3,
+        replicates=1,
+        filter_reference_tokens=1_750_000,
+    ),
 }
 
 
@@ -59,9 +112,18 @@ def config(scale=None) -> dict:
     scale = current_scale(scale)
     from ..lm.grammar import default_grammar
 
-    return dict(SIZES[scale], scale=scale, fractions=list(FRACTIONS), unfiltered_fractions=list(UNFILTERED),
-                p_depth=P_DEPTH, quality_filter="trigram score >= median of the generator's stories",
-                grammar=default_grammar().name, tokenizer="word", temperature=1.0, dtype="float32")
+    return dict(
+        SIZES[scale],
+        scale=scale,
+        fractions=list(FRACTIONS),
+        unfiltered_fractions=list(UNFILTERED),
+        p_depth=P_DEPTH,
+        quality_filter="trigram score >= median of the generator's stories",
+        grammar=default_grammar().name,
+        tokenizer="word",
+        temperature=1.0,
+        dtype="float32",
+    )
 
 
 def book_column(c: dict) -> dict:
@@ -70,25 +132,26 @@ def book_column(c: dict) -> dict:
     n = c["steps"] * c["batch"] * c["context"]
     return dict(
         shows=f"real held-out loss against tokens seen for several synthetic fractions (left, filtered stories; "
-              f"unfiltered at p ∈ {{{fv(c['unfiltered_fractions'])}}} for comparison) and several depths at "
-              f"p = {fv(c['p_depth'])} (right), with the exact entropy floor",
+        f"unfiltered at p ∈ {{{fv(c['unfiltered_fractions'])}}} for comparison) and several depths at "
+        f"p = {fv(c['p_depth'])} (right), with the exact entropy floor",
         sizes=f"{n:,} tokens per run (context {c['context']}, batch {c['batch']}, {c['steps']:,} steps); "
-              f"evaluation on {c['eval_tokens']:,} held-out real tokens",
+        f"evaluation on {c['eval_tokens']:,} held-out real tokens",
         runs="one run per curve, plus one repeat of the clean run",
         models=f"GPT-2-style decoders of width {c['width']}, {c['heads']} heads, {c['depth']} layers (left), "
-               f"depths {fv(c['depths'])} (right), learning rate {fv(c['lr'])}, {c['warmup']} warm-up steps; "
-               f"generator: a {weak['depth']}-layer, width-{weak['width']} GPT trained on {weak['slice_tokens']:,} "
-               "real tokens",
+        f"depths {fv(c['depths'])} (right), learning rate {fv(c['lr'])}, {c['warmup']} warm-up steps; "
+        f"generator: a {weak['depth']}-layer, width-{weak['width']} GPT trained on {weak['slice_tokens']:,} "
+        "real tokens",
         data=f"stories of a probabilistic grammar ({c['grammar']}, exact entropy), {c['tokenizer']} tokens; "
-             f"p ∈ {{{fv(c['fractions'])}}}; synthetic stories sampled at temperature {fv(c['temperature'])} and "
-             "filtered (ours: keep a story whose share of real-story trigrams is at least the median of the "
-             "generator's stories); evaluated on held-out real stories only",
+        f"p ∈ {{{fv(c['fractions'])}}}; synthetic stories sampled at temperature {fv(c['temperature'])} and "
+        "filtered (ours: keep a story whose share of real-story trigrams is at least the median of the "
+        "generator's stories); evaluated on held-out real stories only",
         differs="a grammar corpus instead of BabiStories (its entropy floor is exact and it trains on a CPU); models "
-                "and token budgets orders of magnitude smaller; our own quality filter (the paper's criterion is "
-                "not known to us; the grammar parses none of our weak generator's stories, so its exact likelihood "
-                f"cannot serve); the model-size panel at p = {fv(c['p_depth'])} as in the paper, whose synthetic set "
-                f"is 10× its real set: ours is never read twice (one pass of {n:,} fresh synthetic tokens per run), so "
-                "any synthetic set at least that large, 10× the real one included, gives the same runs")
+        "and token budgets orders of magnitude smaller; our own quality filter (the paper's criterion is "
+        "not known to us; the grammar parses none of our weak generator's stories, so its exact likelihood "
+        f"cannot serve); the model-size panel at p = {fv(c['p_depth'])} as in the paper, whose synthetic set "
+        f"is 10× its real set: ours is never read twice (one pass of {n:,} fresh synthetic tokens per run), so "
+        "any synthetic set at least that large, 10× the real one included, gives the same runs",
+    )
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False, checkpoint_dir=None):
@@ -148,8 +211,16 @@ def summary(table) -> pd.DataFrame:
         if len(clean) and (1 - p) * n_final >= clean.tokens.min():
             dil = float(np.exp(np.interp(np.log((1 - p) * n_final), np.log(clean.tokens), np.log(clean.loss))))
         bound = h - np.log1p(-p) / story_tokens if p < 1 else np.inf
-        out.append(dict(p_syn=p, alpha=alpha, final_tokens=n_final, final_loss=g.loss.iloc[-1],
-                        dilution_loss=dil, limit_bound=bound))
+        out.append(
+            dict(
+                p_syn=p,
+                alpha=alpha,
+                final_tokens=n_final,
+                final_loss=g.loss.iloc[-1],
+                dilution_loss=dil,
+                limit_bound=bound,
+            )
+        )
     out = pd.DataFrame(out).sort_values("p_syn").reset_index(drop=True)
     spread = seed_spread(table)
     if np.isfinite(spread):
@@ -176,8 +247,9 @@ def _clean_and_repeats(table):
     rep = cur[cur.panel == "replicate"]
     if not len(rep) or not len(clean):
         return []
-    return [clean.set_index("tokens").loss.sort_index()] + [g.set_index("tokens").loss.sort_index()
-                                                             for _, g in rep.groupby("run")]
+    return [clean.set_index("tokens").loss.sort_index()] + [
+        g.set_index("tokens").loss.sort_index() for _, g in rep.groupby("run")
+    ]
 
 
 def seed_spread(table) -> float:
@@ -220,13 +292,16 @@ def depth_order(table, noise=None) -> dict:
     tokens = ds.tokens.to_numpy(dtype=float)
     if noise is None:
         sp = seed_spread_curve(table)
-        noise = (np.interp(np.log(tokens), np.log(sp.index.to_numpy(dtype=float)), sp.to_numpy())
-                 if len(sp) else np.zeros(len(tokens)))
+        noise = (
+            np.interp(np.log(tokens), np.log(sp.index.to_numpy(dtype=float)), sp.to_numpy())
+            if len(sp)
+            else np.zeros(len(tokens))
+        )
     noise = np.broadcast_to(np.nan_to_num(np.asarray(noise, dtype=float)), tokens.shape).copy()
     depths = sorted(int(c.split()[1]) for c in cols)
     flips = []
     for ia, a in enumerate(depths):
-        for b in depths[ia + 1:]:
+        for b in depths[ia + 1 :]:
             diff = (ds[f"depth {b}"] - ds[f"depth {a}"]).to_numpy()  # < 0: the deeper model is ahead
             ahead = np.flatnonzero(diff < -noise)
             if not len(ahead):
@@ -234,11 +309,25 @@ def depth_order(table, noise=None) -> dict:
             later = np.flatnonzero((diff > noise) & (np.arange(len(diff)) > ahead[0]))
             if len(later):
                 top = later[int(np.argmax(diff[later]))]
-                flips.append(dict(deep=b, shallow=a, deep_ahead_at=tokens[ahead[0]],
-                                  shallow_ahead_from=tokens[later[0]], shallow_lead=float(diff[top]),
-                                  shallow_lead_at=tokens[top], final_gap=float(diff[-1])))
-    return dict(best_final=int(ds.best.iloc[-1].split()[1]), final_tokens=tokens[-1], noise=noise,
-                final_noise=float(noise[-1]), flips=flips, flipped=bool(flips))
+                flips.append(
+                    dict(
+                        deep=b,
+                        shallow=a,
+                        deep_ahead_at=tokens[ahead[0]],
+                        shallow_ahead_from=tokens[later[0]],
+                        shallow_lead=float(diff[top]),
+                        shallow_lead_at=tokens[top],
+                        final_gap=float(diff[-1]),
+                    )
+                )
+    return dict(
+        best_final=int(ds.best.iloc[-1].split()[1]),
+        final_tokens=tokens[-1],
+        noise=noise,
+        final_noise=float(noise[-1]),
+        flips=flips,
+        flipped=bool(flips),
+    )
 
 
 def depth_order_sentence(order: dict) -> str:
@@ -249,20 +338,26 @@ def depth_order_sentence(order: dict) -> str:
     """
     best, n, fn = order["best_final"], order["final_tokens"], order["final_noise"]
     if not order["flipped"]:
-        return (f"The order does not flip at our scale: no deeper model that was ahead fell behind a shallower one "
-                f"later by more than the run-to-run noise; at the largest budget ({n:,.0f} tokens) the {best}-layer "
-                "model is best.")
+        return (
+            f"The order does not flip at our scale: no deeper model that was ahead fell behind a shallower one "
+            f"later by more than the run-to-run noise; at the largest budget ({n:,.0f} tokens) the {best}-layer "
+            "model is best."
+        )
     f = max(order["flips"], key=lambda d: (d["shallow_lead_at"], d["shallow_lead"]))
     d, sh = f["deep"], f["shallow"]
-    end = (f"and at the largest budget ({n:,.0f} tokens) it is still ahead by {f['final_gap']:.3f}"
-           if f["final_gap"] > fn else
-           f"and by the largest budget ({n:,.0f} tokens) the two are within the noise ({fn:.4f} nats/token) of "
-           "each other again")
-    return (f"The order flips at our scale in the paper's direction (leads counted beyond the run-to-run noise at "
-            f"each point): the {d}-layer model was ahead of the {sh}-layer model at {f['deep_ahead_at']:,.0f} "
-            f"tokens, the {sh}-layer model is ahead from {f['shallow_ahead_from']:,.0f} tokens, by up to "
-            f"{f['shallow_lead']:.3f} nats/token (at {f['shallow_lead_at']:,.0f} tokens), {end}; the {best}-layer "
-            "model has the lowest loss at the largest budget.")
+    end = (
+        f"and at the largest budget ({n:,.0f} tokens) it is still ahead by {f['final_gap']:.3f}"
+        if f["final_gap"] > fn
+        else f"and by the largest budget ({n:,.0f} tokens) the two are within the noise ({fn:.4f} nats/token) of "
+        "each other again"
+    )
+    return (
+        f"The order flips at our scale in the paper's direction (leads counted beyond the run-to-run noise at "
+        f"each point): the {d}-layer model was ahead of the {sh}-layer model at {f['deep_ahead_at']:,.0f} "
+        f"tokens, the {sh}-layer model is ahead from {f['shallow_ahead_from']:,.0f} tokens, by up to "
+        f"{f['shallow_lead']:.3f} nats/token (at {f['shallow_lead_at']:,.0f} tokens), {end}; the {best}-layer "
+        "model has the lowest loss at the largest budget."
+    )
 
 
 def filter_summary(table) -> pd.DataFrame:
@@ -282,12 +377,19 @@ def filter_summary(table) -> pd.DataFrame:
         u = u.sort_values("tokens")
         if not len(f):
             continue
-        out.append(dict(p_syn=p, filtered=float(f.loss.iloc[-1]), unfiltered=float(u.loss.iloc[-1]),
-                        difference=float(u.loss.iloc[-1] - f.loss.iloc[-1]),
-                        alpha_filtered=fit_scaling(f.tokens, f.loss, h)[0],
-                        alpha_unfiltered=fit_scaling(u.tokens, u.loss, h)[0]))
-    return pd.DataFrame(out, columns=["p_syn", "filtered", "unfiltered", "difference", "alpha_filtered",
-                                      "alpha_unfiltered"])
+        out.append(
+            dict(
+                p_syn=p,
+                filtered=float(f.loss.iloc[-1]),
+                unfiltered=float(u.loss.iloc[-1]),
+                difference=float(u.loss.iloc[-1] - f.loss.iloc[-1]),
+                alpha_filtered=fit_scaling(f.tokens, f.loss, h)[0],
+                alpha_unfiltered=fit_scaling(u.tokens, u.loss, h)[0],
+            )
+        )
+    return pd.DataFrame(
+        out, columns=["p_syn", "filtered", "unfiltered", "difference", "alpha_filtered", "alpha_unfiltered"]
+    )
 
 
 def filter_sentence(fs: pd.DataFrame, noise: float) -> str:
@@ -309,8 +411,11 @@ def filter_sentence(fs: pd.DataFrame, noise: float) -> str:
         else:
             parts.append(f"at p = {r.p_syn:g} the filtered stories end {-d:.3f} nats/token higher")
     helped = int(np.sum(fs.difference > noise))
-    lead = (f"The filter lowers the final real loss at {helped} of the {len(fs)} fractions run both ways"
-            if helped else "The filter lowers the final real loss at none of the fractions run both ways")
+    lead = (
+        f"The filter lowers the final real loss at {helped} of the {len(fs)} fractions run both ways"
+        if helped
+        else "The filter lowers the final real loss at none of the fractions run both ways"
+    )
     return f"{lead} (noise: {noise:.4f} nats/token): " + "; ".join(parts) + "."
 
 
@@ -334,10 +439,26 @@ def plot(table):
     left, right = cur[cur.panel == "fraction"], cur[cur.panel == "depth"]
     depth = int(left.depth.iloc[0])
     p_depth = float(right.p_syn.iloc[0]) if len(right) else np.nan
-    panels = [(0, left, "p_syn", "plasma", "o", lambda v: f"p = {v:g}",
-               f"Synthetic fraction p (depth {depth}; solid: filtered)"),
-              (1, right, "depth", "viridis", "s", lambda v: f"depth {int(v)}",
-               f"Model depth, at synthetic fraction p = {p_depth:g}")]
+    panels = [
+        (
+            0,
+            left,
+            "p_syn",
+            "plasma",
+            "o",
+            lambda v: f"p = {v:g}",
+            f"Synthetic fraction p (depth {depth}; solid: filtered)",
+        ),
+        (
+            1,
+            right,
+            "depth",
+            "viridis",
+            "s",
+            lambda v: f"depth {int(v)}",
+            f"Model depth, at synthetic fraction p = {p_depth:g}",
+        ),
+    ]
     for col, sub, key, cmap, marker, name, title in panels:
         values = sorted(sub[key].unique())
         cols = plotting.colours(values, cmap=cmap)
@@ -350,25 +471,27 @@ def plot(table):
             alpha, a = fit_scaling(g.tokens, g.loss, h)
             if np.isfinite(alpha):
                 t = g.tokens[g.tokens >= FIT_MIN_FRACTION * g.tokens.max()]
-                bottom.plot(t, a * t ** (-alpha), "--", lw=1.1, color=cols[v],
-                            label=f"{name(v)}: fit α = {alpha:.2f}")
+                bottom.plot(t, a * t ** (-alpha), "--", lw=1.1, color=cols[v], label=f"{name(v)}: fit α = {alpha:.2f}")
         if col == 0:
             for _, g in cur[cur.panel == "replicate"].groupby("run"):
                 g = g.sort_values("tokens")
                 top.plot(g.tokens, g.loss, ":", lw=1.2, color=cols[0.0], label="p = 0, another seed")
             for v, g in cur[cur.panel == "unfiltered"].groupby("p_syn"):
                 g = g.sort_values("tokens")
-                top.plot(g.tokens, g.loss, "--", lw=1.2, color=cols.get(v, "grey"),
-                         label=f"p = {v:g}, unfiltered")
+                top.plot(g.tokens, g.loss, "--", lw=1.2, color=cols.get(v, "grey"), label=f"p = {v:g}, unfiltered")
         top.axhline(h, color="k", ls="--", lw=1.2, label=f"entropy floor ({h:.3f} nats/token)")
         top.axhline(wl, color="grey", ls="-.", lw=1.0, label=f"weak generator's real loss ({wl:.3f})")
-        plotting.finish_loglog(top, "tokens seen (training tokens, one pass)",
-                               ylabel="real held-out loss (nats/token)", title=title)
+        plotting.finish_loglog(
+            top, "tokens seen (training tokens, one pass)", ylabel="real held-out loss (nats/token)", title=title
+        )
         top.set_ylim(0.85 * h, None)
         plotting.legend_below(subfigs[0, col], ax=top, ncol=2)
-        plotting.finish_loglog(bottom, "tokens seen (training tokens, one pass)",
-                               ylabel="real loss − entropy floor (nats/token)",
-                               title="Reducible loss; dashed: power law $A N^{-\\alpha}$\nfitted to the last points")
+        plotting.finish_loglog(
+            bottom,
+            "tokens seen (training tokens, one pass)",
+            ylabel="real loss − entropy floor (nats/token)",
+            title="Reducible loss; dashed: power law $A N^{-\\alpha}$\nfitted to the last points",
+        )
         plotting.legend_below(subfigs[1, col], ax=bottom, ncol=2)
         for ax in (top, bottom):
             ax.xaxis.set_minor_formatter(NullFormatter())

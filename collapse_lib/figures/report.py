@@ -1,4 +1,5 @@
 """Tables that chapters show beside a figure: its parameters and theory-vs-simulation agreement."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,46 +10,88 @@ import pandas as pd
 # group are named by the group's prefix (see _GROUPS).
 _DESCRIBE = {
     # data model (Definitions 1-4) and the ridge / random-projections estimators
-    "d": "dimension d", "n": "training samples n", "r2": "signal r² = tr ΣΓ", "c2": "quality c² = tr ΣΔ",
-    "sigma2": "label noise σ₁² = σ₂²", "lam": "ridge λ (0 = ridgeless)", "p2": "synthetic fractions p₂",
-    "alpha": "power-law exponent α (sⱼ ∝ j^−α)", "phi": "φ = d/n", "psi": "ψ = m/n range",
-    "psi_points": "theory points along ψ", "m": "width m", "m_over_n": "width range m/n",
-    "trials": "simulation trials per point", "sim_points": "number of simulated widths", "sim_c2": "c² values simulated",
-    "dtype": "floating point", "scale": "scale",
+    "d": "dimension d",
+    "n": "training samples n",
+    "r2": "signal r² = tr ΣΓ",
+    "c2": "quality c² = tr ΣΔ",
+    "sigma2": "label noise σ₁² = σ₂²",
+    "lam": "ridge λ (0 = ridgeless)",
+    "p2": "synthetic fractions p₂",
+    "alpha": "power-law exponent α (sⱼ ∝ j^−α)",
+    "phi": "φ = d/n",
+    "psi": "ψ = m/n range",
+    "psi_points": "theory points along ψ",
+    "m": "width m",
+    "m_over_n": "width range m/n",
+    "trials": "simulation trials per point",
+    "sim_points": "number of simulated widths",
+    "sim_c2": "c² values simulated",
+    "dtype": "floating point",
+    "scale": "scale",
     # mixing (Figures 9, 10)
-    "pairs": "(n₁, n₂) of panel (a)", "alpha_sim": "simulated α per pair", "p2_sweep": "p₂ of the n sweep",
-    "fixed_alpha": "fixed α in panel (c)", "n_rounds": "n of panel (b)", "rounds_a": "rounds shown in panel (a)",
+    "pairs": "(n₁, n₂) of panel (a)",
+    "alpha_sim": "simulated α per pair",
+    "p2_sweep": "p₂ of the n sweep",
+    "fixed_alpha": "fixed α in panel (c)",
+    "n_rounds": "n of panel (b)",
+    "rounds_a": "rounds shown in panel (a)",
     "rounds_b": "rounds shown in panel (b)",
     # two-layer networks on Gaussian data (Figure 6)
-    "widths": "network widths m", "steps": "training steps", "n_test": "test samples per trial",
-    "optimizer": "optimizer", "lr": "learning rate", "batch_size": "minibatch size",
-    "out_scale": "output-layer initial scale", "stopping": "stopping rule",
+    "widths": "network widths m",
+    "steps": "training steps",
+    "n_test": "test samples per trial",
+    "optimizer": "optimizer",
+    "lr": "learning rate",
+    "batch_size": "minibatch size",
+    "out_scale": "output-layer initial scale",
+    "stopping": "stopping rule",
     "lam_rp": "ridge λ of the random-projections theory",
     # MNIST (Figure 7)
-    "teacher_samples": "real images the weak teacher saw", "teacher_lam": "weak teacher's ridge λ",
-    "hard_labels": "teacher gives hard (one-hot) labels", "rf_activation": "random features: activation",
-    "rf_lam": "random features: ridge λ", "rf_n": "random features: training sizes n",
-    "rf_trials": "random features: trials per point", "rf_width": "random features: width m",
-    "nn_n": "network: training sizes n", "nn_trials": "network: trials per point", "nn_width": "network: width",
-    "nn_steps": "network: training steps", "nn_lr": "network: learning rate", "nn_batch": "network: minibatch size",
-    "nn_optimizer": "network: optimizer", "nn_stopping": "network: stopping rule",
+    "teacher_samples": "real images the weak teacher saw",
+    "teacher_lam": "weak teacher's ridge λ",
+    "hard_labels": "teacher gives hard (one-hot) labels",
+    "rf_activation": "random features: activation",
+    "rf_lam": "random features: ridge λ",
+    "rf_n": "random features: training sizes n",
+    "rf_trials": "random features: trials per point",
+    "rf_width": "random features: width m",
+    "nn_n": "network: training sizes n",
+    "nn_trials": "network: trials per point",
+    "nn_width": "network: width",
+    "nn_steps": "network: training steps",
+    "nn_lr": "network: learning rate",
+    "nn_batch": "network: minibatch size",
+    "nn_optimizer": "network: optimizer",
+    "nn_stopping": "network: stopping rule",
     "nn_val": "network: held-out real images (early stopping)",
     "nn_patience": "network: checks without improvement before stopping",
     "nn_min_improvement": "network: relative decrease that counts as an improvement",
     "rf_form": "random features: readout computed in (primal: m × m moments; dual: n × n Gram matrices)",
     # language models (Figure 8)
-    "context": "context length (tokens)", "width": "model width (embedding size)", "heads": "attention heads",
-    "depth": "model depth (layers)", "depths": "depths compared",
-    "batch": "batch size (sequences)", "warmup": "learning-rate warm-up steps",
-    "slice_tokens": "real training tokens", "eval_tokens": "held-out tokens per evaluation",
-    "n_eval": "evaluations per run", "sample_batch": "stories sampled per batch",
-    "n_samples": "sample stories shown", "replicates": "extra seeds at p = 0", "fractions": "synthetic fractions p",
-    "p_depth": "synthetic fraction of the depth panel", "grammar": "story grammar", "tokenizer": "tokenizer",
-    "temperature": "sampling temperature", "unfiltered_fractions": "fractions also run without the quality filter",
+    "context": "context length (tokens)",
+    "width": "model width (embedding size)",
+    "heads": "attention heads",
+    "depth": "model depth (layers)",
+    "depths": "depths compared",
+    "batch": "batch size (sequences)",
+    "warmup": "learning-rate warm-up steps",
+    "slice_tokens": "real training tokens",
+    "eval_tokens": "held-out tokens per evaluation",
+    "n_eval": "evaluations per run",
+    "sample_batch": "stories sampled per batch",
+    "n_samples": "sample stories shown",
+    "replicates": "extra seeds at p = 0",
+    "fractions": "synthetic fractions p",
+    "p_depth": "synthetic fraction of the depth panel",
+    "grammar": "story grammar",
+    "tokenizer": "tokenizer",
+    "temperature": "sampling temperature",
+    "unfiltered_fractions": "fractions also run without the quality filter",
     "quality_filter": "quality filter of the synthetic stories",
     "filter_reference_tokens": "real tokens whose trigrams the filter accepts",
     # model-collapse workflows (beyond the paper)
-    "n_a": "samples per generation in panel (a)", "generations_a": "generations in panel (a)",
+    "n_a": "samples per generation in panel (a)",
+    "generations_a": "generations in panel (a)",
     "generations_b": "generations before panel (b)'s scaling law",
 }
 # Nested groups of a configuration: a single letter is a panel of the figure.
@@ -68,7 +111,6 @@ def format_value(val) -> str:
     if isinstance(val, int):
         return f"{val:,}"
     return str(val)
-
 
 
 def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
@@ -112,10 +154,15 @@ def agreement(table: pd.DataFrame, group: str, at: str = "largest", x: str = "n"
         sm = sm[sm[x] == sm[x].max()]
     elif at != "all":
         raise ValueError(f"at must be 'largest' or 'all', got {at!r}")
-    cols = {group: sm[group].to_numpy(), x: sm[x].to_numpy().astype(int), "p2_eff": sm.p2_eff.to_numpy(),
-            "simulation": sm.error.to_numpy(), "stderr": sm.stderr.to_numpy(),
-            "theory": sm.theory_at_p2_eff.to_numpy(),
-            "z": ((sm.error - sm.theory_at_p2_eff) / sm.stderr).to_numpy()}
+    cols = {
+        group: sm[group].to_numpy(),
+        x: sm[x].to_numpy().astype(int),
+        "p2_eff": sm.p2_eff.to_numpy(),
+        "simulation": sm.error.to_numpy(),
+        "stderr": sm.stderr.to_numpy(),
+        "theory": sm.theory_at_p2_eff.to_numpy(),
+        "z": ((sm.error - sm.theory_at_p2_eff) / sm.stderr).to_numpy(),
+    }
     for extra in ("floor", "clean"):
         if extra in sm:
             cols[extra] = sm[extra].to_numpy()
@@ -138,5 +185,7 @@ def within_stderr(simulation, stderr, theory, against: str = "the theory") -> st
     simulation, stderr, theory = (np.asarray(a, dtype=float) for a in (simulation, stderr, theory))
     z = np.abs((simulation - theory) / stderr)
     rel = np.abs(simulation / theory - 1)
-    return (f"Over all {z.size} simulated points: {np.mean(z < 2):.0%} within 2 s.e. and "
-            f"{np.mean(z < 3):.0%} within 3 s.e. of {against}; largest relative gap {rel.max():.1%}.")
+    return (
+        f"Over all {z.size} simulated points: {np.mean(z < 2):.0%} within 2 s.e. and "
+        f"{np.mean(z < 3):.0%} within 3 s.e. of {against}; largest relative gap {rel.max():.1%}."
+    )

@@ -8,6 +8,7 @@
   under ``torchrun`` (:mod:`.train`, :mod:`.ddp`), real/synthetic mixing
   (:func:`mix`) and the Figure 8 pipeline (:mod:`.experiment`).
 """
+
 from pathlib import Path
 
 from .corpus import concat, encode_documents, load_corpus, mix, select_documents, token_documents
@@ -29,7 +30,31 @@ def sample_corpus(layout: str = "jsonl") -> Path:
     return Path(__file__).resolve().parent / "sample_corpus" / f"stories.{layout}"
 
 
-__all__ = ["GPT", "ByteTokenizer", "GPTConfig", "Grammar", "GrammarError", "TrainConfig", "TrainResult",
-           "WordTokenizer", "build", "concat", "default_checkpoint_dir", "default_grammar", "encode_documents",
-           "evaluate", "generate", "load_corpus", "lr_at", "mix", "render", "sample_corpus", "sample_stories",
-           "select_documents", "split_words", "stories", "token_documents", "train"]
+__all__ = [
+    "GPT",
+    "ByteTokenizer",
+    "GPTConfig",
+    "Grammar",
+    "GrammarError",
+    "TrainConfig",
+    "TrainResult",
+    "WordTokenizer",
+    "build",
+    "concat",
+    "default_checkpoint_dir",
+    "default_grammar",
+    "encode_documents",
+    "evaluate",
+    "generate",
+    "load_corpus",
+    "lr_at",
+    "mix",
+    "render",
+    "sample_corpus",
+    "sample_stories",
+    "select_documents",
+    "split_words",
+    "stories",
+    "token_documents",
+    "train",
+]

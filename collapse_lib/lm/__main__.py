@@ -12,6 +12,7 @@ A short training run (used by the tests to check DDP; each rank writes
 
     torchrun --nproc_per_node=2 -m collapse_lib.lm train --steps 3 --device cpu --out /tmp/ddp
 """
+
 from __future__ import annotations
 
 import json
@@ -46,14 +47,29 @@ def _train_cmd(args) -> int:
     held, _ = sample_stories(8, args.seed + 1)
     eval_stream = concat(token_documents(held, tok))
     mcfg = GPTConfig(tok.vocab_size, args.context, args.depth, args.width, args.heads)
-    tcfg = TrainConfig(steps=args.steps, batch_size=args.batch, lr=args.lr, warmup=1,
-                       eval_steps=tuple(range(1, args.steps + 1)), eval_batch=8)
+    tcfg = TrainConfig(
+        steps=args.steps,
+        batch_size=args.batch,
+        lr=args.lr,
+        warmup=1,
+        eval_steps=tuple(range(1, args.steps + 1)),
+        eval_batch=8,
+    )
     r = train(mcfg, stream, tcfg, eval_stream, device=dev, seed=args.seed, progress=False, label="cli")
     checksum = float(sum(p.detach().double().sum() for p in r.model.parameters()))
     if args.out:
-        atomic_write(Path(args.out) / f"rank{ddp.rank()}.json", json.dumps(dict(
-            rank=ddp.rank(), world=ddp.world_size(), train_loss=r.history.train_loss.tolist(),
-            eval_loss=r.history.eval_loss.tolist(), checksum=checksum)))
+        atomic_write(
+            Path(args.out) / f"rank{ddp.rank()}.json",
+            json.dumps(
+                dict(
+                    rank=ddp.rank(),
+                    world=ddp.world_size(),
+                    train_loss=r.history.train_loss.tolist(),
+                    eval_loss=r.history.eval_loss.tolist(),
+                    checksum=checksum,
+                )
+            ),
+        )
     ddp.teardown()
     return 0
 
@@ -73,12 +89,14 @@ def _fig8_cmd(args) -> int:
         raise ValueError(f"fig8: {reason}")
     dev = ddp.setup(args.device)
     t0 = time.perf_counter()
-    table = fig8.compute(scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0,
-                         checkpoint_dir=args.checkpoint_dir)
+    table = fig8.compute(
+        scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0, checkpoint_dir=args.checkpoint_dir
+    )
     if ddp.rank() == 0:
         cfg = fig8.config(scale)
-        prov = datafiles.provenance("fig8", cfg, scale, args.seed, dev, cfg["dtype"],
-                                    elapsed_s=time.perf_counter() - t0)
+        prov = datafiles.provenance(
+            "fig8", cfg, scale, args.seed, dev, cfg["dtype"], elapsed_s=time.perf_counter() - t0
+        )
         prov["world_size"] = ddp.world_size()
         path = datafiles.save_table(out / "fig8.json", table, prov)
         print(f"fig8: wrote {path}")
@@ -94,10 +112,16 @@ def main(argv=None) -> int:
     f8.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
     f8.add_argument("--seed", type=nonnegative_int, default=0)
     f8.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
-    f8.add_argument("--checkpoint-dir", default=None,
-                    help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm")
-    f8.add_argument("--force", action="store_true",
-                    help="replace fig8.json whatever it holds (as `python -m collapse_lib reproduce --force`)")
+    f8.add_argument(
+        "--checkpoint-dir",
+        default=None,
+        help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm",
+    )
+    f8.add_argument(
+        "--force",
+        action="store_true",
+        help="replace fig8.json whatever it holds (as `python -m collapse_lib reproduce --force`)",
+    )
     tr = sub.add_parser("train", help="a short training run on grammar stories (DDP check)")
     tr.add_argument("--steps", type=positive_int, default=3)
     tr.add_argument("--batch", type=positive_int, default=4)

@@ -4,6 +4,7 @@ A *document* is one story's token ids followed by ``<eos>``; a *stream* is
 documents concatenated, the form in which a GPT sees its training data
 (consecutive windows of the stream, one pass, no padding).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def _json_values(text: str, path: Path, fmt: str):
         except json.JSONDecodeError as exc:
             raise ValueError(f"path: {path} is not valid JSON: {exc}") from None
         if not isinstance(items, list):
-            raise ValueError(f"path: {path} holds a JSON {type(items).__name__}, not an array of stories "
-                             "(use fmt='jsonl' for one story per line)")
+            raise ValueError(
+                f"path: {path} holds a JSON {type(items).__name__}, not an array of stories "
+                "(use fmt='jsonl' for one story per line)"
+            )
         yield from ((f"item {i} of {path}", obj) for i, obj in enumerate(items))
         return
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -52,8 +55,9 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"path: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def load_corpus(path, fmt: str = "auto", field: str = "text", separator: str | None = None,
-                limit: int | None = None) -> list[str]:
+def load_corpus(
+    path, fmt: str = "auto", field: str = "text", separator: str | None = None, limit: int | None = None
+) -> list[str]:
     """Stories from a user-supplied file (no download happens here).
 
     ``fmt``:
@@ -80,8 +84,13 @@ def load_corpus(path, fmt: str = "auto", field: str = "text", separator: str | N
     text = _read_text(path)
     if fmt == "auto":
         suffix = path.suffix.lower()
-        fmt = "jsonl" if suffix == ".jsonl" else "text" if suffix != ".json" else (
-            "json" if text.lstrip().startswith("[") else "jsonl")
+        fmt = (
+            "jsonl"
+            if suffix == ".jsonl"
+            else "text"
+            if suffix != ".json"
+            else ("json" if text.lstrip().startswith("[") else "jsonl")
+        )
     out: list[str] = []
     if fmt in ("json", "jsonl"):
         for where, obj in _json_values(text, path, fmt):
@@ -207,6 +216,8 @@ def select_documents(streams, eos_id: int, n_tokens: int, started_before: int) -
         docs.append(doc)
         total += len(doc) + 1
     if total < n_tokens:
-        raise ValueError(f"streams: the documents started before step {started_before} hold {total} tokens, "
-                         f"fewer than n_tokens={n_tokens}")
+        raise ValueError(
+            f"streams: the documents started before step {started_before} hold {total} tokens, "
+            f"fewer than n_tokens={n_tokens}"
+        )
     return docs

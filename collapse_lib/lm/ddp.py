@@ -7,6 +7,7 @@ process group with NCCL when the device is CUDA (one GPU per process,
 every global batch; DistributedDataParallel averages the gradients, so N ranks
 with per-rank batch B/N take the same steps as one process with batch B.
 """
+
 from __future__ import annotations
 
 import os

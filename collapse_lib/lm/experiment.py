@@ -28,6 +28,7 @@ Pipeline (the paper's §4.2 / Figure 8, with the story grammar standing in for B
 floor, the weak generator, the filter's statistics and sample stories); the recipe
 :mod:`collapse_lib.figures.fig8` plots it.
 """
+
 from __future__ import annotations
 
 import time
@@ -84,11 +85,12 @@ def held_out_stream(held_docs, n_tokens: int, offset: int) -> np.ndarray:
     stream = concat(held_docs)
     if len(stream) < offset + n_tokens + 1:
         raise ValueError(f"held_docs: {len(stream)} tokens, fewer than offset + n_tokens + 1 = {offset + n_tokens + 1}")
-    return stream[offset: offset + n_tokens + 1]
+    return stream[offset : offset + n_tokens + 1]
 
 
-def synthetic_pools(model, n_raw: int, n_kept: int, reference, tok, batch: int, seed: int, prompt,
-                    progress: bool = False):
+def synthetic_pools(
+    model, n_raw: int, n_kept: int, reference, tok, batch: int, seed: int, prompt, progress: bool = False
+):
     """The generator's stories as they come, and the stories kept by the quality filter.
 
     Block 0 holds ``max(n_raw, 2·n_kept)`` tokens of stories sampled at temperature 1
@@ -104,15 +106,31 @@ def synthetic_pools(model, n_raw: int, n_kept: int, reference, tok, batch: int, 
     """
     eos = tok.eos_id
     with_eos = lambda docs: [np.append(d, eos).astype(np.int32) for d in docs]  # noqa: E731
-    docs = generate(model, max(n_raw, 2 * n_kept, 1), batch=batch, temperature=1.0, seed=_seed(seed, 3, 0),
-                    eos_id=eos, prompt=prompt, progress=progress)
+    docs = generate(
+        model,
+        max(n_raw, 2 * n_kept, 1),
+        batch=batch,
+        temperature=1.0,
+        seed=_seed(seed, 3, 0),
+        eos_id=eos,
+        prompt=prompt,
+        progress=progress,
+    )
     scores = trigram_scores(docs, reference, tok.vocab_size, eos)
     tau = median_threshold(scores)
     kept = [d for d, q in zip(docs, scores) if q >= tau]
     total, block = sum(len(d) + 1 for d in kept), 1
     while total < n_kept:
-        more = generate(model, 2 * (n_kept - total), batch=batch, temperature=1.0, seed=_seed(seed, 3, block),
-                        eos_id=eos, prompt=prompt, progress=progress)
+        more = generate(
+            model,
+            2 * (n_kept - total),
+            batch=batch,
+            temperature=1.0,
+            seed=_seed(seed, 3, block),
+            eos_id=eos,
+            prompt=prompt,
+            progress=progress,
+        )
         q = trigram_scores(more, reference, tok.vocab_size, eos)
         add = [d for d, s in zip(more, q) if s >= tau]
         kept += add
@@ -133,6 +151,7 @@ def _unpack(packed):
 def _filter_stats(g, tok, raw, kept, scores, tau, held_docs, reference, n_parse: int = 2000) -> list[dict]:
     """Rows describing the filter: threshold, shares kept, mean scores (also of held-out real stories), and
     the share of stories, and of each story, that the grammar parses (first ``n_parse`` stories of each set)."""
+
     def grammatical(docs):
         words = [[tok.itos[i] for i in d[:-1]] for d in docs[:n_parse]]
         pre = np.array([g.grammatical_prefix(w) / (len(w) + 1) for w in words])
@@ -143,21 +162,36 @@ def _filter_stats(g, tok, raw, kept, scores, tau, held_docs, reference, n_parse:
     kept_parse, kept_prefix = grammatical(kept)
     n_kept_0 = int(np.sum(scores >= tau))
     kept_tokens_0 = sum(len(d) for d, q in zip(raw, scores) if q >= tau)
-    stats = dict(threshold=tau, kept_story_share=n_kept_0 / len(raw),
-                 kept_token_share=kept_tokens_0 / sum(len(d) for d in raw),
-                 score_raw=float(np.mean(scores)), score_kept=float(np.mean(scores[scores >= tau])),
-                 score_real=float(np.mean(real_scores)),
-                 parse_share_raw=raw_parse, parse_share_kept=kept_parse,
-                 grammatical_share_raw=raw_prefix, grammatical_share_kept=kept_prefix,
-                 tokens_per_story_raw=float(np.mean([len(d) for d in raw])),
-                 tokens_per_story_kept=float(np.mean([len(d) for d in kept])))
+    stats = dict(
+        threshold=tau,
+        kept_story_share=n_kept_0 / len(raw),
+        kept_token_share=kept_tokens_0 / sum(len(d) for d in raw),
+        score_raw=float(np.mean(scores)),
+        score_kept=float(np.mean(scores[scores >= tau])),
+        score_real=float(np.mean(real_scores)),
+        parse_share_raw=raw_parse,
+        parse_share_kept=kept_parse,
+        grammatical_share_raw=raw_prefix,
+        grammatical_share_kept=kept_prefix,
+        tokens_per_story_raw=float(np.mean([len(d) for d in raw])),
+        tokens_per_story_kept=float(np.mean([len(d) for d in kept])),
+    )
     return [dict(kind="filter", run=k, loss=float(v)) for k, v in stats.items()]
 
 
 def _train(label, model_cfg, stream, tcfg, eval_stream, device, seed, checkpoint_dir, progress):
-    r = train(model_cfg, stream, tcfg, eval_stream, device=device, seed=seed, checkpoint_dir=checkpoint_dir,
-              checkpoint_every=max(1, tcfg.steps // 10) if checkpoint_dir is not None else 0,
-              progress=progress, label=label)
+    r = train(
+        model_cfg,
+        stream,
+        tcfg,
+        eval_stream,
+        device=device,
+        seed=seed,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_every=max(1, tcfg.steps // 10) if checkpoint_dir is not None else 0,
+        progress=progress,
+        label=label,
+    )
     return r
 
 
@@ -188,24 +222,35 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
     w = cfg["weak"]
     weak_model_cfg = GPTConfig(tok.vocab_size, T, w["depth"], w["width"], w["heads"])
     slice_stream = concat(real_docs, w["slice_tokens"])
-    weak_tcfg = TrainConfig(steps=w["steps"], batch_size=B, lr=cfg["lr"], warmup=cfg["warmup"],
-                            eval_steps=tuple(eval_points(w["steps"], 6)))
-    weak = _train("weak", weak_model_cfg, slice_stream, weak_tcfg, eval_stream, device, seed, checkpoint_dir,
-                  progress)
+    weak_tcfg = TrainConfig(
+        steps=w["steps"], batch_size=B, lr=cfg["lr"], warmup=cfg["warmup"], eval_steps=tuple(eval_points(w["steps"], 6))
+    )
+    weak = _train("weak", weak_model_cfg, slice_stream, weak_tcfg, eval_stream, device, seed, checkpoint_dir, progress)
     for h in weak.history.itertuples():
-        rows.append(dict(kind="weak", panel="weak", run="weak generator", depth=w["depth"], step=h.step,
-                         tokens=h.tokens, loss=h.eval_loss, train_loss=h.train_loss))
+        rows.append(
+            dict(
+                kind="weak",
+                panel="weak",
+                run="weak generator",
+                depth=w["depth"],
+                step=h.step,
+                tokens=h.tokens,
+                loss=h.eval_loss,
+                train_loss=h.train_loss,
+            )
+        )
 
     # 3. synthetic stories, as they come and quality-filtered (sampled on rank 0, sent to the others)
-    prompt = real_docs[0][-(T // 4):]  # the tail of a training story (ends with <eos>)
+    prompt = real_docs[0][-(T // 4) :]  # the tail of a training story (ends with <eos>)
     n_kept = int(round(max(fracs + [cfg["p_depth"]]) * n_train))
     n_raw = int(round(max(unfiltered, default=0.0) * n_train))
     reference_docs = real_documents(cfg["filter_reference_tokens"], _seed(seed, 5), tok, g)
     reference = reference_trigrams([d[:-1] for d in reference_docs], tok.vocab_size, tok.eos_id)
     packed = None
     if ddp.rank() == 0:
-        raw, kept, scores, tau = synthetic_pools(weak.model, n_raw, n_kept, reference, tok, cfg["sample_batch"],
-                                                 seed, prompt, progress)
+        raw, kept, scores, tau = synthetic_pools(
+            weak.model, n_raw, n_kept, reference, tok, cfg["sample_batch"], seed, prompt, progress
+        )
         packed = (_pack(raw), _pack(kept), scores, tau)
     raw_p, kept_p, scores, tau = ddp.broadcast_object(packed)
     raw_docs, synth_docs = _unpack(raw_p), _unpack(kept_p)
@@ -213,8 +258,13 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
 
     # 4-5. one run per fraction (main depth, filtered), per unfiltered fraction, per depth at p_depth (filtered)
     main_cfg = GPTConfig(tok.vocab_size, T, cfg["depth"], cfg["width"], cfg["heads"])
-    tcfg = TrainConfig(steps=steps, batch_size=B, lr=cfg["lr"], warmup=cfg["warmup"],
-                       eval_steps=tuple(eval_points(steps, cfg["n_eval"])))
+    tcfg = TrainConfig(
+        steps=steps,
+        batch_size=B,
+        lr=cfg["lr"],
+        warmup=cfg["warmup"],
+        eval_steps=tuple(eval_points(steps, cfg["n_eval"])),
+    )
     runs = [("fraction", p, cfg["depth"], True) for p in fracs]
     runs += [("unfiltered", p, cfg["depth"], False) for p in unfiltered]
     runs += [("depth", cfg["p_depth"], d, True) for d in cfg["depths"]]
@@ -224,27 +274,58 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
         key = (p, depth, filtered or p == 0)  # p = 0 has no synthetic stories: one clean run serves both
         if key not in done:
             stream, _ = mix(real_docs, synth_docs if filtered else raw_docs, n_train, p, seed)
-            mcfg = main_cfg if depth == cfg["depth"] else GPTConfig(tok.vocab_size, T, depth, cfg["width"],
-                                                                    cfg["heads"])
+            mcfg = (
+                main_cfg if depth == cfg["depth"] else GPTConfig(tok.vocab_size, T, depth, cfg["width"], cfg["heads"])
+            )
             label = f"p{p:g}-depth{depth}" + ("" if filtered else "-unfiltered")
             r = _train(label, mcfg, stream, tcfg, eval_stream, device, seed, checkpoint_dir, progress)
             done[key] = r.history
             models[key] = r.model
         name = f"p = {p:g}, depth {depth}" + ("" if filtered or p == 0 else ", unfiltered")
         for h in done[key].itertuples():
-            rows.append(dict(kind="curve", panel=panel, run=name, p_syn=p, depth=depth,
-                             step=h.step, tokens=h.tokens, loss=h.eval_loss, train_loss=h.train_loss))
+            rows.append(
+                dict(
+                    kind="curve",
+                    panel=panel,
+                    run=name,
+                    p_syn=p,
+                    depth=depth,
+                    step=h.step,
+                    tokens=h.tokens,
+                    loss=h.eval_loss,
+                    train_loss=h.train_loss,
+                )
+            )
 
     # replicates of the clean run (other initial weights, other order of the same stories): run-to-run noise
     for r in range(cfg.get("replicates", 0)):
         s2 = seed + 1000 * (r + 1)
         stream, _ = mix(real_docs, synth_docs, n_train, 0.0, s2)
-        h = _train(f"p0-depth{cfg['depth']}-replicate{r + 1}", main_cfg, stream, tcfg, eval_stream, device, s2,
-                   checkpoint_dir, progress).history
+        h = _train(
+            f"p0-depth{cfg['depth']}-replicate{r + 1}",
+            main_cfg,
+            stream,
+            tcfg,
+            eval_stream,
+            device,
+            s2,
+            checkpoint_dir,
+            progress,
+        ).history
         for row in h.itertuples():
-            rows.append(dict(kind="curve", panel="replicate", run=f"p = 0, depth {cfg['depth']}, seed {s2}",
-                             p_syn=0.0, depth=cfg["depth"], step=row.step, tokens=row.tokens, loss=row.eval_loss,
-                             train_loss=row.train_loss))
+            rows.append(
+                dict(
+                    kind="curve",
+                    panel="replicate",
+                    run=f"p = 0, depth {cfg['depth']}, seed {s2}",
+                    p_syn=0.0,
+                    depth=cfg["depth"],
+                    step=row.step,
+                    tokens=row.tokens,
+                    loss=row.eval_loss,
+                    train_loss=row.train_loss,
+                )
+            )
 
     # sample stories side by side: real (held out), weak generator (raw and kept), trained models
     k = cfg["n_samples"]
@@ -267,8 +348,10 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
         for t in texts:
             rows.append(dict(kind="sample", source=f"trained GPT, p = {p:g}", text=t))
     rows.append(dict(kind="info", run="elapsed_s", loss=time.perf_counter() - t_start))
-    table = pd.DataFrame(rows, columns=["kind", "panel", "run", "p_syn", "depth", "step", "tokens", "loss",
-                                        "train_loss", "source", "text"])
+    table = pd.DataFrame(
+        rows,
+        columns=["kind", "panel", "run", "p_syn", "depth", "step", "tokens", "loss", "train_loss", "source", "text"],
+    )
     for c in ("panel", "run", "source", "text"):
         table[c] = table[c].fillna("")
     return table

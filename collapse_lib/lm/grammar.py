@@ -36,6 +36,7 @@ terminals.
 This module is the grammar engine; the story grammar itself (its words and
 sentences) is in :mod:`.story_content`.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -89,8 +90,8 @@ class GrammarError(ValueError):
 def _expect(words, seq, pos) -> int:
     """Position after ``seq``, which must stand in ``words`` at ``pos``."""
     n = len(seq)
-    if tuple(words[pos:pos + n]) != tuple(seq):
-        got = " ".join(words[pos:pos + n]) or "end of story"
+    if tuple(words[pos : pos + n]) != tuple(seq):
+        got = " ".join(words[pos : pos + n]) or "end of story"
         bad = next((pos + j for j, w in enumerate(seq) if pos + j >= len(words) or words[pos + j] != w))
         raise GrammarError(f"expected {' '.join(seq)!r} at position {pos}, got {got!r}", bad)
     return pos + n
@@ -537,8 +538,10 @@ class Grammar:
             if len(binders) > 1:
                 lengths = {b.value.fixed_len(self) for b in binders}
                 if len(lengths) > 1 or None in lengths:
-                    raise GrammarError(f"variable {name!r} has {len(binders)} binders whose outputs do not all "
-                                       f"have one and the same length")
+                    raise GrammarError(
+                        f"variable {name!r} has {len(binders)} binders whose outputs do not all "
+                        f"have one and the same length"
+                    )
 
     def sample(self, rng: np.random.Generator) -> tuple[list[str], float]:
         """One story as (word tokens, exact log-probability in nats)."""

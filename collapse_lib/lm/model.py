@@ -7,6 +7,7 @@ output layer shares its weights with the token embedding. Weights are
 initialised N(0, 0.02²), the residual output projections N(0, 0.02²/(2·depth)).
 The loss is the mean next-token cross-entropy in nats.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,8 +66,9 @@ class _Attention(nn.Module):
         # with a cache, the T new queries sit at the end of the keys: causal mask offset by the past length
         past = k.shape[2] - T
         if past == 0:
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
-                                               dropout_p=self.dropout if self.training else 0.0)
+            y = F.scaled_dot_product_attention(
+                q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
+            )
         else:
             mask = torch.ones(T, k.shape[2], dtype=torch.bool, device=x.device).tril(diagonal=past)  # (T, past + T)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, H, T, C/H)
@@ -146,13 +148,23 @@ def _steps(steps, progress):
     if not progress:
         return range(steps)
     from tqdm.auto import trange
+
     return trange(steps, desc="sampling", unit="step", leave=False)
 
 
 @torch.no_grad()
-def sample(model: GPT, idx: torch.Tensor, steps: int, temperature: float = 1.0, top_k: int | None = None,
-           top_p: float | None = None, generator: torch.Generator | None = None, eos_id: int = 0,
-           max_doc_len: int | None = None, progress: bool = False) -> torch.Tensor:
+def sample(
+    model: GPT,
+    idx: torch.Tensor,
+    steps: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+    eos_id: int = 0,
+    max_doc_len: int | None = None,
+    progress: bool = False,
+) -> torch.Tensor:
     """Continue each row of ``idx`` (B, T) by ``steps`` sampled tokens; returns them, shape (B, steps).
 
     Ancestral sampling: x_{t+1} ~ softmax(logits_t / temperature), restricted to
@@ -179,7 +191,7 @@ def sample(model: GPT, idx: torch.Tensor, steps: int, temperature: float = 1.0, 
         out[:, t] = nxt[:, 0]
         idx = torch.cat([idx, nxt], dim=1)
         if pos >= ctx:  # context full: keep its last half, rebuild the cache
-            idx = idx[:, -(ctx // 2):]
+            idx = idx[:, -(ctx // 2) :]
             caches = [[None, None] for _ in model.blocks]
             logits, _ = model(idx, caches=caches)
             pos = idx.shape[1]
@@ -189,9 +201,19 @@ def sample(model: GPT, idx: torch.Tensor, steps: int, temperature: float = 1.0, 
     return out
 
 
-def generate(model: GPT, n_tokens: int, batch: int = 256, temperature: float = 1.0, seed: int = 0,
-             eos_id: int = 0, max_doc_len: int | None = None, prompt=None, top_k: int | None = None,
-             top_p: float | None = None, progress: bool = False) -> list[np.ndarray]:
+def generate(
+    model: GPT,
+    n_tokens: int,
+    batch: int = 256,
+    temperature: float = 1.0,
+    seed: int = 0,
+    eos_id: int = 0,
+    max_doc_len: int | None = None,
+    prompt=None,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    progress: bool = False,
+) -> list[np.ndarray]:
     """Sample documents (stories) from ``model`` until they hold ≥ ``n_tokens`` tokens.
 
     Parameters
@@ -250,8 +272,7 @@ def generate(model: GPT, n_tokens: int, batch: int = 256, temperature: float = 1
     model.eval()
     try:
         idx = torch.tensor(prompt, dtype=torch.long, device=dev).repeat(batch, 1)  # (batch, len(prompt))
-        tokens = sample(model, idx, stop + max_doc_len, temperature, top_k, top_p, g, eos_id, max_doc_len,
-                        progress)
+        tokens = sample(model, idx, stop + max_doc_len, temperature, top_k, top_p, g, eos_id, max_doc_len, progress)
     finally:
         model.train(was_training)
     return select_documents(tokens.cpu().numpy().astype(np.int32), eos_id, n_tokens, stop)

@@ -23,6 +23,7 @@ generator's stories (:func:`median_threshold`), i.e. drop the worse half. Storie
 token-id arrays *without* their end-of-story token, as :func:`collapse_lib.lm.generate`
 returns them.
 """
+
 from __future__ import annotations
 
 import numpy as np

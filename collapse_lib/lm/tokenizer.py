@@ -12,6 +12,7 @@ paper's effect (real loss vs synthetic fraction) does not depend on the
 tokenizer. Both reserve id 0 for the end-of-story token ``<eos>`` that
 separates stories in a training stream.
 """
+
 from __future__ import annotations
 
 import numpy as np

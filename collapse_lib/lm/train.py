@@ -21,6 +21,7 @@ with the real held-out loss measured at chosen steps.
   same arguments resumes from the latest one (a finished run returns at once).
   On CPU the resumed run reproduces the uninterrupted one exactly.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,20 +58,25 @@ class TrainConfig:
 
     def __post_init__(self):
         V = _validate
-        checked = dict(steps=V.positive_int("steps", self.steps),
-                       batch_size=V.positive_int("batch_size", self.batch_size),
-                       eval_batch=V.positive_int("eval_batch", self.eval_batch),
-                       lr=V.positive_scalar("lr", self.lr),  # finite and > 0
-                       warmup=V.nonnegative_int("warmup", self.warmup),
-                       min_lr_ratio=V.fraction_scalar("min_lr_ratio", self.min_lr_ratio),
-                       weight_decay=V.nonnegative_scalar("weight_decay", self.weight_decay),  # finite, >= 0
-                       grad_clip=V.positive_scalar("grad_clip", self.grad_clip))  # > 0: a negative norm ascends
+        checked = dict(
+            steps=V.positive_int("steps", self.steps),
+            batch_size=V.positive_int("batch_size", self.batch_size),
+            eval_batch=V.positive_int("eval_batch", self.eval_batch),
+            lr=V.positive_scalar("lr", self.lr),  # finite and > 0
+            warmup=V.nonnegative_int("warmup", self.warmup),
+            min_lr_ratio=V.fraction_scalar("min_lr_ratio", self.min_lr_ratio),
+            weight_decay=V.nonnegative_scalar("weight_decay", self.weight_decay),  # finite, >= 0
+            grad_clip=V.positive_scalar("grad_clip", self.grad_clip),
+        )  # > 0: a negative norm ascends
         if self.amp not in ("auto", "bf16", "fp16", "off"):
             raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {self.amp!r}")
         if isinstance(self.eval_steps, (str, bytes)) or not hasattr(self.eval_steps, "__iter__"):
             raise TypeError(f"eval_steps must be a sequence of integers, got {self.eval_steps!r}")
-        bad = [s for s in self.eval_steps if isinstance(s, (bool, np.bool_))
-               or not (isinstance(s, (int, np.integer)) and 1 <= s <= checked["steps"])]
+        bad = [
+            s
+            for s in self.eval_steps
+            if isinstance(s, (bool, np.bool_)) or not (isinstance(s, (int, np.integer)) and 1 <= s <= checked["steps"])
+        ]
         if bad:
             raise ValueError(f"eval_steps must be integers in [1, steps={self.steps}], got {bad}")
         checked["eval_steps"] = tuple(sorted({int(s) for s in self.eval_steps}))
@@ -138,11 +144,11 @@ def evaluate(model, stream, context: int, batch: int = 64, device=None, amp: str
         raise ValueError(f"stream: an evaluation stream needs more than context={context} tokens, got {len(st)}")
     was = net.training
     net.eval()
-    idx = torch.arange(n_win)[ddp.rank()::ddp.world_size()]
+    idx = torch.arange(n_win)[ddp.rank() :: ddp.world_size()]
     total = torch.zeros(2, dtype=torch.float64, device=dev)
     dtype = _autocast_dtype(amp, dev)
     for i in range(0, len(idx), batch):
-        x, y = _windows(st, context, idx[i:i + batch])
+        x, y = _windows(st, context, idx[i : i + batch])
         x, y = x.to(dev), y.to(dev)
         with torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None):
             _, loss = net(x, y)
@@ -165,9 +171,19 @@ class TrainResult:
     extra: dict = field(default_factory=dict)
 
 
-def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, device="cpu", seed: int = 0,
-          checkpoint_dir=None, checkpoint_every: int = 0, stop_after: int | None = None,
-          progress: bool = False, label: str = "run") -> TrainResult:
+def train(
+    model_cfg: GPTConfig,
+    stream,
+    cfg: TrainConfig,
+    eval_stream=None,
+    device="cpu",
+    seed: int = 0,
+    checkpoint_dir=None,
+    checkpoint_every: int = 0,
+    stop_after: int | None = None,
+    progress: bool = False,
+    label: str = "run",
+) -> TrainResult:
     """Train a GPT on ``stream`` (1-D int array of token ids) and return it with its learning curve.
 
     ``eval_stream``: real held-out tokens; the loss on it is recorded at
@@ -195,6 +211,7 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
     if cfg.batch_size % world:
         raise ValueError(f"batch_size ({cfg.batch_size}) must be a multiple of the number of processes ({world})")
     from ..device import resolve_device
+
     dev = resolve_device(device)
     if dev.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -204,9 +221,13 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
     model = build(model_cfg, dev, seed)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.95), eps=1e-8, fused=dev.type == "cuda")
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+        eps=1e-8,
+        fused=dev.type == "cuda",
+    )
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     history: list[dict] = []
     start = 0
@@ -214,8 +235,14 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
 
     ckpt = None
     if checkpoint_dir is not None:
-        fp = fingerprint(model_cfg.to_dict(), cfg.to_dict(), seed, world, stream,
-                         np.asarray(eval_stream) if eval_stream is not None else None)
+        fp = fingerprint(
+            model_cfg.to_dict(),
+            cfg.to_dict(),
+            seed,
+            world,
+            stream,
+            np.asarray(eval_stream) if eval_stream is not None else None,
+        )
         ckpt = Path(checkpoint_dir) / f"{label}-{fp}.pt"
         if ckpt.is_file():
             state = torch.load(ckpt, map_location=dev, weights_only=False)
@@ -232,14 +259,26 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
         run_loss.div_(world)
         if rank == 0:
             with atomic_open(ckpt, "wb") as fh:  # an interrupted save never leaves a broken checkpoint
-                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "scaler": scaler.state_dict(),
-                            "step": step, "history": history, "run_loss": run_loss.cpu(),
-                            "model_cfg": model_cfg.to_dict(), "train_cfg": cfg.to_dict(), "seed": seed}, fh)
+                torch.save(
+                    {
+                        "model": model.state_dict(),
+                        "opt": opt.state_dict(),
+                        "scaler": scaler.state_dict(),
+                        "step": step,
+                        "history": history,
+                        "run_loss": run_loss.cpu(),
+                        "model_cfg": model_cfg.to_dict(),
+                        "train_cfg": cfg.to_dict(),
+                        "seed": seed,
+                    },
+                    fh,
+                )
         ddp.barrier()
 
     net = model
     if ddp.is_distributed():
         from torch.nn.parallel import DistributedDataParallel as DDP
+
         net = DDP(model, device_ids=[dev.index] if dev.type == "cuda" else None)
 
     st = torch.as_tensor(stream, dtype=torch.long)
@@ -250,6 +289,7 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
     bar = None
     if progress and rank == 0 and start < end:
         from tqdm.auto import tqdm
+
         bar = tqdm(total=end, initial=start, desc=label, unit="step", leave=False)
     run_loss = torch.zeros(2, dtype=torch.float64, device=dev)
     if run_loss_state is not None:
@@ -278,10 +318,12 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
             ddp.all_reduce_sum(run_loss)
             train_loss = float(run_loss[0] / run_loss[1])  # mean over steps since the last eval and over ranks
             run_loss.zero_()
-            ev = (evaluate(net, eval_stream, T, cfg.eval_batch, dev, cfg.amp)
-                  if eval_stream is not None else float("nan"))
-            history.append(dict(step=done, tokens=done * cfg.batch_size * T, eval_loss=ev,
-                                train_loss=train_loss, lr=lr))
+            ev = (
+                evaluate(net, eval_stream, T, cfg.eval_batch, dev, cfg.amp) if eval_stream is not None else float("nan")
+            )
+            history.append(
+                dict(step=done, tokens=done * cfg.batch_size * T, eval_loss=ev, train_loss=train_loss, lr=lr)
+            )
             if bar is not None:
                 bar.set_postfix(eval_loss=f"{ev:.3f}", train_loss=f"{train_loss:.3f}")
         if bar is not None:
@@ -293,6 +335,10 @@ def train(model_cfg: GPTConfig, stream, cfg: TrainConfig, eval_stream=None, devi
     if start < end:
         save(end)
     model.eval()
-    return TrainResult(model=model, history=pd.DataFrame(history, columns=["step", "tokens", "eval_loss",
-                                                                             "train_loss", "lr"]),
-                       checkpoint=ckpt, resumed_from=start, elapsed_s=time.perf_counter() - t0)
+    return TrainResult(
+        model=model,
+        history=pd.DataFrame(history, columns=["step", "tokens", "eval_loss", "train_loss", "lr"]),
+        checkpoint=ckpt,
+        resumed_from=start,
+        elapsed_s=time.perf_counter() - t0,
+    )

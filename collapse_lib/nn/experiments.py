@@ -14,6 +14,7 @@ fraction is p2_eff = ⌊p₂n⌋/n. All p₂ at one (trial, n) share the inputs 
 the initialisation (common random numbers), so the differences between p₂ are not
 drowned in seed noise. Trial t draws from ``trial_generator(seed, (key, t))``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,16 @@ def _setting_key(setting) -> dict:
 
 def _mnist_key(split, teacher) -> str:
     """Fingerprint of the data a MNIST sweep sees: the split's arrays and the teacher's weights and mode."""
-    return fingerprint(split.X_pool, split.y_pool, split.X_val, split.y_val, split.X_test, split.y_test,
-                       teacher.w, np.asarray(teacher.hard))
+    return fingerprint(
+        split.X_pool,
+        split.y_pool,
+        split.X_val,
+        split.y_val,
+        split.X_test,
+        split.y_test,
+        teacher.w,
+        np.asarray(teacher.hard),
+    )
 
 
 def synthetic_mask(n: int, p2: float) -> np.ndarray:
@@ -55,9 +64,21 @@ def _mean_se(values: np.ndarray, axis: int = 0):
 
 
 # --------------------------------------------------------------------------- figure 6: Gaussian data
-def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: int = 3, n_test: int = 2000,
-                         n_val: int = 0, seed: int = 0, device="cpu", dtype="float32",
-                         progress: bool = False, resume: str | None = None) -> pd.DataFrame:
+def gaussian_width_sweep(
+    setting,
+    n: int,
+    widths,
+    p2s,
+    spec: TrainSpec,
+    trials: int = 3,
+    n_test: int = 2000,
+    n_val: int = 0,
+    seed: int = 0,
+    device="cpu",
+    dtype="float32",
+    progress: bool = False,
+    resume: str | None = None,
+) -> pd.DataFrame:
     """Test error of trained two-layer ReLU networks vs width on the Gaussian mixture (figure 6).
 
     Per trial: w₁* ~ N(0, Γ), δ ~ N(0, Δ), n training inputs x ~ N(0, Σ), of which the rows
@@ -86,8 +107,10 @@ def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: 
         raise TypeError(f"spec must be a TrainSpec, got {type(spec).__name__}")
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     d = setting.d
-    sq = {k: torch.tensor(np.sqrt(v), dtype=dt, device=dev)
-          for k, v in (("s", setting.spectrum), ("g", setting.gamma), ("d", setting.delta))}
+    sq = {
+        k: torch.tensor(np.sqrt(v), dtype=dt, device=dev)
+        for k, v in (("s", setting.spectrum), ("g", setting.gamma), ("d", setting.delta))
+    }
     s1, s2 = np.sqrt(setting.sigma2_real), np.sqrt(setting.sigma2_synth)
     Xs, Ys, Xv, Yv, Xt, Ft = [], [], [], [], [], []
     for t in range(trials):
@@ -112,16 +135,37 @@ def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: 
                 Yv.append(yva[:, None])
     X, Y, XT, FT = torch.stack(Xs), torch.stack(Ys), torch.stack(Xt), torch.stack(Ft)
     XV, YV = (torch.stack(Xv), torch.stack(Yv)) if n_val else (None, None)
-    store = CellStore(resume, lambda: dict(
-        sweep="gaussian_width_sweep", setting=_setting_key(setting), n=n, p2s=p2s, trials=trials, n_test=n_test,
-        n_val=n_val, spec={k: v for k, v in spec.__dict__.items() if k != "width"}, seed=seed, device=dev.type,
-        dtype=str(dt)))
+    store = CellStore(
+        resume,
+        lambda: dict(
+            sweep="gaussian_width_sweep",
+            setting=_setting_key(setting),
+            n=n,
+            p2s=p2s,
+            trials=trials,
+            n_test=n_test,
+            n_val=n_val,
+            spec={k: v for k, v in spec.__dict__.items() if k != "width"},
+            seed=seed,
+            device=dev.type,
+            dtype=str(dt),
+        ),
+    )
 
     def run_width(m):
         gens = [trial_generator(seed, (61, m, t), dev) for t in range(trials) for _ in p2s]
         bgen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 62, m]).generate_state(1)[0]))
-        res = train_two_layer(X, Y, TrainSpec(**{**spec.__dict__, "width": m}), gens, X_val=XV, Y_val=YV,
-                              batch_generator=bgen, progress=progress, desc=f"width {m}")
+        res = train_two_layer(
+            X,
+            Y,
+            TrainSpec(**{**spec.__dict__, "width": m}),
+            gens,
+            X_val=XV,
+            Y_val=YV,
+            batch_generator=bgen,
+            progress=progress,
+            desc=f"width {m}",
+        )
         with torch.no_grad():
             err = ((res.nets.predict(XT)[..., 0] - FT) ** 2).mean(dim=-1).cpu().numpy()
         return dict(error=err, train_loss=np.asarray(res.train_loss[-1]), best_step=np.asarray(res.best_step))
@@ -131,9 +175,17 @@ def gaussian_width_sweep(setting, n: int, widths, p2s, spec: TrainSpec, trials: 
     for m in bar:
         out = store(("width", m), lambda: run_width(m))
         for i, (t, p2) in enumerate((t, p2) for t in range(trials) for p2 in p2s):
-            rows.append(dict(width=m, p2=p2, trial=t, error=float(out["error"][i]),
-                             p2_eff=float(synthetic_mask(n, p2).sum() / n),
-                             train_loss=float(out["train_loss"][i]), best_step=int(out["best_step"][i])))
+            rows.append(
+                dict(
+                    width=m,
+                    p2=p2,
+                    trial=t,
+                    error=float(out["error"][i]),
+                    p2_eff=float(synthetic_mask(n, p2).sum() / n),
+                    train_loss=float(out["train_loss"][i]),
+                    best_step=int(out["best_step"][i]),
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -170,15 +222,18 @@ def mnist_split(seed: int = 0, n_teacher_pool: int = 5000, n_val: int = 5000, pa
     n_val = V.nonnegative_int("n_val", n_val)
     Xtr, ytr = mnist("train", path=path)
     if n_teacher_pool + n_val >= Xtr.shape[0]:
-        raise ValueError(f"n_val: n_teacher_pool + n_val = {n_teacher_pool + n_val} leaves no training images "
-                         f"(MNIST has {Xtr.shape[0]}); use fewer")
+        raise ValueError(
+            f"n_val: n_teacher_pool + n_val = {n_teacher_pool + n_val} leaves no training images "
+            f"(MNIST has {Xtr.shape[0]}); use fewer"
+        )
     Xte, yte = mnist("test", path=path)
     mean = Xtr.mean(axis=0, keepdims=True)
     perm = np.random.default_rng(np.random.SeedSequence([seed, 70])).permutation(Xtr.shape[0])
     a, b = n_teacher_pool, n_teacher_pool + n_val
     Xtr = Xtr - mean
-    return MnistSplit(Xtr[perm[:a]], ytr[perm[:a]], Xtr[perm[a:b]], ytr[perm[a:b]], Xtr[perm[b:]], ytr[perm[b:]],
-                      Xte - mean, yte)
+    return MnistSplit(
+        Xtr[perm[:a]], ytr[perm[:a]], Xtr[perm[a:b]], ytr[perm[a:b]], Xtr[perm[b:]], ytr[perm[b:]], Xte - mean, yte
+    )
 
 
 class WeakTeacher:
@@ -194,8 +249,9 @@ class WeakTeacher:
     def __init__(self, split: MnistSplit, n_samples: int = 200, lam: float = 1e-2, hard: bool = True):
         self.n_samples = V.positive_int("n_samples", n_samples)
         if self.n_samples > split.X_teacher.shape[0]:
-            raise ValueError(f"n_samples must be at most the teacher pool size {split.X_teacher.shape[0]}, "
-                             f"got {n_samples}")
+            raise ValueError(
+                f"n_samples must be at most the teacher pool size {split.X_teacher.shape[0]}, got {n_samples}"
+            )
         self.lam = V.nonnegative_scalar("lam", lam)
         self.hard = V.flag("hard", hard)
         X = np.hstack([split.X_teacher[:n_samples], np.ones((n_samples, 1), np.float32)]).astype(np.float64)
@@ -233,9 +289,20 @@ def _summary_rows(model, ns, p2s, err, acc, quality, **extra):
     rows = []
     for i, n in enumerate(ns):
         for j, p2 in enumerate(p2s):
-            rows.append(dict(model=model, n=int(n), p2=float(p2), p2_eff=float(synthetic_mask(int(n), p2).sum() / n),
-                             error=em[i, j], stderr=es[i, j], accuracy=am[i, j], accuracy_stderr=as_[i, j],
-                             quality=quality, **extra))
+            rows.append(
+                dict(
+                    model=model,
+                    n=int(n),
+                    p2=float(p2),
+                    p2_eff=float(synthetic_mask(int(n), p2).sum() / n),
+                    error=em[i, j],
+                    stderr=es[i, j],
+                    accuracy=am[i, j],
+                    accuracy_stderr=as_[i, j],
+                    quality=quality,
+                    **extra,
+                )
+            )
     return rows
 
 
@@ -279,9 +346,21 @@ def _rf_dual(X, Xte, Y, S, ns, lam, activation):
         yield Kt[:, :n] @ solve_readout(K[:n, :n] / n, Y64[:n] / n, lam)
 
 
-def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, width: int, lam: float,
-                          trials: int = 2, activation: str = "relu", seed: int = 0, device="cpu",
-                          dtype="float32", progress: bool = False, resume: str | None = None) -> pd.DataFrame:
+def mnist_random_features(
+    split: MnistSplit,
+    teacher: WeakTeacher,
+    ns,
+    p2s,
+    width: int,
+    lam: float,
+    trials: int = 2,
+    activation: str = "relu",
+    seed: int = 0,
+    device="cpu",
+    dtype="float32",
+    progress: bool = False,
+    resume: str | None = None,
+) -> pd.DataFrame:
     """Figure 7 (left): random-features ridge on MNIST mixtures, test error and accuracy vs n.
 
     Per trial: S ∈ R^{784×m} ~ N(0, 1/784), features φ(Sᵀx); the training pool is
@@ -301,10 +380,22 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
     acc = np.empty((trials, ns.size, P))
     width = V.positive_int("width", width)
     dual = width > ns.max()  # the n × n Gram matrix is then the smaller one (and the cheaper route)
-    store = CellStore(resume, lambda: dict(
-        sweep="mnist_random_features", data=_mnist_key(split, teacher), ns=ns.tolist(), p2s=p2s, width=width,
-        lam=lam, activation=activation, seed=seed, device=dev.type, dtype=str(dt),
-        form="dual" if dual else "primal"))
+    store = CellStore(
+        resume,
+        lambda: dict(
+            sweep="mnist_random_features",
+            data=_mnist_key(split, teacher),
+            ns=ns.tolist(),
+            p2s=p2s,
+            width=width,
+            lam=lam,
+            activation=activation,
+            seed=seed,
+            device=dev.type,
+            dtype=str(dt),
+            form="dual" if dual else "primal",
+        ),
+    )
     bar = tqdm(total=trials * ns.size, desc="fig7 random features", disable=not progress, leave=False)
     for t in range(trials):
         saved = store.get(("trial", t))
@@ -315,7 +406,7 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
         g = trial_generator(seed, (71, t), dev)
         S = draw_projection(split.X_pool.shape[1], width, g, dev, dt)
         perm = np.random.default_rng(np.random.SeedSequence([seed, 72, t])).permutation(split.X_pool.shape[0])
-        idx = perm[:ns.max()]
+        idx = perm[: ns.max()]
         Yall = torch.as_tensor(_mixture_labels(split, teacher, idx, p2s), dtype=dt, device=dev)  # (P, N, 10)
         Yall = Yall.permute(1, 0, 2).reshape(len(idx), P * 10)
         predict = _rf_dual if dual else _rf_primal
@@ -326,13 +417,25 @@ def mnist_random_features(split: MnistSplit, teacher: WeakTeacher, ns, p2s, widt
             bar.update(1)
         store.put(("trial", t), dict(error=err[t], accuracy=acc[t]))
     bar.close()
-    return pd.DataFrame(_summary_rows("random features", ns, p2s, err, acc, teacher.quality(split.X_test, split.y_test),
-                                      width=width))
+    return pd.DataFrame(
+        _summary_rows("random features", ns, p2s, err, acc, teacher.quality(split.X_test, split.y_test), width=width)
+    )
 
 
-def mnist_two_layer(split: MnistSplit, teacher: WeakTeacher, ns, p2s, spec: TrainSpec, trials: int = 1,
-                    n_val: int = 2000, seed: int = 0, device="cpu", dtype="float32",
-                    progress: bool = False, resume: str | None = None) -> pd.DataFrame:
+def mnist_two_layer(
+    split: MnistSplit,
+    teacher: WeakTeacher,
+    ns,
+    p2s,
+    spec: TrainSpec,
+    trials: int = 1,
+    n_val: int = 2000,
+    seed: int = 0,
+    device="cpu",
+    dtype="float32",
+    progress: bool = False,
+    resume: str | None = None,
+) -> pd.DataFrame:
     """Figure 7 (right): fully trained two-layer ReLU networks on MNIST mixtures vs n.
 
     Per (trial, n): the first n rows of the trial's permutation of the pool; one batched
@@ -351,23 +454,37 @@ def mnist_two_layer(split: MnistSplit, teacher: WeakTeacher, ns, p2s, spec: Trai
     err = np.empty((trials, ns.size, P))
     acc = np.empty((trials, ns.size, P))
     best = np.empty((trials, ns.size, P))
-    store = CellStore(resume, lambda: dict(
-        sweep="mnist_two_layer", data=_mnist_key(split, teacher), ns=ns.tolist(), p2s=p2s, spec=spec.__dict__,
-        n_val=n_val, seed=seed, device=dev.type, dtype=str(dt)))
+    store = CellStore(
+        resume,
+        lambda: dict(
+            sweep="mnist_two_layer",
+            data=_mnist_key(split, teacher),
+            ns=ns.tolist(),
+            p2s=p2s,
+            spec=spec.__dict__,
+            n_val=n_val,
+            seed=seed,
+            device=dev.type,
+            dtype=str(dt),
+        ),
+    )
 
     def run_cell(t, perm, n):
-        idx = perm[:int(n)]
+        idx = perm[: int(n)]
         X = torch.as_tensor(split.X_pool[idx], dtype=dt, device=dev)
         Y = torch.as_tensor(_mixture_labels(split, teacher, idx, p2s), dtype=dt, device=dev)
         gens = [trial_generator(seed, (74, t), dev) for _ in p2s]
         bgen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 75, t, int(n)]).generate_state(1)[0]))
-        res = train_two_layer(X, Y, spec, gens, X_val=XV, Y_val=YV, batch_generator=bgen,
-                              progress=progress, desc=f"n = {int(n)}")
+        res = train_two_layer(
+            X, Y, spec, gens, X_val=XV, Y_val=YV, batch_generator=bgen, progress=progress, desc=f"n = {int(n)}"
+        )
         with torch.no_grad():
             pred = res.nets.predict(Xte)
-        return dict(error=mse(pred, Yte.expand(P, -1, -1)).cpu().numpy(),
-                    accuracy=(pred.argmax(-1) == Yte.argmax(-1)).to(torch.float64).mean(-1).cpu().numpy(),
-                    best_step=np.asarray(res.best_step))
+        return dict(
+            error=mse(pred, Yte.expand(P, -1, -1)).cpu().numpy(),
+            accuracy=(pred.argmax(-1) == Yte.argmax(-1)).to(torch.float64).mean(-1).cpu().numpy(),
+            best_step=np.asarray(res.best_step),
+        )
 
     bar = tqdm(total=trials * ns.size, desc="fig7 two-layer networks", disable=not progress, leave=False)
     for t in range(trials):
@@ -377,7 +494,10 @@ def mnist_two_layer(split: MnistSplit, teacher: WeakTeacher, ns, p2s, spec: Trai
             err[t, i], acc[t, i], best[t, i] = out["error"], out["accuracy"], out["best_step"]
             bar.update(1)
     bar.close()
-    out = pd.DataFrame(_summary_rows("two-layer network", ns, p2s, err, acc,
-                                     teacher.quality(split.X_test, split.y_test), width=spec.width))
+    out = pd.DataFrame(
+        _summary_rows(
+            "two-layer network", ns, p2s, err, acc, teacher.quality(split.X_test, split.y_test), width=spec.width
+        )
+    )
     out["best_step"] = best.mean(axis=0).ravel()
     return out

@@ -29,6 +29,7 @@ so only the n × n Gram matrix and the test–train Gram matrix are needed
 whole. Cost O((n + n_test)·n·m), memory O((n + n_test)·n): exact for any m, not a kernel
 limit. ``solve_readout(K/n, Y/n, λ)`` gives α̂ (λ = 0: K⁺Y, the minimum-norm interpolator).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -83,8 +84,9 @@ def solve_readout(G: torch.Tensor, B: torch.Tensor, lam) -> torch.Tensor:
     return (Q @ (filt.unsqueeze(-1) * (Q.mT @ B64))).to(B.dtype)
 
 
-def feature_grams(X: torch.Tensor, X_test: torch.Tensor, S: torch.Tensor, activation: str = "relu",
-                  block: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+def feature_grams(
+    X: torch.Tensor, X_test: torch.Tensor, S: torch.Tensor, activation: str = "relu", block: int = 4096
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Gram matrices of the random features for the dual readout, without holding the features.
 
     Returns ``(K, K_test)`` in float64: K = F Fᵀ (n, n) and K_test = F_test Fᵀ (n_test, n),
@@ -93,13 +95,14 @@ def feature_grams(X: torch.Tensor, X_test: torch.Tensor, S: torch.Tensor, activa
     """
     block = V.positive_int("block", block)
     if X.shape[-1] != S.shape[0] or X_test.shape[-1] != S.shape[0]:
-        raise ValueError(f"X and X_test must have {S.shape[0]} columns (the rows of S), got "
-                         f"{X.shape[-1]} and {X_test.shape[-1]}")
+        raise ValueError(
+            f"X and X_test must have {S.shape[0]} columns (the rows of S), got {X.shape[-1]} and {X_test.shape[-1]}"
+        )
     n, n_test = X.shape[0], X_test.shape[0]
     K = torch.zeros((n, n), dtype=torch.float64, device=S.device)
     K_test = torch.zeros((n_test, n), dtype=torch.float64, device=S.device)
     for lo in range(0, S.shape[1], block):
-        Sb = S[:, lo:lo + block]
+        Sb = S[:, lo : lo + block]
         F, Ft = features(X, Sb, activation), features(X_test, Sb, activation)
         K += F @ F.mT
         K_test += Ft @ F.mT
@@ -129,8 +132,15 @@ class RandomFeaturesRegressor:
     torch.Size([20])
     """
 
-    def __init__(self, d: int, width: int, activation: str = "relu", generator: torch.Generator | None = None,
-                 device="cpu", dtype=torch.float64):
+    def __init__(
+        self,
+        d: int,
+        width: int,
+        activation: str = "relu",
+        generator: torch.Generator | None = None,
+        device="cpu",
+        dtype=torch.float64,
+    ):
         self.activation = check_activation(activation)
         g = generator if generator is not None else torch.Generator(device=device).manual_seed(0)
         self.S = draw_projection(d, width, g, device, dtype)

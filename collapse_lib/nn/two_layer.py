@@ -28,6 +28,7 @@ more than the validation loss and only the history uses it.
 Adam is PyTorch's fused implementation (one kernel per step; about 4× faster than the
 per-parameter loop on a CPU at width 2,000, the same update up to rounding).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -56,11 +57,14 @@ class TrainSpec:
     track_train_loss: bool = True  # record the loss on the whole training set at each evaluation
 
     def __post_init__(self):
-        checked = dict(width=V.positive_int("width", self.width), steps=V.positive_int("steps", self.steps),
-                       eval_every=V.positive_int("eval_every", self.eval_every),
-                       lr=V.positive_scalar("lr", self.lr),
-                       weight_decay=V.nonnegative_scalar("weight_decay", self.weight_decay),
-                       out_scale=V.nonnegative_scalar("out_scale", self.out_scale))
+        checked = dict(
+            width=V.positive_int("width", self.width),
+            steps=V.positive_int("steps", self.steps),
+            eval_every=V.positive_int("eval_every", self.eval_every),
+            lr=V.positive_scalar("lr", self.lr),
+            weight_decay=V.nonnegative_scalar("weight_decay", self.weight_decay),
+            out_scale=V.nonnegative_scalar("out_scale", self.out_scale),
+        )
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if self.batch_size is not None:
@@ -119,8 +123,9 @@ class TrainResult:
     spec: TrainSpec = field(repr=False)
 
 
-def init_networks(d: int, width: int, out_dim: int, generators, device, dtype=torch.float32,
-                  out_scale: float = 1.0) -> TwoLayerNets:
+def init_networks(
+    d: int, width: int, out_dim: int, generators, device, dtype=torch.float32, out_scale: float = 1.0
+) -> TwoLayerNets:
     """One network per generator (B = len(generators)): W ~ N(0, 2/d), a ~ N(0, out_scale²/m), biases 0."""
     d = V.positive_int("d", d)
     width = V.positive_int("width", width)
@@ -148,13 +153,22 @@ def _batched_loss(nets, X, Y, chunk=8192):
         n = Y.shape[1]
         tot = torch.zeros(Y.shape[0], dtype=Y.dtype, device=Y.device)
         for i in range(0, n, chunk):
-            Xi = X[..., i:i + chunk, :]
-            tot += ((nets.predict(Xi) - Y[:, i:i + chunk]) ** 2).sum(dim=(-1, -2))
+            Xi = X[..., i : i + chunk, :]
+            tot += ((nets.predict(Xi) - Y[:, i : i + chunk]) ** 2).sum(dim=(-1, -2))
         return tot / n
 
 
-def train_two_layer(X, Y, spec: TrainSpec, generators, X_val=None, Y_val=None, batch_generator=None,
-                    progress: bool = False, desc: str = "training") -> TrainResult:
+def train_two_layer(
+    X,
+    Y,
+    spec: TrainSpec,
+    generators,
+    X_val=None,
+    Y_val=None,
+    batch_generator=None,
+    progress: bool = False,
+    desc: str = "training",
+) -> TrainResult:
     """Train B = len(generators) two-layer ReLU networks on (X, Y[b]) (see the module docstring).
 
     X: (n, d) shared inputs or (B, n, d); Y: (B, n, K). ``generators[b]`` seeds network b's
@@ -201,7 +215,7 @@ def train_two_layer(X, Y, spec: TrainSpec, generators, X_val=None, Y_val=None, b
         else:
             if pos + bs > n:
                 order, pos = torch.randperm(n, generator=bg).to(X.device), 0
-            idx = order[pos:pos + bs]
+            idx = order[pos : pos + bs]
             pos += bs
             Xb, Yb = X[..., idx, :], Y[:, idx]
         opt.zero_grad(set_to_none=True)
@@ -211,8 +225,7 @@ def train_two_layer(X, Y, spec: TrainSpec, generators, X_val=None, Y_val=None, b
         bar.update(1)
         if step % spec.eval_every == 0 or step == spec.steps:
             hist_steps.append(step)
-            hist_train.append(_batched_loss(nets, X, Y).cpu().numpy() if spec.track_train_loss
-                              else np.full(B, np.nan))
+            hist_train.append(_batched_loss(nets, X, Y).cpu().numpy() if spec.track_train_loss else np.full(B, np.nan))
             if validated:
                 vl = _batched_loss(nets, X_val, Y_val)
                 hist_val.append(vl.cpu().numpy())
@@ -235,5 +248,12 @@ def train_two_layer(X, Y, spec: TrainSpec, generators, X_val=None, Y_val=None, b
     final = best if validated else nets.copy()
     if not validated:
         best_step[:] = step
-    return TrainResult(final, np.asarray(hist_steps), np.asarray(hist_train),
-                       np.asarray(hist_val) if validated else None, best_step, step, spec)
+    return TrainResult(
+        final,
+        np.asarray(hist_steps),
+        np.asarray(hist_train),
+        np.asarray(hist_val) if validated else None,
+        best_step,
+        step,
+        spec,
+    )

@@ -6,6 +6,7 @@
 * :func:`weighted_mixing`, :func:`iterative_mixing` — the mixing strategies (figures 9, 10).
 * :func:`workflow` — model-collapse workflows over generations (replace, accumulate, subsample, mix).
 """
+
 from ._common import SimulationResult
 from .mixing import MixingTermsResult, iterative_mixing, iterative_mixing_terms, weighted_mixing, weighted_mixing_terms
 from .projections import random_projections
@@ -13,5 +14,16 @@ from .ridge import classical
 from .terms import TermsResult, classical_terms
 from .workflow import workflow
 
-__all__ = ["MixingTermsResult", "iterative_mixing_terms", "weighted_mixing_terms", "SimulationResult", "TermsResult", "classical", "classical_terms", "iterative_mixing",
-           "random_projections", "weighted_mixing", "workflow"]
+__all__ = [
+    "MixingTermsResult",
+    "iterative_mixing_terms",
+    "weighted_mixing_terms",
+    "SimulationResult",
+    "TermsResult",
+    "classical",
+    "classical_terms",
+    "iterative_mixing",
+    "random_projections",
+    "weighted_mixing",
+    "workflow",
+]

@@ -1,4 +1,5 @@
 """Shared pieces of the Monte Carlo simulations: seeding, results, chunking."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -266,5 +267,6 @@ def summarise(errors: np.ndarray, shape, p2_eff, trials, seed, device) -> Simula
         a = np.asarray(a, dtype=float).reshape(shape)
         return float(a) if a.ndim == 0 else a
 
-    return SimulationResult(sc(mean), sc(stderr), errors.reshape(tuple(shape) + (trials,)), sc(p2_eff),
-                            trials, seed, str(device))
+    return SimulationResult(
+        sc(mean), sc(stderr), errors.reshape(tuple(shape) + (trials,)), sc(p2_eff), trials, seed, str(device)
+    )

@@ -26,6 +26,7 @@ design only: teachers and label noise are integrated out exactly, giving
 low-variance estimates of each part of the error (contributions of w₁*, of
 δ = w₂* − w₁*, of the real and of the synthetic label noise).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -142,8 +143,9 @@ def weighted_ridge(X1, X2, Y1, Y2, alphas, lam):
     torch.Tensor (T, d, A)
         ŵ(α) for every trial and α.
     """
-    return weighted_ridge_from_moments(X1.mT @ X1, X2.mT @ X2, _mv(X1.mT, Y1), _mv(X2.mT, Y2),
-                                       X1.shape[1], X2.shape[1], alphas, lam)
+    return weighted_ridge_from_moments(
+        X1.mT @ X1, X2.mT @ X2, _mv(X1.mT, Y1), _mv(X2.mT, Y2), X1.shape[1], X2.shape[1], alphas, lam
+    )
 
 
 def _check_weighted(setting, n1, n2, alpha, lam, trials, seed, device, dtype):
@@ -156,8 +158,9 @@ def _check_weighted(setting, n1, n2, alpha, lam, trials, seed, device, dtype):
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     alphas = alpha.ravel()
     if (n1 == 0 and np.any(alphas > 0)) or (n2 == 0 and np.any(alphas < 1)):
-        raise ValueError("alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, "
-                         "n2 = 0 needs alpha = 1)")
+        raise ValueError(
+            "alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, n2 = 0 needs alpha = 1)"
+        )
     return n1, n2, alpha, alphas, lam, trials, seed, dev, dt
 
 
@@ -167,8 +170,9 @@ def _blocks(setting, n1, n2, trials, moments, extra=1):
     return chunk_size(8.0 * (d * m * (2 + extra) + 4 * d * d), trials, _BUDGET)
 
 
-def weighted_mixing(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu",
-                    dtype="float64", method: str = "auto"):
+def weighted_mixing(
+    setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64", method: str = "auto"
+):
     """Simulated test error of weighted-mixing ridge, over ``alpha`` (paper §5, Corollary 2, figure 9).
 
     Each trial draws w₁*, δ, n₁ real and n₂ synthetic samples and fits
@@ -203,7 +207,8 @@ def weighted_mixing(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0
         ``mean``, ``stderr`` and ``values`` over ``alpha`` (its shape), ``p2_eff`` = n₂/n.
     """
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
-        setting, n1, n2, alpha, lam, trials, seed, device, dtype)
+        setting, n1, n2, alpha, lam, trials, seed, device, dtype
+    )
     moments = _method(method, n1, n2, setting.d)
     s1, s2 = np.sqrt(setting.sigma2_real), np.sqrt(setting.sigma2_synth)
     errs = []
@@ -214,8 +219,7 @@ def weighted_mixing(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0
         G1, G2 = F1 @ F1.mT, F2 @ F2.mT
         b1 = _mv(G1, w1) + s1 * _mv(F1, z1)
         b2 = _mv(G2, w2) + s2 * _mv(F2, z2[:, 0])
-        errs.append(test_error(weighted_ridge_from_moments(G1, G2, b1, b2, n1, n2, alphas, lam), w1,
-                               setting.spectrum))
+        errs.append(test_error(weighted_ridge_from_moments(G1, G2, b1, b2, n1, n2, alphas, lam), w1, setting.spectrum))
     err = torch.cat(errs)  # (T, A)
     shape = alpha.shape
     return summarise(err.T.cpu().numpy(), shape, np.full(shape, n2 / (n1 + n2)), trials, seed, dev)
@@ -233,8 +237,19 @@ def _check_iterative(setting, n1, n2, rounds, lam, relabel_noise, trials, seed, 
     return n1, n2, rounds, lam, trials, seed, dev, dt
 
 
-def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True, trials: int = 20,
-                     seed: int = 0, device="cpu", dtype="float64", method: str = "auto"):
+def iterative_mixing(
+    setting,
+    n1,
+    n2,
+    rounds: int,
+    lam,
+    relabel_noise: bool = True,
+    trials: int = 20,
+    seed: int = 0,
+    device="cpu",
+    dtype="float64",
+    method: str = "auto",
+):
     """Simulated test error after each round 0..rounds of iterative re-labelling (paper §5, Corollary 3, figure 10).
 
     Round 0: pooled ridge on real labels X₁w₁* + σ₁ε and synthetic labels X₂w₂* + σ₂ε.
@@ -273,7 +288,8 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
         ``mean``, ``stderr`` and ``values`` of shape (rounds + 1,), ``p2_eff`` = n₂/n.
     """
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
-        setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype)
+        setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype
+    )
     n = n1 + n2
     moments = _method(method, n1, n2, setting.d)
     s1, s2 = np.sqrt(setting.sigma2_real), np.sqrt(setting.sigma2_synth)
@@ -281,8 +297,7 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     bs = _blocks(setting, n1, n2, trials, moments, extra=rounds + 1)
     for t0 in range(0, trials, bs):
         tc = min(bs, trials - t0)
-        w1, w2, F1, F2, z1, z2 = _draw_factors(setting, n1, n2, tc, t0, seed, (n1, n2, 3), dev, dt, moments,
-                                               rounds + 1)
+        w1, w2, F1, F2, z1, z2 = _draw_factors(setting, n1, n2, tc, t0, seed, (n1, n2, 3), dev, dt, moments, rounds + 1)
         G2 = F2 @ F2.mT
         mu, Q = torch.linalg.eigh((F1 @ F1.mT + G2) / n)
         inv = pseudo_inverse_filter(mu, lam)
@@ -329,10 +344,17 @@ def _terms_result(vals, trials):
     arr = {k: v.cpu().numpy() for k, v in vals.items()}
     arr["total"] = sum(arr[k] for k in _PARTS)
     mean = {k: a.mean(axis=0) for k, a in arr.items()}
-    se = {f"{k}_stderr": (a.std(axis=0, ddof=1) / np.sqrt(trials) if trials > 1 else np.full(a.shape[1], np.nan))
-          for k, a in arr.items()}
-    return MixingTermsResult(**{k: mean[k] for k in _PARTS}, **{f"{k}_stderr": se[f"{k}_stderr"] for k in _PARTS},
-                             total=mean["total"], total_stderr=se["total_stderr"], trials=trials)
+    se = {
+        f"{k}_stderr": (a.std(axis=0, ddof=1) / np.sqrt(trials) if trials > 1 else np.full(a.shape[1], np.nan))
+        for k, a in arr.items()
+    }
+    return MixingTermsResult(
+        **{k: mean[k] for k in _PARTS},
+        **{f"{k}_stderr": se[f"{k}_stderr"] for k in _PARTS},
+        total=mean["total"],
+        total_stderr=se["total_stderr"],
+        trials=trials,
+    )
 
 
 def _setting_tensors(setting, dev, dt):
@@ -346,8 +368,9 @@ def _quad(A, diag_left, s):
     return torch.einsum("i,tij,tij,j->t", s, A, A, diag_left)
 
 
-def weighted_mixing_terms(setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu",
-                          dtype="float64", method: str = "auto") -> MixingTermsResult:
+def weighted_mixing_terms(
+    setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64", method: str = "auto"
+) -> MixingTermsResult:
     """Parts of the weighted-mixing error averaged over the design only (figure 9), for every α.
 
     With R = (a₁G₁ + a₂G₂ + λ)⁻¹, a₁ = α/n₁, a₂ = (1−α)/n₂, G_k = X_kᵀX_k, the error given
@@ -386,12 +409,15 @@ def weighted_mixing_terms(setting, n1, n2, alpha, lam, trials: int = 20, seed: i
         their standard errors, arrays over the flattened ``alpha``.
     """
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
-        setting, n1, n2, alpha, lam, trials, seed, device, dtype)
+        setting, n1, n2, alpha, lam, trials, seed, device, dtype
+    )
     if lam == 0:
         n_eff = np.where(alphas > 0, n1, 0) + np.where(alphas < 1, n2, 0)  # samples with positive weight
         if np.any(n_eff <= setting.d):
-            raise ValueError(f"lam = 0 needs more samples with positive weight than dimensions (d = {setting.d}; "
-                             f"got {int(n_eff.min())}): the weighted Gram matrix is singular; use lam > 0")
+            raise ValueError(
+                f"lam = 0 needs more samples with positive weight than dimensions (d = {setting.d}; "
+                f"got {int(n_eff.min())}): the weighted Gram matrix is singular; use lam > 0"
+            )
     moments = _method(method, n1, n2, setting.d)
     s, gam, dl, eye = _setting_tensors(setting, dev, dt)
     vals = {k: [] for k in _PARTS}
@@ -418,8 +444,19 @@ def weighted_mixing_terms(setting, n1, n2, alpha, lam, trials: int = 20, seed: i
     return _terms_result({k: torch.cat(v) for k, v in vals.items()}, trials)
 
 
-def iterative_mixing_terms(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True, trials: int = 20,
-                           seed: int = 0, device="cpu", dtype="float64", method: str = "auto") -> MixingTermsResult:
+def iterative_mixing_terms(
+    setting,
+    n1,
+    n2,
+    rounds: int,
+    lam,
+    relabel_noise: bool = True,
+    trials: int = 20,
+    seed: int = 0,
+    device="cpu",
+    dtype="float64",
+    method: str = "auto",
+) -> MixingTermsResult:
     """Parts of the iterative-mixing error after each round, averaged over the design only (figure 10).
 
     With M_k = X_kᵀX_k/n, R = (M₁ + M₂ + λ)⁻¹, K = RM₂, the rounds are linear in the sources:
@@ -458,7 +495,8 @@ def iterative_mixing_terms(setting, n1, n2, rounds: int, lam, relabel_noise: boo
         The four parts, ``total`` and their standard errors, arrays of shape (rounds + 1,).
     """
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
-        setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype)
+        setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype
+    )
     n = n1 + n2
     if lam == 0 and n <= setting.d:
         raise ValueError(f"lam = 0 needs n1 + n2 > d = {setting.d} (got {n}): X'X/n is singular; use lam > 0")

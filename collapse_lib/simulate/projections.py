@@ -23,6 +23,7 @@ widths (always the same blocks in the same order, so the sum for width m does
 not depend on the other widths), and a sweep over m costs little more than its
 widest member.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -102,7 +103,7 @@ def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
         torch.randn((2, n), generator=g, dtype=dt, device=dev, out=E[i])
         for b0 in range(0, m_max, S_BLOCK):  # rows = columns of S, in fixed blocks (a prefix of one stream)
             block = torch.randn((S_BLOCK, d), generator=g, dtype=dt, device=dev)
-            St[i, b0:b0 + S_BLOCK] = block[:m_max - b0]
+            St[i, b0 : b0 + S_BLOCK] = block[: m_max - b0]
 
     for_each_trial(draw, trials, dev)
     X *= sq(setting.spectrum)
@@ -114,8 +115,9 @@ def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
     return X, w1, y_r, y_s, St
 
 
-def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, device="cpu",
-                       dtype="float64", progress: bool = False) -> SimulationResult:
+def random_projections(
+    setting, n, m, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64", progress: bool = False
+) -> SimulationResult:
     """Simulated test error of ridge on m random projections (the experiment of Theorem 2).
 
     Each trial draws w₁*, δ, n inputs x ~ N(0, Σ), label noise and S ∈ R^{d×m} with
@@ -170,8 +172,12 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
         k = min(int(nv), mx)
         per_trial = 8 * (nv * d + mx * d + 2 * nv * mx + 2 * k * k + 4 * d * d + 3 * max(nv, mx) * P * L + 4 * nv)
         work.append((int(nv), sel, m_u, chunk_size(per_trial, trials, _BUDGET)))
-    bar = tqdm(total=sum(-(-trials // c) * len(mu) for _, _, mu, c in work), desc="simulate.random_projections",
-               disable=not progress, leave=False)
+    bar = tqdm(
+        total=sum(-(-trials // c) * len(mu) for _, _, mu, c in work),
+        desc="simulate.random_projections",
+        disable=not progress,
+        leave=False,
+    )
     for nv, sel, m_u, csize in work:
         n2_u, n2_inv = np.unique(n2[sel], return_inverse=True)
         lam_u, lam_inv = np.unique(lam[sel], return_inverse=True)
@@ -193,10 +199,10 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
                         G, B = X.mT @ X / nv, X.mT @ Y / nv
                         K_full = torch.zeros((tc, d, d), dtype=dt, device=dev)
                     while (blocks + 1) * S_BLOCK <= mv:
-                        Sb = St[:, blocks * S_BLOCK:(blocks + 1) * S_BLOCK]
+                        Sb = St[:, blocks * S_BLOCK : (blocks + 1) * S_BLOCK]
                         K_full += Sb.mT @ Sb
                         blocks += 1
-                    rest = St[:, blocks * S_BLOCK:mv]
+                    rest = St[:, blocks * S_BLOCK : mv]
                     K = K_full + rest.mT @ rest  # SSᵀ of width m: the same sums whatever other widths there are
                     w_hat = rp_ridge_input_space(G, B, K, lam_u)
                 if w_hat is None:
@@ -205,6 +211,6 @@ def random_projections(setting, n, m, p2, lam, trials: int = 20, seed: int = 0, 
                 err[j] = test_error(w_hat, w1, setting.spectrum)
                 bar.update(1)
             e = err[m_inv, :, n2_inv.ravel(), lam_inv.ravel()]  # (len(sel), T)
-            errors[sel, t0:t0 + tc] = e.cpu().numpy()
+            errors[sel, t0 : t0 + tc] = e.cpu().numpy()
     bar.close()
     return summarise(errors, shape, n2 / n, trials, seed, dev)

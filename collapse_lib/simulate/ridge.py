@@ -12,6 +12,7 @@ stacked into batched tensor operations within a memory budget. For n ≫ d the
 sufficient statistics XᵀX and Xᵀy are drawn directly (Wishart, Bartlett
 decomposition; :func:`draw_moments`), so the cost no longer grows with n.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +34,7 @@ from ._common import (
 _BUDGET = 512 * 2**20  # bytes of working memory per batch of trials
 
 
-def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_trial: int,
-                 device, dtype):
+def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_trial: int, device, dtype):
     """Draw teachers, inputs and both label vectors for a block of trials (paper's data model).
 
     Per trial: w₁* ~ N(0, Γ), δ ~ N(0, Δ), w₂* = w₁* + δ, the rows of X ~ N(0, Σ),
@@ -123,8 +123,9 @@ def ridge_solve_moments(G, B, lams) -> torch.Tensor:
             if bool((info != 0).any()):
                 break
             # two triangular solves (C Cᵀ ŵ = b); measured faster than cholesky_solve on CPU
-            W.append(torch.linalg.solve_triangular(C.mT, torch.linalg.solve_triangular(C, B, upper=False),
-                                                   upper=True))  # (T, d, P)
+            W.append(
+                torch.linalg.solve_triangular(C.mT, torch.linalg.solve_triangular(C, B, upper=False), upper=True)
+            )  # (T, d, P)
         else:
             return torch.stack(W, dim=-1)
     lam = torch.as_tensor(lam_np, dtype=G.dtype, device=G.device)
@@ -216,8 +217,7 @@ def ridge_errors(X, Y, w1, spectrum, lams) -> torch.Tensor:
     return test_error(ridge_coefficients(X, Y, lams), w1, spectrum)
 
 
-def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, first_trial: int,
-                 device, dtype):
+def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, first_trial: int, device, dtype):
     """Draw G = XᵀX/n and B = XᵀY/n directly, at a cost independent of n (for n ≫ d).
 
     The rows are cut at the points ``n_real`` into segments; each segment j of length
@@ -290,8 +290,18 @@ def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, 
     return G, B, w1
 
 
-def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64",
-              progress: bool = False, method: str = "auto") -> SimulationResult:
+def classical(
+    setting,
+    n,
+    p2,
+    lam,
+    trials: int = 20,
+    seed: int = 0,
+    device="cpu",
+    dtype="float64",
+    progress: bool = False,
+    method: str = "auto",
+) -> SimulationResult:
     """Simulated test error of ridge on n samples of which round(p₂n) are synthetic (the experiment of Theorem 1).
 
     Each trial draws w₁* ~ N(0, Γ), δ ~ N(0, Δ) and n inputs x ~ N(0, Σ); the first
@@ -343,8 +353,10 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
     d = setting.d
     bad = (lam == 0) & (n == d)
     if np.any(bad):
-        raise ValueError(f"lam=0 at n = d = {d}: ridgeless regression at the interpolation threshold has "
-                         "infinite expected error; use lam > 0 or n != d")
+        raise ValueError(
+            f"lam=0 at n = d = {d}: ridgeless regression at the interpolation threshold has "
+            "infinite expected error; use lam > 0 or n != d"
+        )
 
     n2 = np.rint(p2 * n).astype(np.int64)
     errors = np.empty((n.size, trials))
@@ -380,7 +392,7 @@ def classical(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu"
                 X, w1, y_r, y_s = draw_problem(setting, nv, tc, seed, nv, t0, dev, dt)
                 Y = torch.where(synth_mask[None], y_s[:, :, None], y_r[:, :, None])  # (T, n, P)
                 err = ridge_errors(X, Y, w1, setting.spectrum, lam_u)  # (T, P, L)
-            errors[sel, t0:t0 + tc] = err[:, n2_inv.ravel(), lam_inv.ravel()].T.cpu().numpy()
+            errors[sel, t0 : t0 + tc] = err[:, n2_inv.ravel(), lam_inv.ravel()].T.cpu().numpy()
             bar.update(1)
     bar.close()
     return summarise(errors, shape, n2 / n, trials, seed, dev)

@@ -11,6 +11,7 @@ R = (XᵀX/n + λI)⁻¹ and P = X₂ᵀX₂/n (synthetic rows),
 so averaging these over X alone (w₁*, δ and ε are integrated out exactly) gives a
 low-variance Monte Carlo estimate of each of B, V and ζ of Theorem 1.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,7 @@ class TermsResult:
         return self.bias + self.variance + self.zeta
 
 
-def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu",
-                    dtype="float64") -> TermsResult:
+def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64") -> TermsResult:
     """Estimate B, V and ζ of Theorem 1 separately at one (n, p₂, λ) by averaging over X only.
 
     Given the design, with R = (XᵀX/n + λI)⁻¹ and P = X₂ᵀX₂/n (synthetic rows), the
@@ -83,13 +83,16 @@ def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device
         raise ValueError(f"lam=0 needs n > d = {d} here (XᵀX/n must be invertible), got n = {n}")
     n2 = int(round(p2 * n))
     X = torch.empty((trials, n, d), dtype=dt, device=dev)
-    for_each_trial(lambda t: torch.randn((n, d), generator=trial_generator(seed, (n, t, 7), dev), dtype=dt, device=dev,
-                                         out=X[t]), trials, dev)
+    for_each_trial(
+        lambda t: torch.randn((n, d), generator=trial_generator(seed, (n, t, 7), dev), dtype=dt, device=dev, out=X[t]),
+        trials,
+        dev,
+    )
     s = torch.tensor(np.asarray(setting.spectrum), dtype=dt, device=dev)
     g = torch.tensor(np.asarray(setting.gamma), dtype=dt, device=dev)
     dl = torch.tensor(np.asarray(setting.delta), dtype=dt, device=dev)
     X *= s.sqrt()
-    X1, X2 = X[:, : n - n2], X[:, n - n2:]
+    X1, X2 = X[:, : n - n2], X[:, n - n2 :]
     G1, G2 = X1.mT @ X1, X2.mT @ X2
     eye = torch.eye(d, dtype=dt, device=dev)
     R = torch.linalg.inv((G1 + G2) / n + lam * eye)

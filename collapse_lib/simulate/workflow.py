@@ -20,6 +20,7 @@ factor F with FFᵀ ~ Wishart(L, Σ) (Bartlett) and its noise sums as Fz, z ~ N(
 the law of the direct simulation, at a cost independent of n. The subsampled workflow needs
 the individual rows and is always simulated directly.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -122,8 +123,7 @@ def _chain_subsample(tr: _Trials, n, T, lams, sig1, sig2):
         X[:, rows], eps = tr.rows(n)
         teacher = w1[..., None].expand(B, -1, L) if t == 0 else w_prev
         Y[:, rows] = X[:, rows] @ teacher + (sig1 if t == 0 else sig2) * eps[..., None]
-        idx = torch.as_tensor(np.stack([rng.choice((t + 1) * n, n, replace=False) for rng in tr.rngs]),
-                              device=tr.dev)
+        idx = torch.as_tensor(np.stack([rng.choice((t + 1) * n, n, replace=False) for rng in tr.rngs]), device=tr.dev)
         Xs = torch.gather(X, 1, idx[..., None].expand(B, n, d))
         Ys = torch.gather(Y, 1, idx[..., None].expand(B, n, L))
         w_prev = _ridge_all_lams(Xs.mT @ Xs / n, Xs.mT @ Ys / n, lams)
@@ -136,8 +136,9 @@ def _use_moments(method, kind, n, d):
         raise ValueError(f"method must be 'auto', 'direct' or 'moments', got {method!r}")
     if kind == "accumulate-subsample":
         if method == "moments":
-            raise ValueError("method='moments' cannot simulate 'accumulate-subsample' (it needs the rows); "
-                             "use 'auto' or 'direct'")
+            raise ValueError(
+                "method='moments' cannot simulate 'accumulate-subsample' (it needs the rows); use 'auto' or 'direct'"
+            )
         return False
     return method == "moments" or (method == "auto" and n >= 2 * d)
 
@@ -151,8 +152,20 @@ def _synthetic_share(kind, n, n2, m):
     return t / (t + 1)
 
 
-def workflow(setting, n, generations: int, kind: str, lam, p2=None, trials: int = 20, seed: int = 0, device="cpu",
-             dtype="float64", method: str = "auto", progress: bool = False) -> SimulationResult:
+def workflow(
+    setting,
+    n,
+    generations: int,
+    kind: str,
+    lam,
+    p2=None,
+    trials: int = 20,
+    seed: int = 0,
+    device="cpu",
+    dtype="float64",
+    method: str = "auto",
+    progress: bool = False,
+) -> SimulationResult:
     """Simulated test error E_0 … E_T of a model-collapse workflow (module docstring).
 
     The experiment behind :func:`collapse_lib.theory.workflow` (our extension of the
@@ -202,11 +215,16 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None, trials: int 
         moments = _use_moments(method, kind, int(nv), d)
         lams = np.unique(lam_f[sel])
         rows = (T + 1) * nv if kind == "accumulate-subsample" else (d if moments else nv)
-        per_trial = 8.0 * (2 * d * rows + 4 * d * d + 3 * d * lams.size
-                           + (rows * lams.size if kind == "accumulate-subsample" else 0))
+        per_trial = 8.0 * (
+            2 * d * rows + 4 * d * d + 3 * d * lams.size + (rows * lams.size if kind == "accumulate-subsample" else 0)
+        )
         work.append((int(nv), int(n2v), sel, lams, moments, chunk_size(per_trial, trials, _BUDGET)))
-    bar = tqdm(total=sum(-(-trials // w[-1]) for w in work), desc=f"simulate.workflow ({kind})",
-               disable=not progress, leave=False)
+    bar = tqdm(
+        total=sum(-(-trials // w[-1]) for w in work),
+        desc=f"simulate.workflow ({kind})",
+        disable=not progress,
+        leave=False,
+    )
     for nv, n2v, sel, lams, moments, csize in work:
         lam_t = torch.as_tensor(lams, dtype=dt, device=dev)
         col = np.searchsorted(lams, lam_f[sel])
@@ -217,7 +235,7 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None, trials: int 
                 err = _chain_subsample(tr, nv, T, lam_t, sig1, sig2)
             else:
                 err = _chain(kind, tr, nv, n2v, T, lam_t, sig1, sig2)
-            errors[sel, :, t0:t0 + tc] = err[:, :, col].permute(2, 1, 0).cpu().numpy()
+            errors[sel, :, t0 : t0 + tc] = err[:, :, col].permute(2, 1, 0).cpu().numpy()
             bar.update(1)
         share[sel] = _synthetic_share(kind, nv, n2v, m)
     bar.close()

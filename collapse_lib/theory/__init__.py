@@ -14,25 +14,44 @@ Every function but :func:`corollary1` takes a :class:`~collapse_lib.Setting` and
 formula on the distinct eigenvalues of Σ (``setting.grouped``, a :class:`~collapse_lib.GroupedSpectrum`);
 the error formulas return frozen dataclasses (``...Theory``, ``IterativeMixingLimit``, ...).
 """
+
 from .mixing import (
-                     IterativeMixingLeadingOrder,
-                     IterativeMixingLimit,
-                     IterativeMixingTheory,
-                     OptimalAlpha,
-                     WeightedMixingTheory,
-                     iterative_mixing,
-                     iterative_mixing_leading_order,
-                     iterative_mixing_limit,
-                     optimal_alpha,
-                     weighted_mixing,
+    IterativeMixingLeadingOrder,
+    IterativeMixingLimit,
+    IterativeMixingTheory,
+    OptimalAlpha,
+    WeightedMixingTheory,
+    iterative_mixing,
+    iterative_mixing_leading_order,
+    iterative_mixing_limit,
+    optimal_alpha,
+    weighted_mixing,
 )
 from .projections import ProjectionsTheory, random_projections, solve_mu
 from .ridge import ClassicalTheory, classical, corollary1, solve_kappa
 from .workflow import WorkflowTheory, workflow, workflow_ols_exact
 from .workflow_table import workflow_table
 
-__all__ = ["ClassicalTheory", "IterativeMixingLeadingOrder", "IterativeMixingLimit", "IterativeMixingTheory",
-           "OptimalAlpha", "ProjectionsTheory", "WeightedMixingTheory", "WorkflowTheory",
-           "classical", "corollary1", "iterative_mixing", "iterative_mixing_leading_order", "iterative_mixing_limit",
-           "optimal_alpha", "random_projections", "solve_kappa", "solve_mu", "weighted_mixing", "workflow",
-           "workflow_ols_exact", "workflow_table"]
+__all__ = [
+    "ClassicalTheory",
+    "IterativeMixingLeadingOrder",
+    "IterativeMixingLimit",
+    "IterativeMixingTheory",
+    "OptimalAlpha",
+    "ProjectionsTheory",
+    "WeightedMixingTheory",
+    "WorkflowTheory",
+    "classical",
+    "corollary1",
+    "iterative_mixing",
+    "iterative_mixing_leading_order",
+    "iterative_mixing_limit",
+    "optimal_alpha",
+    "random_projections",
+    "solve_kappa",
+    "solve_mu",
+    "weighted_mixing",
+    "workflow",
+    "workflow_ols_exact",
+    "workflow_table",
+]

@@ -1,4 +1,5 @@
 """The scalar root finder shared by the theory modules (vectorised over a grid)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -46,6 +46,7 @@ whose right side is given by the rule above at complex weights, and the error of
 round t is the diagonal coefficient [z^t w^t], extracted by a two-dimensional
 discrete Cauchy integral (FFT on a torus of radius r < 1).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -126,8 +127,10 @@ def _solve_t_real(setting, n, p, om, lam, n_live=None):
     P = n.size
     n_eff = n * (p * (om > 0)).sum(-1)  # samples with positive weight
     if np.any((lam == 0) & (n_eff <= w.sum())):
-        raise ValueError("lam = 0 needs more samples with positive weight than dimensions "
-                         "(the weighted least-squares problem is under-determined); use lam > 0")
+        raise ValueError(
+            "lam = 0 needs more samples with positive weight than dimensions "
+            "(the weighted least-squares problem is under-determined); use lam > 0"
+        )
     every = np.arange(P)
     with np.errstate(divide="ignore"):  # start at min(tr Σ/(nλ), 1e300), computed in logs (no overflow)
         log_hi = np.log(float(np.dot(w, s))) - np.log(n) - np.log(np.where(lam > 0, lam, 1.0))
@@ -136,8 +139,10 @@ def _solve_t_real(setting, n, p, om, lam, n_live=None):
         if not np.all(np.isfinite(hi)):
             # t ≍ κ/λ beyond the largest float: λ is ~1e-308 of the effective ridge κ (d > n, λ → 0)
             bad = float(lam[~np.isfinite(hi)][0])
-            raise ValueError(f"lam is too small for the weighted-mixing equivalent with this spectrum (lam = {bad!r}: "
-                             "κ/λ exceeds the float range); the λ → 0 limit is reached long before, use a larger lam")
+            raise ValueError(
+                f"lam is too small for the weighted-mixing equivalent with this spectrum (lam = {bad!r}: "
+                "κ/λ exceeds the float range); the λ → 0 limit is reached long before, use a larger lam"
+            )
         grow = H(hi, every)[0] < 0
         if not np.any(grow):
             break
@@ -173,8 +178,7 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
                 break
     F, tdF = _fixed_point(s, w, t, p, om, lam, n)
     if not np.all(np.abs(F) <= 1e-9 * np.abs(tdF)):  # the next Newton step in log t would be below 1e-9
-        raise RuntimeError("complex fixed point did not converge (internal error); "
-                           "report the setting, n1, n2 and lam")
+        raise RuntimeError("complex fixed point did not converge (internal error); report the setting, n1, n2 and lam")
     return t
 
 
@@ -182,12 +186,12 @@ def _solve_t_complex(setting, n, p, om, lam, t0, steps=6, newton=25):
 class _Side:
     """First-order quantities of one family of weighted resolvents (flat batch, possibly complex)."""
 
-    t: np.ndarray        # (P,)
-    f: np.ndarray        # (P, 2) ω_k/(1 + ω_k t)
-    theta: np.ndarray    # (P,)
-    r: np.ndarray        # (P, J) eigenvalues of R̄ = (θΣ + λ)⁻¹
-    A: np.ndarray        # (P, J) coefficient of w₁ in m − w₁: −λ r
-    B: np.ndarray        # (P, J) coefficient of δ in m − w₁: θ₂ s r
+    t: np.ndarray  # (P,)
+    f: np.ndarray  # (P, 2) ω_k/(1 + ω_k t)
+    theta: np.ndarray  # (P,)
+    r: np.ndarray  # (P, J) eigenvalues of R̄ = (θΣ + λ)⁻¹
+    A: np.ndarray  # (P, J) coefficient of w₁ in m − w₁: −λ r
+    B: np.ndarray  # (P, J) coefficient of δ in m − w₁: θ₂ s r
     g: np.ndarray | None = None  # (P, 2) 1/(1 + ω_k t)
 
 
@@ -236,15 +240,18 @@ def _pair_terms(setting, a: _Side, b: _Side, n, p, sig1, sig2, outer: bool):
     else:
         one_minus_qD = 1.0 - qD
     infl = D / one_minus_qD  # D/(1 − qD)
-    AA = bil(a.A, b.A, s * g)              # ⟨A w₁, A w₁⟩
-    BB = bil(a.B, b.B, s * dl)             # ⟨m−w₁, m−w₁⟩, δ part
+    AA = bil(a.A, b.A, s * g)  # ⟨A w₁, A w₁⟩
+    BB = bil(a.B, b.B, s * dl)  # ⟨m−w₁, m−w₁⟩, δ part
     B1 = bil(a.B - 1.0, b.B - 1.0, s * dl)  # ⟨m−w₂, m−w₂⟩, δ part
     return dict(
         real_bias=AA * (1.0 + (q1 + q2) * infl),
         synthetic_bias=BB + infl * (q1 * BB + q2 * B1),
         real_noise=infl * q1 * sig1,
         synthetic_noise=infl * q2 * sig2,
-        D=D, qD=qD, one_minus_qD=one_minus_qD)
+        D=D,
+        qD=qD,
+        one_minus_qD=one_minus_qD,
+    )
 
 
 # ----------------------------------------------------------------------------- weighted mixing
@@ -346,8 +353,9 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
     shape = n1.shape
     n1, n2, alpha, lam = (a.ravel().astype(float) for a in (n1, n2, alpha, lam))
     if np.any((n1 == 0) & (alpha > 0)) or np.any((n2 == 0) & (alpha < 1)):
-        raise ValueError("alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, "
-                         "n2 = 0 needs alpha = 1)")
+        raise ValueError(
+            "alpha puts weight on a source with no samples (n1 = 0 needs alpha = 0, n2 = 0 needs alpha = 1)"
+        )
     side, p, tm = _weighted_flat(setting, n1, n2, alpha, lam)
     sp = setting.grouped
     s, dl = sp.eigenvalues, sp.delta_sum
@@ -361,8 +369,17 @@ def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
     zeta = tm["synthetic_bias"]
     q_lam, _ = ratios(s, lam)
     floor = (1 - alpha) ** 2 * ((q_lam * q_lam) @ (s * dl))  # Σ sδ (s/(s+λ))²
-    out = dict(total=bias + variance + zeta, bias=bias, variance=variance, zeta=zeta, floor=floor,
-               kappa=kappa, rho=rho, pi2=pi2, v=v)
+    out = dict(
+        total=bias + variance + zeta,
+        bias=bias,
+        variance=variance,
+        zeta=zeta,
+        floor=floor,
+        kappa=kappa,
+        rho=rho,
+        pi2=pi2,
+        v=v,
+    )
     return WeightedMixingTheory(**{k: _scalarise(np.real(a).reshape(shape)) for k, a in out.items()})
 
 
@@ -432,8 +449,12 @@ def optimal_alpha(setting, n1, n2, lam, grid: int = 101) -> OptimalAlpha:
         nx1, nx2 = hi - gr * (hi - lo), lo + gr * (hi - lo)
         new = np.where(left, nx1, nx2)
         fn = err(new[:, None])[:, 0]
-        x1, x2, f1, f2 = (np.where(left, nx1, x2), np.where(left, x1, nx2),
-                          np.where(left, fn, f2), np.where(left, f1, fn))
+        x1, x2, f1, f2 = (
+            np.where(left, nx1, x2),
+            np.where(left, x1, nx2),
+            np.where(left, fn, f2),
+            np.where(left, f1, fn),
+        )
     best_a = np.where(f1 < f2, x1, x2)
     best_e = np.minimum(f1, f2)
     # the endpoints are candidates too (e.g. α* = 1 exactly)
@@ -510,8 +531,10 @@ def _iter_sizes(setting, n1, n2, lam):
     n1, n2, lam = V.broadcast(n1=n1, n2=n2, lam=lam)
     bad = (lam == 0) & (n1 <= setting.d)
     if np.any(bad):
-        raise ValueError(f"lam = 0 needs n1 > d = {setting.d} (otherwise K = (M₁+M₂)⁻¹M₂ has the eigenvalue 1 "
-                         "and the rounds never forget w₂*); use lam > 0")
+        raise ValueError(
+            f"lam = 0 needs n1 > d = {setting.d} (otherwise K = (M₁+M₂)⁻¹M₂ has the eigenvalue 1 "
+            "and the rounds never forget w₂*); use lam > 0"
+        )
     return n1, n2, lam
 
 
@@ -618,12 +641,12 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     clean = classical(setting, n1, 0.0, lam).total
     pooled = classical(setting, n1 + n2, n2 / (n1 + n2), lam).total
     rs = lambda a: a.reshape(shape + (rounds + 1,))  # noqa: E731
-    return IterativeMixingTheory(rs(total), *(rs(comps[k]) for k in _COMPONENTS), lim, _scalarise(clean),
-                                 _scalarise(pooled))
+    return IterativeMixingTheory(
+        rs(total), *(rs(comps[k]) for k in _COMPONENTS), lim, _scalarise(clean), _scalarise(pooled)
+    )
 
 
-def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True,
-                           points: int = 256) -> IterativeMixingLimit:
+def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, points: int = 256) -> IterativeMixingLimit:
     """Rounds → ∞ limit of iterative mixing (its fixed point), broadcasting over n1, n2, lam.
 
     ŵ_t − w_∞ = K^{t+1}(w₂* − w_∞) + Σ_{i≤t} K^i R X₂ᵀε_{t−i}/n with K = (M₁+M₂+λ)⁻¹M₂
@@ -688,8 +711,9 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True,
     return IterativeMixingLimit(_scalarise(base + S), _scalarise(base), _scalarise(S))
 
 
-def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam,
-                                   relabel_noise: bool = True) -> IterativeMixingLeadingOrder:
+def iterative_mixing_leading_order(
+    setting, n1, n2, rounds: int, lam, relabel_noise: bool = True
+) -> IterativeMixingLeadingOrder:
     """First-order (n ≫ d) approximation of iterative mixing: a scalar recursion per eigen-direction.
 
     Replacing M_k by p_kΣ and R by (Σ+λ)⁻¹ (first order in d/n) makes K = p₂Σ(Σ+λ)⁻¹,
@@ -745,6 +769,7 @@ def iterative_mixing_leading_order(setting, n1, n2, rounds: int, lam,
         real_bias=(s * g * (la / (p1 * s + la)) ** 2 * (1 - kt) ** 2).sum(-1),
         synthetic_bias=(s * dl * kt**2).sum(-1),
         real_noise=setting.sigma2_real / n[..., 0] * (w * (1 - kt) ** 2 * p1 * (s / (p1 * s + la)) ** 2).sum(-1),
-        synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * (s / (s + la)) ** 2 * S).sum(-1))
+        synthetic_noise=setting.sigma2_synth / n[..., 0] * (w * p2 * (s / (s + la)) ** 2 * S).sum(-1),
+    )
     out["total"] = sum(out[c] for c in _COMPONENTS)
     return IterativeMixingLeadingOrder(**{key: np.asarray(v) for key, v in out.items()})

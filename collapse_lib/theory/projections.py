@@ -49,6 +49,7 @@ As m → ∞ (d fixed), θ → m/d and the equation becomes Theorem 1's with
 κ = μ and λ_eff = λd/m: the RP model tends to classical ridge with λ·d/m (the
 same λ in the ridgeless limit).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -243,8 +244,19 @@ def _terms(setting, n, m, lam, mu):
         _, o = ratios(s, _solve_df(s, w, m_u))
         od = o @ np.stack([gt, dt], axis=1)
         approx[thin], to[thin] = od[inv.ravel(), 0], od[inv.ravel(), 1]
-    return dict(theta=theta, df2=df2, gap=gap, approx=approx, bias_num=gb - approx, rho_delta=to, t3=t3, ta=ta,
-                tb=tb, to=to, tdl=np.full(mu.shape, dt.sum()))
+    return dict(
+        theta=theta,
+        df2=df2,
+        gap=gap,
+        approx=approx,
+        bias_num=gb - approx,
+        rho_delta=to,
+        t3=t3,
+        ta=ta,
+        tb=tb,
+        to=to,
+        tdl=np.full(mu.shape, dt.sum()),
+    )
 
 
 def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
@@ -328,8 +340,19 @@ def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
         zeta = zeta_floor + zeta_design
         clean = T["approx"] + bias + var(np.zeros_like(p2))
     total = T["approx"] + bias + variance + zeta
-    out = dict(total=total, approx=T["approx"], bias=bias, variance=variance, zeta=zeta,
-               zeta_floor=zeta_floor, zeta_design=zeta_design, clean=clean, mu=mu,
-               kappa=mu * theta, theta=theta, u=u)
+    out = dict(
+        total=total,
+        approx=T["approx"],
+        bias=bias,
+        variance=variance,
+        zeta=zeta,
+        zeta_floor=zeta_floor,
+        zeta_design=zeta_design,
+        clean=clean,
+        mu=mu,
+        kappa=mu * theta,
+        theta=theta,
+        u=u,
+    )
     out["floor"] = p2**2 * t3_inf
     return ProjectionsTheory(**{k: _scalarise(np.broadcast_to(v, n.shape).reshape(shape)) for k, v in out.items()})

@@ -15,6 +15,7 @@ Conventions: Σ has eigenvalues ``spectrum`` (s_j); ``gamma`` and ``delta`` are
 the diagonals of Γ (real teacher covariance) and Δ (teacher mismatch) in Σ's
 eigenbasis; a fraction p₂ of the n samples is synthetic, p₁ = 1 − p₂.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,9 +31,12 @@ _RTOL = 1e-15
 def _point(n=None, p2=None, lam=None, m=None) -> tuple:
     """Validate scalar arguments by name (n, m > 0; p2 in [0, 1]; lam >= 0); returned in the order n, m, p2, lam."""
     out = []
-    for name, value, check in (("n", n, lambda a, v: _validate.positive_sizes(a, v, integer=False)),
-                               ("m", m, lambda a, v: _validate.positive_sizes(a, v, integer=False)),
-                               ("p2", p2, _validate.fraction), ("lam", lam, _validate.nonnegative)):
+    for name, value, check in (
+        ("n", n, lambda a, v: _validate.positive_sizes(a, v, integer=False)),
+        ("m", m, lambda a, v: _validate.positive_sizes(a, v, integer=False)),
+        ("p2", p2, _validate.fraction),
+        ("lam", lam, _validate.nonnegative),
+    ):
         if value is None:
             continue
         arr = check(name, value)
@@ -106,8 +110,7 @@ def kappa(spectrum, n: float, lam: float) -> float:
         while df(s, hi) > n:  # df₁ falls from d (κ = 0) to 0 (κ = ∞)
             hi *= 2
         return brentq(lambda k: df(s, k) - n, 0.0, hi, xtol=1e-300, rtol=_RTOL, maxiter=500)
-    return brentq(lambda k: k - lam - k * df(s, k) / n, lam, lam + s.sum() / n, xtol=1e-300, rtol=_RTOL,
-                  maxiter=500)
+    return brentq(lambda k: k - lam - k * df(s, k) / n, lam, lam + s.sum() / n, xtol=1e-300, rtol=_RTOL, maxiter=500)
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,9 @@ class Theorem1Point:
     u: float
 
 
-def theorem1(spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n: float, p2: float,
-             lam: float) -> Theorem1Point:
+def theorem1(
+    spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n: float, p2: float, lam: float
+) -> Theorem1Point:
     """Theorem 1 of the paper (Section 3) at one point: E ≃ B + V + ζ.
 
     With κ from :func:`kappa` and u = df₂(κ)/(n − df₂(κ)):
@@ -162,8 +166,9 @@ def theorem1(spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n:
     t3 = np.sum(dl * s**3 / (s + k) ** 2)
     tmix = np.sum(dl * s * (p1 * s + k) ** 2 / (s + k) ** 2)
     Z = p2**2 * (1 + p1 * u) * t3 + p2 * u * tmix
-    return Theorem1Point(total=float(B + V + Z), bias=float(B), variance=float(V), zeta=float(Z), kappa=float(k),
-                         u=float(u))
+    return Theorem1Point(
+        total=float(B + V + Z), bias=float(B), variance=float(V), zeta=float(Z), kappa=float(k), u=float(u)
+    )
 
 
 def floor(spectrum, delta, p2: float, lam: float) -> float:
@@ -235,8 +240,13 @@ def mu(spectrum, n: float, m: float, lam: float) -> float:
     mu0 = _df_root(s, k) if k < s.size else 0.0
     if lam == 0:
         return mu0
-    return brentq(lambda x: x * (1 - df(s, x) / m) * (1 - df(s, x) / n) - c, mu0,
-                  c + s.sum() / m + s.sum() / n + 1e-300, xtol=1e-300, rtol=_RTOL)
+    return brentq(
+        lambda x: x * (1 - df(s, x) / m) * (1 - df(s, x) / n) - c,
+        mu0,
+        c + s.sum() / m + s.sum() / n + 1e-300,
+        xtol=1e-300,
+        rtol=_RTOL,
+    )
 
 
 @dataclass(frozen=True)
@@ -251,8 +261,9 @@ class Theorem2Point:
     mu: float
 
 
-def theorem2(spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n: float, m: float, p2: float,
-             lam: float) -> Theorem2Point:
+def theorem2(
+    spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n: float, m: float, p2: float, lam: float
+) -> Theorem2Point:
     """Theorem 2 (random projections of width m; book chapter *Random projections*, eq-thm2) at one point.
 
     The paper states Theorem 2 as a system of fixed-point equations; this is the
@@ -305,8 +316,9 @@ def theorem2(spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n:
     gt, dt = s * g, s * dl
     df2 = np.sum(1 - 2 * a + b)
     if n - df2 <= 1e-9 * n:
-        return Theorem2Point(total=np.inf, approx=float(np.sum(gt * o)), bias=0.0, variance=np.inf, zeta=np.inf,
-                             mu=float(x))
+        return Theorem2Point(
+            total=np.inf, approx=float(np.sum(gt * o)), bias=0.0, variance=np.inf, zeta=np.inf, mu=float(x)
+        )
     u = df2 / (n - df2)
     p1 = 1 - p2
     A = np.sum(gt * o)
@@ -314,5 +326,6 @@ def theorem2(spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n:
     V = (p1 * sigma2_real + p2 * sigma2_synth + A + p2 * np.sum(dt * o)) * u
     t3 = np.sum(dt * (1 - 2 * a + b))
     Z = p2**2 * (1 + p1 * u) * t3 + p2 * u * np.sum(dt * (p1**2 + 2 * p1 * p2 * a + p2**2 * b - o))
-    return Theorem2Point(total=float(A + B + V + Z), approx=float(A), bias=float(B), variance=float(V),
-                         zeta=float(Z), mu=float(x))
+    return Theorem2Point(
+        total=float(A + B + V + Z), approx=float(A), bias=float(B), variance=float(V), zeta=float(Z), mu=float(x)
+    )

@@ -12,6 +12,7 @@ Notation (the paper's Theorem 1, in this book's symbols). Σ has eigenvalues s_j
 
 and the test error of ridge ŵ = (XᵀX/n + λI)⁻¹Xᵀy/n is E ≃ B + V + ζ.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,8 +80,12 @@ def excess(x, q, a, w):
         x − Σ_j w_j q_j.
     """
     big = q > 0.5
-    return (np.asarray(x, dtype=float) - np.where(big, w, 0.0).sum(-1)
-            - np.where(big, 0.0, q) @ w + np.where(big, a, 0.0) @ w)
+    return (
+        np.asarray(x, dtype=float)
+        - np.where(big, w, 0.0).sum(-1)
+        - np.where(big, 0.0, q) @ w
+        + np.where(big, a, 0.0) @ w
+    )
 
 
 def log_bracket_low(lam, smin, d, n):
@@ -293,9 +298,12 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
     clean = bias + variance
     total = clean + zeta
     floor = p2**2 * t3_lam[inv]
-    out = {k: _scalarise(v.reshape(shape)) for k, v in dict(
-        total=total, bias=bias, variance=variance, zeta=zeta, clean=clean, floor=floor,
-        kappa=kappa, u=u).items()}
+    out = {
+        k: _scalarise(v.reshape(shape))
+        for k, v in dict(
+            total=total, bias=bias, variance=variance, zeta=zeta, clean=clean, floor=floor, kappa=kappa, u=u
+        ).items()
+    }
     return ClassicalTheory(**out)
 
 

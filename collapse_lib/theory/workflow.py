@@ -56,6 +56,7 @@ Closed forms it reduces to (λ = 0, n > d; tests/test_workflow.py checks them):
 * mix: E_t = σ̄²u + p₂(p₂ + p₁u) E_{t−1}, u = φ/(1−φ), σ̄² = p₁σ₁² + p₂σ₂²: Theorem 1
   with the previous model as synthetic teacher of quality c² = E_{t−1}.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -242,7 +243,7 @@ def _first_order(setting, lam, grp: _Groups, m):
     tidx = np.where(grp.teacher < 0, m, grp.teacher)
     for s in range(m):
         with np.errstate(divide="ignore", invalid="ignore"):
-            df1 = (s_eig[None, :] / (s_eig[None, :] + kappa[:, s:s + 1])) @ w
+            df1 = (s_eig[None, :] / (s_eig[None, :] + kappa[:, s : s + 1])) @ w
         Kss = 1.0 - df1 / N[:, s]
         K[:, s, s] = Kss
         den = s_eig[None, :] * Kss[:, None] + lam_  # (P, J)
@@ -264,7 +265,7 @@ def _first_order(setting, lam, grp: _Groups, m):
             gam = -pc * (np.einsum("pgu,pgu->pg", A_mid, Ega[:, :, mid, v]) - Phi[:, ta, v] * Ega[:, :, v, v])
             dco = pc * Ega[:, :, v, v]
             own = ta == v  # groups labelled by model v: K picks up −(row sum of E[g_s]) here
-            Gam = (cnt * gam).sum(-1) - (cnt[:, own] * Ega[:, own, s, v + 1:].sum(-1)).sum(-1)
+            Gam = (cnt * gam).sum(-1) - (cnt[:, own] * Ega[:, own, s, v + 1 :].sum(-1)).sum(-1)
             Dl = (cnt * dco).sum(-1)
             Ksv = (Gam - Dl * alpha) / (1.0 - Dl * beta)
             Phisv = alpha - beta * Ksv
@@ -306,18 +307,20 @@ def _second_order(setting, lam, grp: _Groups, m, first, sources):
         A_s = Phi[:, None, s, :s] - Phi[:, ta, :s]  # (P, Ga, s): A_{su} = Φ_{su} − Φ_{a,u}
         for v in range(s + 1):
             # C_sv = Cb_sv + Σ_j w s² Σ_{u'≤v} (R_j[u'] + F_ss Ψ_{s,u'}) F_{v,u'}; Ψ_sv unknown (coefficient c1)
-            Fss, Fv = F[None, :, :, s, s], F[None, :, :, v, :v + 1]
-            row = R[..., :v + 1] + Fss[..., None] * Psi[:, :, None, s, :v + 1]  # Ψ_sv is still 0 here
+            Fss, Fv = F[None, :, :, s, s], F[None, :, :, v, : v + 1]
+            row = R[..., : v + 1] + Fss[..., None] * Psi[:, :, None, s, : v + 1]  # Ψ_sv is still 0 here
             if v == s:  # Ψ_{u,s} = Ψ_{s,u} (u < s) were filled in this row, after R
                 row[..., s] = np.einsum("pju,xpu->xpj", F[:, :, s, :s], Psi[:, :, :s, s])
             k0 = Cb[:, :, s, v] + np.einsum("j,xpju,xpju->xp", ws2, row, np.broadcast_to(Fv, row.shape))
             c1 = (ws2 * F[:, :, s, s] * F[:, :, v, v]).sum(-1)[None]  # (1, P)
             # M^g_{s,u'} = C_{s,u'} − C_{a,u'} − C_{s,a} + C_{a,a} + σ_g², for u' ≤ v (C_{s,v} unknown)
             Csa, Caa = C[:, :, s, ta], C[:, :, ta, ta]  # (S, P, Ga)
-            Ms = C[:, :, None, s, :v + 1] - C[:, :, ta, :v + 1] - (Csa - Caa - sig_a[:, None, :])[..., None]
+            Ms = C[:, :, None, s, : v + 1] - C[:, :, ta, : v + 1] - (Csa - Caa - sig_a[:, None, :])[..., None]
             if v < s:
-                q0 = pcs * (np.einsum("xpgu,pgu->xpg", Ms, Eg_a[:, :, v, :v + 1])
-                            - np.einsum("pgu,xpgu->xpg", A_s, Q_a[:, :, :, :s, v]))
+                q0 = pcs * (
+                    np.einsum("xpgu,pgu->xpg", Ms, Eg_a[:, :, v, : v + 1])
+                    - np.einsum("pgu,xpgu->xpg", A_s, Q_a[:, :, :, :s, v])
+                )
                 # the unknown C_sv (still 0 in Ms[..., v]) enters with weight E[g_v]_v
                 d1g = pcs * Eg_a[None, :, :, v, v]
             else:
@@ -398,8 +401,17 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None) -> WorkflowT
     bias, real, synth = (rs(p) for p in parts)
     clean = classical(setting, n_f.reshape(shape), 0.0, lam_f.reshape(shape)).total
     p2_out = None if p2_b is None else _scalarise(p2_b)
-    return WorkflowTheory(total=bias + real + synth, bias=bias, real_noise=real, synthetic_noise=synth,
-                          kappa=rs(kappa), clean=clean, kind=kind, generations=T, p2=p2_out)
+    return WorkflowTheory(
+        total=bias + real + synth,
+        bias=bias,
+        real_noise=real,
+        synthetic_noise=synth,
+        kappa=rs(kappa),
+        clean=clean,
+        kind=kind,
+        generations=T,
+        p2=p2_out,
+    )
 
 
 def workflow_ols_exact(setting, n, generations: int, kind: str) -> np.ndarray:

@@ -4,6 +4,7 @@
 combination of kind, n, λ, σ² and (for ``"mix"``) p₂, and returns one row per
 (combination, generation t), so that a plot or a slider panel only has to filter it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,14 +71,26 @@ def workflow_table(setting, n, lam, generations: int, kinds=KINDS, sigma2=None, 
     t = np.arange(T + 1)
     frames = []
     for kind in kinds:
-        for p in (p2_v if kind == "mix" else [None]):
+        for p in p2_v if kind == "mix" else [None]:
             th = workflow(unit, nn, T, kind, ll, p2=p)
             for s1, s2 in noises:
                 real, synth = s1 * th.real_noise, s2 * th.synthetic_noise
                 err = th.bias + real + synth
                 grid = np.broadcast_to(nn[..., None], err.shape), np.broadcast_to(ll[..., None], err.shape)
-                frames.append(pd.DataFrame(dict(
-                    kind=kind, n=grid[0].ravel(), lam=grid[1].ravel(), sigma2=s2,
-                    p2=np.nan if p is None else float(p), t=np.broadcast_to(t, err.shape).ravel(),
-                    error=err.ravel(), bias=th.bias.ravel(), real_noise=real.ravel(), synthetic_noise=synth.ravel())))
+                frames.append(
+                    pd.DataFrame(
+                        dict(
+                            kind=kind,
+                            n=grid[0].ravel(),
+                            lam=grid[1].ravel(),
+                            sigma2=s2,
+                            p2=np.nan if p is None else float(p),
+                            t=np.broadcast_to(t, err.shape).ravel(),
+                            error=err.ravel(),
+                            bias=th.bias.ravel(),
+                            real_noise=real.ravel(),
+                            synthetic_noise=synth.ravel(),
+                        )
+                    )
+                )
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

@@ -13,6 +13,7 @@
 The tests skip, saying why, when Chromium or chromedriver is not installed
 (``apt-get install chromium chromium-driver``; ``.ci/run`` installs both).
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,8 +44,15 @@ def site_dir(tmp_path_factory) -> Path:
         return path
     out = tmp_path_factory.mktemp("site")
     # jupyter-book 1 has no ``python -m jupyter_book``: call its click entry point with this interpreter
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
-           "build", str(REPO), "--path-output", str(out)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        str(REPO),
+        "--path-output",
+        str(out),
+    ]
     env = dict(os.environ, COLLAPSE_SCALE="smoke", PYTHONPATH=str(REPO))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -89,12 +97,22 @@ def browser():
     webdriver = pytest.importorskip("selenium.webdriver")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-extensions", "--hide-scrollbars",
-                # every host but the local server is unresolvable: nothing may come from the network
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        # every host but the local server is unresolvable: nothing may come from the network
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)

@@ -4,6 +4,7 @@ All of them go through the page's own objects: ``window.collapseExplorables.view
 (the Vega view of an explorable) and the HTML inputs Vega binds to its parameters
 (``input[name=<parameter>]`` inside ``#explorable-<name>``).
 """
+
 from __future__ import annotations
 
 import time
@@ -31,8 +32,10 @@ def wait_ready(browser, name: str, timeout: float = 60) -> None:
     t0 = time.time()
     while time.time() - t0 < timeout:
         if browser.execute_script(
-                "const e = window.collapseExplorables; const b = document.getElementById('explorable-' + arguments[0]);"
-                "return !!(e && e.views[arguments[0]] && b && b.getAttribute('data-ready') === '1');", name):
+            "const e = window.collapseExplorables; const b = document.getElementById('explorable-' + arguments[0]);"
+            "return !!(e && e.views[arguments[0]] && b && b.getAttribute('data-ready') === '1');",
+            name,
+        ):
             return
         time.sleep(0.1)
     raise AssertionError(f"explorable {name!r} was not drawn within {timeout} s")
@@ -47,7 +50,9 @@ def svg(browser, name: str) -> str:
     """The explorable's picture as SVG text (to tell whether a control changed what is drawn)."""
     return browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "window.collapseExplorables.views[arguments[0]].toSVG().then(done, e => done('error: ' + e));", name)
+        "window.collapseExplorables.views[arguments[0]].toSVG().then(done, e => done('error: ' + e));",
+        name,
+    )
 
 
 def move(browser, name: str, param: str, value) -> None:
@@ -63,14 +68,19 @@ def move(browser, name: str, param: str, value) -> None:
         else { el.value = String(value); el.dispatchEvent(new Event('input', {bubbles: true}));
                el.dispatchEvent(new Event('change', {bubbles: true})); }
         window.collapseExplorables.views[name].runAsync().then(() => done(true));
-        """, name, param, value)
+        """,
+        name,
+        param,
+        value,
+    )
     assert found, f"explorable {name!r} has no control bound to {param!r}"
 
 
 def signal(browser, name: str, param: str):
     """The current value of a parameter of the explorable's view."""
-    return browser.execute_script("return window.collapseExplorables.views[arguments[0]].signal(arguments[1]);",
-                                  name, param)
+    return browser.execute_script(
+        "return window.collapseExplorables.views[arguments[0]].signal(arguments[1]);", name, param
+    )
 
 
 def vega_warnings(browser) -> list[str]:

@@ -1,4 +1,5 @@
 """Helpers of the browser tests: load a page and report what went wrong on it."""
+
 from __future__ import annotations
 
 import json
@@ -15,15 +16,16 @@ class PageReport:
     """What happened while a page loaded: requests that failed and console errors."""
 
     url: str
-    failed_requests: list = field(default_factory=list)   # (url, reason)
-    console_errors: list = field(default_factory=list)    # console messages of level SEVERE
+    failed_requests: list = field(default_factory=list)  # (url, reason)
+    console_errors: list = field(default_factory=list)  # console messages of level SEVERE
     console_warnings: list = field(default_factory=list)  # console messages of level WARNING (Vega's warnings)
     requested_hosts: set = field(default_factory=set)
 
     @property
     def problems(self) -> list[str]:
-        return ([f"request failed: {u} ({why})" for u, why in self.failed_requests]
-                + [f"console error: {m}" for m in self.console_errors])
+        return [f"request failed: {u} ({why})" for u, why in self.failed_requests] + [
+            f"console error: {m}" for m in self.console_errors
+        ]
 
 
 def _drain(driver, kind):
@@ -51,7 +53,8 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
             "if (mj && mj.startup && mj.startup.promise) {"
             "  if (!window.__mjDone) { mj.startup.promise.then(() => (mj.typesetPromise ? mj.typesetPromise() : 0))"
             "      .then(() => { window.__mjDone = true; }); return false; } }"
-            "return true;")
+            "return true;"
+        )
         if ready:
             break
         time.sleep(0.1)
@@ -80,5 +83,8 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
 def site_pages(site_dir: Path) -> list[str]:
     """Every HTML page of the book (relative paths), search and index pages included."""
     skip = {"genindex.html"}
-    return sorted(str(p.relative_to(site_dir)) for p in site_dir.rglob("*.html")
-                  if not any(part.startswith("_") for part in p.relative_to(site_dir).parts) and p.name not in skip)
+    return sorted(
+        str(p.relative_to(site_dir))
+        for p in site_dir.rglob("*.html")
+        if not any(part.startswith("_") for part in p.relative_to(site_dir).parts) and p.name not in skip
+    )

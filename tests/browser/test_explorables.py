@@ -12,6 +12,7 @@ The calculator's JavaScript port of Theorem 1 is compared with
 ``cl.theory.classical`` at hundreds of random points (hard regimes included) and
 its sizes with ``calculator.estimate``, to 10⁻⁶.
 """
+
 from __future__ import annotations
 
 import time
@@ -32,8 +33,15 @@ RTOL = 2e-6  # the pages store 7 significant digits
 
 # Failures of the site's other assets (MathJax, require.js, the widget manager from CDNs, the theme's and
 # sphinx-thebe's own scripts) are the business of test_pages.py; here only what the explorables need and do counts.
-_OTHERS = ("Failed to load resource", "mathjax", "require", "jupyter-widgets", "favicon", "THEBE_JS_URL",
-           "invalid theme mode")
+_OTHERS = (
+    "Failed to load resource",
+    "mathjax",
+    "require",
+    "jupyter-widgets",
+    "favicon",
+    "THEBE_JS_URL",
+    "invalid theme mode",
+)
 
 
 def _open(browser, server, page, name, size=None):
@@ -41,7 +49,10 @@ def _open(browser, server, page, name, size=None):
     report = open_page(browser, server, page, **({"size": size} if size else {}))
     wait_ready(browser, name)
     ours = [(path, code) for path, code in server.requests if "collapse-explorables" in path]
-    assert {p.rsplit("/", 1)[1] for p, c in ours if c == 200} >= {"collapse-explorables.js", "collapse-explorables.css"}, ours
+    assert {p.rsplit("/", 1)[1] for p, c in ours if c == 200} >= {
+        "collapse-explorables.js",
+        "collapse-explorables.css",
+    }, ours
     assert not [f for f in report.failed_requests if "collapse" in f[0]], report.failed_requests
     errors = [e for e in report.console_errors if not any(o.lower() in e.lower() for o in _OTHERS)]
     assert not errors, errors
@@ -179,8 +190,22 @@ def test_workflows_explorable(browser, server):
         (rule,) = drawn(browser, name, "clean_t")
         _check([rule["total"]], [cl.theory.classical(st, n, 0.0, lam).total], "clean level of (a)")
 
-    _each_control(browser, name, [("s2", 0.6), ("llam", -1.0), ("n", 50), ("p2", 0.95), ("gens", 7), ("n", 15),
-                                  ("llam", -4.0), ("p2", 0.0), ("s2", 0.0)], check)
+    _each_control(
+        browser,
+        name,
+        [
+            ("s2", 0.6),
+            ("llam", -1.0),
+            ("n", 50),
+            ("p2", 0.95),
+            ("gens", 7),
+            ("n", 15),
+            ("llam", -4.0),
+            ("p2", 0.0),
+            ("s2", 0.0),
+        ],
+        check,
+    )
 
 
 # ----------------------------------------------------------------------------- data model
@@ -218,12 +243,25 @@ def _hard_points(rng, count):
         d = int(rng.choice([1, 2, 10, 100, 1000, 5000])) if k % 3 else int(rng.integers(1, 400))
         alpha = float(rng.choice([0.0, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0])) if k % 2 else float(rng.uniform(0, 3))
         lam = float(rng.choice([0.0, 1e-12, 1e-8, 1e-4, 1.0, 1e3])) if k % 3 == 0 else float(10 ** rng.uniform(-6, 1))
-        n = float(rng.choice([d, d - 1, d + 1, d * (1 + 1e-6), d * (1 - 1e-6)])) if k % 4 == 0 else float(
-            10 ** rng.uniform(0, 8))
+        n = (
+            float(rng.choice([d, d - 1, d + 1, d * (1 + 1e-6), d * (1 - 1e-6)]))
+            if k % 4 == 0
+            else float(10 ** rng.uniform(0, 8))
+        )
         n = max(n, 0.5)
         p2 = float(rng.choice([0.0, 1.0, 1e-6])) if k % 5 == 0 else float(rng.uniform())
-        pts.append(dict(d=d, alpha=alpha, r2=float(rng.uniform(0.1, 2)), c2=float(rng.uniform(0, 2)),
-                        sigma2=float(rng.choice([0.0, rng.uniform(0, 1)])), n=n, p2=p2, lam=lam))
+        pts.append(
+            dict(
+                d=d,
+                alpha=alpha,
+                r2=float(rng.uniform(0.1, 2)),
+                c2=float(rng.uniform(0, 2)),
+                sigma2=float(rng.choice([0.0, rng.uniform(0, 1)])),
+                n=n,
+                p2=p2,
+                lam=lam,
+            )
+        )
     return pts
 
 
@@ -242,13 +280,18 @@ def test_calculator_port_of_theorem1(browser, server):
         "const C = window.collapseCalculator;"
         "return arguments[0].map(p => { const r = C.classical(C.setting(p.d, p.alpha, p.r2, p.c2, p.sigma2), p.n, p.p2, p.lam);"
         "  return [r.total, r.bias, r.variance, r.zeta, r.clean, r.floor, r.kappa, r.u].map(v => isFinite(v) ? v : 'inf'); });",
-        pts)
+        pts,
+    )
     keys = ("total", "bias", "variance", "zeta", "clean", "floor", "kappa", "u")
     got = {k: np.array([np.inf if v[i] == "inf" else v[i] for v in js], float) for i, k in enumerate(keys)}
     ref = {k: [] for k in keys}
     for p in pts:
-        th = cl.theory.classical(cl.Setting.power_law(p["d"], p["alpha"], r2=p["r2"], c2=p["c2"], sigma2=p["sigma2"]),
-                                 p["n"], p["p2"], p["lam"])
+        th = cl.theory.classical(
+            cl.Setting.power_law(p["d"], p["alpha"], r2=p["r2"], c2=p["c2"], sigma2=p["sigma2"]),
+            p["n"],
+            p["p2"],
+            p["lam"],
+        )
         for k in keys:
             ref[k].append(getattr(th, k))
     for k in keys:
@@ -258,13 +301,23 @@ def test_calculator_port_of_theorem1(browser, server):
 def test_calculator_port_of_estimate(browser, server):
     _open(browser, server, "book/calculator.html", "calculator")
     rng = np.random.default_rng(17)
-    pts = [dict(n=float(10 ** rng.uniform(1, 7)), p2=float(rng.choice([0.0, rng.uniform()])),
-                c2=float(10 ** rng.uniform(-4, 0.3)), sigma2=float(rng.uniform(0, 1)),
-                lam=float(rng.choice([0.0, 10 ** rng.uniform(-6, 0)])), d=int(rng.integers(1, 2000)),
-                alpha=float(rng.choice([0.0, rng.uniform(0, 3)]))) for _ in range(40)]
+    pts = [
+        dict(
+            n=float(10 ** rng.uniform(1, 7)),
+            p2=float(rng.choice([0.0, rng.uniform()])),
+            c2=float(10 ** rng.uniform(-4, 0.3)),
+            sigma2=float(rng.uniform(0, 1)),
+            lam=float(rng.choice([0.0, 10 ** rng.uniform(-6, 0)])),
+            d=int(rng.integers(1, 2000)),
+            alpha=float(rng.choice([0.0, rng.uniform(0, 3)])),
+        )
+        for _ in range(40)
+    ]
     js = browser.execute_script(
         "return arguments[0].map(p => { const e = window.collapseCalculator.estimate(p); const o = {};"
-        "  for (const k in e) o[k] = isFinite(e[k]) ? e[k] : 'inf'; return o; });", pts)
+        "  for (const k in e) o[k] = isFinite(e[k]) ? e[k] : 'inf'; return o; });",
+        pts,
+    )
     for p, got in zip(pts, js):
         ref = calculator.estimate(**p).as_dict()
         for k in ("total", "clean", "zeta", "floor", "floor_ridgeless", "n_real", "n_floor", "n_equivalent"):
@@ -279,26 +332,37 @@ def test_calculator_page(browser, server, site_dir):
     name = "calculator"
     _open(browser, server, "book/calculator.html", name)
     box = "document.getElementById('explorable-calculator')"
-    wait_drawn = ("const done = arguments[arguments.length - 1];"
-                  "window.collapseExplorables.views.calculator.runAsync().then(() => done(true));")
+    wait_drawn = (
+        "const done = arguments[arguments.length - 1];"
+        "window.collapseExplorables.views.calculator.runAsync().then(() => done(true));"
+    )
 
     def shown():
         browser.execute_async_script(wait_drawn)
         cells = browser.execute_script(
             f"return Array.from({box}.querySelectorAll('td[data-key]')).map(td => [td.dataset.key, td.dataset.value,"
-            " td.textContent]);")
+            " td.textContent]);"
+        )
         values = {k: float("inf") if v in ("Infinity", "inf") else float(v) for k, v, _ in cells}
         return values, {k: t for k, _, t in cells}
 
     def inputs():
         return browser.execute_script(
             f"const f = {box}.querySelector('form'); const o = {{}};"
-            "for (const el of f.elements) o[el.name] = el.value; return o;")
+            "for (const el of f.elements) o[el.name] = el.value; return o;"
+        )
 
     def check():
         x = inputs()
-        kw = dict(n=float(x["n"]), p2=float(x["p2"]), c2=float(x["c2"]), sigma2=float(x["sigma2"]),
-                  lam=float(x["lam"]), d=int(x["d"]), alpha=0.0 if x["spectrum"] == "iso" else float(x["alpha"]))
+        kw = dict(
+            n=float(x["n"]),
+            p2=float(x["p2"]),
+            c2=float(x["c2"]),
+            sigma2=float(x["sigma2"]),
+            lam=float(x["lam"]),
+            d=int(x["d"]),
+            alpha=0.0 if x["spectrum"] == "iso" else float(x["alpha"]),
+        )
         ref = calculator.estimate(**kw).as_dict()
         values, texts = shown()
         for k, v in values.items():
@@ -306,8 +370,10 @@ def test_calculator_page(browser, server, site_dir):
                 assert v == pytest.approx(ref[k], abs=1e-6 * kw["n"])
             else:
                 _same([v], [ref[k]], k)
-        assert texts["n_equivalent"].replace(",", "")[:3] == f"{round(ref['n_equivalent']):d}"[:3] or \
-            "e" in texts["n_equivalent"]
+        assert (
+            texts["n_equivalent"].replace(",", "")[:3] == f"{round(ref['n_equivalent']):d}"[:3]
+            or "e" in texts["n_equivalent"]
+        )
         curve = drawn(browser, name, "curve_lines")
         n = np.array([r["n"] for r in curve if r["curve"] == "total"])
         st = cl.Setting.power_law(kw["d"], kw["alpha"], r2=1.0, c2=kw["c2"], sigma2=kw["sigma2"])
@@ -316,42 +382,68 @@ def test_calculator_page(browser, server, site_dir):
 
     check()
     before = svg(browser, name)
-    for field, value in [("n", "123456"), ("p2", "0.05"), ("c2", "0.02"), ("sigma2", "0.5"), ("lam", "0"),
-                         ("spectrum", "pow"), ("alpha", "1.5"), ("d", "300")]:
+    for field, value in [
+        ("n", "123456"),
+        ("p2", "0.05"),
+        ("c2", "0.02"),
+        ("sigma2", "0.5"),
+        ("lam", "0"),
+        ("spectrum", "pow"),
+        ("alpha", "1.5"),
+        ("d", "300"),
+    ]:
         browser.execute_script(
             f"const el = {box}.querySelector('[name=\"' + arguments[0] + '\"]'); el.value = arguments[1];"
-            "el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));", field, value)
+            "el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));",
+            field,
+            value,
+        )
         check()
         after = svg(browser, name)
         assert after != before, f"changing {field} changed nothing in the calculator's chart"
         before = after
     # a bad input: one clear message, the last numbers kept
-    browser.execute_script(f"const el = {box}.querySelector('[name=\"n\"]'); el.value = '-5';"
-                           "el.dispatchEvent(new Event('input', {bubbles: true}));")
+    browser.execute_script(
+        f"const el = {box}.querySelector('[name=\"n\"]'); el.value = '-5';"
+        "el.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
     assert browser.execute_script(f"return {box}.getAttribute('data-valid');") == "0"
     assert "n must be a positive number" in browser.execute_script(
-        f"return {box}.querySelector('.collapse-calc-message').textContent;")
+        f"return {box}.querySelector('.collapse-calc-message').textContent;"
+    )
     # every formula link points at an equation of the Theorem 1 chapter
-    links = browser.execute_script(f"return Array.from({box}.querySelectorAll('.collapse-calc-formula a')).map(a => a.getAttribute('href'));")
+    links = browser.execute_script(
+        f"return Array.from({box}.querySelectorAll('.collapse-calc-formula a')).map(a => a.getAttribute('href'));"
+    )
     page = (site_dir / "book" / "theorem1.html").read_text(encoding="utf-8")
     assert len(links) == 8 and all(f'id="{h.split("#")[1]}"' in page for h in links), links
 
 
 # ----------------------------------------------------------------------------- layout
-@pytest.mark.parametrize("page, name", [("book/theorem1.html", "theorem1"), ("book/random_projections.html", "projections"),
-                                        ("book/mixing_strategies.html", "mixing"),
-                                        ("book/data_distributions.html", "distributions"),
-                                        ("book/workflows.html", "workflows"),
-                                        ("book/calculator.html", "calculator")])
+@pytest.mark.parametrize(
+    "page, name",
+    [
+        ("book/theorem1.html", "theorem1"),
+        ("book/random_projections.html", "projections"),
+        ("book/mixing_strategies.html", "mixing"),
+        ("book/data_distributions.html", "distributions"),
+        ("book/workflows.html", "workflows"),
+        ("book/calculator.html", "calculator"),
+    ],
+)
 def test_explorables_fit_a_narrow_screen(browser, server, page, name):
     _open(browser, server, page, name, size=NARROW)
     box = browser.execute_script(
         "const b = document.getElementById('explorable-' + arguments[0]).getBoundingClientRect();"
-        "return [b.left, b.right, document.documentElement.clientWidth];", name)
+        "return [b.left, b.right, document.documentElement.clientWidth];",
+        name,
+    )
     overflow = browser.execute_script(
         "const b = document.getElementById('explorable-' + arguments[0]);"
         "return Array.from(b.querySelectorAll('svg, .vega-bind, form')).map(e => e.getBoundingClientRect().right)"
-        "  .filter(r => r > document.documentElement.clientWidth + 1).length;", name)
+        "  .filter(r => r > document.documentElement.clientWidth + 1).length;",
+        name,
+    )
     assert overflow == 0 and box[1] <= box[2] + 1, box
     # slider and field labels are shown in full: inside the screen, on no clipping box (ipywidgets cut them to
     # "α (spectru…" with overflow hidden and an ellipsis)
@@ -360,15 +452,22 @@ def test_explorables_fit_a_narrow_screen(browser, server, page, name):
         "return Array.from(b.querySelectorAll('.vega-bind-name, .collapse-calc-label'))"
         "  .filter(e => e.offsetParent !== null).map(e => {"  # hidden fields (α for an isotropic spectrum) aside
         "  const r = e.getBoundingClientRect(), st = getComputedStyle(e);"
-        "  return [e.textContent, r.left >= -1 && r.right <= W + 1 && r.width > 0, st.textOverflow, st.overflow]; });", name)
+        "  return [e.textContent, r.left >= -1 && r.right <= W + 1 && r.width > 0, st.textOverflow, st.overflow]; });",
+        name,
+    )
     assert labels, "no labelled controls found"
     bad = [lab for lab in labels if not lab[1] or lab[2] == "ellipsis" or lab[3] == "hidden"]
     assert not bad, bad
 
 
-@pytest.mark.parametrize("page, name, param, value", [("book/workflows.html", "workflows", "llam", -1.0),
-                                                      ("book/mixing_strategies.html", "mixing", "c2", 1.2),
-                                                      ("book/data_distributions.html", "distributions", "p2", 0.55)])
+@pytest.mark.parametrize(
+    "page, name, param, value",
+    [
+        ("book/workflows.html", "workflows", "llam", -1.0),
+        ("book/mixing_strategies.html", "mixing", "c2", 1.2),
+        ("book/data_distributions.html", "distributions", "p2", 0.55),
+    ],
+)
 def test_stacked_panels_follow_a_resized_window(browser, server, page, name, param, value):
     # stacked panels have fixed widths: a resized window draws them again at the column's new width, with the
     # reader's control values kept, and without an error (turning a phone, narrowing a desktop window)

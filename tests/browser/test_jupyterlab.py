@@ -8,6 +8,7 @@ show it in JupyterLab's notebook editor, not in the text editor. The explorables
 displayed in a notebook, must draw with JupyterLab's own Vega renderer and redraw
 when a slider moves (no kernel, no script of the site).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def _explorables_notebook(path: Path) -> None:
 
     import nbformat
 
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                           "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     for name in EXPLORABLES:
         cell = nbformat.v4.new_code_cell(f"from collapse_lib.explorables import {name}\n{name}.explorable()")
         bundle = importlib.import_module(f"collapse_lib.explorables.{name}").explorable()._repr_mimebundle_()
@@ -72,15 +74,28 @@ def lab(tmp_path_factory):
         shutil.copy(chapter, root / "book" / chapter.name)
     _explorables_notebook(root / "explorables.ipynb")
     config = tmp_path_factory.mktemp("jupyter_config")
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), PATH=f"{Path(sys.executable).parent}{os.pathsep}"
-               f"{os.environ.get('PATH', '')}")
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(config),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     subprocess.run(["bash", str(REPO / "binder" / "postBuild")], env=env, check=True, cwd=REPO)
     port = _free_port()
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-           f"--LabApp.workspaces_dir={config / 'workspaces'}",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           f"--FileCheckpoints.checkpoint_dir={config / 'checkpoints'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.workspaces_dir={config / 'workspaces'}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--FileCheckpoints.checkpoint_dir={config / 'checkpoints'}",
+    ]
     log = config / "server.log"
     with open(log, "wb") as out:  # the server's own log, read only if it does not start
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
@@ -140,18 +155,28 @@ def test_explorables_draw_in_jupyterlab_and_answer_their_sliders(lab, browser):
     embeds = []
     while time.time() < deadline and len(embeds) < len(EXPLORABLES):
         time.sleep(0.5)
-        embeds = [e for e in browser.find_elements("css selector", ".jp-NotebookPanel .jp-RenderedVegaLite .vega-embed")
-                  if browser.execute_script(VIEW_IMAGE, e)]
-    errors = [e.text for e in browser.find_elements("css selector", ".jp-NotebookPanel .jp-RenderedText, .jp-RenderedVegaError")
-              if "error" in e.text.lower()]
+        embeds = [
+            e
+            for e in browser.find_elements("css selector", ".jp-NotebookPanel .jp-RenderedVegaLite .vega-embed")
+            if browser.execute_script(VIEW_IMAGE, e)
+        ]
+    errors = [
+        e.text
+        for e in browser.find_elements("css selector", ".jp-NotebookPanel .jp-RenderedText, .jp-RenderedVegaError")
+        if "error" in e.text.lower()
+    ]
     assert len(embeds) == len(EXPLORABLES) and not errors, (len(embeds), errors)
     for name, embed in zip(EXPLORABLES, embeds):
         assert embed.size["width"] > 300 and embed.size["height"] > 250, (name, embed.size)
     sliders = embeds[0].find_elements("css selector", "input[type=range]")  # Theorem 1: p2, c2, lambda, ...
     assert len(sliders) >= 3
     before = browser.execute_script(VIEW_IMAGE, embeds[0])
-    browser.execute_script("arguments[0].scrollIntoView(); const s = arguments[1]; s.value = s.max;"
-                           "s.dispatchEvent(new Event('input', {bubbles: true}));", embeds[0], sliders[0])
+    browser.execute_script(
+        "arguments[0].scrollIntoView(); const s = arguments[1]; s.value = s.max;"
+        "s.dispatchEvent(new Event('input', {bubbles: true}));",
+        embeds[0],
+        sliders[0],
+    )
     deadline = time.time() + 20
     while time.time() < deadline and browser.execute_script(VIEW_IMAGE, embeds[0]) == before:
         time.sleep(0.25)

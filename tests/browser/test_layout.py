@@ -14,6 +14,7 @@ box; at 400 px it fits or scrolls), figures are not shrunk so much that 10 pt te
 typeset, and the column is at least as wide as ``collapse_lib.plotting.SITE_COLUMN_PX``
 (which ``tests/test_figure_legibility.py`` uses).
 """
+
 import pytest
 
 from collapse_lib.chapter import STYLE
@@ -74,8 +75,10 @@ def test_no_display_equation_is_cut_off(measured):
         for eq in m["math"]:
             too_wide = eq["content"] > eq["box"] + 1
             if too_wide and (width == 1400 or not eq["scrolls"]):
-                problems.append(f"{page} at {width} px: {eq['id']} is {eq['content']} px wide in a {eq['box']} px box"
-                                f"{'' if eq['scrolls'] else ' that does not scroll'}: {eq['tex']!r}")
+                problems.append(
+                    f"{page} at {width} px: {eq['id']} is {eq['content']} px wide in a {eq['box']} px box"
+                    f"{'' if eq['scrolls'] else ' that does not scroll'}: {eq['tex']!r}"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -103,7 +106,9 @@ def test_figures_are_not_shrunk_below_legible(measured):
             seen += 1
             scale = im["shown"] / im["natural"]
             if scale < min_scale - 0.005:
-                problems.append(f"{page} at {width} px, section {im['section']!r}: {im['natural']} px image shown at "
-                                f"{im['shown']} px (x{scale:.2f} < x{min_scale:.2f})")
+                problems.append(
+                    f"{page} at {width} px, section {im['section']!r}: {im['natural']} px image shown at "
+                    f"{im['shown']} px (x{scale:.2f} < x{min_scale:.2f})"
+                )
     assert seen >= 20, f"only {seen} figures measured"
     assert not problems, "\n".join(problems)

@@ -1,4 +1,5 @@
 """Every page of the built site loads offline: no failed request, nothing from another host."""
+
 import pytest
 
 from .harness import open_page, site_pages
@@ -6,8 +7,14 @@ from .harness import open_page, site_pages
 
 def test_site_has_every_chapter(site_dir):
     pages = site_pages(site_dir)
-    for chapter in ("book/intro.html", "book/calculator.html", "book/theorem1.html", "book/random_projections.html",
-                    "book/mixing_strategies.html", "book/references.html"):
+    for chapter in (
+        "book/intro.html",
+        "book/calculator.html",
+        "book/theorem1.html",
+        "book/random_projections.html",
+        "book/mixing_strategies.html",
+        "book/references.html",
+    ):
         assert chapter in pages
 
 
@@ -27,7 +34,8 @@ def test_math_is_typeset(server, browser, page):
     open_page(browser, server, page)
     raw = browser.execute_script(
         "return Array.from(document.querySelectorAll('span.math, div.math'))"
-        ".filter(e => !e.querySelector('mjx-container, .MathJax, svg, .katex')).length")
+        ".filter(e => !e.querySelector('mjx-container, .MathJax, svg, .katex')).length"
+    )
     total = browser.execute_script("return document.querySelectorAll('span.math, div.math').length")
     assert total > 0, "no math on the page?"
     assert raw == 0, f"{raw} of {total} formulas on {page} are not typeset (raw TeX shown)"
