@@ -2,8 +2,8 @@
 
 Dohmatob, Feng, Subramonian, Kempe, *Strong Model Collapse*, ICLR 2025 (arXiv:2410.04840).
 The facts here come from its abstracts (arXiv v2 and ICLR 2025), its Figure 1 caption and
-a section-by-section summary checked against the arXiv v2 PDF; figure numbers follow the
-arXiv v1 order. Whatever is not recorded here (most figure parameters, the exact form of
+a section-by-section summary checked against the arXiv v2 PDF (and, for Figure 6 only, a press
+summary); figure numbers follow the arXiv v1 order. Whatever is not recorded here (most figure parameters, the exact form of
 Theorem 2, the proofs) is not known to this book and is written :data:`NOT_STATED`: the
 book's own choices are never presented as the paper's. This module is the one place
 where these facts are kept; :func:`collapse_lib.figures.compare.paper_vs_book` puts them
@@ -23,6 +23,12 @@ NOT_STATED_NOTE = (
     "section-by-section summary of the arXiv v2 PDF); figure numbers follow arXiv v1."
 )
 
+#: The start of a "what it shows" cell that the paper's known text does not give: the book's reading of the
+#: figure from the result it illustrates, never quoted as the paper's.
+INFERRED = "inferred by this book"
+#: The start of the "source" cell of a figure whose content the known text does not describe.
+_UNKNOWN_PLOT = "what the figure plots is not in the known text"
+
 #: The abstract's wording of how little synthetic data suffices, by version.
 ABSTRACT_FRACTION = MappingProxyType(
     {
@@ -36,7 +42,8 @@ ABSTRACT_FRACTION = MappingProxyType(
 class PaperFigure:
     """One figure of the paper as far as its text is known: where it is, what it shows, and its setup.
 
-    Every field is the paper's (``source`` says where it comes from) or :data:`NOT_STATED`.
+    Every field is the paper's (``source`` says where it comes from), :data:`NOT_STATED`, or, for a figure
+    the known text does not describe, a ``shows`` cell that starts with :data:`INFERRED`.
     """
 
     figure: str  # the paper's figure number (arXiv v1 order)
@@ -71,31 +78,33 @@ FIGURES = MappingProxyType(
         ),
         "fig2": PaperFigure(
             "Figure 2",
-            "Figure 2 (Theorem 1 / Corollary 1)",
-            "test error against n for several p₂: p₂ = 0 follows the scaling law, any p₂ > 0 flattens",
+            f"{_UNKNOWN_PLOT} (Theorem 1 / Corollary 1)",
+            f"{INFERRED} from Theorem 1 / Corollary 1: test error against n for several p₂, p₂ = 0 following the "
+            "scaling law and any p₂ > 0 flattening",
             _S,
             _S,
-            "ridge regression (the classical linear model)",
-            f"Gaussian data model; spectrum, c², σ²: {_S}",
+            _S,
+            _S,
         ),
         "fig3": PaperFigure(
             "Figure 3",
-            "Figure 3",
-            "beyond isotropy: the floor persists (power-law spectrum and/or other c²)",
+            f"{_UNKNOWN_PLOT} (Theorem 1)",
+            f"{INFERRED} from Theorem 1: the floor persists beyond the isotropic case (e.g. a power-law spectrum or "
+            "other c²)",
             _S,
             _S,
-            "ridge regression",
-            f"Gaussian data model; spectrum and c²: {_S}",
+            _S,
+            _S,
         ),
         "fig4": PaperFigure(
             "Figure 4",
-            "Figure 4 (Theorem 2)",
-            "random-projections test error against ψ = m/n for several p₂ and c²: collapse amplified as ψ grows "
-            "towards the interpolation threshold, partly mitigated beyond it",
+            f"{_UNKNOWN_PLOT} (Theorem 2)",
+            f"{INFERRED} from Theorem 2: random-projections test error against the model size for several p₂ and "
+            "c², collapse amplified up to the interpolation threshold and partly mitigated beyond it",
             _S,
             _S,
-            "random-projections model, theory (Theorem 2)",
-            f"Gaussian data model; c², p₂, λ: {_S}",
+            _S,
+            _S,
         ),
         "fig5": PaperFigure(
             "Figure 5",
@@ -109,13 +118,12 @@ FIGURES = MappingProxyType(
         ),
         "fig6": PaperFigure(
             "Figure 6",
-            "Figure 6",
-            "two-layer networks trained end to end on the Gaussian data model: synthetic data still cause marked "
-            "collapse, and wider networks collapse more",
+            f"a press summary of the paper; {_UNKNOWN_PLOT}",
+            "two-layer networks trained end to end: wider networks collapse more",
             _S,
             _S,
             "two-layer neural networks, fully trained",
-            "the Gaussian data model of the theory",
+            _S,
         ),
         "fig7": PaperFigure(
             "Figure 7",
@@ -143,7 +151,7 @@ FIGURES = MappingProxyType(
         ),
         "fig9": PaperFigure(
             "Figure 9",
-            "§5, Corollary 2",
+            f"§5, Corollary 2; {_UNKNOWN_PLOT}",
             "weighted single-step mixing cannot avoid collapse for any fixed weight α ∈ (0, 1] (Corollary 2)",
             _S,
             _S,
@@ -182,6 +190,7 @@ __all__ = [
     "ASPECTS",
     "FIG5_RUNS",
     "FIGURES",
+    "INFERRED",
     "NOT_STATED",
     "NOT_STATED_NOTE",
     "PaperFigure",

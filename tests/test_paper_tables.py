@@ -1,6 +1,7 @@
 """The "the paper | this book" tables: the paper's facts in one place, the book's side built from the configuration."""
 
 import copy
+import pathlib
 
 import pytest
 
@@ -34,6 +35,27 @@ def test_paper_facts_are_the_known_ones():
     assert "Corollary 3" in f["fig10"].source and "p₁ = p₂ = 0.5" in f["fig10"].data
     for name in ("fig2", "fig3", "fig4", "fig6"):  # nothing of their setup is known: no invented numbers
         assert f[name].sizes == paper.NOT_STATED and f[name].runs == paper.NOT_STATED
+    assert "press summary" in f["fig6"].source
+
+
+@pytest.mark.parametrize("name", ["fig2", "fig3", "fig4"])
+def test_figures_the_known_text_does_not_describe_are_inferred(name):
+    """What Figures 2-4 plot is not in the known text: their "shows" is the book's inference, labelled so,
+    and no other cell credits the paper with a model or data set."""
+    f = paper.figure(name)
+    assert f.shows.startswith(paper.INFERRED) and "not in the known text" in f.source
+    assert f.models == f.data == f.sizes == f.runs == paper.NOT_STATED
+    table = compare.paper_vs_book(name, cl.figures.get(name).config("smoke")).set_index("aspect")["the paper"]
+    assert table["what it shows"].startswith(paper.INFERRED)
+
+
+def test_chapter_sentences_on_figures_2_and_3_say_inferred():
+    """The theorem1 chapter's sentences on the paper's Figures 2 and 3 do not credit the paper with their content."""
+    text = (pathlib.Path(__file__).resolve().parents[1] / "book" / "theorem1.md").read_text(encoding="utf-8")
+    for fig in ("Figure 2", "Figure 3"):
+        part = text.split(f"## {fig}:", 1)[1].split("```", 1)[0]
+        assert "not in the paper's text known to us" in part and "infer" in part, fig
+        assert f"The paper's {fig} plots" not in part and "by its message" not in part
     assert set(paper.ABSTRACT_FRACTION.values()) == {
         "as little as 1% of the total training dataset",
         "as little as 1 per 1000",

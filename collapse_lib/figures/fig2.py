@@ -1,7 +1,8 @@
 """Figure 2 — strong collapse in the classical model (Theorem 1 / Corollary 1).
 
-The paper's Figure 2: test error against n for several p₂; p₂ = 0 follows the scaling
-law, any p₂ > 0 flattens. Its parameters are not known to us; those below are ours.
+What the paper's Figure 2 plots is not in its text known to us; inferred from Theorem 1 /
+Corollary 1: test error against n for several p₂, p₂ = 0 following the scaling law, any
+p₂ > 0 flattening (``collapse_lib.paper``). The figure and its parameters below are ours.
 
 Isotropic Σ = I_d, ridgeless (λ = 0), r² = 1, c² = 0.5, σ₁² = σ₂² = 0.25. Test
 error vs n (log–log) for p₂ ∈ {0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5}: p₂ = 0

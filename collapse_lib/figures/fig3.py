@@ -1,7 +1,8 @@
 """Figure 3 — beyond isotropy: the floor persists for power-law spectra and any c² > 0.
 
-The paper's Figure 3 is known to us only by its message (the floor persists beyond the
-isotropic case); the two panels and all their parameters are our choice.
+What the paper's Figure 3 plots is not in its text known to us; inferred from Theorem 1: the
+floor persists beyond the isotropic case (``collapse_lib.paper``). The two panels and all
+their parameters are our choice.
 
 Panel (a): power-law spectrum s_j ∝ j^(−1.5) (tr Σ = d), λ = 10⁻⁴ (tiny ridge), c² = 0.5,
 p₂ ∈ {0, 0.01, 0.05, 0.1, 0.2, 0.5}; the floor is p₂² tr ΔΣ³(Σ+λI)⁻² (slightly

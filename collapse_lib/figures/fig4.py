@@ -1,9 +1,10 @@
 """Figure 4 — the Theorem 2 landscape: random-projections test error vs ψ = m/n.
 
-The paper's Figure 4: the random-projections error against model size for several p₂
-and c², collapse amplified up to the interpolation threshold and partly mitigated
-beyond. Its parameters are not known to us; those below are ours, and the theory is our
-deterministic equivalent of Theorem 2 (``theory.projections``).
+What the paper's Figure 4 plots is not in its text known to us; inferred from Theorem 2:
+the random-projections error against model size for several p₂ and c², collapse amplified
+up to the interpolation threshold and partly mitigated beyond (``collapse_lib.paper``). The
+figure and its parameters are ours, and the theory is our deterministic equivalent of
+Theorem 2 (``theory.projections``).
 
 Isotropic Σ = I_d with d = 2n (φ = 2, so a width-m feature space can interpolate the
 n samples at ψ = 1 < d/n), r² = 1, σ₁² = σ₂² = 0.25, λ = 10⁻³ (near-ridgeless),

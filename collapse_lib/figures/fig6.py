@@ -1,8 +1,8 @@
 """Figure 6 — fully trained two-layer ReLU networks on the Gaussian mixture of the theory.
 
-The paper's Figure 6: two-layer networks trained end to end on the Gaussian data model
-still collapse, and wider networks collapse more. Its sizes and training recipe are not
-known to us; everything below is our choice.
+The paper's Figure 6, as a press summary describes it: two-layer networks trained end to
+end, wider networks collapsing more. What it plots, its data, sizes and training recipe
+are not in the paper's text known to us; everything below is our choice.
 
 Isotropic Σ = I_d, r² = 1, σ₁² = σ₂² = 0.25, synthetic quality c² (Δ = (c²/d)I). n
 training samples, a fraction p₂ of them labelled by the synthetic teacher w₁* + δ.
