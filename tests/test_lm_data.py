@@ -23,7 +23,7 @@ G = cl.lm.default_grammar()
 @pytest.fixture(scope="module")
 def sample():
     """4000 stories (word tokens) with the log-probabilities recorded while sampling them."""
-    return gr.sample_stories(4000, seed=11)
+    return cl.lm.sample_stories(4000, seed=11)
 
 
 # ---------------------------------------------------------------- the generator
@@ -194,7 +194,7 @@ def _first_binders(node, found):
 def test_story_grammar_samples_and_moments_follow_the_spec():
     """The story grammar's stories, log-probabilities, entropy and length equal an independent rendering of the
     sampling rule and of the recursion (regression guard for the engine: same seed, same stories)."""
-    toks, lps = gr.sample_stories(300, seed=21)
+    toks, lps = cl.lm.sample_stories(300, seed=21)
     rng = np.random.default_rng(21)
     for t, lp in zip(toks, lps):
         out = []
@@ -305,8 +305,8 @@ def test_user_corpus_through_byte_tokenizer():
 @pytest.fixture(scope="module")
 def docs():
     tok = WordTokenizer.from_grammar(G)
-    real = token_documents(gr.sample_stories(60, seed=1)[0], tok)
-    synth = [d[::-1].copy() + 1000 for d in token_documents(gr.sample_stories(60, seed=2)[0], tok)]  # marked ids
+    real = token_documents(cl.lm.sample_stories(60, seed=1)[0], tok)
+    synth = [d[::-1].copy() + 1000 for d in token_documents(cl.lm.sample_stories(60, seed=2)[0], tok)]  # marked ids
     return real, synth
 
 

@@ -24,7 +24,7 @@ def _ids(words):
 # ----------------------------------------------------------------- grammatical prefix
 @pytest.fixture(scope="module")
 def stories():
-    return gr.sample_stories(40, seed=7)[0]
+    return cl.lm.sample_stories(40, seed=7)[0]
 
 
 def test_a_real_story_is_grammatical_to_its_end(stories):
@@ -50,7 +50,7 @@ def test_prefix_of_a_cut_story_is_its_length(stories):
 
 
 def test_prefix_stops_where_a_word_inside_a_phrase_goes_wrong():
-    words = gr.sample_stories(1, seed=3)[0][0]
+    words = cl.lm.sample_stories(1, seed=3)[0][0]
     # "Once upon a time , there was a" / "There was once a" / "Long ago , in a": the second word is fixed
     # by the first, so swapping it for another grammar word breaks the phrase at position 1
     other = "there" if words[1] != "there" else "was"
@@ -79,9 +79,9 @@ def test_trigram_scores_count_by_hand():
 
 
 def test_real_stories_score_near_one_and_shuffled_ones_low():
-    ref_docs = token_documents(gr.sample_stories(3000, seed=11)[0], TOK)
+    ref_docs = token_documents(cl.lm.sample_stories(3000, seed=11)[0], TOK)
     ref = reference_trigrams([d[:-1] for d in ref_docs], TOK.vocab_size, TOK.eos_id)
-    fresh = [d[:-1] for d in token_documents(gr.sample_stories(300, seed=12)[0], TOK)]
+    fresh = [d[:-1] for d in token_documents(cl.lm.sample_stories(300, seed=12)[0], TOK)]
     real = trigram_scores(fresh, ref, TOK.vocab_size, TOK.eos_id)
     rng = np.random.default_rng(0)
     shuffled = trigram_scores([rng.permutation(d) for d in fresh], ref, TOK.vocab_size, TOK.eos_id)
@@ -107,7 +107,7 @@ def test_quality_bad_inputs_name_the_argument():
 # ----------------------------------------------------------------- the filter on a generator's stories
 def test_synthetic_pools_keep_the_better_half_by_the_median():
     model = build(GPTConfig(TOK.vocab_size, context=32, depth=1, width=16, heads=2), "cpu", seed=0)
-    ref_docs = token_documents(gr.sample_stories(500, seed=13)[0], TOK)
+    ref_docs = token_documents(cl.lm.sample_stories(500, seed=13)[0], TOK)
     ref = reference_trigrams([d[:-1] for d in ref_docs], TOK.vocab_size, TOK.eos_id)
     prompt = ref_docs[0][-4:]
     raw, kept, scores, tau = synthetic_pools(model, 300, 500, ref, TOK, batch=16, seed=1, prompt=prompt)
@@ -125,7 +125,7 @@ def test_synthetic_pools_keep_the_better_half_by_the_median():
 
 # ----------------------------------------------------------------- evaluation stream
 def test_held_out_stream_is_a_window_of_the_held_out_stories():
-    held = token_documents(gr.sample_stories(30, seed=21)[0], TOK)
+    held = token_documents(cl.lm.sample_stories(30, seed=21)[0], TOK)
     s = held_out_stream(held, 500, 7)
     np.testing.assert_array_equal(s, concat(held)[7:508])
     with pytest.raises(ValueError, match="held_docs"):

@@ -42,6 +42,21 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "source",
     "text",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# rows of different kinds (curves, floors, filter, samples, info) fill different columns
+COLUMN_KINDS = {
+    "kind": "text",
+    "panel": "text",
+    "run": "text",
+    "source": "text",
+    "text": "text",
+    "p_syn": "number or null",
+    "depth": "number or null",
+    "step": "number or null",
+    "tokens": "number or null",
+    "loss": "number or null",
+    "train_loss": "number or null",
+}
 FRACTIONS = (0.0, 0.001, 0.01, 0.1, 0.2, 0.5, 1.0)  # as the paper: from 0 through 0.001 up to 1
 UNFILTERED = (0.1, 0.5, 1.0)  # fractions also run with the generator's stories as they come (no filter)
 P_DEPTH = 1.0  # the paper's model-size panel: synthetic stories only
@@ -110,7 +125,7 @@ SIZES = {
 def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
     scale = current_scale(scale)
-    from ..lm.grammar import default_grammar
+    from ..lm.story_content import default_grammar
 
     return dict(
         SIZES[scale],

@@ -12,8 +12,10 @@
 from pathlib import Path
 
 from .corpus import concat, encode_documents, load_corpus, mix, select_documents, token_documents
-from .grammar import Grammar, GrammarError, default_grammar, render, sample_stories, split_words, stories
+from .grammar import Grammar, GrammarError, render, sample_grammar, split_words
 from .model import GPT, GPTConfig, build, generate
+from .story_content import default_grammar, sample_stories, stories
+from .teacher import MixtureKL, grammar_kl, mixture_kl, teacher_grammar
 from .tokenizer import ByteTokenizer, WordTokenizer
 from .train import TrainConfig, TrainResult, default_checkpoint_dir, evaluate, lr_at, train
 
@@ -36,6 +38,7 @@ __all__ = [
     "GPTConfig",
     "Grammar",
     "GrammarError",
+    "MixtureKL",
     "TrainConfig",
     "TrainResult",
     "WordTokenizer",
@@ -46,15 +49,19 @@ __all__ = [
     "encode_documents",
     "evaluate",
     "generate",
+    "grammar_kl",
     "load_corpus",
     "lr_at",
     "mix",
+    "mixture_kl",
     "render",
     "sample_corpus",
+    "sample_grammar",
     "sample_stories",
     "select_documents",
     "split_words",
     "stories",
+    "teacher_grammar",
     "token_documents",
     "train",
 ]

@@ -31,8 +31,8 @@ from . import ddp
 
 def _train_cmd(args) -> int:
     from .corpus import concat, token_documents
-    from .grammar import default_grammar, sample_stories
     from .model import GPTConfig
+    from .story_content import default_grammar, sample_stories
     from .tokenizer import WordTokenizer
     from .train import TrainConfig, train
 

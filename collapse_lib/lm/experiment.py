@@ -39,9 +39,9 @@ import pandas as pd
 from .. import _validate
 from . import ddp
 from .corpus import concat, mix, token_documents
-from .grammar import default_grammar, sample_stories
 from .model import GPTConfig, generate
 from .quality import median_threshold, reference_trigrams, trigram_scores
+from .story_content import default_grammar, sample_stories
 from .tokenizer import WordTokenizer
 from .train import TrainConfig, train
 

@@ -34,7 +34,7 @@ on grammar output and the word-level tokenizer sees exactly the grammar's
 terminals.
 
 This module is the grammar engine; the story grammar itself (its words and
-sentences) is in :mod:`.story_content`.
+sentences), the default grammar and the story samplers are in :mod:`.story_content`.
 """
 
 from __future__ import annotations
@@ -601,40 +601,20 @@ class Grammar:
         return sorted({w for node in self.nodes for w in node.emitted()})
 
 
-# ---------------------------------------------------------------------------- sampling the story grammar
-
-_DEFAULT: Grammar | None = None
-
-
-def default_grammar() -> Grammar:
-    """The (cached) story grammar of :mod:`.story_content`, used by :func:`stories` and Figure 8."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        from .story_content import story_grammar
-
-        _DEFAULT = story_grammar()
-    return _DEFAULT
-
-
-def sample_stories(n: int, seed: int, grammar: Grammar | None = None) -> tuple[list[list[str]], np.ndarray]:
-    """``n`` stories as word-token lists and their exact log-probabilities (nats).
+def sample_grammar(grammar: Grammar, n: int, seed: int) -> tuple[list[list[str]], np.ndarray]:
+    """``n`` stories of ``grammar`` as word-token lists and their exact log-probabilities (nats).
 
     Story i depends only on ``seed`` and i's position: a longer request with the
     same seed extends a shorter one.
     """
+    if not isinstance(grammar, Grammar):
+        raise TypeError(f"grammar must be a Grammar, got {type(grammar).__name__}")
     n = _validate.positive_int("n", n)
     seed = _validate.seed("seed", seed)
-    g = grammar or default_grammar()
     rng = np.random.default_rng(seed)
     toks, lps = [], np.empty(n)
     for i in range(n):
-        t, lp = g.sample(rng)
+        t, lp = grammar.sample(rng)
         toks.append(t)
         lps[i] = lp
     return toks, lps
-
-
-def stories(n: int, seed: int = 0, grammar: Grammar | None = None) -> list[str]:
-    """``n`` children's stories (strings) from the story grammar; the same seed gives the same stories."""
-    toks, _ = sample_stories(n, seed, grammar)
-    return [render(t) for t in toks]

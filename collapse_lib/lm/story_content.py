@@ -11,7 +11,9 @@ stand-in of ours for BabiStories, not the paper's corpus.
 
 from __future__ import annotations
 
-from .grammar import Bind, C, Grammar, R, S, Set, Var, Z
+import numpy as np
+
+from .grammar import Bind, C, Grammar, R, S, Set, Var, Z, render, sample_grammar
 
 GIRLS = "Lily Mia Emma Sara Lucy Anna Zoe Ella Ruby Rose Amy Kate Nora Ivy Grace Chloe"
 BOYS = "Tom Ben Max Sam Leo Jack Tim Dan Finn Noah Luke Owen Jake Eli Ryan Adam"
@@ -183,3 +185,31 @@ def story_grammar() -> Grammar:
     g = Grammar(start, name="stories-v1")
     g.check_ll1()
     return g
+
+
+# ---------------------------------------------------------------------------- the default grammar and its stories
+
+_DEFAULT: Grammar | None = None
+
+
+def default_grammar() -> Grammar:
+    """The (cached) story grammar of this module, used by :func:`stories` and Figure 8."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = story_grammar()
+    return _DEFAULT
+
+
+def sample_stories(n: int, seed: int, grammar: Grammar | None = None) -> tuple[list[list[str]], np.ndarray]:
+    """``n`` stories (default: of :func:`default_grammar`) as word-token lists and their exact log-probabilities.
+
+    Story i depends only on ``seed`` and i's position: a longer request with the
+    same seed extends a shorter one (:func:`~.grammar.sample_grammar`).
+    """
+    return sample_grammar(default_grammar() if grammar is None else grammar, n, seed)
+
+
+def stories(n: int, seed: int = 0, grammar: Grammar | None = None) -> list[str]:
+    """``n`` children's stories (strings) from the story grammar; the same seed gives the same stories."""
+    toks, _ = sample_stories(n, seed, grammar)
+    return [render(t) for t in toks]
