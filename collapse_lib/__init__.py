@@ -7,21 +7,26 @@ Dohmatob, Feng, Subramonian, Kempe, ICLR 2025 (arXiv:2410.04840).
 >>> r = cl.theory.classical(s, n=1000, p2=0.1, lam=1e-3)   # Theorem 1
 """
 
-__version__ = "0.1.0"
+import importlib
 
-from . import figures, paper, simulate, theory  # noqa: E402
-from .sampling import Sample, sample  # noqa: E402
-from .setting import GroupedSpectrum, Setting  # noqa: E402
+from . import paper, theory
+from ._version import __version__
+from .sampling import Sample, sample
+from .setting import GroupedSpectrum, Setting
 
-_LAZY = ("data", "lm", "nn")  # heavier optional parts, imported on first use: cl.lm, cl.data, cl.nn
+#: Subpackages loaded on first use (``cl.simulate``, ``cl.figures``, ...), as Scientific Python's SPEC 1
+#: describes: they import torch (seconds), which the theory, the settings and the explorables do not need.
+_LAZY_SUBMODULES = ("data", "figures", "lm", "nn", "simulate")
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # also binds it here: later look-ups skip this
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
 
 
 __all__ = ["GroupedSpectrum", "Sample", "Setting", "figures", "paper", "sample", "simulate", "theory", "__version__"]

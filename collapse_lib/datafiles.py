@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import __version__
+from ._version import __version__
 from .fileio import atomic_write
 
 ENV_VAR = "COLLAPSE_DATA_DIR"

@@ -21,9 +21,10 @@ import time
 import numpy as np
 import torch
 
-from .. import Setting, _validate, simulate, theory
+from .. import _validate, simulate, theory
 from ..datafiles import provenance
 from ..device import resolve_device
+from ..setting import Setting
 from ..simulate.ridge import draw_problem, ridge_solve_moments
 from ..theory import reference
 from . import baselines
