@@ -24,7 +24,7 @@ import altair as alt
 import numpy as np
 
 from ..setting import Setting
-from ..theory.projections import _terms, random_projections, solve_mu
+from ..theory.projections import random_projections, solve_mu, traces
 from . import parts
 from .embed import Explorable, dataset, stack
 from .formula import fields, params
@@ -54,8 +54,8 @@ def basis(setting: Setting, n, m, lam) -> dict:
         raise ValueError("lam must be > 0 for the explorable's basis")
     shape = n.shape
     n, m, lam = n.ravel(), m.ravel(), lam.ravel()
-    T = _terms(setting, n, m, lam, solve_mu(setting, n, m, lam))
-    u = T["df2"] / T["gap"]  # gap = n − df₂ˢ without cancellation (theory.projections._terms)
+    T = traces(setting, n, m, lam, solve_mu(setting, n, m, lam))
+    u = T["df2"] / T["gap"]  # gap = n − df₂ˢ without cancellation (theory.projections.traces)
     bias = np.maximum(T["bias_num"] * (n / T["gap"]), 0.0)
     floor = random_projections(setting, n, m, 1.0, lam).floor  # p₂ = 1, c² = 1: F itself
     out = dict(

@@ -24,7 +24,7 @@ import altair as alt
 import numpy as np
 
 from ..setting import Setting
-from ..theory.ridge import _traces, solve_kappa
+from ..theory.ridge import solve_kappa, traces
 from . import parts
 from .embed import Explorable, dataset, stack
 from .formula import fields, params
@@ -58,8 +58,8 @@ def basis(setting: Setting, n, lam) -> dict:
     shape = n.shape
     n, lam = n.ravel(), lam.ravel()
     kappa = solve_kappa(setting, n, lam)
-    tr = _traces(setting, n, lam, kappa)  # bounded ratios q = s/(s+κ), a = κ/(s+κ): see theory.ridge._traces
-    floor = _traces(setting, n, lam, lam)["t3"]  # tr ΔΣ³(Σ+λ)⁻²: the n → ∞ limit, κ → λ
+    tr = traces(setting, n, lam, kappa)  # bounded ratios q = s/(s+κ), a = κ/(s+κ): see theory.ridge.traces
+    floor = traces(setting, n, lam, lam)["t3"]  # tr ΔΣ³(Σ+λ)⁻²: the n → ∞ limit, κ → λ
     out = dict(b=tr["bias"], u=tr["df2"] / tr["gap"], t3=tr["t3"], k2=tr["t_qa"], k1=tr["t_aa"], f=floor)
     return {k: v.reshape(shape) for k, v in out.items()}
 

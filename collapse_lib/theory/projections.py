@@ -202,8 +202,11 @@ def _gaps(n, m, lam, mu, d):
     return np.where(m <= n, small, big), np.where(m <= n, big, small)
 
 
-def _terms(setting, n, m, lam, mu):
+def traces(setting, n, m, lam, mu) -> dict[str, np.ndarray]:
     """Trace terms of Theorem 2 for flat arrays n, m, λ, μ (one entry per (n, m, λ)).
+
+    :func:`random_projections` combines them into A, B, V and ζ; the random-projections
+    explorable (:mod:`collapse_lib.explorables.projections`) combines them with p₂, σ² and c² on the page.
 
     With the bounded ratios q = s/(s+μ), a = μ/(s+μ) (:func:`ratios`), MD = μD =
     Σ q a and E = μ ε = MD/(m − df₁ + MD) ∈ [0, 1], the quantities of the module
@@ -215,6 +218,25 @@ def _terms(setting, n, m, lam, mu):
 
     sums of non-negative terms (no s², no (s+μ)⁻²: nothing overflows for any
     spectrum or λ), with m − df₁ and n − df₁ from :func:`_gaps`.
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ; the noise levels do not enter).
+    n : numpy.ndarray (K,)
+        Sample sizes n > 0 (``inf`` for the limit n → ∞).
+    m : numpy.ndarray (K,)
+        Numbers of random projections m > 0.
+    lam : numpy.ndarray (K,)
+        Ridge penalties λ ≥ 0.
+    mu : numpy.ndarray (K,)
+        μ of :func:`solve_mu` at each (n, m, λ).
+
+    Returns
+    -------
+    dict of numpy.ndarray (K,)
+        ``theta`` θ, ``df2`` df₂ˢ, ``gap`` n − df₂ˢ, ``approx`` A, ``bias_num`` Σ γ̃ (b − o),
+        ``rho_delta`` = ``to`` = Σ δ̃ o, ``t3`` T₃, ``ta`` Σ δ̃ a, ``tb`` Σ δ̃ b and ``tdl`` Σ δ̃ (= tr ΔΣ).
     """
     sp = setting.grouped
     s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
@@ -311,16 +333,16 @@ def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
     trip, inv = np.unique(np.stack([n, m, lam], axis=1), axis=0, return_inverse=True)
     inv = inv.ravel()
     mu_u = solve_mu(setting, trip[:, 0], trip[:, 1], trip[:, 2])
-    T = _terms(setting, trip[:, 0], trip[:, 1], trip[:, 2], mu_u)
+    T = traces(setting, trip[:, 0], trip[:, 1], trip[:, 2], mu_u)
     # n → ∞ at fixed m: (1 − df₁/m) μ = λd/m  (the n-factor → 1); depends on (m, λ) only
     ml, inv_ml = np.unique(trip[:, 1:], axis=0, return_inverse=True)
     mu_inf = solve_mu(setting, np.full(ml.shape[0], 1e300), ml[:, 0], ml[:, 1])
-    t3_inf = _terms(setting, np.full(ml.shape[0], np.inf), ml[:, 0], ml[:, 1], mu_inf)["t3"][inv_ml.ravel()][inv]
+    t3_inf = traces(setting, np.full(ml.shape[0], np.inf), ml[:, 0], ml[:, 1], mu_inf)["t3"][inv_ml.ravel()][inv]
     T = {k: v[inv] for k, v in T.items()}
     mu, theta = mu_u[inv], T["theta"]
     p1 = 1.0 - p2
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = T["gap"]  # n − df₂ˢ, exact (see _terms)
+        gap = T["gap"]  # n − df₂ˢ, exact (see traces)
         interp = gap <= 0  # only at λ = 0 on the interpolation peak
         u = np.where(interp, np.inf, T["df2"] / np.where(interp, 1.0, gap))
         bias = np.where(interp, 0.0, T["bias_num"] * (n / np.where(interp, 1.0, gap)))

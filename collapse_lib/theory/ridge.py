@@ -197,9 +197,11 @@ class ClassicalTheory:
     u: np.ndarray | float
 
 
-def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
+def traces(setting, n, lam, kappa) -> dict[str, np.ndarray]:
     """The traces of Theorem 1 at flat arrays n, λ, κ (one entry per distinct (n, λ)), overflow-free.
 
+    :func:`classical` combines them into B, V and ζ; the Theorem 1 explorable
+    (:mod:`collapse_lib.explorables.theorem1`) combines them with p₂, σ² and c² on the page.
     With q = s/(s+κ), a = κ/(s+κ) (:func:`ratios`) and the grouped sums Σ_j:
 
         df₂       = Σ q²
@@ -212,6 +214,23 @@ def _traces(setting, n, lam, kappa: np.ndarray) -> dict:
     Every term is a sum of non-negative numbers, so no cancellation: gap is
     exact even at the interpolation threshold (d = n, λ → 0) and the λ → ∞ limit
     (a → 1) comes out as the null predictor's error r².
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ; the noise levels do not enter).
+    n : numpy.ndarray (K,)
+        Sample sizes n > 0.
+    lam : numpy.ndarray (K,)
+        Ridge penalties λ ≥ 0.
+    kappa : numpy.ndarray (K,)
+        κ(λ, n) of :func:`solve_kappa` at each (n, λ) (κ = λ gives the n → ∞ limit).
+
+    Returns
+    -------
+    dict of numpy.ndarray (K,)
+        ``df2`` df₂(κ), ``gap`` n − df₂, ``bias`` B, ``t3`` tr ΔΣ³(Σ+κ)⁻², and the three parts
+        ``t3``, ``t_qa`` = Σ sδ q a, ``t_aa`` = Σ sδ a² of tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻² = p₁² t3 + 2p₁ t_qa + t_aa.
     """
     sp = setting.grouped
     s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
@@ -274,7 +293,7 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
     pairs, inv = np.unique(np.stack([n, lam], axis=1), axis=0, return_inverse=True)
     inv = inv.ravel()
     kap_u = solve_kappa(setting, pairs[:, 0], pairs[:, 1])
-    T = _traces(setting, pairs[:, 0], pairs[:, 1], kap_u)
+    T = traces(setting, pairs[:, 0], pairs[:, 1], kap_u)
     # floor uses κ = λ (n → ∞): p₂² Σ sδ q(λ)²
     sp = setting.grouped
     q_lam, _ = ratios(sp.eigenvalues, pairs[:, 1])
