@@ -145,6 +145,7 @@ RUN = dict(trials=2, seed=0)
 # a cheap valid call of every public entry point that returns a result object
 CALLS = {
     "theory.classical": lambda: TH.classical(S, 20, 0.1, 0.1),
+    "theory.classical_limit": lambda: TH.classical_limit(S, 0.1, 0.1),
     "theory.random_projections": lambda: TH.random_projections(S, 20, 10, 0.1, 0.1),
     "theory.weighted_mixing": lambda: TH.weighted_mixing(S, 20, 10, 0.5, 0.1),
     "theory.optimal_alpha": lambda: TH.optimal_alpha(S, 20, 10, 0.1, grid=5),

@@ -113,6 +113,11 @@ ENTRY_POINTS = {
         dict(n=20, p2=0.1, lam=0.1),
         dict(n="size", p2="fraction", lam="nonneg"),
     ),
+    "theory.classical_limit": (
+        lambda **k: cl.theory.classical_limit(S, **k),
+        dict(p2=0.1, lam=0.1),
+        dict(p2="fraction", lam="nonneg"),
+    ),
     "theory.solve_kappa": (
         lambda **k: cl.theory.solve_kappa(S, **k),
         dict(n=20, lam=0.1),

@@ -2,6 +2,7 @@
 
 * :func:`classical` — Theorem 1 (ridge on a real/synthetic mixture).
 * :func:`corollary1` — its isotropic ridgeless closed form (the φ > 1 branch is our extension).
+* :func:`classical_limit` — its limit n → ∞ at every λ (the floor that no ridge penalty removes).
 * :func:`solve_kappa` — the effective regularisation κ(λ, n).
 * :func:`weighted_mixing`, :func:`optimal_alpha`, :func:`iterative_mixing` — mixing strategies (figures 9, 10),
   with :func:`iterative_mixing_limit` (rounds → ∞) and :func:`iterative_mixing_leading_order` (first order in d/n).
@@ -28,11 +29,12 @@ from .mixing import (
     weighted_mixing,
 )
 from .projections import ProjectionsTheory, random_projections, solve_mu
-from .ridge import ClassicalTheory, classical, corollary1, solve_kappa
+from .ridge import ClassicalLimit, ClassicalTheory, classical, classical_limit, corollary1, solve_kappa
 from .workflow import WorkflowTheory, workflow, workflow_ols_exact
 from .workflow_table import workflow_table
 
 __all__ = [
+    "ClassicalLimit",
     "ClassicalTheory",
     "IterativeMixingLeadingOrder",
     "IterativeMixingLimit",
@@ -42,6 +44,7 @@ __all__ = [
     "WeightedMixingTheory",
     "WorkflowTheory",
     "classical",
+    "classical_limit",
     "corollary1",
     "iterative_mixing",
     "iterative_mixing_leading_order",

@@ -128,7 +128,7 @@ class Theorem1Point:
 def theorem1(
     spectrum, gamma, delta, sigma2_real: float, sigma2_synth: float, n: float, p2: float, lam: float
 ) -> Theorem1Point:
-    """Theorem 1 of the paper (Section 3) at one point: E ≃ B + V + ζ.
+    """Theorem 1 (Section 3 of the paper, as the book states it) at one point: E ≃ B + V + ζ.
 
     With κ from :func:`kappa` and u = df₂(κ)/(n − df₂(κ)):
 

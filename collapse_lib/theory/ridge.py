@@ -1,6 +1,8 @@
 """Theorem 1: deterministic equivalent of ridge on a real/synthetic mixture.
 
-Notation (the paper's Theorem 1, in this book's symbols). Σ has eigenvalues s_j; for t ≥ 0
+Notation (Theorem 1 of the paper as the book reconstructs it, in the book's symbols: the paper's
+exact expressions are not in its text known to the book; these are derived in the chapter
+*Theorem 1 and strong model collapse* and checked against simulation). Σ has eigenvalues s_j; for t ≥ 0
 
     df_m(t) = tr Σ^m (Σ + tI)^(−m) = Σ_j s_j^m / (s_j + t)^m.
 
@@ -247,7 +249,7 @@ def traces(setting, n, lam, kappa) -> dict[str, np.ndarray]:
 
 
 def classical(setting, n, p2, lam) -> ClassicalTheory:
-    """Theorem 1 of the paper: the test error E(ŵ) ≃ B + V + ζ of ridge on n samples, a fraction p₂ synthetic.
+    """Theorem 1 (as the book states it): the test error E(ŵ) ≃ B + V + ζ of ridge on n samples, p₂n synthetic.
 
     ŵ = (XᵀX/n + λI)⁻¹Xᵀy/n on n₁ = p₁n real and n₂ = p₂n synthetic samples. With
     κ = :func:`solve_kappa`, df_m(κ) = tr Σ^m(Σ+κI)^(−m), u = df₂/(n − df₂) and
@@ -256,8 +258,8 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
         B = κ² tr ΓΣ(Σ+κ)⁻² / (1 − df₂/n),   V = σ² u,
         ζ = p₂²(1 + p₁u) tr ΔΣ³(Σ+κ)⁻² + p₂u tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻²
 
-    (paper, Theorem 1; derived in the chapter *Theorem 1 and strong model collapse* of the
-    book). Every trace is computed from the bounded ratios of :func:`ratios`, so the
+    (the paper's Theorem 1, Section 3, as reconstructed and derived in the chapter *Theorem 1
+    and strong model collapse* of the book). Every trace is computed from the bounded ratios of :func:`ratios`, so the
     result is finite for any spectrum, any λ ≥ 0 up to the largest float and any n,
     except at λ = 0, d = n where it is +inf (interpolation peak); λ → ∞ gives the null
     predictor's error r². κ is solved only once per distinct (n, λ) pair (p₂ does not
@@ -324,6 +326,64 @@ def classical(setting, n, p2, lam) -> ClassicalTheory:
         ).items()
     }
     return ClassicalTheory(**out)
+
+
+@dataclass(frozen=True)
+class ClassicalLimit:
+    """Theorem 1 in the limit n → ∞ at fixed d, on a broadcast grid of (p₂, λ); all fields share one shape.
+
+    total = bias + floor: the test error of ridge trained on unlimited data of the mixture.
+    """
+
+    total: np.ndarray | float
+    bias: np.ndarray | float
+    floor: np.ndarray | float
+
+
+def classical_limit(setting, p2, lam) -> ClassicalLimit:
+    """The n → ∞ limit of Theorem 1: the error of ridge on unlimited data of the mixture, at every λ.
+
+    As n → ∞ at fixed d, κ → λ and u → 0, so V → 0 and (the chapter *Theorem 1 and strong
+    model collapse*, proposition "Error floor"; the paper's Section 3)
+
+        E_∞(p₂, λ) = λ² tr ΓΣ(Σ+λI)⁻²  +  p₂² tr ΔΣ³(Σ+λI)⁻²
+                   =      bias        +        floor.
+
+    This is ridge with penalty λ fitted to the population of the mixture, i.e. to the
+    averaged teacher w₁* + p₂δ. For Σ = I, Γ = (r²/d)I, Δ = (c²/d)I it is
+    (λ²r² + p₂²c²)/(1 + λ)², smallest at λ* = p₂²c²/r², where it equals
+    p₂²c²/(1 + p₂²c²/r²): tuning λ lowers the floor p₂²c² by the factor 1/(1 + p₂²c²/r²)
+    and no more. Computed from the bounded ratios of :func:`ratios`, finite for every λ ≥ 0
+    (λ → ∞ gives the null predictor's error r²).
+
+    Parameters
+    ----------
+    setting : Setting
+        The data model (Σ, Γ, Δ; the noise levels do not enter the limit).
+    p2 : float or array_like
+        Synthetic fraction p₂ = n₂/n ∈ [0, 1].
+    lam : float or array_like
+        Ridge penalty λ ≥ 0. ``p2`` and ``lam`` broadcast against each other.
+
+    Returns
+    -------
+    ClassicalLimit
+        ``total`` = E_∞, ``bias`` = λ² tr ΓΣ(Σ+λI)⁻² (the limit of B) and ``floor`` =
+        p₂² tr ΔΣ³(Σ+λI)⁻² (the limit of ζ, equal to ``classical(...).floor``); each on the
+        broadcast shape, floats for scalar input.
+    """
+    p2 = V.fraction("p2", p2)
+    lam = V.nonnegative("lam", lam)
+    p2, lam = V.broadcast(p2=p2, lam=lam)
+    shape = p2.shape
+    sp = setting.grouped
+    s = sp.eigenvalues
+    lams, inv = np.unique(lam.ravel().astype(float), return_inverse=True)
+    q, a = ratios(s, lams)  # κ = λ in the limit
+    bias = ((a * a) @ (s * sp.gamma_sum))[inv.ravel()]  # λ² s γ/(s+λ)² = a² s γ
+    floor = p2.ravel() ** 2 * ((q * q) @ (s * sp.delta_sum))[inv.ravel()]  # s³δ/(s+λ)² = q² s δ
+    out = dict(total=bias + floor, bias=bias, floor=floor)
+    return ClassicalLimit(**{k: _scalarise(v.reshape(shape)) for k, v in out.items()})
 
 
 def corollary1(phi, p2, r2=1.0, c2=0.5, sigma2=0.25):
