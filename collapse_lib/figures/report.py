@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: The name figures and agreement sentences give the random-projections theory: this book's deterministic
+#: equivalent of the paper's Theorem 2 (chapter *Theorem 2: model size and collapse*), not the paper's own
+#: statement, whose equations are not reproduced. Defined once here, and once in that chapter's text.
+THEOREM2 = "our Thm 2 equivalent"
+
 # A reader's name for every configuration key that a recipe's ``config()`` uses
 # (tests/test_figures.py checks that none is missing). Keys inside a nested
 # group are named by the group's prefix (see _GROUPS).
