@@ -78,6 +78,26 @@ def _jsonable(x):
     return x
 
 
+def as_stored(value):
+    """``value`` as a data file stores it and reads it back: JSON types only.
+
+    NumPy numbers become Python numbers, tuples and arrays lists, dict keys strings,
+    and non-finite floats ``None``; a recipe's configuration compares equal to a data
+    file's ``config`` field exactly when this of it does.
+
+    Parameters
+    ----------
+    value : object
+        A configuration or column: nested dicts, lists, tuples, NumPy arrays and scalars.
+
+    Returns
+    -------
+    object
+        The JSON value (dict, list, str, int, float, bool or None).
+    """
+    return json.loads(json.dumps(_jsonable(value), allow_nan=False))
+
+
 SIGNIFICANT_DIGITS = 8  # data-file floats are stored to 8 significant digits (files stay small)
 
 

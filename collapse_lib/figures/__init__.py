@@ -10,7 +10,6 @@ one exists at the requested scale or larger, and otherwise computes now.
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import re
 import time
@@ -130,7 +129,7 @@ def current_file(name: str, scale, data_dir=None):
         return path, None, None, "missing"
     table, prov = datafiles.load_table(path, recipe=name, columns=getattr(recipe, "COLUMNS", None))
     file_scale = prov["scale"]
-    expected = json.loads(json.dumps(datafiles._jsonable(recipe.config(file_scale))))
+    expected = datafiles.as_stored(recipe.config(file_scale))
     if prov["config"] != expected:
         return path, table, prov, "out of date (its configuration differs from the recipe's)"
     if rank(file_scale) < rank(scale):

@@ -1,13 +1,7 @@
-"""Command line for the language-model experiment; runs alone or under ``torchrun``.
+"""Command line of the language models; runs alone or under ``torchrun``.
 
-Figure 8 on several GPUs (one process per GPU, NCCL)::
-
-    torchrun --nproc_per_node=4 -m collapse_lib.lm fig8 --scale paper --device cuda
-
-On one device this is the same as ``python -m collapse_lib reproduce fig8``.
-Rank 0 writes ``<data dir>/fig8.json`` with provenance.
-
-A short training run (used by the tests to check DDP; each rank writes
+Figure 8's command lives with its recipe (``python -m collapse_lib.figures.fig8``, also under
+``torchrun``). This one is a short training run (used by the tests to check DDP; each rank writes
 ``rank<r>.json`` with its per-step losses and a parameter checksum)::
 
     torchrun --nproc_per_node=2 -m collapse_lib.lm train --steps 3 --device cpu --out /tmp/ddp
@@ -16,16 +10,13 @@ A short training run (used by the tests to check DDP; each rank writes
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import torch
 
-from .. import datafiles
-from ..cli import Parser, nonnegative_int, positive_float, positive_int, run
+from ..cmdline import Parser, nonnegative_int, positive_float, positive_int, run
 from ..device import resolve_device
 from ..fileio import atomic_write, writable_dir
-from ..scale import SCALES, current_scale
 from . import ddp
 
 
@@ -74,54 +65,9 @@ def _train_cmd(args) -> int:
     return 0
 
 
-def _fig8_cmd(args) -> int:
-    from .. import figures
-    from ..figures import fig8
-
-    scale = current_scale(args.scale)
-    resolve_device(args.device)  # a bad --device is reported before any process group starts
-    out = writable_dir("--out-dir", args.out_dir if args.out_dir else datafiles.data_dir())
-    action, reason = figures.replace_decision("fig8", scale, args.seed, out)
-    if not args.force and action in ("keep", "current"):
-        print(f"fig8: {reason}")
-        return 0
-    if action == "blocked" or (not args.force and action == "broken"):
-        raise ValueError(f"fig8: {reason}")
-    dev = ddp.setup(args.device)
-    t0 = time.perf_counter()
-    table = fig8.compute(
-        scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0, checkpoint_dir=args.checkpoint_dir
-    )
-    if ddp.rank() == 0:
-        cfg = fig8.config(scale)
-        prov = datafiles.provenance(
-            "fig8", cfg, scale, args.seed, dev, cfg["dtype"], elapsed_s=time.perf_counter() - t0
-        )
-        prov["world_size"] = ddp.world_size()
-        path = datafiles.save_table(out / "fig8.json", table, prov)
-        print(f"fig8: wrote {path}")
-    ddp.teardown()
-    return 0
-
-
 def main(argv=None) -> int:
     parser = Parser(prog="python -m collapse_lib.lm", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    f8 = sub.add_parser("fig8", help="run the Figure 8 experiment and write fig8.json (rank 0)")
-    f8.add_argument("--scale", choices=SCALES, default=None)
-    f8.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
-    f8.add_argument("--seed", type=nonnegative_int, default=0)
-    f8.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
-    f8.add_argument(
-        "--checkpoint-dir",
-        default=None,
-        help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm",
-    )
-    f8.add_argument(
-        "--force",
-        action="store_true",
-        help="replace fig8.json whatever it holds (as `python -m collapse_lib reproduce --force`)",
-    )
     tr = sub.add_parser("train", help="a short training run on grammar stories (DDP check)")
     tr.add_argument("--steps", type=positive_int, default=3)
     tr.add_argument("--batch", type=positive_int, default=4)
@@ -135,7 +81,7 @@ def main(argv=None) -> int:
     tr.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     torch.set_float32_matmul_precision("high")
-    return run(parser.prog, lambda: _fig8_cmd(args) if args.command == "fig8" else _train_cmd(args))
+    return run(parser.prog, lambda: _train_cmd(args))
 
 
 if __name__ == "__main__":

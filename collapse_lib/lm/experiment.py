@@ -32,6 +32,7 @@ floor, the weak generator, the filter's statistics and sample stories); the reci
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -139,15 +140,6 @@ def synthetic_pools(
     return with_eos(docs), with_eos(kept), scores, tau
 
 
-def _pack(docs):
-    return np.concatenate(docs), np.array([len(d) for d in docs])
-
-
-def _unpack(packed):
-    flat, lengths = packed
-    return np.split(flat, np.cumsum(lengths)[:-1])
-
-
 def _filter_stats(g, tok, raw, kept, scores, tau, held_docs, reference, n_parse: int = 2000) -> list[dict]:
     """Rows describing the filter: threshold, shares kept, mean scores (also of held-out real stories), and
     the share of stories, and of each story, that the grammar parses (first ``n_parse`` stories of each set)."""
@@ -195,20 +187,91 @@ def _train(label, model_cfg, stream, tcfg, eval_stream, device, seed, checkpoint
     return r
 
 
-def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoint_dir=None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Run:
+    """One learning curve of Figure 8: a panel, a synthetic source, a fraction, a depth and a replicate."""
+
+    panel: str  # "fraction" (GPT generator, filtered), "teacher", "unfiltered" or "depth"
+    source: str  # "gpt" or "teacher" ("" at p = 0: no synthetic tokens)
+    p: float
+    depth: int
+    filtered: bool
+    replicate: int
+
+    @property
+    def key(self) -> tuple:
+        """What the numbers depend on: p = 0 runs of every panel and source are one and the same run."""
+        if self.p == 0:
+            return ("clean", 0.0, self.depth, True, self.replicate)
+        return (self.source, self.p, self.depth, self.filtered, self.replicate)
+
+    @property
+    def cell(self) -> tuple:
+        src, p, depth, filtered, r = self.key
+        return ("run", src, f"{p:g}", depth, "f" if filtered else "u", r)
+
+    @property
+    def name(self) -> str:
+        src = {"gpt": "GPT generator", "teacher": "teacher grammar", "clean": ""}[self.key[0]]
+        out = f"p = {self.p:g}, depth {self.depth}" + (f", {src}" if self.p > 0 else "")
+        return out + ("" if self.filtered or self.p == 0 else ", unfiltered") + f", replicate {self.replicate}"
+
+
+def runs_of(cfg: dict) -> list[Run]:
+    """Every learning curve of the configuration, ``replicates`` of each (see :func:`run`)."""
+    reps = range(_validate.positive_int("replicates", cfg["replicates"]))
+    out = []
+    for r in reps:
+        out += [Run("fraction", "gpt", float(p), cfg["depth"], True, r) for p in cfg["fractions"]]
+        out += [Run("teacher", "teacher", float(p), cfg["depth"], True, r) for p in cfg["teacher"]["fractions"]]
+        out += [Run("unfiltered", "gpt", float(p), cfg["depth"], False, r) for p in cfg["unfiltered_fractions"]]
+        out += [Run("depth", "gpt", float(p), int(d), True, r) for p in cfg["depth_fractions"] for d in cfg["depths"]]
+    return out
+
+
+def replicate_seed(seed: int, r: int) -> int:
+    """Seed of replicate ``r`` (initial weights and story order); replicate 0 uses ``seed`` itself."""
+    return seed if r == 0 else seed + 1000 * r
+
+
+def _pack_docs(docs) -> dict:
+    return dict(ids=np.concatenate(docs).astype(np.int32), lengths=np.array([len(d) for d in docs]))
+
+
+def _unpack_docs(ids, lengths) -> list[np.ndarray]:
+    return np.split(np.asarray(ids), np.cumsum(lengths)[:-1])
+
+
+def run(
+    cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoint_dir=None, store=None, shard=None
+) -> pd.DataFrame:
     """Run the whole experiment described by ``cfg`` (see :func:`collapse_lib.figures.fig8.config`).
 
-    Returns the tidy table described in the module docstring. Under
-    ``torchrun`` every rank must call this; every rank returns the same table.
+    Every learning curve (:func:`runs_of`) is run ``cfg["replicates"]`` times, with other initial
+    weights and another order of the same stories (:func:`replicate_seed`), so that every claim
+    can be set against the run-to-run spread. Curves: the GPT generator's filtered stories at
+    each fraction of ``fractions`` (panel ``fraction``), the teacher grammar's stories
+    (:func:`collapse_lib.lm.teacher.teacher_grammar`, panel ``teacher``), the generator's
+    unfiltered stories (``unfiltered``) and every depth of ``depths`` at each fraction of
+    ``depth_fractions`` (``depth``). Runs at p = 0 are shared by every panel.
+
+    ``store``: a :class:`collapse_lib.cache.CellStore` keeping the generator's stories and each
+    finished run, so that an interrupted run resumes. ``shard``: ``(i, k)`` to compute only the
+    runs whose index is ``i`` modulo ``k`` into ``store`` (several processes fill one store) and
+    return None. Returns the tidy table described in the module docstring. Under ``torchrun``
+    every rank must call this; every rank returns the same table.
     """
+    from ..cache import CellStore
+    from .teacher import grammar_kl, mixture_kl, teacher_grammar
+
     seed = _validate.seed("seed", seed)
+    store = CellStore(None) if store is None else store
     t_start = time.perf_counter()
     g = default_grammar()
     tok = WordTokenizer.from_grammar(g)
     T, B, steps = cfg["context"], cfg["batch"], cfg["steps"]
     n_train = steps * B * T + 1
-    fracs = [float(p) for p in cfg["fractions"]]
-    unfiltered = [float(p) for p in cfg["unfiltered_fractions"]]
+    runs = runs_of(cfg)
     rows: list[dict] = []
 
     # 1. real corpus; the held-out real stories (own seed) are the only evaluation data
@@ -217,46 +280,57 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
     eval_stream = held_out_stream(held_docs, cfg["eval_tokens"], T // 3)
     floor = g.entropy_per_token()
     rows.append(dict(kind="floor", loss=floor, tokens=g.expected_tokens()))  # nats/token; tokens per story
-
-    # 2. weak generator on a small slice of the real corpus
-    w = cfg["weak"]
-    weak_model_cfg = GPTConfig(tok.vocab_size, T, w["depth"], w["width"], w["heads"])
-    slice_stream = concat(real_docs, w["slice_tokens"])
-    weak_tcfg = TrainConfig(
-        steps=w["steps"], batch_size=B, lr=cfg["lr"], warmup=cfg["warmup"], eval_steps=tuple(eval_points(w["steps"], 6))
-    )
-    weak = _train("weak", weak_model_cfg, slice_stream, weak_tcfg, eval_stream, device, seed, checkpoint_dir, progress)
-    for h in weak.history.itertuples():
-        rows.append(
-            dict(
-                kind="weak",
-                panel="weak",
-                run="weak generator",
-                depth=w["depth"],
-                step=h.step,
-                tokens=h.tokens,
-                loss=h.eval_loss,
-                train_loss=h.train_loss,
-            )
-        )
-
-    # 3. synthetic stories, as they come and quality-filtered (sampled on rank 0, sent to the others)
     prompt = real_docs[0][-(T // 4) :]  # the tail of a training story (ends with <eos>)
-    n_kept = int(round(max(fracs + [cfg["p_depth"]]) * n_train))
-    n_raw = int(round(max(unfiltered, default=0.0) * n_train))
-    reference_docs = real_documents(cfg["filter_reference_tokens"], _seed(seed, 5), tok, g)
-    reference = reference_trigrams([d[:-1] for d in reference_docs], tok.vocab_size, tok.eos_id)
-    packed = None
-    if ddp.rank() == 0:
-        raw, kept, scores, tau = synthetic_pools(
-            weak.model, n_raw, n_kept, reference, tok, cfg["sample_batch"], seed, prompt, progress
-        )
-        packed = (_pack(raw), _pack(kept), scores, tau)
-    raw_p, kept_p, scores, tau = ddp.broadcast_object(packed)
-    raw_docs, synth_docs = _unpack(raw_p), _unpack(kept_p)
-    rows += _filter_stats(g, tok, raw_docs, synth_docs, scores, tau, held_docs, reference)
 
-    # 4-5. one run per fraction (main depth, filtered), per unfiltered fraction, per depth at p_depth (filtered)
+    # 2-3. the GPT generator, trained on a slice of the real corpus, and its stories as they come and filtered
+    w = cfg["weak"]
+    gpt_ps = [r.p for r in runs if r.source == "gpt" and r.filtered] + [0.0]
+    n_kept = int(round(max(gpt_ps) * n_train))
+    n_raw = int(round(max([r.p for r in runs if not r.filtered], default=0.0) * n_train))
+
+    def generator() -> dict:
+        weak_model_cfg = GPTConfig(tok.vocab_size, T, w["depth"], w["width"], w["heads"])
+        slice_stream = concat(real_docs, w["slice_tokens"])
+        weak_tcfg = TrainConfig(
+            steps=w["steps"],
+            batch_size=B,
+            lr=cfg["lr"],
+            warmup=cfg["warmup"],
+            eval_steps=tuple(eval_points(w["steps"], 6)),
+        )
+        weak = _train(
+            "generator", weak_model_cfg, slice_stream, weak_tcfg, eval_stream, device, seed, checkpoint_dir, progress
+        )
+        reference_docs = real_documents(cfg["filter_reference_tokens"], _seed(seed, 5), tok, g)
+        reference = reference_trigrams([d[:-1] for d in reference_docs], tok.vocab_size, tok.eos_id)
+        packed = None
+        if ddp.rank() == 0:
+            raw, kept, scores, tau = synthetic_pools(
+                weak.model, n_raw, n_kept, reference, tok, cfg["sample_batch"], seed, prompt, progress
+            )
+            stats = _filter_stats(g, tok, raw, kept, scores, tau, held_docs, reference)
+            packed = (_pack_docs(raw), _pack_docs(kept), stats)
+        raw_p, kept_p, stats = ddp.broadcast_object(packed)
+        h = weak.history
+        return dict(
+            raw_ids=raw_p["ids"], raw_len=raw_p["lengths"], kept_ids=kept_p["ids"], kept_len=kept_p["lengths"],
+            stat_names=np.array([s["run"] for s in stats]), stat_values=np.array([s["loss"] for s in stats]),
+            step=h.step.to_numpy(), tokens=h.tokens.to_numpy(), loss=h.eval_loss.to_numpy(),
+            train_loss=h.train_loss.to_numpy(),
+        )  # fmt: skip
+
+    gen = store(("generator",), generator)
+    raw_docs = _unpack_docs(gen["raw_ids"], gen["raw_len"])
+    synth_docs = _unpack_docs(gen["kept_ids"], gen["kept_len"])
+
+    # the teacher grammar: synthetic stories of exactly known quality KL(P‖Q)
+    tc = cfg["teacher"]
+    Q = teacher_grammar(tc["eta"], seed=tc["seed"], grammar=g)
+    n_teacher = int(round(max([r.p for r in runs if r.source == "teacher"], default=0.0) * n_train))
+    teacher_docs = real_documents(n_teacher, _seed(seed, 6), tok, Q) if n_teacher else []
+    sources = {("gpt", True): synth_docs, ("gpt", False): raw_docs, ("teacher", True): teacher_docs}
+
+    # 4-5. the runs, each one a cell of the store
     main_cfg = GPTConfig(tok.vocab_size, T, cfg["depth"], cfg["width"], cfg["heads"])
     tcfg = TrainConfig(
         steps=steps,
@@ -265,96 +339,75 @@ def run(cfg: dict, device="cpu", seed: int = 0, progress: bool = False, checkpoi
         warmup=cfg["warmup"],
         eval_steps=tuple(eval_points(steps, cfg["n_eval"])),
     )
-    runs = [("fraction", p, cfg["depth"], True) for p in fracs]
-    runs += [("unfiltered", p, cfg["depth"], False) for p in unfiltered]
-    runs += [("depth", cfg["p_depth"], d, True) for d in cfg["depths"]]
-    done: dict[tuple, pd.DataFrame] = {}
-    models = {}
-    for panel, p, depth, filtered in runs:
-        key = (p, depth, filtered or p == 0)  # p = 0 has no synthetic stories: one clean run serves both
-        if key not in done:
-            stream, _ = mix(real_docs, synth_docs if filtered else raw_docs, n_train, p, seed)
-            mcfg = (
-                main_cfg if depth == cfg["depth"] else GPTConfig(tok.vocab_size, T, depth, cfg["width"], cfg["heads"])
-            )
-            label = f"p{p:g}-depth{depth}" + ("" if filtered else "-unfiltered")
-            r = _train(label, mcfg, stream, tcfg, eval_stream, device, seed, checkpoint_dir, progress)
-            done[key] = r.history
-            models[key] = r.model
-        name = f"p = {p:g}, depth {depth}" + ("" if filtered or p == 0 else ", unfiltered")
-        for h in done[key].itertuples():
-            rows.append(
-                dict(
-                    kind="curve",
-                    panel=panel,
-                    run=name,
-                    p_syn=p,
-                    depth=depth,
-                    step=h.step,
-                    tokens=h.tokens,
-                    loss=h.eval_loss,
-                    train_loss=h.train_loss,
-                )
-            )
-
-    # replicates of the clean run (other initial weights, other order of the same stories): run-to-run noise
-    for r in range(cfg.get("replicates", 0)):
-        s2 = seed + 1000 * (r + 1)
-        stream, _ = mix(real_docs, synth_docs, n_train, 0.0, s2)
-        h = _train(
-            f"p0-depth{cfg['depth']}-replicate{r + 1}",
-            main_cfg,
-            stream,
-            tcfg,
-            eval_stream,
-            device,
-            s2,
-            checkpoint_dir,
-            progress,
-        ).history
-        for row in h.itertuples():
-            rows.append(
-                dict(
-                    kind="curve",
-                    panel="replicate",
-                    run=f"p = 0, depth {cfg['depth']}, seed {s2}",
-                    p_syn=0.0,
-                    depth=cfg["depth"],
-                    step=row.step,
-                    tokens=row.tokens,
-                    loss=row.eval_loss,
-                    train_loss=row.train_loss,
-                )
-            )
-
-    # sample stories side by side: real (held out), weak generator (raw and kept), trained models
     k = cfg["n_samples"]
-    for i in range(k):
-        rows.append(dict(kind="sample", source="real corpus", text=_render(tok, held_docs[1 + i])))
-    for i in range(k):
-        rows.append(dict(kind="sample", source="weak generator", text=_render(tok, raw_docs[i])))
-    for i in range(k):
-        rows.append(dict(kind="sample", source="weak generator, kept by the filter", text=_render(tok, synth_docs[i])))
-    if ddp.rank() == 0:
-        samples = {}
-        for p in (0.0, max(fracs)):
-            m = models[(p, cfg["depth"], True)]
-            docs = generate(m, 200 * k, batch=k, seed=_seed(seed, 4), eos_id=tok.eos_id, prompt=prompt)
-            samples[p] = [_render(tok, d) for d in docs[:k]]
-    else:
-        samples = None
-    samples = ddp.broadcast_object(samples)
-    for p, texts in samples.items():
-        for t in texts:
-            rows.append(dict(kind="sample", source=f"trained GPT, p = {p:g}", text=t))
+    sample_keys = {Run("fraction", "gpt", p, cfg["depth"], True, 0).key for p in (0.0, max(gpt_ps))}
+    unique = list(dict.fromkeys(r.key for r in runs))
+    first = {r.key: r for r in reversed(runs)}
+
+    def train_one(r: Run) -> dict:
+        s = replicate_seed(seed, r.replicate)
+        docs = sources.get((r.source, r.filtered), synth_docs)
+        stream, _ = mix(real_docs, docs, n_train, r.p, s)
+        mcfg = (
+            main_cfg if r.depth == cfg["depth"] else GPTConfig(tok.vocab_size, T, r.depth, cfg["width"], cfg["heads"])
+        )
+        res = _train(r.name, mcfg, stream, tcfg, eval_stream, device, s, checkpoint_dir, progress)
+        h = res.history
+        out = dict(step=h.step.to_numpy(), tokens=h.tokens.to_numpy(), loss=h.eval_loss.to_numpy(),
+                   train_loss=h.train_loss.to_numpy())  # fmt: skip
+        if r.key in sample_keys:  # a few stories written by the trained model, for the chapter
+            docs = None
+            if ddp.rank() == 0:
+                docs = generate(res.model, 200 * k, batch=k, seed=_seed(seed, 4), eos_id=tok.eos_id, prompt=prompt)
+            docs = ddp.broadcast_object(docs)[:k]
+            out.update(sample_ids=np.concatenate(docs).astype(np.int32), sample_len=np.array([len(d) for d in docs]))
+        return out
+
+    if shard is not None:  # runs dealt to the shards by estimated cost (depth + 2), largest first
+        i, n = shard
+        load = [0.0] * n
+        for key in sorted(unique, key=lambda x: -(first[x].depth + 2)):
+            j = int(np.argmin(load))
+            load[j] += first[key].depth + 2
+            if j == i:
+                store(first[key].cell, lambda: train_one(first[key]))
+        return None
+    done = {key: store(first[key].cell, lambda: train_one(first[key])) for key in unique}
+
+    rows.append(dict(kind="source", run="gpt", source="GPT generator", loss=float(gen["loss"][-1]) - floor))
+    rows.append(dict(kind="source", run="teacher", source=Q.name, loss=grammar_kl(g, Q)))
+    for h in zip(gen["step"], gen["tokens"], gen["loss"], gen["train_loss"]):
+        rows.append(dict(kind="weak", panel="weak", run="GPT generator", depth=w["depth"], step=h[0], tokens=h[1],
+                         loss=h[2], train_loss=h[3]))  # fmt: skip
+    rows += [dict(kind="filter", run=str(n), loss=float(v)) for n, v in zip(gen["stat_names"], gen["stat_values"])]
+    for p in sorted({r.p for r in runs if r.source == "teacher"}):
+        m = mixture_kl(g, Q, p, stories=cfg["teacher"]["kl_stories"], seed=_seed(seed, 7))
+        rows.append(dict(kind="mixture_kl", run="teacher", p_syn=p, loss=m.value, train_loss=m.stderr))
+    for r in runs:
+        h = done[r.key]
+        for step, tokens, loss, train_loss in zip(h["step"], h["tokens"], h["loss"], h["train_loss"]):
+            rows.append(dict(kind="curve", panel=r.panel, run=r.name, p_syn=r.p, depth=r.depth, step=step,
+                             tokens=tokens, loss=loss, train_loss=train_loss, source=r.source if r.p > 0 else "",
+                             replicate=r.replicate))  # fmt: skip
+
+    # sample stories side by side: real (held out), generator (raw and kept), teacher grammar, trained models
+    samples = [("real corpus", held_docs[1 : 1 + k]), ("GPT generator", raw_docs[:k]),
+               ("GPT generator, kept by the filter", synth_docs[:k]), ("teacher grammar", teacher_docs[:k])]  # fmt: skip
+    for key in sorted(sample_keys, key=lambda x: x[1]):
+        h = done[key]
+        samples.append((f"trained GPT, p = {key[1]:g}", _unpack_docs(h["sample_ids"], h["sample_len"])))
+    for source, docs in samples:
+        rows += [dict(kind="sample", source=source, text=_render(tok, d)) for d in docs]
+    rows.append(dict(kind="info", run="warmup_tokens", loss=float(cfg["warmup"] * B * T)))
     rows.append(dict(kind="info", run="elapsed_s", loss=time.perf_counter() - t_start))
-    table = pd.DataFrame(
-        rows,
-        columns=["kind", "panel", "run", "p_syn", "depth", "step", "tokens", "loss", "train_loss", "source", "text"],
-    )
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
     for c in ("panel", "run", "source", "text"):
         table[c] = table[c].fillna("")
     return table
+
+
+COLUMNS = ("kind", "panel", "run", "p_syn", "depth", "replicate", "step", "tokens", "loss", "train_loss", "source",
+           "text")  # fmt: skip
 
 
 def _render(tok, ids) -> str:
