@@ -1,6 +1,6 @@
 """The paper's two-source Gaussian data model as one immutable object.
 
-Two sources on R^d x R share the input law x ~ N(0, Σ) (label shift only):
+Two sources on R^d x R share the input law x ~ N(0, Σ); only p(y | x) differs (a concept shift):
 
 * real (k = 1):      y = xᵀw₁* + ε,  ε ~ N(0, σ₁²),  w₁* ~ N(0, Γ)
 * synthetic (k = 2): y = xᵀw₂* + ε,  ε ~ N(0, σ₂²),  w₂* = w₁* + δ,  δ ~ N(0, Δ)

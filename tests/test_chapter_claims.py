@@ -110,3 +110,83 @@ def test_best_ridge_penalty_does_not_remove_the_floor():
     )
     assert (1 - p2**2 * c2 / r2) * p2**2 * c2 < res.fun < p2**2 * c2
     assert "cl.theory.classical_limit" in _chapter("theorem1")
+
+
+# ----------------------------------------------------------------------------- mixing_strategies
+def test_leading_order_recursion_misses_the_mismatch_noise_of_corollary_1():
+    """mixing_strategies: at t = 0 the recursion is σ²d/n + p₂²c², Corollary 1 less p₁p₂c²d/n (same order)."""
+    from collapse_lib.theory.mixing import iterative_mixing_leading_order
+
+    d, sigma2, c2, p2 = 50, 0.25, 0.5, 0.5
+    st = cl.Setting.isotropic(d, r2=1.0, c2=c2, sigma2=sigma2)
+    for n in (1e4, 1e6):
+        phi = d / n
+        lo = iterative_mixing_leading_order(st, (1 - p2) * n, p2 * n, 0, 0.0).total[0]
+        assert lo == pytest.approx(sigma2 * phi + p2**2 * c2, rel=1e-12)
+        cor1 = sigma2 * phi / (1 - phi) + p2**2 * c2 + (1 - p2) * p2 * c2 * phi / (1 - phi)  # by hand
+        gap = (cor1 - lo) / phi  # = (σ²φ + p₁p₂c²)/(1 − φ) → p₁p₂c² as φ → 0
+        assert gap == pytest.approx((sigma2 * phi + (1 - p2) * p2 * c2) / (1 - phi), rel=1e-9)
+        assert gap == pytest.approx((1 - p2) * p2 * c2, rel=10 * phi)
+        assert (1 - p2) * p2 * c2 * phi > 0.4 * sigma2 * phi  # the term left out is not of lower order
+    text = _flat(_chapter("mixing_strategies"))
+    assert "it is the first order of Corollary 1" not in text
+    assert "without its term $p_1p_2c^2\\,d/n$" in text
+
+
+def test_iterative_mixing_limit_factor_to_the_law_for_n_real_samples():
+    """mixing_strategies: the t → ∞ limit is 1/p₁ above the law for n real samples without relabelling noise,
+    (1 + p₂/(1 + p₂))/p₁ = 8/3 with fresh noise at p₂ = 1/2 (σ₁ = σ₂); the closing note says so."""
+    from collapse_lib.theory.mixing import iterative_mixing_limit
+
+    st = cl.Setting.isotropic(50, r2=1.0, c2=0.5, sigma2=0.25)
+    n, p2 = 5e5, 0.5
+    real_law = cl.theory.classical(st, n, 0.0, 1e-6).total
+    fresh = iterative_mixing_limit(st, n / 2, n / 2, 1e-6, relabel_noise=True).total
+    quiet = iterative_mixing_limit(st, n / 2, n / 2, 1e-6, relabel_noise=False).total
+    assert fresh / real_law == pytest.approx((1 + p2 / (1 + p2)) / (1 - p2), rel=2e-3)
+    assert fresh / real_law == pytest.approx(8 / 3, rel=2e-3)
+    assert quiet / real_law == pytest.approx(1 / (1 - p2), rel=2e-3)
+    text = _flat(_chapter("mixing_strategies"))
+    assert "In both cases it is above the law for $n$ real samples by the factor $1/p_1$" not in text
+    assert "($8/3$ at $p_2 = 1/2$" in text
+
+
+# ----------------------------------------------------------------------------- data_distributions
+def test_shift_of_the_data_model_is_called_concept_shift():
+    """p(x) fixed and p(y | x) changing is a concept shift; label shift (p(y) changes, p(x | y) fixed) is another."""
+    text = _flat(_chapter("data_distributions"))
+    assert "pure *label shift*" not in text
+    assert "*concept shift*" in text and "$p(x\\mid y)$ fixed" in text
+    for name in ("theorem1", "neural_networks", "data_distributions"):
+        body = _flat(_chapter(name)).replace("(not a *label shift*", "")
+        assert "label shift" not in body.lower() and "label-shift" not in body.lower(), name
+
+
+# ----------------------------------------------------------------------------- calculator
+def test_c2_estimate_under_its_assumptions_and_where_the_mismatch_lies():
+    """calculator: the c² estimate is unbiased for c²/r² under its assumptions (independent noises, held-out
+    inputs); with λ > 0 the floor depends on where the mismatch lies, not only on c²."""
+    rng = np.random.default_rng(0)
+    d, m, r2, c2, s1, s2 = 20, 400_000, 2.0, 0.3, 0.25, 0.5
+    w1 = rng.normal(0, np.sqrt(r2 / d), d)
+    delta = rng.normal(0, np.sqrt(c2 / d), d)
+    x = rng.normal(size=(m, d))
+    y = x @ w1 + rng.normal(0, np.sqrt(s1), m)
+    y_syn = x @ (w1 + delta) + rng.normal(0, np.sqrt(s2), m)
+    est = (np.mean((y_syn - y) ** 2) - s1 - s2) / (np.mean(y**2) - s1)
+    assert est == pytest.approx((delta @ delta) / (w1 @ w1), rel=0.03)  # this draw's c²/r²
+    # the same c² on the large or on the small eigen-directions of Σ: equal floors at λ = 0, not at λ > 0
+    s = np.geomspace(10.0, 0.01, d)
+    gamma = np.full(d, r2 / s.sum())
+    for lam, equal in ((0.0, True), (0.1, False)):
+        floors = []
+        for where in (s >= np.median(s), s < np.median(s)):
+            dl = np.where(where, 1.0, 0.0) / s  # δ_j s_j = 1 on the chosen half
+            dl *= c2 / (dl @ s)
+            floors.append(0.01 * np.sum(dl * s**3 / (s + lam) ** 2))  # p₂² tr ΔΣ³(Σ+λ)⁻², p₂ = 0.1, by hand
+            st = cl.Setting(s, gamma, dl)
+            assert cl.theory.classical_limit(st, 0.1, lam).floor == pytest.approx(floors[-1], rel=1e-12)
+        assert bool(np.isclose(floors[0], floors[1], rtol=1e-9, atol=0)) is equal, (lam, floors)
+    text = _flat(_chapter("calculator"))
+    for words in ("The two label noises are independent", "not used to fit the generator", "mismatch is spread"):
+        assert words in text

@@ -5,7 +5,7 @@
 * :func:`classical_limit` — its limit n → ∞ at every λ (the floor that no ridge penalty removes).
 * :func:`solve_kappa` — the effective regularisation κ(λ, n).
 * :func:`weighted_mixing`, :func:`optimal_alpha`, :func:`iterative_mixing` — mixing strategies (figures 9, 10),
-  with :func:`iterative_mixing_limit` (rounds → ∞) and :func:`iterative_mixing_leading_order` (first order in d/n).
+  with :func:`iterative_mixing_limit` (rounds → ∞) and :func:`iterative_mixing_leading_order` (the leading order of each part).
 * :func:`random_projections` — Theorem 2 (ridge on m random projections; our deterministic equivalent), with
   :func:`solve_mu`.
 * :func:`workflow`, :func:`workflow_ols_exact` — model-collapse workflows over generations (beyond the paper),

@@ -714,9 +714,9 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
 def iterative_mixing_leading_order(
     setting, n1, n2, rounds: int, lam, relabel_noise: bool = True
 ) -> IterativeMixingLeadingOrder:
-    """First-order (n ≫ d) approximation of iterative mixing: a scalar recursion per eigen-direction.
+    """Leading order of each part of iterative mixing (n ≫ d): a scalar recursion per eigen-direction.
 
-    Replacing M_k by p_kΣ and R by (Σ+λ)⁻¹ (first order in d/n) makes K = p₂Σ(Σ+λ)⁻¹,
+    Replacing M_k by p_kΣ and R by (Σ+λ)⁻¹ (the leading order of each part) makes K = p₂Σ(Σ+λ)⁻¹,
     i.e. k_j = p₂s_j/(s_j+λ) per direction, and
 
         real bias        Σ_j s_jγ_j λ²(1 − k_j^{t+1})²/(p₁s_j+λ)²
@@ -727,8 +727,9 @@ def iterative_mixing_leading_order(
     (S_{j,0} = 1). Isotropic and λ → 0: synthetic bias p₂^{2(t+1)}c², real noise
     (1 − p₂^{t+1})²σ₁²d/n₁, synthetic noise σ₂²p₂(d/n)Σ_{i≤t}p₂^{2i}. This is the recursion
     of the chapter *Mixing strategies: weighting and iterative re-labelling* (eq.
-    mix-first-order, ours); it omits the O(d/n) inflation factors of the exact
-    :func:`iterative_mixing`.
+    mix-first-order, ours). It is not the whole first order in d/n: it omits the O(d/n)
+    inflation factors of the exact :func:`iterative_mixing` and the mismatch acting as label
+    noise (at t = 0 it gives σ²d/n + p₂²c², Corollary 1 without its p₁p₂c²d/n).
 
     Parameters
     ----------
