@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import collapse_lib as cl  # noqa: E402
 from collapse_lib.nn import RandomFeaturesRegressor, TrainSpec, fit_readout, train_two_layer  # noqa: E402
 from collapse_lib.nn.experiments import gaussian_width_sweep, synthetic_mask  # noqa: E402
-from collapse_lib.simulate._common import trial_generator  # noqa: E402
+from collapse_lib.simulate.common import trial_generator  # noqa: E402
 
 
 # ----------------------------------------------------------------- random features = random projections

@@ -234,7 +234,7 @@ def test_simulation_input_space_route_gives_the_same_numbers(monkeypatch):
     kw = dict(n=120, m=np.array([20, 60, 150, 200]), p2=np.array([[0.0], [0.4]]), lam=1e-2, trials=3, seed=4)
     s = cl.Setting.isotropic(40, r2=1.0, c2=0.5, sigma2=0.25)
     fast = cl.simulate.random_projections(s, **kw).values
-    monkeypatch.setattr(P, "_INPUT_SPACE_RATIO", np.inf)
+    monkeypatch.setattr(P, "INPUT_SPACE_RATIO", np.inf)
     slow = cl.simulate.random_projections(s, **kw).values
     np.testing.assert_allclose(fast, slow, rtol=1e-9)
 

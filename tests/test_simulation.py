@@ -239,7 +239,7 @@ def test_draws_do_not_depend_on_the_number_of_threads():
 
 
 def test_for_each_trial_reraises():
-    from collapse_lib.simulate._common import for_each_trial
+    from collapse_lib.simulate.common import for_each_trial
 
     def boom(i):
         if i == 3:

@@ -2,15 +2,27 @@
 
 * ``import collapse_lib``, the theory and the calculator's :func:`estimate` run without torch: the
   torch-using subpackages are loaded on first use (module ``__getattr__``, Scientific Python SPEC 1).
+* No module reaches into another part's private names: a name (module, function, constant) whose
+  dotted path has a component starting with ``_`` is private to the part that holds it. The parts
+  are the library's top-level modules and subpackages (``theory``, ``simulate``, ``datafiles``, ...);
+  ``collapse_lib._validate`` and ``collapse_lib._version`` belong to the whole library.
+  Read from the source (an AST scan of every import, at module level and inside functions, and of
+  attribute reads ``module._name`` on an imported module).
 """
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
+from pathlib import Path
 
 import collapse_lib as cl
+
+ROOT = Path(cl.__file__).resolve().parent
+PKG = "collapse_lib"
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
@@ -58,3 +70,111 @@ def test_the_lazy_subpackages_load_on_first_use():
 def test_every_name_in_all_resolves():
     for name in cl.__all__:
         assert getattr(cl, name) is not None, name
+
+
+# ----------------------------------------------------------------------------- the import graph, from the source
+@dataclass(frozen=True)
+class Import:
+    """One import (or attribute read of an imported module) in the library's source."""
+
+    importer: str  # dotted name of the importing module
+    target: str  # dotted path of what is imported: a module, or module.name
+    line: int
+    in_function: bool
+
+
+def _modules() -> dict[str, Path]:
+    """Dotted module name → source file, for every .py file of the package."""
+    out = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _resolve(importer: str, is_package: bool, module: str | None, level: int) -> str:
+    """The absolute dotted name of ``from <level dots><module> import ...`` in ``importer``."""
+    if not level:
+        return module or ""
+    base = importer.split(".") if is_package else importer.split(".")[:-1]
+    base = base[: len(base) - level + 1]
+    return ".".join(base + ([module] if module else []))
+
+
+def _imports(name: str, path: Path) -> list[Import]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    is_package = path.name == "__init__.py"
+    out: list[Import] = []
+    bound: dict[str, str] = {}  # local name → library module it is bound to
+
+    def visit(node, in_function: bool):
+        for child in ast.iter_child_nodes(node):
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.ImportFrom):
+                base = _resolve(name, is_package, child.module, child.level)
+                if base == PKG or base.startswith(PKG + "."):
+                    for alias in child.names:
+                        target = f"{base}.{alias.name}"
+                        out.append(Import(name, target, child.lineno, in_function))
+                        if target in MODULES:
+                            bound[alias.asname or alias.name] = target
+            elif isinstance(child, ast.Import):
+                for alias in child.names:
+                    if alias.name == PKG or alias.name.startswith(PKG + "."):
+                        out.append(Import(name, alias.name, child.lineno, in_function))
+                        if alias.asname:
+                            bound[alias.asname] = alias.name
+            visit(child, inner)
+
+    visit(tree, False)
+    for node in ast.walk(tree):  # module._name on a module bound by an import above
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            out.append(Import(name, f"{bound[node.value.id]}.{node.attr}", node.lineno, False))
+    return out
+
+
+IMPORTS = [imp for name, path in MODULES.items() for imp in _imports(name, path)]
+
+
+def part(dotted: str) -> str:
+    """The part of the library a dotted name belongs to: ``collapse_lib.<first component>``."""
+    return ".".join(dotted.split(".")[:2])
+
+
+def private_owner(target: str) -> str | None:
+    """The part that owns a private name in ``target`` (None if no component is private)."""
+    parts = target.split(".")
+    for i, p in enumerate(parts[1:], 1):
+        if p.startswith("_") and not (p.startswith("__") and p.endswith("__")):
+            return PKG if i == 1 else part(".".join(parts[:i]))
+    return None
+
+
+def test_the_scan_sees_the_library_imports():
+    targets = {(imp.importer, imp.target) for imp in IMPORTS}
+    assert ("collapse_lib.theory.mixing", "collapse_lib.theory.ridge.classical") in targets
+    assert any(imp.in_function for imp in IMPORTS)  # imports inside functions are read too
+    assert private_owner("collapse_lib.simulate.ridge._x") == "collapse_lib.simulate"
+    assert private_owner("collapse_lib.figures._rp.pareto_front") == "collapse_lib.figures"
+    assert private_owner("collapse_lib._validate") == PKG
+    assert private_owner("collapse_lib.theory.ridge.traces") is None
+
+
+def test_no_module_reaches_into_another_parts_private_names():
+    bad = [
+        f"{MODULES[imp.importer].relative_to(ROOT.parent)}:{imp.line} uses {imp.target}"
+        for imp in IMPORTS
+        if (owner := private_owner(imp.target)) not in (None, PKG) and part(imp.importer) != owner
+    ]
+    assert not bad, "make the name public (named, documented) or move it:\n" + "\n".join(bad)

@@ -84,9 +84,9 @@ def peak_gflops(N: int, dev, repeats: int = 3) -> float:
 def _solve_flops(d, P, L):
     """Flops of ridge_solve_moments: one Cholesky (d³/3) and two triangular solves (2d²P) per λ when there
     are few λ > 0 (the benchmark's case), else eigh (≈ 9d³) + QᵀB (2d²P) + Q·coef (2d²PL)."""
-    from ..simulate.ridge import _CHOLESKY_MAX_LAMS
+    from ..simulate.ridge import CHOLESKY_MAX_LAMS
 
-    if L <= _CHOLESKY_MAX_LAMS:
+    if L <= CHOLESKY_MAX_LAMS:
         return L * (d**3 / 3 + 2 * d * d * P)
     return 9 * d**3 + 2 * d * d * P + 2 * d * d * P * L
 
@@ -103,9 +103,9 @@ def sim_flops(n, d, P, L, T) -> float:
 
 def rp_sim_flops(n, d, m, P, L, T) -> float:
     """Flop count of one width of the random-projections simulation, along the library's route."""
-    from ..simulate.projections import _INPUT_SPACE_RATIO
+    from ..simulate.projections import INPUT_SPACE_RATIO
 
-    if m >= _INPUT_SPACE_RATIO * d and n >= d:  # input space: XᵀX, XᵀY, SSᵀ, chol(SSᵀ), CᵀGC, CᵀB, solve, C·ŵ
+    if m >= INPUT_SPACE_RATIO * d and n >= d:  # input space: XᵀX, XᵀY, SSᵀ, chol(SSᵀ), CᵀGC, CᵀB, solve, C·ŵ
         per = (
             2 * n * d * d
             + 2 * n * d * P

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from .. import _validate as V
 from ..cache import CellStore, fingerprint
 from ..device import resolve_device, resolve_dtype
-from ..simulate._common import trial_generator
+from ..simulate.common import trial_generator
 from .random_features import draw_projection, feature_grams, features, solve_readout
 from .two_layer import TrainSpec, mse, train_two_layer
 

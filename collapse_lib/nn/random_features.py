@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from .. import _validate as V
-from ..simulate._common import pseudo_inverse_filter
+from ..simulate.common import pseudo_inverse_filter
 
 ACTIVATIONS = {
     "relu": torch.relu,

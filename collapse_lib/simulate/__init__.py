@@ -7,7 +7,7 @@
 * :func:`workflow` — model-collapse workflows over generations (replace, accumulate, subsample, mix).
 """
 
-from ._common import SimulationResult
+from .common import SimulationResult
 from .mixing import MixingTermsResult, iterative_mixing, iterative_mixing_terms, weighted_mixing, weighted_mixing_terms
 from .projections import random_projections
 from .ridge import classical

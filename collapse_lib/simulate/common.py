@@ -1,4 +1,4 @@
-"""Shared pieces of the Monte Carlo simulations: seeding, results, chunking."""
+"""Pieces shared by the Monte Carlo simulations (and by the networks of :mod:`collapse_lib.nn`): seeding, results, chunking."""
 
 from __future__ import annotations
 

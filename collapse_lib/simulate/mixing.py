@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from .. import _validate as V
-from ._common import chunk_size, pseudo_inverse_filter, run_options, summarise, test_error, trial_generator
+from .common import chunk_size, pseudo_inverse_filter, run_options, summarise, test_error, trial_generator
 from .ridge import ridge_solve_moments
 
 _BUDGET = 256 * 2**20  # bytes of working memory per block of trials

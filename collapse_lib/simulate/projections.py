@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._common import (
+from .common import (
     SimulationResult,
     chunk_size,
     for_each_trial,
@@ -83,7 +83,7 @@ def rp_ridge_input_space(G: torch.Tensor, B: torch.Tensor, K: torch.Tensor, lams
     return torch.einsum("tij,tjpl->tipl", C, ridge_solve_moments(M, C.mT @ B, lams))
 
 
-_INPUT_SPACE_RATIO = 1.5  # use the input-space form when m ≥ 1.5·d (K = SSᵀ well conditioned) and n ≥ d
+INPUT_SPACE_RATIO = 1.5  # use the input-space form when m ≥ 1.5·d (K = SSᵀ well conditioned) and n ≥ d
 S_BLOCK = 64  # columns of S drawn per call: column j never depends on how many columns are drawn
 
 
@@ -194,7 +194,7 @@ def random_projections(
             for j, mv in enumerate(m_u):
                 Sm = St[:, :mv]  # (T, m, d)
                 w_hat = None
-                if mv >= _INPUT_SPACE_RATIO * d and nv >= d:
+                if mv >= INPUT_SPACE_RATIO * d and nv >= d:
                     if G is None:
                         G, B = X.mT @ X / nv, X.mT @ Y / nv
                         K_full = torch.zeros((tc, d, d), dtype=dt, device=dev)

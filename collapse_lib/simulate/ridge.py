@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._common import (
+from .common import (
     SimulationResult,
     chunk_size,
     for_each_trial,
@@ -51,7 +51,7 @@ def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_tr
         Trials in the block.
     seed, n_key, first_trial : int
         Trial t of the block uses the generator seeded by (seed, n_key, first_trial + t)
-        (:func:`~collapse_lib.simulate._common.trial_generator`).
+        (:func:`~collapse_lib.simulate.common.trial_generator`).
     device, dtype : torch.device, torch.dtype
         Where and in which precision to draw.
 
@@ -85,7 +85,7 @@ def draw_problem(setting, n: int, n_trials: int, seed: int, n_key: int, first_tr
     return X, w1, y_real, y_synth
 
 
-_CHOLESKY_MAX_LAMS = 6  # up to this many λ > 0, one Cholesky per λ beats one eigh (measured: d = 500, CPU)
+CHOLESKY_MAX_LAMS = 6  # up to this many λ > 0, one Cholesky per λ beats one eigh (measured: d = 500, CPU)
 
 
 def ridge_solve_moments(G, B, lams) -> torch.Tensor:
@@ -94,7 +94,7 @@ def ridge_solve_moments(G, B, lams) -> torch.Tensor:
     One eigendecomposition G = Q diag(μ) Qᵀ per trial serves all P label sets and
     all λ: ŵ = Q diag(f(μ)) Qᵀ b with f = 1/(μ + λ), and f = 0 where μ + λ is
     numerically zero (so λ = 0 gives the min-norm solution). With few λ, all > 0
-    (at most ``_CHOLESKY_MAX_LAMS``), one Cholesky factorisation of G + λI per λ
+    (at most ``CHOLESKY_MAX_LAMS``), one Cholesky factorisation of G + λI per λ
     serves the P label sets instead (d³/3 flops per λ against ≈ 9d³ for eigh,
     which also runs at a lower rate); if a factorisation fails (G + λI
     numerically singular) the eigendecomposition is used.
@@ -114,7 +114,7 @@ def ridge_solve_moments(G, B, lams) -> torch.Tensor:
         ŵ for every trial, label set and λ.
     """
     lam_np = np.atleast_1d(np.asarray(lams, dtype=float))
-    if 0 < lam_np.size <= _CHOLESKY_MAX_LAMS and np.all(lam_np > 0):
+    if 0 < lam_np.size <= CHOLESKY_MAX_LAMS and np.all(lam_np > 0):
         A = torch.empty_like(G)
         W = []
         for lv in lam_np:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .. import _validate as V
-from ._common import for_each_trial, run_options, trial_generator
+from .common import for_each_trial, run_options, trial_generator
 
 
 @dataclass(frozen=True)

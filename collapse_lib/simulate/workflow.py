@@ -28,7 +28,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..theory.workflow import check_arguments
-from ._common import SimulationResult, chunk_size, for_each_trial, run_options, summarise, test_error, trial_generator
+from .common import SimulationResult, chunk_size, for_each_trial, run_options, summarise, test_error, trial_generator
 from .mixing import _factor
 
 _BUDGET = 256 * 2**20  # bytes of working memory per block of trials
