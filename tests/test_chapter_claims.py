@@ -190,3 +190,62 @@ def test_c2_estimate_under_its_assumptions_and_where_the_mismatch_lies():
     text = _flat(_chapter("calculator"))
     for words in ("The two label noises are independent", "not used to fit the generator", "mismatch is spread"):
         assert words in text
+
+
+# ----------------------------------------------------------------------------- neural_networks, Figure 6
+def _fig6_rows(gaps_by_c2: dict, noise: float, trials: int = 6, seed: int = 0):
+    """A Figure 6 table of experiment rows whose mean collapse gap per width is given, with paired noise."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c2, gaps in gaps_by_c2.items():
+        for t in range(trials):
+            for w, g in zip((2, 8, 32, 128), gaps):
+                e0 = 1.0 + rng.normal(0, 0.05)
+                rows.append(dict(kind="experiment", c2=c2, width=w, trial=t, p2=0.0, error=e0))
+                rows.append(
+                    dict(kind="experiment", c2=c2, width=w, trial=t, p2=0.5, error=e0 + g + rng.normal(0, noise))
+                )
+    return pd.DataFrame(rows)
+
+
+def test_fig6_gap_rise_and_fall_named_only_beyond_the_noise():
+    """neural_networks: the 'gap grows then shrinks' sentence names the c² where it holds beyond the noise."""
+    from collapse_lib.figures import fig6
+
+    t = _fig6_rows({0.5: [0.1, 0.5, 0.2, 0.15], 0.1: [0.02, 0.03, 0.025, 0.02]}, noise=0.01)
+    prof = fig6.gap_profile(t).set_index("c2")
+    assert prof.loc[0.5, "grows"] and prof.loc[0.5, "shrinks"] and prof.loc[0.5, "peak_width"] == 8
+    assert not prof.loc[0.1, "grows"]  # a rise of 0.01 against paired noise of 0.01 over 6 trials
+    text = fig6.gap_profile_sentence(t)
+    assert text.startswith("At c² = 0.5 (p₂ = 0.5) the gap grows from m = 2 to its peak at m = 8 and shrinks")
+    assert "At c² = 0.1 (p₂ = 0.5) the gap's rise with the width is within that noise." in text
+    # the paired standard error, by hand: the rise of each trial, its mean and s.e.
+    ex = t[t.c2 == 0.5]
+    gap = {
+        (r.trial, r.width): r.error - ex[(ex.trial == r.trial) & (ex.width == r.width) & (ex.p2 == 0)].error.item()
+        for r in ex[ex.p2 == 0.5].itertuples()
+    }
+    rise = np.array([gap[(k, 8)] - gap[(k, 2)] for k in range(6)])
+    assert prof.loc[0.5, "rise"] == pytest.approx(rise.mean(), rel=1e-12)
+    assert prof.loc[0.5, "rise_stderr"] == pytest.approx(rise.std(ddof=1) / np.sqrt(6), rel=1e-12)
+    none = fig6.gap_profile_sentence(_fig6_rows({0.5: [0.1, 0.11, 0.1, 0.1]}, noise=0.05))
+    assert none.startswith("Nowhere does the gap both grow and shrink")
+
+
+def test_fig6_data_file_gap_profile():
+    """The committed Figure 6: the rise and fall are beyond the noise at c² = 0.5 (p₂ = 0.5: 0.142 at m = 2, 0.432
+    at m = 16, 0.186 at m = 1024), not at c² = 0.1."""
+    from collapse_lib import datafiles
+    from collapse_lib.figures import fig6
+
+    table, prov = datafiles.load_table(datafiles.PACKAGED_DIR / "fig6.json", recipe="fig6")
+    if prov["scale"] != "paper" or prov["config"]["c2"] != [0.1, 0.5]:
+        pytest.skip("the committed Figure 6 is not the run these numbers describe")
+    prof = fig6.gap_profile(table).set_index(["c2", "p2"])
+    row = prof.loc[(0.5, 0.5)]
+    assert (row.gap_first, row.gap_peak, row.gap_last) == pytest.approx((0.142, 0.432, 0.186), abs=6e-4)
+    assert row.peak_width == 16 and row.grows and row.shrinks
+    assert not prof.loc[0.1].grows.any() or not prof.loc[0.1].shrinks.any()
+    assert fig6.gap_profile_sentence(table).startswith("At c² = 0.5 (")
