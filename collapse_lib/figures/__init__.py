@@ -9,9 +9,6 @@ one exists at the requested scale or larger, and otherwise computes now.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import re
 import time
 from pathlib import Path
 
@@ -20,26 +17,8 @@ from .. import datafiles
 from ..device import resolve_device
 from ..scale import current_scale, rank
 from .compare import paper_vs_book, paper_vs_book_markdown, show_paper_vs_book
+from .registry import NAMED, RECIPES, get
 from .report import agreement, agreement_summary, describe_config, within_stderr
-
-#: Recipes that are not figures of the paper (named, listed after the figures).
-NAMED = ("workflows",)
-
-
-def _discover() -> tuple:
-    """Recipe modules: the ``figN.py`` files of this package in figure order, then :data:`NAMED`."""
-    names = [m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"fig\d+", m.name)]
-    return tuple(sorted(names, key=lambda name: int(name[3:]))) + NAMED
-
-
-RECIPES = _discover()
-
-
-def get(name: str):
-    """The recipe module for figure ``name`` (e.g. ``"fig2"`` or ``"workflows"``)."""
-    if name not in RECIPES:
-        raise ValueError(f"unknown figure {name!r}; available: {', '.join(RECIPES)}")
-    return importlib.import_module(f"{__name__}.{name}")
 
 
 def _data_path(name: str, data_dir=None) -> Path:

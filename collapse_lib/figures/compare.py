@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import paper
+from .registry import get
 
 #: The rows every recipe's ``book_column`` must fill: the paper's aspects plus what differs and why.
 BOOK_KEYS = tuple(key for key, _ in paper.ASPECTS) + ("differs",)
@@ -13,8 +14,6 @@ BOOK_KEYS = tuple(key for key, _ in paper.ASPECTS) + ("differs",)
 
 def book_column(name: str, config: dict) -> dict:
     """The book's side of figure ``name`` for ``config``, checked to have every row of :data:`BOOK_KEYS`."""
-    from . import get
-
     if not isinstance(config, dict) or "scale" not in config:
         raise TypeError(f"config must be a recipe configuration (a dict with a 'scale'), got {config!r}")
     col = get(name).book_column(config)
@@ -43,8 +42,6 @@ def paper_vs_book(name: str, config: dict | None = None) -> pd.DataFrame:
         :data:`collapse_lib.paper.ASPECTS` and a last row "what differs and why" (the
         paper's cell names where its facts come from).
     """
-    from . import get
-
     recipe = get(name)
     fig = paper.figure(name)
     cfg = recipe.config() if config is None else config
@@ -57,7 +54,6 @@ def paper_vs_book(name: str, config: dict | None = None) -> pd.DataFrame:
 def paper_vs_book_markdown(name: str, config: dict | None = None) -> str:
     """:func:`paper_vs_book` as a Markdown table with a one-line heading and the "not stated" footnote."""
     from ..chapter import md_table
-    from . import get
 
     cfg = get(name).config() if config is None else config
     table = paper_vs_book(name, cfg)
