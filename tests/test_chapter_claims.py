@@ -249,3 +249,111 @@ def test_fig6_data_file_gap_profile():
     assert row.peak_width == 16 and row.grows and row.shrinks
     assert not prof.loc[0.1].grows.any() or not prof.loc[0.1].shrinks.any()
     assert fig6.gap_profile_sentence(table).startswith("At c² = 0.5 (")
+
+
+# ----------------------------------------------------------------------------- neural_networks, Figure 7
+def _fig7_table(trials: int, seed: int = 0):
+    """A Figure 7 table from per-draw errors made up here: its means and standard errors, and the draws."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    ns = [100, 1000, 10000]
+    rows, raw = [], {}
+    for model in ("random features", "two-layer network"):
+        for p2, (a, floor) in {0.0: (1.0, 0.0), 0.5: (1.0, 0.25)}.items():
+            for n in ns:
+                e = floor + a * (n / 100) ** -0.5 + rng.normal(0, 0.01, trials)
+                acc = np.clip(0.9 - e / 4 + rng.normal(0, 0.005, trials), 0, 1)
+                se = (lambda v: v.std(ddof=1) / np.sqrt(trials)) if trials > 1 else (lambda v: np.nan)  # noqa: E731
+                raw[(model, p2, n)] = e
+                rows.append(
+                    dict(
+                        model=model,
+                        n=n,
+                        p2=p2,
+                        p2_eff=p2,
+                        error=e.mean(),
+                        stderr=se(e),
+                        accuracy=acc.mean(),
+                        accuracy_stderr=se(acc),
+                        quality=0.6,
+                        width=100,
+                        best_step=np.nan,
+                        teacher_samples=200,
+                        teacher_accuracy=0.7,
+                    )
+                )
+    t = pd.DataFrame(rows)
+    t.attrs["config"] = dict(rf_trials=trials, nn_trials=trials)
+    return t, raw
+
+
+def test_fig7_spread_rule_shows_draws_below_five_and_two_se_from_five():
+    import matplotlib.pyplot as plt
+
+    from collapse_lib.figures import fig7
+
+    assert [fig7.spread_rule(k) for k in (1, 2, 3, 4, 5, 10)] == ["mean only", "draws", "mean only", "mean only"] + [
+        "2 s.e."
+    ] * 2
+    t, raw = _fig7_table(2)
+    sp = fig7.spread(t)
+    for i, r in t.iterrows():  # two draws are recovered exactly from the mean and the s.e.
+        assert sorted(sp.loc[i, "values"]) == pytest.approx(sorted(raw[(r.model, r.p2, r.n)]), abs=1e-12)
+    fl = fig7.floors(t)
+    assert fl.spread.str.startswith("draws ").all() and (fl.draws == 2).all()
+    assert "each draw is an open marker" in fig7.spread_sentence(
+        t
+    ) and "± 2 standard errors" not in fig7.spread_sentence(t)
+    fig = fig7.plot(t)
+    assert not any(ax.containers for ax in fig.axes)  # no error bars from two draws
+    plt.close(fig)
+    t5, raw5 = _fig7_table(5)
+    sp5 = fig7.spread(t5)
+    r = t5.iloc[4]
+    e = raw5[(r.model, r.p2, r.n)]
+    assert sp5.loc[4, "hi"] - sp5.loc[4, "lo"] == pytest.approx(4 * e.std(ddof=1) / np.sqrt(5), rel=1e-12)
+    assert fig7.floors(t5).spread.str.contains(r"\(s\.e\., 5 draws\)").all()
+    assert "± 2 standard errors over 5 independent draws" in fig7.spread_sentence(t5)
+    fig = fig7.plot(t5)
+    assert sum(len(ax.containers) for ax in fig.axes) == 2 * 2 * 2  # error and accuracy, 2 models, 2 p2
+    plt.close(fig)
+
+
+def test_fig7_levelling_off_is_read_from_the_data():
+    from collapse_lib.figures import fig7
+
+    t, _ = _fig7_table(5)
+    fl = fig7.flattening(t).set_index(["model", "p2"])
+    clean = fl.loc[("random features", 0.0)]
+    e = t[(t.model == "random features") & (t.p2 == 0)].set_index("n").error
+    assert clean.fall == pytest.approx(1 - e[10000] / e[1000], rel=1e-12) and not clean.levels_off
+    # a curve that falls by less than 5% over the decade levels off
+    flat = t.copy()
+    sel = (flat.p2 == 0.5) & (flat.n == 10000)
+    flat.loc[sel, "error"] = 0.98 * flat.loc[(flat.p2 == 0.5) & (flat.n == 1000), "error"].to_numpy()
+    text = fig7.flattening_sentence(flat)
+    assert "p₂ = 0.5 level off" in text and "98%" not in text
+    text = fig7.flattening_sentence(t)
+    assert "none levels off" in text and "bend away" in text
+
+
+def test_fig7_data_file_and_chapter_wording():
+    """The committed Figure 7: random features at p₂ = 0.5 still fall 10% from n = 3,000 to 10,000 (clean 25%);
+    the chapter no longer says they visibly level off, nor puts 2 s.e. bars on two draws."""
+    from collapse_lib import datafiles
+    from collapse_lib.figures import fig7
+
+    table, prov = datafiles.load_table(datafiles.PACKAGED_DIR / "fig7.json", recipe="fig7")
+    table.attrs["config"] = prov["config"]
+    rf = table[table.model == "random features"].set_index(["p2", "n"]).error
+    assert 1 - rf[(0.5, 10000)] / rf[(0.5, 3000)] == pytest.approx(0.10, abs=0.005)
+    assert 1 - rf[(0.0, 10000)] / rf[(0.0, 3000)] == pytest.approx(0.25, abs=0.005)
+    fl = fig7.flattening(table)
+    assert not fl[fl.p2 > 0].levels_off.any()  # every curve still falls by more than 5% per decade
+    if min(fig7.draws(table).values()) < fig7.MIN_DRAWS_FOR_SE:
+        assert "± 2 standard errors" not in fig7.spread_sentence(table)
+    text = _flat(_chapter("neural_networks"))
+    assert "visibly level" not in text
+    assert "bars are ± 2 standard errors" not in text and "± s.e. of E(p₂)" not in text
+    assert "fig7_recipe.spread_sentence(table7)" in text and "fig7_recipe.flattening_sentence(table7)" in text

@@ -95,6 +95,13 @@ _SIZES = {
 #: The paper's Figure 7 widths (§4.1): the paper scale runs at these.
 PAPER_RF_WIDTH, PAPER_NN_WIDTH = 100_000, 2000
 
+#: Fewest draws per point for which the figure and the tables show mean ± 2 s.e.: an interval from fewer
+#: draws rests on too few degrees of freedom (one, from two draws). With fewer they show the draws themselves.
+MIN_DRAWS_FOR_SE = 5
+#: A curve "levels off" when its error falls by less than this fraction over the last decade of n.
+LEVEL_OFF_FALL = 0.05
+_TRIALS_KEY = {"random features": "rf_trials", "two-layer network": "nn_trials"}
+
 
 def config(scale=None) -> dict:
     """Parameters of the figure at ``scale`` (default: ``$COLLAPSE_SCALE``)."""
@@ -220,11 +227,131 @@ def compute(scale=None, device="cpu", seed=0, progress=False, teacher_samples=No
     out = pd.concat([rf, nn], ignore_index=True)
     out["teacher_samples"] = k
     out["teacher_accuracy"] = teacher.accuracy(split.X_test, split.y_test)
+    out.attrs["config"] = c  # the draws per point (spread) are read from it
     return out
 
 
+def draws(table: pd.DataFrame) -> dict:
+    """Draws per point of each model, from the configuration the table was made with (``table.attrs["config"]``)."""
+    cfg = table.attrs.get("config")
+    if not isinstance(cfg, dict):
+        raise ValueError("table.attrs['config'] is missing: load the table with figures.load_or_compute or compute")
+    return {model: int(cfg[_TRIALS_KEY[model]]) for model in dict.fromkeys(table.model)}
+
+
+def spread_rule(k: int) -> str:
+    """How the spread over ``k`` draws is shown: ``"2 s.e."`` (k ≥ :data:`MIN_DRAWS_FOR_SE`), ``"draws"`` (k = 2: the
+    two draws are recovered exactly from the mean and the s.e.) or ``"mean only"`` (other k: the table keeps no draws).
+    """
+    if k >= MIN_DRAWS_FOR_SE:
+        return "2 s.e."
+    return "draws" if k == 2 else "mean only"
+
+
+def spread(table: pd.DataFrame, value: str = "error", stderr: str = "stderr") -> pd.DataFrame:
+    """Per row of ``table``: the rule of :func:`spread_rule`, the draws behind the mean and the extent shown.
+
+    Columns ``draws`` (k), ``rule``, ``lo`` and ``hi`` (mean ∓ 2 s.e.; the smaller and larger draw; or the mean)
+    and ``values`` (a tuple of the draws when they are known, else empty). With two draws a and b the mean is
+    (a + b)/2 and the standard error |a − b|/2, so the draws are exactly mean ∓ s.e.
+    """
+    k = table.model.map(draws(table)).astype(int)
+    mean, se = table[value].astype(float), table[stderr].astype(float).fillna(0.0)
+    rule = k.map(spread_rule)
+    half = np.where(rule == "2 s.e.", 2 * se, np.where(rule == "draws", se, 0.0))
+    values = [(m - s, m + s) if r == "draws" else () for m, s, r in zip(mean, se, rule)]
+    return pd.DataFrame(
+        {"draws": k, "rule": rule, "lo": mean - half, "hi": mean + half, "values": values}, index=table.index
+    )
+
+
+def spread_text(mean: float, stderr: float, k: int, fmt: str = ".4f") -> str:
+    """One cell of a table: ``"± s.e. (k draws)"``, ``"draws a, b"`` or ``"mean of k draws"`` (:func:`spread_rule`)."""
+    rule = spread_rule(k)
+    if rule == "2 s.e.":
+        return f"± {stderr:{fmt}} (s.e., {k} draws)"
+    if rule == "draws":
+        return f"draws {mean - stderr:{fmt}}, {mean + stderr:{fmt}}"
+    return f"mean of {k} draw{'s' if k != 1 else ''}"
+
+
+def spread_sentence(table: pd.DataFrame) -> str:
+    """What the error bars or markers of the figure are, from the draws per point (:func:`spread_rule`)."""
+    by_k: dict[int, list[str]] = {}
+    for model, k in draws(table).items():
+        by_k.setdefault(k, []).append(model)
+    parts = []
+    for k, models in by_k.items():
+        who = " and ".join(models)
+        rule = spread_rule(k)
+        if rule == "2 s.e.":
+            parts.append(f"For {who}, the error bars are ± 2 standard errors over {k} independent draws per point.")
+        elif rule == "draws":
+            parts.append(
+                f"For {who}, each point rests on {k} independent draws: each draw is an open marker and the line "
+                f"joins their means. That is too few for an error bar, which this book draws from "
+                f"{MIN_DRAWS_FOR_SE} draws per point."
+            )
+        else:
+            parts.append(f"For {who}, each point is the mean of {k} draws (the table keeps no draws to show).")
+    return " ".join(parts)
+
+
+def flattening(table: pd.DataFrame) -> pd.DataFrame:
+    """Per model and p₂: the relative fall of the error over the last decade of n, and whether it levels off.
+
+    From the largest n to the largest n' ≤ n/10 on the grid: ``fall`` = 1 − E(n)/E(n');
+    ``levels_off`` when the fall is below :data:`LEVEL_OFF_FALL`. Curves without such an n' are left out.
+    """
+    rows = []
+    for (model, p2), t in table.groupby(["model", "p2"], sort=False):
+        t = t[np.isfinite(t.error)].set_index("n").error.sort_index()
+        n_hi = t.index.max()
+        below = t.index[t.index <= n_hi / 10]
+        if not len(below):
+            continue
+        n_lo = below.max()
+        fall = 1.0 - t[n_hi] / t[n_lo]
+        rows.append(
+            dict(model=model, p2=p2, n_from=int(n_lo), n_to=int(n_hi), fall=fall, levels_off=fall < LEVEL_OFF_FALL)
+        )
+    return pd.DataFrame(rows)
+
+
+def flattening_sentence(table: pd.DataFrame) -> str:
+    """How much each curve still falls over the last decade of n, and which level off (:func:`flattening`)."""
+    fl = flattening(table)
+    if fl.empty:
+        return "The n grid spans less than a decade: no curve can be said to level off."
+    lines = []
+    for model, g in fl.groupby("model", sort=False):
+        g = g.sort_values("p2")
+        falls = ", ".join(f"{100 * f:.0f}% at p₂ = {p:g}" for p, f in zip(g.p2, g.fall))
+        flat = g[g.levels_off & (g.p2 > 0)]
+        synth = g[g.p2 > 0]
+        if len(flat):
+            verdict = f"p₂ = {', '.join(f'{p:g}' for p in flat.p2)} level off (less than {100 * LEVEL_OFF_FALL:g}%)"
+        elif len(synth):
+            verdict = (
+                f"the curves with synthetic labels bend away from the clean one, but none levels off (a fall below "
+                f"{100 * LEVEL_OFF_FALL:g}% per decade)"
+            )
+        else:
+            verdict = "only the clean curve is shown"
+        lines.append(
+            f"* **{model}**: from n = {int(g.n_from.iloc[0]):,} to {int(g.n_to.iloc[0]):,} the error falls by "
+            f"{falls}; {verdict}."
+        )
+    return "\n".join(lines)
+
+
 def floors(table: pd.DataFrame) -> pd.DataFrame:
-    """Per model and p₂ at the largest n: measured excess E(p₂) − E(0) against p₂²q."""
+    """Per model and p₂ at the largest n: measured excess E(p₂) − E(0) against p₂²q.
+
+    ``draws`` is the number of draws behind E(p₂) and ``spread`` the cell that shows their spread
+    (:func:`spread_text`: ± s.e. from :data:`MIN_DRAWS_FOR_SE` draws, else the draws themselves).
+    """
+    k_of = draws(table)
     rows = []
     for model, t in table.groupby("model", sort=False):
         last = t[t.n == t.n.max()].set_index("p2")
@@ -241,11 +368,36 @@ def floors(table: pd.DataFrame) -> pd.DataFrame:
                     clean=e0,
                     excess=r.error - e0,
                     stderr=r.stderr,
+                    draws=k_of[model],
+                    spread=spread_text(r.error, r.stderr, k_of[model]),
                     predicted=p2**2 * r.quality,
                     ratio=(r.error - e0) / (p2**2 * r.quality),
                 )
             )
     return pd.DataFrame(rows)
+
+
+def _draw_points(ax, n, mean, sp: pd.DataFrame, scale: float, col, label: str) -> None:
+    """One curve: mean ± 2 s.e. bars, or the mean as a line with each draw as an open marker (:func:`spread_rule`)."""
+    rule = sp.rule.iloc[0]
+    if rule == "2 s.e.":
+        ax.errorbar(n, mean, yerr=scale * (sp.hi - sp.lo) / 2, fmt="o-", color=col, mec="k", mew=0.5, ms=4.5,
+                    capsize=2, label=label)  # fmt: skip
+        return
+    ax.plot(n, mean, "-", color=col, lw=1.4, label=label)
+    if rule == "draws":
+        xs = np.repeat(np.asarray(n, dtype=float), [len(v) for v in sp["values"]])
+        ys = scale * np.concatenate([np.asarray(v, dtype=float) for v in sp["values"]])
+        ax.plot(xs, ys, "o", mfc="none", mec=col, mew=1.0, ms=4.5, ls="")
+
+
+def _spread_legend(ax, sp: pd.DataFrame) -> None:
+    """A legend entry saying what the markers are, for draws shown one by one."""
+    if sp.rule.iloc[0] == "draws":
+        ax.plot([], [], "o", mfc="none", mec="k", ls="", label=f"each of the {int(sp.draws.iloc[0])} draws")
+        ax.plot([], [], "k-", lw=1.4, label="their mean")
+    elif sp.rule.iloc[0] == "2 s.e.":
+        ax.plot([], [], "o-", color="k", ms=4.5, label=f"mean ± 2 s.e. ({int(sp.draws.iloc[0])} draws)")
 
 
 def plot(table):
@@ -257,35 +409,17 @@ def plot(table):
     panels = np.array(flat_panels, dtype=object).reshape(len(models), 2).T
     q = float(table.quality.iloc[0])
     cols = plotting.colours(sorted(table.p2.unique()))
+    err_spread, acc_spread = spread(table), spread(table, "accuracy", "accuracy_stderr")
     for j, model in enumerate(models):
         t = table[table.model == model]
         width = int(t.width.iloc[0])
         for p2, col in cols.items():
             e = t[t.p2 == p2].sort_values("n")
-            axes[0, j].errorbar(
-                e.n,
-                e.error,
-                yerr=2 * np.nan_to_num(e.stderr),
-                fmt="o-",
-                color=col,
-                mec="k",
-                mew=0.5,
-                ms=4.5,
-                capsize=2,
-                label=f"$p_2$ = {p2:g}",
-            )
-            axes[1, j].errorbar(
-                e.n,
-                100 * e.accuracy,
-                yerr=200 * np.nan_to_num(e.accuracy_stderr),
-                fmt="o-",
-                color=col,
-                mec="k",
-                mew=0.5,
-                ms=4.5,
-                capsize=2,
-                label=f"$p_2$ = {p2:g}",
-            )
+            for ax, sp, scale, value in (
+                (axes[0, j], err_spread.loc[e.index], 1, e.error),
+                (axes[1, j], acc_spread.loc[e.index], 100, e.accuracy),
+            ):
+                _draw_points(ax, e.n, scale * value, sp, scale, col, f"$p_2$ = {p2:g}")
             if p2 > 0:
                 axes[0, j].axhline(p2**2 * q, color=col, ls=":", lw=0.9)
         name = (
@@ -297,9 +431,12 @@ def plot(table):
             axes[0, j], "n (training samples)", ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST)", title=name
         )
         # the axis spans the measured errors: floors p2² q far below them (small p2) fall outside it
-        low = max(float((t.error - 2 * np.nan_to_num(t.stderr)).min()), float(t.error.min()) / 2)
-        axes[0, j].set_ylim(0.5 * low, 1.5 * float(t.error.max()))
+        sp = err_spread.loc[t.index]
+        low = max(float(sp.lo.min()), float(t.error.min()) / 2)
+        axes[0, j].set_ylim(0.5 * low, 1.5 * float(sp.hi.max()))
         axes[0, j].plot([], [], "k:", lw=0.9, label=f"$p_2^2 q$ (q = {q:.2f})")
+        _spread_legend(axes[0, j], sp)
+        _spread_legend(axes[1, j], acc_spread.loc[t.index])
         plotting.legend_below(panels[0, j], ax=axes[0, j], ncol=3)
         axes[1, j].set_xscale("log")
         axes[1, j].set_xlabel("n (training samples)")
