@@ -1,7 +1,7 @@
 """Property-based: every public entry point refuses generated bad input with one clear error naming the argument.
 
 For each (entry point, argument) pair of the table below, hypothesis draws bad values of the
-argument's kind — bools and numeric strings where a number is expected (they used to pass as
+argument's kind — bools and numeric strings where a number is expected (NumPy would take them as
 1 and as the parsed number), NaN and ±inf, values outside the legal range, non-integers where an
 integer is needed, empty and ragged arrays, arrays hiding a bool or a string, other types — and
 the call must raise ``ValueError`` or ``TypeError`` whose message starts with the argument's name.

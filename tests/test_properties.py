@@ -143,11 +143,9 @@ def test_kappa_non_increasing_in_n(s, ra, rb, lam):
 def test_input_rescaling_invariance(s, ratio, p2, lam, a):
     """x → √a x with w → w/√a (same labels) and λ → aλ gives the same ridge predictor.
 
-    The explicit example (a variant of one hypothesis found) FAILS because of the
-    solve_kappa bug (see test_theory_limits.py::test_solve_kappa_exact_zero_residual_regression):
-    for Σ = diag(2.58351704, 4.7547953), n = 1, λ = 0 the library returns κ = 3.502083,
-    while df₁(κ) = 1 needs κ = 3.504867 (brentq); for Σ/4 it returns the right
-    root 3.504867/4, so κ is not equivariant and the error differs by ~0.2 %."""
+    The explicit example is a ridgeless case where κ must be equivariant: for
+    Σ = diag(2.58351704, 4.7547953), n = 1, λ = 0, df₁(κ) = 1 at κ = 3.504867 (brentq),
+    and for Σ/4 at 3.504867/4 (see test_theory_limits.py::test_solve_kappa_exact_zero_residual)."""
     t = cl.Setting(a * s.spectrum, s.gamma / a, s.delta / a, s.sigma2_real, s.sigma2_synth)
     n = n_for(s, ratio)
     r0 = cl.theory.classical(s, n=n, p2=p2, lam=lam)

@@ -2,9 +2,9 @@
 
 * Random projections: the columns of S are drawn in fixed blocks from the trial's stream and
   SSᵀ is summed over whole blocks, so width m gives bit-identical numbers alone or next to any
-  other widths (it used to depend on the widest width requested).
+  other widths (it does not depend on the widest width requested).
 * The Wishart ("moments") route of the classical simulation never allocates anything of length n:
-  n = 10¹³ runs (the old code built a length-n arange: 80 TB), and the peak memory of a paper-scale
+  n = 10¹³ runs (a length-n arange would take 80 TB), and the peak memory of a paper-scale
   Figure 2 call at n = 10⁹ stays within what its d × d moments need.
 """
 

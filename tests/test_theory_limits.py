@@ -210,10 +210,7 @@ def test_kappa_solves_its_equation(name):
 
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_solve_kappa_on_a_grid_matches_reference(name):
-    """κ on a typical figure grid (60 n's × 16 λ's, λ = 0 included) against brentq.
-
-    FAILS (library bug, see test_solve_kappa_exact_zero_residual_regression): a
-    few grid points come back wrong by up to ~50 %."""
+    """κ on a typical figure grid (60 n's × 16 λ's, λ = 0 included) against brentq, to 1e-10 relative."""
     s = SETTINGS[name]
     ns = np.unique(np.round(np.logspace(0.5, 4, 60)))
     lams = np.concatenate([[0.0], np.logspace(-6, 1, 15)])
@@ -229,22 +226,14 @@ def test_solve_kappa_on_a_grid_matches_reference(name):
     assert worst[0] < 1e-10, f"worst relative error of κ {worst[0]:.3g} at (n, lam) = {worst[1]}"
 
 
-def test_solve_kappa_exact_zero_residual_regression():
-    """Minimal scalar reproducer of the κ solver bug.
+def test_solve_kappa_exact_zero_residual():
+    """A Newton iterate that lands exactly on the root (F(κ) == 0) is returned as the root.
 
-    Power-law Σ (d = 120, α = 1.2), n = 110, λ = 0 (ridgeless, φ = 1.09): κ must
-    solve df₁(κ) = n, κ ≈ 0.02147 (brentq). The library returns κ ≈ 0.01428, and
-    Theorem 1 at p2 = 0.1 gives 4.18 instead of 1.49 (simulation, 200 trials:
-    1.63 ± 0.07 at this finite size).
-
-    Cause (collapse_lib/theory/ridge.py, solve_kappa): when the Newton iterate lands
-    on a point where F(κ) == 0 exactly, ``neg = F < 0`` is False so the bracket
-    becomes thi = t; the Newton candidate tn = t then fails the *open* bracket test
-    ``tlo < tn < thi`` and is replaced by the bisection midpoint 0.5·(tlo + thi),
-    and the loop stops at once because ``done`` includes ``F == 0``. The function
-    thus returns the midpoint of the last bracket instead of the root: the error is
-    up to half the bracket width in log κ (tiny when the bracket has shrunk,
-    tens of per cent when Newton approached from one side and tlo never moved).
+    Power-law Σ (d = 120, α = 1.2), n = 110, λ = 0 (ridgeless, φ = 1.09): κ solves
+    df₁(κ) = n, κ ≈ 0.02147 (brentq). The solver's bracket is half-open there: a
+    point with F == 0 closes the bracket at itself, and returning the bracket's
+    midpoint instead would be off by up to half the bracket width in log κ.
+    Theorem 1 at p2 = 0.1 is checked against the reference at the same point.
     """
     s = cl.Setting.power_law(120, 1.2, r2=2.0, c2=0.3, sigma2=0.1)
     kr = kappa_ref(s.spectrum, 110, 0.0)
@@ -287,11 +276,9 @@ def test_kappa_isotropic_closed_form():
 @pytest.mark.parametrize("p2", [0.0, 0.1, 0.5, 1.0])
 def test_ridgeless_at_threshold_is_infinite(p2, c2):
     """λ = 0, d = n, σ² > 0: the variance σ²·u blows up (u = ∞), so the error is +inf
-    for every p2 and every c² (documented in classical's docstring).
-
-    FAILS (library bug): at p2 = 1 the library returns NaN (0·∞ in ζ: p1·u and
-    u·tr ΔΣ(p1Σ+κ)²(Σ+κ)⁻² with p1 = κ = 0), and for c² = 0, p2 > 0 it returns NaN
-    (∞·0 in ζ with tr ΔΣ³ = 0)."""
+    for every p2 and every c² (documented in classical's docstring). ζ has 0·∞ products
+    there (at p2 = 1: p1·u and u·tr ΔΣ(p1Σ+κ)²(Σ+κ)⁻² with p1 = κ = 0; at c² = 0:
+    u·tr ΔΣ³ with tr ΔΣ³ = 0), which must not come out NaN."""
     s = cl.Setting.isotropic(100, r2=1.0, c2=c2, sigma2=0.25)
     r = cl.theory.classical(s, n=100, p2=p2, lam=0.0)
     assert r.total == np.inf
@@ -303,10 +290,7 @@ def test_ridgeless_threshold_bias_is_the_lambda_to_zero_limit():
     """At d = n, as λ → 0: κ ≈ √(λ n / tr Σ⁻¹) → 0 and 1 − df₂/n ≈ 2κ tr Σ⁻¹/n, so
     B = κ² tr ΓΣ(Σ+κ)⁻²/(1 − df₂/n) ≈ κ tr ΓΣ⁻¹/(2 tr Σ⁻¹/n) → 0 (isotropic: B = κr²/(2+κ)).
     Consistently, with no noise and c² = 0 the ridgeless interpolator at d = n is
-    X⁻¹y = w₁* exactly: error 0.
-
-    FAILS (library bug): classical(..., lam=0) at d = n reports bias = +inf, so a
-    noiseless, c² = 0 setting gets total = +inf instead of 0."""
+    X⁻¹y = w₁* exactly: error 0, and classical(..., lam=0) at d = n must say so (bias 0, not +inf)."""
     s = cl.Setting.isotropic(100, r2=1.0, c2=0.0, sigma2=0.0)
     near = cl.theory.classical(s, n=100, p2=0.0, lam=1e-12)
     assert near.bias < 1e-5  # the theory itself tends to 0

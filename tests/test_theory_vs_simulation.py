@@ -91,13 +91,13 @@ def test_simulation_resolves_the_synthetic_term():
 
 
 def test_power_law_ridgeless_just_above_threshold():
-    """Power-law Σ (d = 120, α = 1.2), n = 110, λ = 0, p2 = 0.1 — a point where the
-    library's κ solver returns a wrong root (see test_theory_limits.py::
-    test_solve_kappa_exact_zero_residual_regression). Independently of any reference
-    code: the simulation gives ≈ 1.6, the library's theory 4.18.
+    """Power-law Σ (d = 120, α = 1.2), n = 110, λ = 0, p2 = 0.1: a point where the κ
+    solver's Newton iterate lands exactly on the root (test_theory_limits.py::
+    test_solve_kappa_exact_zero_residual), checked here against simulation,
+    independently of any reference code.
 
     Close to the threshold (n − d = −10) the finite-size correction is large
-    (≈ 10 %), hence the loose 25 % allowance here. FAILS (library bug)."""
+    (≈ 10 %), hence the loose 25 % allowance here."""
     s = cl.Setting.power_law(120, 1.2, r2=2.0, c2=0.3, sigma2=0.1)
     sim = cl.simulate.classical(s, n=110, p2=0.1, lam=0.0, trials=60, seed=SEED)
     th = cl.theory.classical(s, n=110, p2=sim.p2_eff, lam=0.0)

@@ -65,11 +65,8 @@ def test_p2_outside_unit_interval(fn, p2):
 
 
 def test_sample_rejects_arrays_naming_the_argument():
-    """cl.sample draws one data set: n and p2 must be scalars.
-
-    FAILS (rough edge): the library raises TypeError('only 0-dimensional arrays can
-    be converted to Python scalars') from int()/float(), which names neither argument
-    (collapse_lib/sampling.py: int(V.positive_sizes(...)), float(V.fraction(...)))."""
+    """cl.sample draws one data set: n and p2 must be scalars, and an array is refused naming
+    the argument (not with int()'s or float()'s message, which names neither)."""
     with pytest.raises((TypeError, ValueError), match=r"^n "):
         cl.sample(S, [10, 20], 0.1)
     with pytest.raises((TypeError, ValueError), match=r"^p2 "):
