@@ -157,7 +157,7 @@ def test_interpolation_threshold_is_finite_for_every_positive_lambda(lam, d, r2,
 @SETTINGS
 @given(data=st.data())
 def test_huge_lambda_gives_the_null_predictor(data):
-    """λ → ∞: ŵ → 0 and the error → r² = tr ΣΓ (Theorems 1 and 2), with no overflow for λ beyond 1e155."""
+    """λ → ∞: ŵ → 0 and the error → r² = tr ΣΓ (Theorems 1 and 2), for λ up to 1e300 (λ² overflows from 1e155)."""
     s = data.draw(extreme_settings())
     n, p2, m = data.draw(sizes(s.d)), data.draw(p2s), data.draw(sizes(s.d))
     # far beyond the spectrum, also for Theorem 2 whose effective penalty is λd/m
