@@ -12,8 +12,8 @@
 # $COLLAPSE_CACHE_DIR (default ~/.cache/collapse_lib; see collapse_lib/cache.py), so only
 # the missing work is redone, with the same numbers. Logs go to OUT_DIR/paper_gpu.log.
 # Then copy the data files into collapse_lib/results (if OUT_DIR is elsewhere), rebuild the book
-# and commit the files. On a lent machine that sends back only a few files per command,
-# keep OUT_DIR and the cache on that machine (e.g. /tmp/paper, COLLAPSE_CACHE_DIR=/tmp/cache)
+# and commit the files. Where only a few files per command can be copied back from the GPU
+# machine, keep OUT_DIR and the cache there (e.g. /tmp/paper, COLLAPSE_CACHE_DIR=/tmp/cache)
 # and end each command with `tar czf <returned folder>/paper.tgz -C /tmp/paper .`.
 #
 # Needs: python3 with torch (CUDA), numpy, scipy, pandas, matplotlib, tqdm, pytest;

@@ -1,4 +1,4 @@
-"""Sphinx extension: the built site needs no network (issue 14).
+"""Sphinx extension: the built site needs no network.
 
 * MathJax 3 is served from ``_build/html/_static/mathjax``, copied from the
   ``django-static-mathjax`` package (the official MathJax 3.2.2 distribution; it

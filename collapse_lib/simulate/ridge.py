@@ -10,7 +10,7 @@ when d ≤ n, of XXᵀ/n when d > n) and that factorisation serves every p₂ (o
 the labels change) and every λ (only the spectral filter changes). Trials are
 stacked into batched tensor operations within a memory budget. For n ≫ d the
 sufficient statistics XᵀX and Xᵀy are drawn directly (Wishart, Bartlett
-decomposition; :func:`draw_moments`), so the cost no longer grows with n.
+decomposition; :func:`draw_moments`), so the cost does not grow with n.
 """
 
 from __future__ import annotations

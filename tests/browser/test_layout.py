@@ -1,4 +1,4 @@
-"""What a reader sees, measured in Chromium at 1,400 px and 400 px windows (issue 14).
+"""What a reader sees, measured in Chromium at 1,400 px and 400 px windows.
 
 Every page is loaded once per window width (fixture ``measured``) and a script
 collects, after MathJax has typeset it:
