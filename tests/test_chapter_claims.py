@@ -1,8 +1,8 @@
 """Numbers and statements the chapters make in prose, checked against independent computations.
 
 Each test recomputes a claim of a chapter from a closed form or a generic optimiser written
-here (never from the output of the code under test), and where the chapter once said
-something else, checks that its text no longer does.
+here (never from the output of the code under test), and where a wrong statement is easy to
+make (the claim's usual misreading), checks that the chapter's text does not make it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _iso_bias_variance(d: int, n: int, lam: float, r2: float, sigma2: float) -> 
 
 
 def test_interpolation_peak_is_in_the_variance_not_the_bias():
-    """theorem1: at n = d (Σ = I, d = 100, λ = 1e-6) B is small and V large; the chapter no longer says B blows up."""
+    """theorem1: at n = d (Σ = I, d = 100, λ = 1e-6) B is small and V large; the chapter does not say B blows up."""
     st = cl.Setting.isotropic(100, r2=1.0, c2=0.5, sigma2=0.25)
     expected = {99: (0.0100, 24.27), 100: (5.0e-4, 124.9)}  # the values quoted in the issue, to 3 digits
     for n, (b_ref, v_ref) in expected.items():
@@ -340,7 +340,7 @@ def test_fig7_levelling_off_is_read_from_the_data():
 
 def test_fig7_data_file_and_chapter_wording():
     """The committed Figure 7: random features at p₂ = 0.5 still fall 10% from n = 3,000 to 10,000 (clean 25%);
-    the chapter no longer says they visibly level off, nor puts 2 s.e. bars on two draws."""
+    the chapter does not say they visibly level off, nor put 2 s.e. bars on two draws."""
     from collapse_lib import datafiles
     from collapse_lib.figures import fig7
 
