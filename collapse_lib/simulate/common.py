@@ -31,7 +31,9 @@ class SimulationResult:
     device: str
 
 
-def run_options(trials, seed, device, dtype):
+def run_options(
+    trials: int, seed: int, device: str | torch.device, dtype: str | torch.dtype
+) -> tuple[int, int, torch.device, torch.dtype]:
     """The checked run options every simulation takes.
 
     Parameters

@@ -33,9 +33,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
-from .common import chunk_size, pseudo_inverse_filter, run_options, summarise, test_error, trial_generator
+from ..setting import Setting
+from .common import (
+    SimulationResult,
+    chunk_size,
+    pseudo_inverse_filter,
+    run_options,
+    summarise,
+    test_error,
+    trial_generator,
+)
 from .ridge import ridge_solve_moments
 
 _BUDGET = 256 * 2**20  # bytes of working memory per block of trials
@@ -171,8 +181,17 @@ def _blocks(setting, n1, n2, trials, moments, extra=1):
 
 
 def weighted_mixing(
-    setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64", method: str = "auto"
-):
+    setting: Setting,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    alpha: ArrayLike,
+    lam: ArrayLike,
+    trials: int = 20,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
+    method: str = "auto",
+) -> SimulationResult:
     """Simulated test error of weighted-mixing ridge, over ``alpha`` (paper §5, Corollary 2, figure 9).
 
     Each trial draws w₁*, δ, n₁ real and n₂ synthetic samples and fits
@@ -238,18 +257,18 @@ def _check_iterative(setting, n1, n2, rounds, lam, relabel_noise, trials, seed, 
 
 
 def iterative_mixing(
-    setting,
-    n1,
-    n2,
+    setting: Setting,
+    n1: ArrayLike,
+    n2: ArrayLike,
     rounds: int,
-    lam,
+    lam: ArrayLike,
     relabel_noise: bool = True,
     trials: int = 20,
     seed: int = 0,
-    device="cpu",
-    dtype="float64",
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
     method: str = "auto",
-):
+) -> SimulationResult:
     """Simulated test error after each round 0..rounds of iterative re-labelling (paper §5, Corollary 3, figure 10).
 
     Round 0: pooled ridge on real labels X₁w₁* + σ₁ε and synthetic labels X₂w₂* + σ₂ε.
@@ -369,7 +388,16 @@ def _quad(A, diag_left, s):
 
 
 def weighted_mixing_terms(
-    setting, n1, n2, alpha, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64", method: str = "auto"
+    setting: Setting,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    alpha: ArrayLike,
+    lam: ArrayLike,
+    trials: int = 20,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
+    method: str = "auto",
 ) -> MixingTermsResult:
     """Parts of the weighted-mixing error averaged over the design only (figure 9), for every α.
 
@@ -445,16 +473,16 @@ def weighted_mixing_terms(
 
 
 def iterative_mixing_terms(
-    setting,
-    n1,
-    n2,
+    setting: Setting,
+    n1: ArrayLike,
+    n2: ArrayLike,
     rounds: int,
-    lam,
+    lam: ArrayLike,
     relabel_noise: bool = True,
     trials: int = 20,
     seed: int = 0,
-    device="cpu",
-    dtype="float64",
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
     method: str = "auto",
 ) -> MixingTermsResult:
     """Parts of the iterative-mixing error after each round, averaged over the design only (figure 10).

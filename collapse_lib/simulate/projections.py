@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from ..setting import Setting
 from .common import (
     SimulationResult,
     chunk_size,
@@ -116,7 +118,16 @@ def _draw(setting, n, m_max, trials, seed, first_trial, dev, dt):
 
 
 def random_projections(
-    setting, n, m, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64", progress: bool = False
+    setting: Setting,
+    n: ArrayLike,
+    m: ArrayLike,
+    p2: ArrayLike,
+    lam: ArrayLike,
+    trials: int = 20,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
+    progress: bool = False,
 ) -> SimulationResult:
     """Simulated test error of ridge on m random projections (the experiment of Theorem 2).
 

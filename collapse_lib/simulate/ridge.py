@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from ..setting import Setting
 from .common import (
     SimulationResult,
     chunk_size,
@@ -291,14 +293,14 @@ def draw_moments(setting, n: int, n_real, n_trials: int, seed: int, n_key: int, 
 
 
 def classical(
-    setting,
-    n,
-    p2,
-    lam,
+    setting: Setting,
+    n: ArrayLike,
+    p2: ArrayLike,
+    lam: ArrayLike,
     trials: int = 20,
     seed: int = 0,
-    device="cpu",
-    dtype="float64",
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
     progress: bool = False,
     method: str = "auto",
 ) -> SimulationResult:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from .common import for_each_trial, run_options, trial_generator
 
 
@@ -41,7 +43,16 @@ class TermsResult:
         return self.bias + self.variance + self.zeta
 
 
-def classical_terms(setting, n, p2, lam, trials: int = 20, seed: int = 0, device="cpu", dtype="float64") -> TermsResult:
+def classical_terms(
+    setting: Setting,
+    n: ArrayLike,
+    p2: ArrayLike,
+    lam: ArrayLike,
+    trials: int = 20,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
+) -> TermsResult:
     """Estimate B, V and ζ of Theorem 1 separately at one (n, p₂, λ) by averaging over X only.
 
     Given the design, with R = (XᵀX/n + λI)⁻¹ and P = X₂ᵀX₂/n (synthetic rows), the

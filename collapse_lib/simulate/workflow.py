@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from ..setting import Setting
 from ..theory.workflow import check_arguments
 from .common import SimulationResult, chunk_size, for_each_trial, run_options, summarise, test_error, trial_generator
 from .mixing import _factor
@@ -153,16 +155,16 @@ def _synthetic_share(kind, n, n2, m):
 
 
 def workflow(
-    setting,
-    n,
+    setting: Setting,
+    n: ArrayLike,
     generations: int,
     kind: str,
-    lam,
-    p2=None,
+    lam: ArrayLike,
+    p2: ArrayLike | None = None,
     trials: int = 20,
     seed: int = 0,
-    device="cpu",
-    dtype="float64",
+    device: str | torch.device = "cpu",
+    dtype: str | torch.dtype = "float64",
     method: str = "auto",
     progress: bool = False,
 ) -> SimulationResult:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from ._mixing_rule import _pair_terms, _Side, _side, _solve_t_complex, _solve_t_real
 from .ridge import _scalarise, classical
 
@@ -133,7 +135,9 @@ def _iterative_point(setting, n1, n2, rounds, lam, relabel_noise):
     return out
 
 
-def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = True) -> IterativeMixingTheory:
+def iterative_mixing(
+    setting: Setting, n1: ArrayLike, n2: ArrayLike, rounds: int, lam: ArrayLike, relabel_noise: bool = True
+) -> IterativeMixingTheory:
     """Deterministic equivalent of the test error after each round 0..``rounds`` of iterative mixing.
 
     Round 0 is pooled ridge on n₁ real and n₂ synthetic samples (labels from w₂*);
@@ -198,7 +202,9 @@ def iterative_mixing(setting, n1, n2, rounds: int, lam, relabel_noise: bool = Tr
     )
 
 
-def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, points: int = 256) -> IterativeMixingLimit:
+def iterative_mixing_limit(
+    setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike, relabel_noise: bool = True, points: int = 256
+) -> IterativeMixingLimit:
     """Rounds → ∞ limit of iterative mixing (its fixed point), broadcasting over n1, n2, lam.
 
     ŵ_t − w_∞ = K^{t+1}(w₂* − w_∞) + Σ_{i≤t} K^i R X₂ᵀε_{t−i}/n with K = (M₁+M₂+λ)⁻¹M₂
@@ -264,7 +270,7 @@ def iterative_mixing_limit(setting, n1, n2, lam, relabel_noise: bool = True, poi
 
 
 def iterative_mixing_leading_order(
-    setting, n1, n2, rounds: int, lam, relabel_noise: bool = True
+    setting: Setting, n1: ArrayLike, n2: ArrayLike, rounds: int, lam: ArrayLike, relabel_noise: bool = True
 ) -> IterativeMixingLeadingOrder:
     """Leading order of each part of iterative mixing (n ≫ d): a scalar recursion per eigen-direction.
 

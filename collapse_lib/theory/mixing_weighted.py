@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from ._mixing_rule import _pair_terms, _side, _solve_t_real
 from .ridge import _scalarise, ratios
 
@@ -66,7 +68,9 @@ def _weighted_flat(setting, n1, n2, alpha, lam):
     return side, p, terms
 
 
-def weighted_mixing(setting, n1, n2, alpha, lam) -> WeightedMixingTheory:
+def weighted_mixing(
+    setting: Setting, n1: ArrayLike, n2: ArrayLike, alpha: ArrayLike, lam: ArrayLike
+) -> WeightedMixingTheory:
     """Deterministic equivalent of the test error of weighted-mixing ridge (paper §5, Corollary 2, figure 9).
 
     The estimator, with n₁ real and n₂ synthetic samples, p_k = n_k/n,
@@ -151,7 +155,7 @@ class OptimalAlpha:
     error: np.ndarray | float
 
 
-def optimal_alpha(setting, n1, n2, lam, grid: int = 101) -> OptimalAlpha:
+def optimal_alpha(setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike, grid: int = 101) -> OptimalAlpha:
     """The best weight α* = argmin_{α∈[0,1]} E(α) of weighted mixing, and its error (paper §5, figure 9).
 
     E(α) is the ``total`` of :func:`weighted_mixing`. A grid of ``grid`` values of α on

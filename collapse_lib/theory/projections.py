@@ -55,8 +55,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from ._newton import newton_log as _newton
 from .ridge import _scalarise, excess, log_bracket_low, ratios
 
@@ -85,7 +87,7 @@ def _solve_df(s, w, k):
     return _newton(fun, lo, hi)
 
 
-def solve_mu(setting, n, m, lam) -> np.ndarray:
+def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np.ndarray:
     """μ(n, m, λ): the scalar of our Theorem 2 equivalent, vectorised over broadcast ``n``, ``m``, ``lam``.
 
     μ is the root of (eq-thm2-mu, chapter *Theorem 2: model size and collapse*)
@@ -202,7 +204,7 @@ def _gaps(n, m, lam, mu, d):
     return np.where(m <= n, small, big), np.where(m <= n, big, small)
 
 
-def traces(setting, n, m, lam, mu) -> dict[str, np.ndarray]:
+def traces(setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: np.ndarray) -> dict[str, np.ndarray]:
     """Trace terms of Theorem 2 for flat arrays n, m, λ, μ (one entry per (n, m, λ)).
 
     :func:`random_projections` combines them into A, B, V and ζ; the random-projections
@@ -281,7 +283,9 @@ def traces(setting, n, m, lam, mu) -> dict[str, np.ndarray]:
     )
 
 
-def random_projections(setting, n, m, p2, lam) -> ProjectionsTheory:
+def random_projections(
+    setting: Setting, n: ArrayLike, m: ArrayLike, p2: ArrayLike, lam: ArrayLike
+) -> ProjectionsTheory:
     """Theorem 2 (our deterministic equivalent): test error of ridge on m random projections, E ≃ A + B + V + ζ.
 
     The model (the paper's random-projections model): f(x) = xᵀS v̂ with S ∈ R^{d×m},

@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from ._newton import newton_log
 
 
@@ -30,7 +32,7 @@ def _scalarise(x):
     return float(x) if x.ndim == 0 else x
 
 
-def ratios(s, kappa):
+def ratios(s: ArrayLike, kappa: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """The bounded ratios q = s/(s+κ) and a = κ/(s+κ) = 1 − q of every eigenvalue and every κ.
 
     Both lie in [0, 1] and are computed as 1/(1 + κ/s) and 1/(1 + s/κ), so they
@@ -57,7 +59,7 @@ def ratios(s, kappa):
         return 1.0 / (1.0 + k / s), 1.0 / (1.0 + s / k)
 
 
-def excess(x, q, a, w):
+def excess(x: ArrayLike, q: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:
     """x − df₁(κ) = x − Σ_j w_j q_j for a flat array x, without cancellation.
 
     Directions with q_j > 1/2 enter as 1 − a_j (a_j small and exact), the others as q_j,
@@ -90,7 +92,7 @@ def excess(x, q, a, w):
     )
 
 
-def log_bracket_low(lam, smin, d, n):
+def log_bracket_low(lam: np.ndarray, smin: float, d: float, n: np.ndarray) -> np.ndarray:
     """log of the lower end max(λ, s_min(d/n − 1)) of the bracket of κ, without underflow.
 
     At κ = s_min(d/n − 1) (d > n), df₁(κ) = Σ_j s_j/(s_j + κ) ≥ d s_min/(s_min + κ) = n, so
@@ -118,7 +120,7 @@ def log_bracket_low(lam, smin, d, n):
         return np.maximum(np.log(lam), over)
 
 
-def solve_kappa(setting, n, lam) -> np.ndarray:
+def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike) -> np.ndarray:
     """κ(λ, n): the effective regularisation of ridge (paper, Theorem 1), vectorised over ``n`` and ``lam``.
 
     κ is the unique positive root of κ − λ = κ df₁(κ)/n, df₁(κ) = Σ_j s_j/(s_j + κ),
@@ -199,7 +201,7 @@ class ClassicalTheory:
     u: np.ndarray | float
 
 
-def traces(setting, n, lam, kappa) -> dict[str, np.ndarray]:
+def traces(setting: Setting, n: np.ndarray, lam: np.ndarray, kappa: np.ndarray) -> dict[str, np.ndarray]:
     """The traces of Theorem 1 at flat arrays n, λ, κ (one entry per distinct (n, λ)), overflow-free.
 
     :func:`classical` combines them into B, V and ζ; the Theorem 1 explorable
@@ -248,7 +250,7 @@ def traces(setting, n, lam, kappa) -> dict[str, np.ndarray]:
     return dict(df2=(q * q) @ w, gap=gap, bias=(a * a_n_gap) @ sg, t3=(q * q) @ sd, t_qa=qa @ sd, t_aa=(a * a) @ sd)
 
 
-def classical(setting, n, p2, lam) -> ClassicalTheory:
+def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike) -> ClassicalTheory:
     """Theorem 1 (as the book states it): the test error E(ŵ) ≃ B + V + ζ of ridge on n samples, p₂n synthetic.
 
     ŵ = (XᵀX/n + λI)⁻¹Xᵀy/n on n₁ = p₁n real and n₂ = p₂n synthetic samples. With
@@ -340,7 +342,7 @@ class ClassicalLimit:
     floor: np.ndarray | float
 
 
-def classical_limit(setting, p2, lam) -> ClassicalLimit:
+def classical_limit(setting: Setting, p2: ArrayLike, lam: ArrayLike) -> ClassicalLimit:
     """The n → ∞ limit of Theorem 1: the error of ridge on unlimited data of the mixture, at every λ.
 
     As n → ∞ at fixed d, κ → λ and u → 0, so V → 0 and (the chapter *Theorem 1 and strong
@@ -386,7 +388,9 @@ def classical_limit(setting, p2, lam) -> ClassicalLimit:
     return ClassicalLimit(**{k: _scalarise(v.reshape(shape)) for k, v in out.items()})
 
 
-def corollary1(phi, p2, r2=1.0, c2=0.5, sigma2=0.25):
+def corollary1(
+    phi: ArrayLike, p2: ArrayLike, r2: float = 1.0, c2: float = 0.5, sigma2: float = 0.25
+) -> np.ndarray | float:
     """Corollary 1: the isotropic ridgeless (λ → 0) closed form of Theorem 1, in φ = d/n.
 
     With Σ = I, Γ = (r²/d)I, Δ = (c²/d)I and p₁ = 1 − p₂:

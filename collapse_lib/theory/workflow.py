@@ -62,8 +62,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from .ridge import _scalarise, classical, solve_kappa
 
 KINDS = ("replace", "accumulate", "accumulate-subsample", "mix")
@@ -96,7 +98,7 @@ class WorkflowTheory:
 
 
 # ----------------------------------------------------------------------------- arguments
-def check_kind(kind, p2):
+def check_kind(kind: str, p2: ArrayLike | None) -> None:
     """Validate a workflow ``kind`` and its ``p2`` (required for, and only for, ``"mix"``).
 
     Parameters
@@ -360,7 +362,9 @@ def _solve_flat(setting, kind, n, lam, p2, m):
     return parts, kappa
 
 
-def workflow(setting, n, generations: int, kind: str, lam, p2=None) -> WorkflowTheory:
+def workflow(
+    setting: Setting, n: ArrayLike, generations: int, kind: str, lam: ArrayLike, p2: ArrayLike | None = None
+) -> WorkflowTheory:
     """Deterministic equivalent of the test error E_0 … E_T of a model-collapse workflow (ours).
 
     Parameters
@@ -414,7 +418,7 @@ def workflow(setting, n, generations: int, kind: str, lam, p2=None) -> WorkflowT
     )
 
 
-def workflow_ols_exact(setting, n, generations: int, kind: str) -> np.ndarray:
+def workflow_ols_exact(setting: Setting, n: ArrayLike, generations: int, kind: str) -> np.ndarray:
     """Exact finite-sample test error of least squares (λ = 0) for Gaussian inputs, E_0 … E_T.
 
     For x ~ N(0, Σ) and n > d + 1, E[(XᵀX)⁻¹] = Σ⁻¹/(n − d − 1) (inverse Wishart), so

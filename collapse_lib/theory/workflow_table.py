@@ -7,10 +7,14 @@ combination of kind, n, λ, σ² and (for ``"mix"``) p₂, and returns one row p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
+from ..setting import Setting
 from .workflow import KINDS, check_kind, workflow
 
 COLUMNS = ("kind", "n", "lam", "sigma2", "p2", "t", "error", "bias", "real_noise", "synthetic_noise")
@@ -23,7 +27,15 @@ def _values(name, value, check):
     return np.unique(arr)
 
 
-def workflow_table(setting, n, lam, generations: int, kinds=KINDS, sigma2=None, p2=0.5) -> pd.DataFrame:
+def workflow_table(
+    setting: Setting,
+    n: ArrayLike,
+    lam: ArrayLike,
+    generations: int,
+    kinds: Sequence[str] = KINDS,
+    sigma2: ArrayLike | None = None,
+    p2: ArrayLike = 0.5,
+) -> pd.DataFrame:
     """E_t of the workflows on the grid kinds × n × λ × σ² × p₂ × t, as a tidy DataFrame.
 
     Parameters
