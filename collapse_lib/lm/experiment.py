@@ -319,16 +319,29 @@ def run(
             train_loss=h.train_loss.to_numpy(),
         )  # fmt: skip
 
-    gen = store(("generator",), generator)
-    raw_docs = _unpack_docs(gen["raw_ids"], gen["raw_len"])
-    synth_docs = _unpack_docs(gen["kept_ids"], gen["kept_len"])
+    memo: dict = {}
+
+    def gen() -> dict:
+        """The generator's cell, computed once; a shard other than the first waits for the first to make it."""
+        if "gen" not in memo:
+            while shard is not None and shard[0] > 0 and store.enabled and store.get(("generator",)) is None:
+                time.sleep(30)
+            memo["gen"] = g_ = store(("generator",), generator)
+            memo[("gpt", False)] = _unpack_docs(g_["raw_ids"], g_["raw_len"])
+            memo[("gpt", True)] = _unpack_docs(g_["kept_ids"], g_["kept_len"])
+        return memo["gen"]
 
     # the teacher grammar: synthetic stories of exactly known quality KL(P‖Q)
     tc = cfg["teacher"]
     Q = teacher_grammar(tc["eta"], seed=tc["seed"], grammar=g)
     n_teacher = int(round(max([r.p for r in runs if r.source == "teacher"], default=0.0) * n_train))
     teacher_docs = real_documents(n_teacher, _seed(seed, 6), tok, Q) if n_teacher else []
-    sources = {("gpt", True): synth_docs, ("gpt", False): raw_docs, ("teacher", True): teacher_docs}
+
+    def docs_of(source: str, filtered: bool) -> list:
+        if source == "teacher":
+            return teacher_docs
+        gen()
+        return memo[(source, filtered)]
 
     # 4-5. the runs, each one a cell of the store
     main_cfg = GPTConfig(tok.vocab_size, T, cfg["depth"], cfg["width"], cfg["heads"])
@@ -346,8 +359,7 @@ def run(
 
     def train_one(r: Run) -> dict:
         s = replicate_seed(seed, r.replicate)
-        docs = sources.get((r.source, r.filtered), synth_docs)
-        stream, _ = mix(real_docs, docs, n_train, r.p, s)
+        stream, _ = mix(real_docs, docs_of(r.source, r.filtered) if r.p > 0 else [], n_train, r.p, s)
         mcfg = (
             main_cfg if r.depth == cfg["depth"] else GPTConfig(tok.vocab_size, T, r.depth, cfg["width"], cfg["heads"])
         )
@@ -366,20 +378,27 @@ def run(
     if shard is not None:  # runs dealt to the shards by estimated cost (depth + 2), largest first
         i, n = shard
         load = [0.0] * n
+        mine = []
         for key in sorted(unique, key=lambda x: -(first[x].depth + 2)):
             j = int(np.argmin(load))
             load[j] += first[key].depth + 2
             if j == i:
-                store(first[key].cell, lambda: train_one(first[key]))
+                mine.append(key)
+        for key in sorted(mine, key=lambda x: x[0] == "gpt"):  # runs without the generator's stories first
+            store(first[key].cell, lambda: train_one(first[key]))
         return None
     done = {key: store(first[key].cell, lambda: train_one(first[key])) for key in unique}
 
-    rows.append(dict(kind="source", run="gpt", source="GPT generator", loss=float(gen["loss"][-1]) - floor))
+    gen_cell = gen()
+    raw_docs, synth_docs = memo[("gpt", False)], memo[("gpt", True)]
+    rows.append(dict(kind="source", run="gpt", source="GPT generator", loss=float(gen_cell["loss"][-1]) - floor))
     rows.append(dict(kind="source", run="teacher", source=Q.name, loss=grammar_kl(g, Q)))
-    for h in zip(gen["step"], gen["tokens"], gen["loss"], gen["train_loss"]):
+    for h in zip(gen_cell["step"], gen_cell["tokens"], gen_cell["loss"], gen_cell["train_loss"]):
         rows.append(dict(kind="weak", panel="weak", run="GPT generator", depth=w["depth"], step=h[0], tokens=h[1],
                          loss=h[2], train_loss=h[3]))  # fmt: skip
-    rows += [dict(kind="filter", run=str(n), loss=float(v)) for n, v in zip(gen["stat_names"], gen["stat_values"])]
+    rows += [
+        dict(kind="filter", run=str(n), loss=float(v)) for n, v in zip(gen_cell["stat_names"], gen_cell["stat_values"])
+    ]
     for p in sorted({r.p for r in runs if r.source == "teacher"}):
         m = mixture_kl(g, Q, p, stories=cfg["teacher"]["kl_stories"], seed=_seed(seed, 7))
         rows.append(dict(kind="mixture_kl", run="teacher", p_syn=p, loss=m.value, train_loss=m.stderr))
