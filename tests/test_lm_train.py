@@ -232,6 +232,8 @@ def test_default_checkpoint_dir_is_outside_the_repository(monkeypatch, tmp_path)
     assert not str(cl.lm.default_checkpoint_dir()).startswith(repo)
 
 
+@pytest.mark.slow
+@pytest.mark.ddp
 def test_ddp_two_gloo_processes_see_the_same_loss(tmp_path):
     """torchrun, 2 CPU processes (gloo): both ranks log the same all-reduced losses and end with the same
     weights, and (same global batch, averaged gradients) match a single-process run."""
