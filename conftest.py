@@ -43,4 +43,6 @@ else:
                 return jupytext.read(path, as_version=as_version, fmt="md:myst")
 
             with mock.patch.object(_nbval.nbformat, "read", read):
-                yield from super().collect()
+                for item in super().collect():
+                    item.add_marker("slow")  # a chapter runs in a kernel: not in the quick tier
+                    yield item
