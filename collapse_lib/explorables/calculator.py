@@ -21,10 +21,12 @@ target, then bisection in log m to full precision.
 Why a JavaScript port on the page. The inputs are free numbers (n = 123,456, any
 d ≤ 10,000, any λ ≥ 0), and the two sizes are roots of Theorem 1 in n, so a
 precomputed grid could not give the library's numbers. The page therefore runs a
-line-by-line port of :func:`collapse_lib.theory.classical` (κ by the same
-safeguarded Newton iteration in log κ) and of :func:`estimate`
-(``static/calculator.js``); the browser tests check it against this module at
-hundreds of random points, hard regimes included, to 10⁻⁶.
+port of :func:`collapse_lib.theory.classical` (κ by the same safeguarded Newton
+iteration in log κ, started from the κ of a neighbouring n) and of :func:`estimate`
+(``static/calculator.js``); ``tests/test_calculator_js.py`` runs it in Node.js against
+this module at a few hundred random points of :data:`RANGES`, edges included, to
+10⁻⁹, and the browser tests check the page. Inputs outside :data:`RANGES` are
+refused, here (``ValueError``) and on the page (the field is marked, with the range).
 """
 
 from __future__ import annotations
@@ -43,7 +45,19 @@ from .embed import Explorable, dataset
 #: Where the root searches look (n from 1 to 10¹⁵, 8 points a decade).
 SEARCH = 10.0 ** (np.arange(121) / 8.0)
 BISECTIONS = 60
+#: Points a decade of the chart's n axis (:func:`curve_sizes`), twice those of :data:`SEARCH`.
+CURVE_PER_DECADE = 16
 MAX_D = 10_000
+#: The inputs the calculator accepts, (lowest, highest) of each (the page refuses the rest, saying so): n from
+#: one sample to the largest size searched; c² and σ² up to 10⁶ (units of r², far past any practical value;
+#: Theorem 1 stays finite and exact there); λ up to 10³ (units of the mean eigenvalue: beyond, E is the null
+#: predictor's r² at every n and the two sizes are fixed only by rounding); α up to 5 (s_d/s_1 = d⁻⁵).
+RANGES = dict(
+    n=(1.0, 1e15), p2=(0.0, 1.0), c2=(0.0, 1e6), sigma2=(0.0, 1e6), lam=(0.0, 1e3), d=(1, MAX_D), alpha=(0.0, 5.0)
+)
+#: Colours of the chart (and of the page's swatches, static/explorables.css): your mix and your n blue, the
+#: clean error grey, the floor and where it dominates red, the real-sample equivalent green.
+MARK_COLOURS = dict(total="#1f77b4", clean="#6b6b6b", floor="#d62728", equivalent="#2ca02c")
 DEFAULTS = dict(n=10_000, p2=0.2, c2=0.1, sigma2=0.25, lam=1e-3, d=100, alpha=0.0)
 WIDTH = 600
 
@@ -75,23 +89,28 @@ class CollapseEstimate:
         return asdict(self)
 
 
+def _in_range(name, value):
+    lo, hi = RANGES[name]
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be from {lo:,g} to {hi:,g} (the calculator's range), got {value!r}")
+    return value
+
+
 def _inputs(n, p2, c2, sigma2, lam, d, alpha):
     for name, value in (("n", n), ("p2", p2), ("c2", c2), ("sigma2", sigma2), ("lam", lam), ("alpha", alpha)):
         if np.ndim(value) or isinstance(value, bool):
             raise TypeError(f"{name} must be a single number, got {value!r}")
-    n = float(V.positive_sizes("n", n, integer=False))
+    n = _in_range("n", float(V.positive_sizes("n", n, integer=False)))
     p2 = float(V.fraction("p2", p2))
-    d = V.positive_int("d", d)
-    if d > MAX_D:
-        raise ValueError(f"d must be at most {MAX_D:,}, got {d}")
+    d = _in_range("d", V.positive_int("d", d))
     setting = Setting.power_law(
         d,
-        V.nonnegative_scalar("alpha", alpha),
+        _in_range("alpha", V.nonnegative_scalar("alpha", alpha)),
         r2=1.0,
-        c2=V.nonnegative_scalar("c2", c2),
-        sigma2=V.nonnegative_scalar("sigma2", sigma2),
+        c2=_in_range("c2", V.nonnegative_scalar("c2", c2)),
+        sigma2=_in_range("sigma2", V.nonnegative_scalar("sigma2", sigma2)),
     )
-    return setting, n, p2, V.nonnegative_scalar("lam", lam)
+    return setting, n, p2, _in_range("lam", V.nonnegative_scalar("lam", lam))
 
 
 def last_crossing(f, target: float) -> float:
@@ -125,19 +144,24 @@ def estimate(
     Parameters
     ----------
     n : float
-        Training samples in all (> 0).
+        Training samples in all, 1 ≤ n ≤ 10¹⁵.
     p2 : float
         Synthetic fraction in [0, 1]; n₁ = (1 − p₂)n real, n₂ = p₂n synthetic.
     c2 : float
-        Quality c² = tr ΣΔ ≥ 0 of the synthetic labels (0 = perfect), in units of r².
+        Quality c² = tr ΣΔ of the synthetic labels (0 = perfect), in units of r², 0 ≤ c² ≤ 10⁶.
     sigma2 : float
-        Label-noise variance σ² ≥ 0 of both sources, in units of r².
+        Label-noise variance σ² of both sources, in units of r², 0 ≤ σ² ≤ 10⁶.
     lam : float
-        Ridge penalty λ ≥ 0 (0: ridgeless).
+        Ridge penalty λ (0: ridgeless), 0 ≤ λ ≤ 1,000.
     d : int
         Dimension, 1 ≤ d ≤ 10,000.
     alpha : float
-        Spectrum exponent α ≥ 0: s_j ∝ j^(−α), tr Σ = d (0: isotropic).
+        Spectrum exponent α: sⱼ ∝ j^(−α), tr Σ = d (0: isotropic), 0 ≤ α ≤ 5.
+
+    Raises
+    ------
+    ValueError
+        For an input outside :data:`RANGES` (named in the message, with its range).
 
     Returns
     -------
@@ -173,9 +197,12 @@ def estimate(
 
 
 def curve_sizes(n: float, n_floor: float) -> np.ndarray:
-    """The n axis of the calculator's chart: 1 to max(10⁸, 100·n, 100·n_floor) (capped at 10¹⁵), 240 points."""
-    top = max(1e8, 100.0 * n, 100.0 * n_floor if np.isfinite(n_floor) else 0.0)
-    return np.geomspace(1.0, min(top, 1e15), 240)
+    """The n axis of the calculator's chart: m = 10^(k/16) from 1 to the first at or above max(10⁸, 100·n,
+    100·n_floor) (capped at 10¹⁵). Every other point is one of :data:`SEARCH`, whose κ the page has solved
+    already."""
+    top = min(max(1e8, 100.0 * n, 100.0 * n_floor if np.isfinite(n_floor) else 0.0), 1e15)
+    k = int(np.ceil(CURVE_PER_DECADE * np.log10(top) - 1e-9))
+    return 10.0 ** (np.arange(k + 1) / CURVE_PER_DECADE)
 
 
 def curve(n, p2, c2, sigma2=DEFAULTS["sigma2"], lam=DEFAULTS["lam"], d=DEFAULTS["d"], alpha=DEFAULTS["alpha"]):
@@ -213,7 +240,7 @@ def explorable() -> Explorable:
                 "label:N",
                 title=None,
                 sort=list(names.values()),
-                scale=alt.Scale(domain=list(names.values()), range=["#d62728", "#111111", "#d62728"]),
+                scale=alt.Scale(domain=list(names.values()), range=[MARK_COLOURS[k] for k in names]),
                 legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             strokeDash=alt.StrokeDash(
@@ -243,7 +270,7 @@ def explorable() -> Explorable:
                 "what:N",
                 scale=alt.Scale(
                     domain=["your n", "n where the floor dominates", "real samples giving the same error"],
-                    range=["#1f77b4", "#d62728", "#2ca02c"],
+                    range=[MARK_COLOURS[k] for k in ("total", "floor", "equivalent")],
                 ),
                 legend=alt.Legend(title=None, orient="bottom", direction="vertical"),
             ),
@@ -273,8 +300,8 @@ def marks(est: CollapseEstimate, n: float) -> dict:
 
 
 def page_config() -> dict:
-    """What the page's calculator starts from (in the spec's ``usermeta``): default inputs, limits of the form."""
-    return dict(defaults=DEFAULTS, max_d=MAX_D)
+    """What the page's calculator starts from (in the spec's ``usermeta``): default inputs, :data:`RANGES`."""
+    return dict(defaults=DEFAULTS, max_d=MAX_D, ranges={k: list(v) for k, v in RANGES.items()})
 
 
 __all__ = [
@@ -282,6 +309,7 @@ __all__ = [
     "CollapseEstimate",
     "DEFAULTS",
     "MAX_D",
+    "RANGES",
     "SEARCH",
     "curve",
     "curve_sizes",
