@@ -1,7 +1,8 @@
 """The package's structure: what an import loads, and which way the dependencies run.
 
 * ``import collapse_lib``, the theory and the calculator's :func:`estimate` run without torch: the
-  torch-using subpackages are loaded on first use (module ``__getattr__``, Scientific Python SPEC 1).
+  torch-using subpackages are loaded on first use (module ``__getattr__``, Scientific Python SPEC 1);
+  ``import collapse_lib`` loads no pandas either.
 * No module reaches into another part's private names: a name (module, function, constant) whose
   dotted path has a component starting with ``_`` is private to the part that holds it. The parts
   are the library's top-level modules and subpackages (``theory``, ``simulate``, ``datafiles``, ...);
@@ -41,6 +42,7 @@ def test_theory_and_the_calculator_run_without_torch():
         """
         import sys
         import collapse_lib as cl, collapse_lib.theory
+        assert "pandas" not in sys.modules  # the theory needs numpy only (workflow_table loads pandas when called)
         from collapse_lib.explorables.calculator import estimate
         s = cl.Setting.isotropic(50, r2=1.0, c2=0.5, sigma2=0.25)
         assert cl.theory.classical(s, n=100, p2=0.1, lam=1e-3).total > 0

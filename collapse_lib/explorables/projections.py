@@ -33,6 +33,9 @@ N = 500
 R2, SIGMA2 = 1.0, 0.25
 LOG_LAMS = parts.grid_values(-6.0, 0.0, 1.0)
 LOG_PHIS = parts.grid_values(-1.0, 1.0, 0.25)
+#: Tick labels of the Pareto diagram's log axes: two significant digits in decimal notation (20, 100, 0.05), never
+#: "1e+2" beside "20".
+PARETO_FORMAT = ".2~r"
 WIDTH = 600  # of each panel in JupyterLab; the site fits it to the column (static/explorables.js)
 BASIS = ("a", "b", "u", "t3", "o", "g0", "g1", "f")
 
@@ -204,12 +207,12 @@ def _pareto(base: alt.Chart) -> alt.LayerChart:
     x = alt.X(
         "clean:Q",
         scale=parts.log_scale(nice=False, padding=8),
-        axis=alt.Axis(title="error, real data only", format=".2~g", tickCount=5),
+        axis=alt.Axis(title="error, real data only", format=PARETO_FORMAT, tickCount=5),
     )
     y = alt.Y(
         "total:Q",
         scale=parts.log_scale(nice=False, padding=8),
-        axis=alt.Axis(title="error, real + synthetic", format=".2~g", tickCount=5),
+        axis=alt.Axis(title="error, real + synthetic", format=PARETO_FORMAT, tickCount=5),
     )
     tip = [
         alt.Tooltip("psi:Q", format=".3~g", title="ψ"),

@@ -8,14 +8,17 @@ combination of kind, n, λ, σ² and (for ``"mix"``) p₂, and returns one row p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..setting import Setting
 from .workflow import KINDS, check_kind, workflow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ("kind", "n", "lam", "sigma2", "p2", "t", "error", "bias", "real_noise", "synthetic_noise")
 
@@ -81,6 +84,8 @@ def workflow_table(
     unit = setting.with_noise(1.0, 1.0)
     nn, ll = np.meshgrid(n_v, lam_v, indexing="ij")
     t = np.arange(T + 1)
+    import pandas as pd  # here, not at the top: the rest of collapse_lib.theory loads without pandas
+
     frames = []
     for kind in kinds:
         for p in p2_v if kind == "mix" else [None]:
