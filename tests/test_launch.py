@@ -160,12 +160,34 @@ def _first_cells():
     return {chapter.name: jupytext.read(chapter).cells[0] for chapter in CHAPTERS}
 
 
-def test_every_chapter_starts_with_the_same_hidden_install_cell():
+def test_every_chapter_starts_with_the_hidden_install_cell_of_its_one_source():
+    """Each chapter's first cell is exactly ``book/_install_cell.py`` (``scripts/install_cell.py`` copies it)."""
     cells = _first_cells()
     assert len(cells) >= 8
-    sources = {c.source for c in cells.values()}
-    assert len(sources) == 1, "the install cell differs between chapters"
+    source = (REPO / "book" / "_install_cell.py").read_text(encoding="utf-8").rstrip("\n")
+    differ = sorted(name for name, c in cells.items() if c.source != source)
+    assert differ == [], f"run python scripts/install_cell.py: the install cell differs in {differ}"
     assert all(c.cell_type == "code" and "remove-cell" in c.metadata.get("tags", []) for c in cells.values())
+
+
+def test_install_cell_script_reports_and_rewrites_a_stale_copy(tmp_path):
+    """The copying script finds a chapter whose cell differs, rewrites only that cell, and leaves the rest."""
+    spec = importlib.util.spec_from_file_location("install_cell", REPO / "scripts" / "install_cell.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    chapter = CHAPTERS[0].read_text(encoding="utf-8")
+    stale = chapter.replace("keeping the installed torch", "keeping torch", 1)
+    assert stale != chapter
+    (tmp_path / "a.md").write_text(stale, encoding="utf-8")
+    (tmp_path / "b.md").write_text(chapter, encoding="utf-8")
+    (tmp_path / "plain.md").write_text("# not a notebook\n", encoding="utf-8")
+    assert script.main(["--check"], book=tmp_path) == 1
+    assert (tmp_path / "a.md").read_text(encoding="utf-8") == stale
+    assert script.main([], book=tmp_path) == 0
+    assert (tmp_path / "a.md").read_text(encoding="utf-8") == chapter
+    assert script.main(["--check"], book=tmp_path) == 0
+    (tmp_path / "c.md").write_text(chapter.replace(":tags: [remove-cell]", ":tags: [hide-input]", 1), encoding="utf-8")
+    assert script.main(["--check"], book=tmp_path) == 2
 
 
 def _run_install_cell(monkeypatch, missing: bool, source: str | None):
