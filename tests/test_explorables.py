@@ -127,15 +127,15 @@ def test_theorem1_basis_rejects_ridgeless():
 
 
 # ----------------------------------------------------------------------------- Theorem 2
-@pytest.mark.parametrize("log_phi", [-1.0, 0.0, 0.75])
-def test_projections_combination_is_random_projections(log_phi):
-    d = projections.dimension(log_phi)
+@pytest.mark.parametrize("phi", [0.1, 1.0, 1.5, 5.0])
+def test_projections_combination_is_random_projections(phi):
+    d = projections.dimension(phi)
     st1 = cl.Setting.isotropic(d, r2=1.0, c2=1.0, sigma2=1.0)
     n = projections.N
-    m = np.array([0.05, 0.5, 0.99, 1.0, 1.01, 2.0, d / n, 20.0])[:, None] * n
+    m = np.array([0.01, 0.05, 0.5, 0.99, 1.0, 1.01, 2.0, d / n, 20.0, 1e4])[:, None] * n
     lam = np.array([1e-6, 1e-2, 1.0])
     x = projections.basis(st1, n, m, lam)
-    for p2, c2, s2, r2 in [(0.0, 0.5, 0.25, 1.0), (1.0, 2.0, 0.25, 1.0)] + [
+    for p2, c2, s2, r2 in [(0.0, 0.5, 0.25, 1.0), (1.0, 2.0, 0.25, 1.0), (0.5, 1.0, 0.005, 1.0)] + [
         tuple(RNG.uniform([0, 0, 0, 0.1], [1, 2, 1, 2])) for _ in range(5)
     ]:
         ref = cl.theory.random_projections(cl.Setting.isotropic(d, r2=r2, c2=c2, sigma2=s2), n, m, p2, lam)
@@ -147,11 +147,43 @@ def test_projections_combination_is_random_projections(log_phi):
 def test_projections_page_expression_matches_python():
     st1 = cl.Setting.isotropic(300, r2=1, c2=1, sigma2=1)
     x = {k: float(v) for k, v in projections.basis(st1, 500.0, 450.0, 1e-3).items()}
-    sym = projections.terms(fields(*projections.BASIS), **params("p2", "c2"), sigma2=0.25, r2=1.0)
-    for p2, c2 in [(0.0, 0.5), (0.35, 1.3), (1.0, 2.0)]:
-        num = projections.terms(x, p2, c2, 0.25, 1.0)
+    sym = projections.terms(fields(*projections.BASIS), **params("p2", "c2", "sigma2"), r2=1.0)
+    for p2, c2, s2 in [(0.0, 0.5, 0.25), (0.35, 1.3, 0.005), (1.0, 2.0, 0.0)]:
+        num = projections.terms(x, p2, c2, s2, 1.0)
         for key in ("total", "clean", "approx", "zeta_floor", "zeta", "floor"):
-            assert _vega_eval(str(sym[key]), x, p2=p2, c2=c2) == pytest.approx(num[key], rel=1e-13, abs=1e-300)
+            got = _vega_eval(str(sym[key]), x, p2=p2, c2=c2, sigma2=s2)
+            assert got == pytest.approx(num[key], rel=1e-13, abs=1e-300)
+
+
+def _controls(spec) -> dict:
+    """name → (value, binding) of the spec's parameters bound to an input."""
+    return {p["name"]: (p.get("value"), p["bind"]) for p in spec.get("params", []) if "bind" in p}
+
+
+def test_projections_opens_at_figure_1_and_its_controls_reach_it():
+    """The opening values are Figure 1's φ, λ, σ² (and one of its p₂ panels and qualities); each control's
+    grid holds them, the ψ grid spans Figure 1's range, and the page draws at that setting what the library does."""
+    c = cl.figures.get("fig1").config("smoke")
+    spec = projections.explorable().spec
+    ctl = _controls(spec)
+    assert ctl["phi"][0] == c["phi"] and c["phi"] in ctl["phi"][1]["options"]
+    assert 10.0 ** ctl["llam"][0] == c["lam"]
+    assert ctl["sigma2"][0] == c["sigma2"]
+    assert ctl["p2"][0] in c["p2"] and ctl["c2"][0] in c["c2"]
+    for name, want in (("llam", np.log10(c["lam"])), ("sigma2", c["sigma2"])):
+        b = ctl[name][1]
+        k = (want - b["min"]) / b["step"]
+        assert b["min"] <= want <= b["max"] and abs(k - round(k)) < 1e-9, name  # the slider can return there
+    psi = projections.psi_grid()
+    assert psi[0] <= c["psi"][0] * 1.0001 and psi[-1] >= c["psi"][1] * 0.9999
+    # the page's combination at the opening values is the library's Figure 1 curve
+    d = projections.dimension(ctl["phi"][0])
+    assert d == round(c["phi"] * c["n"])
+    x = projections.basis(cl.Setting.isotropic(d, r2=1, c2=1, sigma2=1), c["n"], psi * c["n"], c["lam"])
+    got = projections.terms(x, ctl["p2"][0], ctl["c2"][0], ctl["sigma2"][0], c["r2"])["total"]
+    s = cl.Setting.isotropic(d, r2=c["r2"], c2=ctl["c2"][0], sigma2=c["sigma2"])
+    ref = cl.theory.random_projections(s, c["n"], psi * c["n"], ctl["p2"][0], c["lam"]).total
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------- mixing

@@ -1,6 +1,7 @@
 """Figure recipes of the random-projections chapter (figures 1, 4, 5) and the Pareto frontier."""
 
 import matplotlib
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ matplotlib.use("Agg")
 
 import collapse_lib as cl  # noqa: E402
 from collapse_lib.figures._rp import pareto_front, widths  # noqa: E402
+from collapse_lib.figures.report import THEOREM2  # noqa: E402
 
 RP_FIGS = ("fig1", "fig4", "fig5")
 
@@ -48,6 +50,18 @@ def test_plots_have_labelled_log_axes(rp_table):
         assert ax.get_xlabel()
     assert any("error" in ax.get_ylabel() for ax in axes)
     matplotlib.pyplot.close(fig)
+
+
+def test_plots_name_the_theory_as_this_books_equivalent(rp_table):
+    """Legends and titles say whose Theorem 2 the curves are (report.THEOREM2), never a bare "Theorem 2"."""
+    name, table = rp_table
+    fig = cl.figures.get(name).plot(table)
+    texts = " | ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    matplotlib.pyplot.close(fig)
+    assert THEOREM2 in texts
+    assert "Theorem 2" not in texts.replace(THEOREM2, ""), texts
+    book = cl.figures.get(name).book_column(cl.figures.get(name).config("smoke"))
+    assert THEOREM2 in book["shows"]
 
 
 def test_fig4_peak_at_interpolation_threshold():

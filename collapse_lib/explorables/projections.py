@@ -1,4 +1,8 @@
-"""Theorem 2 explorable: random projections against ψ = m/n, with p₂, c², λ and φ = d/n as controls.
+"""Theorem 2 explorable: random projections against ψ = m/n, with p₂, c², σ², λ and φ = d/n as controls.
+
+It opens at the setting of Figure 1 (:mod:`collapse_lib.figures.fig1`: n = 500, φ = 1.5,
+λ = 1, σ² = 0.005, ψ from 10⁻² to 10⁴) at p₂ = 0.5 and the very-low quality c² = 1, and
+every control can return there.
 
 What is computed where, and why. μ (and so θ, u and every trace) does not depend
 on p₂ or c² (:mod:`collapse_lib.theory.projections`), and with Γ = (r²/d)I,
@@ -14,8 +18,9 @@ library's p₂²p₁uT₃ + p₂u(p₁²Σδ̃ + 2p₁p₂Σδ̃a + p₂²Σδ̃
 (the cubic terms in p₂ cancel), so the page adds no cancellation of its own.
 
 The library evaluates the basis at build time on the grid λ × φ × ψ (n = 500,
-isotropic Σ) and the page combines it with p₂ and c² through :func:`terms`, one
-formula evaluated in Python by the tests and as Vega expressions by the page.
+isotropic Σ) and the page combines it with p₂, c² and σ² (all three enter linearly or
+polynomially, so they are continuous controls) through :func:`terms`, one formula
+evaluated in Python by the tests and as Vega expressions by the page.
 """
 
 from __future__ import annotations
@@ -30,9 +35,14 @@ from .embed import Explorable, dataset, stack
 from .formula import fields, params
 
 N = 500
-R2, SIGMA2 = 1.0, 0.25
+R2 = 1.0
 LOG_LAMS = parts.grid_values(-6.0, 0.0, 1.0)
-LOG_PHIS = parts.grid_values(-1.0, 1.0, 0.25)
+# φ = d/n offered (a drop-down): Figure 1's 1.5, Figures 4 and 5's 2, and both sides of the threshold φ = 1
+PHIS = (0.1, 0.2, 0.5, 0.8, 1.0, 1.2, 1.5, 2.0, 5.0, 10.0)
+# The opening values: Figure 1's setting (figures.fig1.PHI, LAM, SIGMA2; a test checks they agree), p₂ = 0.5 (one
+# of its panels) and its very-low quality c² = 1, where the best model size is intermediate
+OPEN = dict(p2=0.5, c2=1.0, llam=0.0, phi=1.5, sigma2=0.005)
+SIGMA2_MAX, SIGMA2_STEP = 0.5, 0.005
 #: Tick labels of the Pareto diagram's log axes: two significant digits in decimal notation (20, 100, 0.05), never
 #: "1e+2" beside "20".
 PARETO_FORMAT = ".2~r"
@@ -41,13 +51,14 @@ BASIS = ("a", "b", "u", "t3", "o", "g0", "g1", "f")
 
 
 def psi_grid() -> np.ndarray:
-    """ψ from 0.05 to 20 (as in the paper's Figure 1), refined around the interpolation peak ψ = 1."""
-    return np.unique(parts.significant(np.concatenate([np.geomspace(0.05, 20, 60), np.geomspace(0.7, 1.4, 21)])))
+    """ψ from 10⁻² to 10⁴ (the range of Figure 1; at 10⁴ the curves have reached their ψ → ∞ limit to a
+    fraction of a percent), 12 per decade, refined around the interpolation peak ψ = 1."""
+    return np.unique(parts.significant(np.concatenate([np.geomspace(1e-2, 1e4, 73), np.geomspace(0.7, 1.4, 15)])))
 
 
-def dimension(log_phi: float, n: int = N) -> int:
+def dimension(phi: float, n: int = N) -> int:
     """d = round(φn), at least 1 (the chapter's isotropic setting)."""
-    return max(1, int(round(10.0**log_phi * n)))
+    return max(1, int(round(phi * n)))
 
 
 def basis(setting: Setting, n, m, lam) -> dict:
@@ -99,28 +110,31 @@ def terms(x: dict, p2, c2, sigma2, r2) -> dict:
 
 
 def table() -> dict:
-    """The page's data: the basis on λ × φ × ψ (columns ll, lphi, psi and the basis)."""
+    """The page's data: the basis on λ × φ × ψ (columns ll = log₁₀λ, phi, psi and the basis)."""
     psi = psi_grid()
-    settings = {lp: Setting.isotropic(dimension(lp), r2=1.0, c2=1.0, sigma2=1.0) for lp in LOG_PHIS}
+    settings = {ph: Setting.isotropic(dimension(ph), r2=1.0, c2=1.0, sigma2=1.0) for ph in PHIS}
     return stack(
-        dict(ll=ll, lphi=lp, psi=psi, **basis(settings[lp], N, psi * N, 10.0**ll)) for lp in LOG_PHIS for ll in LOG_LAMS
+        dict(ll=ll, phi=ph, psi=psi, **basis(settings[ph], N, psi * N, 10.0**ll)) for ph in PHIS for ll in LOG_LAMS
     )
 
 
 def explorable() -> Explorable:
-    """Theorem 2 against ψ and the Pareto diagram (n = 500, isotropic Σ, r² = 1, σ² = 0.25); live controls."""
+    """Theorem 2 against ψ and the Pareto diagram (n = 500, isotropic Σ, r² = 1); live controls, opening at Figure 1."""
+    from ..figures.report import THEOREM2  # the figures' name for this theory (imported here: it loads the figures)
+
     controls = [
-        parts.slider("p2", "p₂ (synthetic fraction)", 0.0, 1.0, 0.05, 0.5),
-        parts.slider("c2", "c² (synthetic quality, 0 = perfect)", 0.0, 2.0, 0.05, 0.5),
-        parts.slider("llam", "log₁₀ λ (ridge penalty)", float(LOG_LAMS[0]), float(LOG_LAMS[-1]), 1.0, -1.0),
-        parts.slider("lphi", "log₁₀ φ (φ = d/n)", float(LOG_PHIS[0]), float(LOG_PHIS[-1]), 0.25, 0.0),
-        parts.derived("d", f"max(1, round(pow(10, lphi) * {N}))"),
+        parts.slider("p2", "p₂ (synthetic fraction)", 0.0, 1.0, 0.05, OPEN["p2"]),
+        parts.slider("c2", "c² (synthetic quality, 0 = perfect)", 0.0, 2.0, 0.05, OPEN["c2"]),
+        parts.slider("sigma2", "σ² (label noise)", 0.0, SIGMA2_MAX, SIGMA2_STEP, OPEN["sigma2"]),
+        parts.slider("llam", "log₁₀ λ (ridge penalty)", float(LOG_LAMS[0]), float(LOG_LAMS[-1]), 1.0, OPEN["llam"]),
+        parts.select("phi", "φ = d/n", PHIS, OPEN["phi"], labels=[f"{p:g}" for p in PHIS]),
+        parts.derived("d", f"max(1, round(phi * {N}))"),
     ]
-    t = terms(fields(*BASIS), **params("p2", "c2"), sigma2=SIGMA2, r2=R2)
+    t = terms(fields(*BASIS), **params("p2", "c2", "sigma2"), r2=R2)
     shown = ("total", "clean", "approx", "zeta_floor", "zeta", "floor")
     base = (
         alt.Chart()
-        .transform_filter(parts.snapped("ll", "llam") + " && " + parts.snapped("lphi", "lphi"))
+        .transform_filter(parts.snapped("ll", "llam") + " && " + parts.snapped("phi", "phi"))
         .transform_calculate(**{k: str(t[k]) for k in shown})
     )
     names = {
@@ -132,7 +146,7 @@ def explorable() -> Explorable:
     colours = ["#d62728", "#111111", "#1f77b4", "#d62728"]
     dashes = [[1, 0], [6, 3], [1, 0], [2, 2]]
     x = alt.X(
-        "psi:Q", scale=parts.log_scale(nice=False), axis=parts.axis_log("ψ = m/n (model size over sample size)", -1, 1)
+        "psi:Q", scale=parts.log_scale(nice=False), axis=parts.axis_log("ψ = m/n (model size over sample size)", -2, 4)
     )
     y_axis = parts.axis_log("test error E (label noise excluded)", -8, 2)
     curves = (
@@ -172,8 +186,8 @@ def explorable() -> Explorable:
         height=320,
         title=alt.TitleParams(
             text={
-                "expr": f"['Theorem 2, n = {N}: d = ' + d + ', λ = ' + format(pow(10, llam), '.0e'),"
-                " 'p₂ = ' + format(p2, '.2f') + ', c² = ' + format(c2, '.2f')]"
+                "expr": f"['{THEOREM2}, n = {N}: d = ' + d + ', λ = ' + format(pow(10, llam), '.0e'),"
+                " 'p₂ = ' + format(p2, '.2f') + ', c² = ' + format(c2, '.2f') + ', σ² = ' + format(sigma2, '.3~f')]"
             }
         ),
     )
@@ -256,4 +270,4 @@ def _pareto(base: alt.Chart) -> alt.LayerChart:
     )
 
 
-__all__ = ["BASIS", "LOG_LAMS", "LOG_PHIS", "N", "basis", "dimension", "explorable", "psi_grid", "table", "terms"]
+__all__ = ["BASIS", "LOG_LAMS", "N", "OPEN", "PHIS", "basis", "dimension", "explorable", "psi_grid", "table", "terms"]

@@ -33,9 +33,12 @@ against the error of the same model trained on the n real samples only (x); colo
 log₁₀ψ; black lines: the Pareto frontier of each quality (points no other size beats
 on both axes); open black marker: ψ → ∞. Below them, the same errors against ψ, the
 ψ → ∞ value dotted. Theory at n = 500 at every scale; hollow markers with ± 2 s.e.
-bars: simulation (same draws for the mixed and the real-only fit) at a few sizes in
-ψ ∈ [10⁻², 10²] for the very-high and very-low qualities, at n = 50 (smoke) or 500
-(book, paper), d = φn. dtype: float64.
+bars: simulation at a few sizes in ψ ∈ [10⁻², 10²], at n = 50 (smoke) or 500 (book,
+paper), d = φn, of the very-low quality (c² = 1) and, on the same draws, of the fit to
+the n real samples only (the x-axis). The latter is also the very-high quality
+simulated: with c² = 0 and σ₂ = σ₁ the synthetic samples have the real distribution, so
+a mixture of n real and perfect synthetic samples is a sample of n real ones (the
+plot shows those points on the c² = 0 curves). dtype: float64.
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def config(scale=None) -> dict:
         psi=[0.01, 1e4],
         psi_points=121,
         sim=SIM[scale],
-        sim_c2=[0.0, 1.0],
+        sim_c2=[1.0],
         dtype="float64",
     )
 
@@ -131,8 +134,8 @@ def book_column(c: dict) -> dict:
     n, sim = c["n"], c["sim"]
     return dict(
         shows=f"the same diagram: theory ({THEOREM2}; points, one per ψ, and the ψ → ∞ limit) and simulations "
-        f"(hollow, ± 2 s.e.) at {sim['sim_points']} sizes for c² = {fv(c['sim_c2'])}; one panel per p₂; below, "
-        "the same errors against ψ",
+        f"(hollow, ± 2 s.e.) at {sim['sim_points']} sizes for c² = {fv(c['sim_c2'])} and for real data only "
+        "(= c² = 0); one panel per p₂; below, the same errors against ψ",
         sizes=f"theory n = {n}, simulation n = {sim['n']}; d = φn = {round(c['phi'] * n)} (φ = {fv(c['phi'])}); "
         f"ψ = m/n from {fv(c['psi'][0])} to {fv(c['psi'][1])} ({c['psi_points']} values) and ψ → ∞ "
         f"(simulated: {fv(sim['psi'][0])} to {fv(sim['psi'][1])}); λ = {fv(c['lam'])}, σ² = {fv(c['sigma2'])}, "
@@ -330,6 +333,26 @@ def best_sizes(table) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _simulated(table, p2, c2) -> pd.DataFrame:
+    """Simulated points of quality ``c2`` in panel ``p2``: ψ, x (real data only) and y (mixture), with s.e.
+
+    A simulated quality gives its own rows. The very-high quality (c² = 0), when not
+    simulated itself, is the real-only fit of a simulated quality: at c² = 0 the mixture is
+    a sample of n real points (module docstring), so its error is ``clean_sim`` on both axes.
+    """
+    sim = table[(table.kind == "simulation") & (table.p2 == p2)]
+    own = sim[np.isclose(sim.c2, c2)]
+    if len(own):
+        x, xs, y, ys = own.clean_sim, own.clean_stderr, own.error, own.stderr
+    elif c2 == 0 and len(sim):
+        own = sim[np.isclose(sim.c2, sim.c2.min())]
+        x, xs, y, ys = own.clean_sim, own.clean_stderr, own.clean_sim, own.clean_stderr
+    else:
+        return pd.DataFrame(columns=["psi", "x", "x_se", "y", "y_se"])
+    out = pd.DataFrame(dict(psi=own.psi, x=x, x_se=np.nan_to_num(xs), y=y, y_se=np.nan_to_num(ys)))
+    return out.sort_values("psi").reset_index(drop=True)
+
+
 def _log_axes(ax):
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -372,13 +395,13 @@ def _pareto_panel(panel, ax, table, p2, vmin, vmax):
         lim = lim_all[(lim_all.p2 == p2) & np.isclose(lim_all.c2, c2)]
         if len(lim):
             ax.plot(lim.clean, lim.error, mk, ms=11 if mk == "*" else 8, mfc="white", mec="k", mew=1.3, zorder=6)
-        sm = table[(table.kind == "simulation") & (table.p2 == p2) & np.isclose(table.c2, c2)]
+        sm = _simulated(table, p2, c2)
         if len(sm):
             ax.errorbar(
-                sm.clean_sim,
-                sm.error,
-                xerr=2 * np.nan_to_num(sm.clean_stderr),
-                yerr=2 * np.nan_to_num(sm.stderr),
+                sm.x,
+                sm.y,
+                xerr=2 * sm.x_se,
+                yerr=2 * sm.y_se,
                 fmt=mk,
                 mfc="none",
                 mec="crimson",
@@ -420,12 +443,12 @@ def _psi_panel(ax, table, p2):
             e = float(lim.error.iloc[0])
             ax.axhline(e, color=col, lw=0.9, ls=":", zorder=1)
             ax.plot([edge], [e], mk, ms=10 if mk == "*" else 7, mfc="white", mec=col, mew=1.5, clip_on=False, zorder=6)
-        sm = table[(table.kind == "simulation") & (table.p2 == p2) & np.isclose(table.c2, c2)].sort_values("psi")
+        sm = _simulated(table, p2, c2)
         if len(sm):
             ax.errorbar(
                 sm.psi,
-                sm.error,
-                yerr=2 * np.nan_to_num(sm.stderr),
+                sm.y,
+                yerr=2 * sm.y_se,
                 fmt=mk,
                 mfc="none",
                 mec="crimson",

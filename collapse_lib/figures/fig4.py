@@ -25,6 +25,7 @@ from .. import plotting
 from ..scale import current_scale
 from ..setting import Setting
 from ._rp import RP_SIZES, psi_grid, rp_vs_m, widths
+from .report import THEOREM2
 from .report import format_value as fv
 
 TITLE = "Figure 4: random projections — test error vs model size ψ = m/n"
@@ -51,6 +52,19 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "c2",
     "panel",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# the theory rows have no simulation statistics
+COLUMN_KINDS = {
+    "kind": "text",
+    "panel": "text",
+    "stderr": "number or null",
+    "p2_eff": "number or null",
+    "theory_at_p2_eff": "number or null",
+    "clean_sim": "number or null",
+    "clean_stderr": "number or null",
+    "excess": "number or null",
+    "excess_stderr": "number or null",
+}
 N_THEORY_PSI = 400
 
 
@@ -74,8 +88,8 @@ def book_column(c: dict) -> dict:
     """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
     a, b = c["a"], c["b"]
     return dict(
-        shows="(a) several p₂, (b) several c², (c) the excess error E − E(p₂ = 0) against ψ; Theorem 2 (lines) "
-        "and simulation (markers ± 2 s.e.)",
+        shows="(a) several p₂, (b) several c², (c) the excess error E − E(p₂ = 0) against ψ; "
+        f"{THEOREM2} (lines) and simulation (markers ± 2 s.e.)",
         sizes=f"n = {c['n']}, d = {round(c['phi'] * c['n'])} (φ = {fv(c['phi'])}); ψ from {fv(c['psi'][0])} to "
         f"{fv(c['psi'][1])}, {c['sim_points']} simulated widths",
         runs=f"{c['trials']} trials per simulated width",
@@ -160,6 +174,7 @@ def plot(table):
     plotting.legend_below(panels[2], ncol=3)
     fig.suptitle(
         f"Random projections, isotropic, n = {n}, d = {d} (φ = {d / n:g}), λ = {lam:g}.\n"
-        "Lines: Theorem 2; markers: simulation ± 2 s.e."
+        f"Lines: {THEOREM2};\n"
+        "markers: simulation ± 2 s.e."
     )
     return fig

@@ -21,6 +21,7 @@ from .. import paper, plotting
 from ..scale import current_scale
 from ..setting import Setting
 from ._rp import RP_SIZES, rp_vs_m, widths
+from .report import THEOREM2
 from .report import format_value as fv
 
 TITLE = "Figure 5: random projections — theory vs experiment across widths"
@@ -47,6 +48,18 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "c2",
     "alpha",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# the theory rows have no simulation statistics
+COLUMN_KINDS = {
+    "kind": "text",
+    "stderr": "number or null",
+    "p2_eff": "number or null",
+    "theory_at_p2_eff": "number or null",
+    "clean_sim": "number or null",
+    "clean_stderr": "number or null",
+    "excess": "number or null",
+    "excess_stderr": "number or null",
+}
 RUNS = {"smoke": 3, "book": 20, "paper": 10}  # ours; the paper's Figure 5 shows a mean of 5 runs (paper.FIG5_RUNS)
 M_RANGE = (0.05, 20.0)  # as multiples of n
 
@@ -76,7 +89,7 @@ def book_column(c: dict) -> dict:
     runs = c["trials"]
     more = "more" if runs > paper.FIG5_RUNS else "fewer" if runs < paper.FIG5_RUNS else "as many"
     return dict(
-        shows="experiment (solid line; band = mean ± 2 s.e.) against Theorem 2 (dashed), one panel per c²",
+        shows=f"experiment (solid line; band = mean ± 2 s.e.) against {THEOREM2} (dashed), one panel per c²",
         sizes=f"n = {c['n']}, d = {round(c['phi'] * c['n'])} (φ = {fv(c['phi'])}); width m from "
         f"{fv(c['m_over_n'][0])}n to {fv(c['m_over_n'][1])}n, {c['sim_points']} widths",
         runs=f"{runs} runs per width",
@@ -137,7 +150,7 @@ def plot(table):
     h += [Line2D([], [], color="k", lw=1.8), Line2D([], [], color="k", lw=1.4, ls="--")]
     lab += [
         f"experiment (mean of {int(table.attrs.get('config', {}).get('trials', 0)) or 'several'} runs ± 2 s.e.)",
-        "theory (Theorem 2)",
+        f"theory ({THEOREM2})",
     ]
     plotting.legend_below(panels[-1], h, lab, ncol=2)
     n, d, lam = int(table.n.iloc[0]), int(table.d.iloc[0]), float(table.lam.iloc[0])

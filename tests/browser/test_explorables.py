@@ -109,10 +109,14 @@ def test_projections_explorable(browser, server):
     name = "projections"
     _open(browser, server, "book/random_projections.html", name)
 
+    fig1 = cl.figures.get("fig1").config("smoke")
+    opening = {k: signal(browser, name, k) for k in ("phi", "llam", "sigma2")}
+    assert opening == {"phi": fig1["phi"], "llam": np.log10(fig1["lam"]), "sigma2": fig1["sigma2"]}  # Figure 1
+
     def check():
-        p2, c2, llam, lphi = (signal(browser, name, k) for k in ("p2", "c2", "llam", "lphi"))
-        d = max(1, int(round(10.0**lphi * 500)))
-        st = cl.Setting.isotropic(d, r2=1.0, c2=c2, sigma2=0.25)
+        p2, c2, llam, phi, s2 = (signal(browser, name, k) for k in ("p2", "c2", "llam", "phi", "sigma2"))
+        d = max(1, int(round(phi * 500)))
+        st = cl.Setting.isotropic(d, r2=1.0, c2=c2, sigma2=s2)
         rows = drawn(browser, name, "psi_curves")
         for curve in ("total", "clean", "approx", "zeta_floor"):
             pts = [r for r in rows if r["curve"] == curve]
@@ -126,7 +130,7 @@ def test_projections_explorable(browser, server):
         front = {round(float(p), 8) for p in psi[pareto_front(th.clean, th.total)]}
         assert {round(r["psi"], 8) for r in drawn(browser, name, "pareto_front")} == front
 
-    _each_control(browser, name, [("p2", 0.8), ("c2", 1.5), ("llam", -4.0), ("lphi", 0.5)], check)
+    _each_control(browser, name, [("p2", 0.8), ("c2", 1.5), ("sigma2", 0.25), ("llam", -4.0), ("phi", 5)], check)
 
 
 # ----------------------------------------------------------------------------- mixing
