@@ -189,3 +189,16 @@ def test_limit_rows_survive_the_data_file(tmp_path):
     fresh = FIG1.best_sizes(FIG1.compute(scale="smoke"))
     pd.testing.assert_frame_equal(FIG1.best_sizes(table)[fresh.columns], fresh, rtol=1e-6, atol=1e-6)  # 8 digits stored
     matplotlib.pyplot.close(FIG1.plot(table))
+
+
+def test_chapter_defines_the_theorem2_label_once_and_uses_it():
+    """Issue 23 item 10: the chapter defines the label once; its agreement sentences use it; Figure 4 is inferred."""
+    from pathlib import Path
+
+    from collapse_lib.figures.report import THEOREM2
+
+    text = (Path(__file__).resolve().parents[1] / "book" / "random_projections.md").read_text()
+    assert text.count(f"*{THEOREM2}*") == 1  # the definition, in the prose
+    assert 'theorem="Theorem 2"' not in text and text.count("theorem=THEOREM2") >= 3
+    fig4 = text[text.index("## Figure 4") : text.index("## Figure 5")]
+    assert "not in the text known to us" in fig4 and "infer" in fig4
