@@ -60,17 +60,20 @@ DEPTH_FRACTIONS = (0.0, 0.1, 1.0)  # the model-size panel: without synthetic dat
 
 # Per scale: learner (context, width, heads, depth), depths of the model-size panel, global batch (windows),
 # steps (one pass: tokens seen = steps · batch · context), GPT generator, evaluation and sampling sizes,
-# tokens of real stories whose trigrams are the filter's reference, replicates of every curve.
+# tokens of real stories whose trigrams are the filter's reference, replicates of every curve. The book scale
+# fits a 2-core CPU in about an hour (48 runs of 245,760 tokens): p = 0.001 of its budget would be three
+# stories, so its fractions start at 0.01, and no fraction is run unfiltered.
 SIZES = {
     "smoke": dict(context=32, width=32, heads=2, depth=2, depths=[1, 2], batch=8, steps=30, lr=3e-3, warmup=5,
                   weak=dict(depth=1, width=16, heads=2, steps=15, slice_tokens=2_000), eval_tokens=2_048, n_eval=6,
                   sample_batch=64, n_samples=2, replicates=2, filter_reference_tokens=100_000,
                   fractions=[0.0, 0.1, 1.0], teacher=dict(TEACHER, fractions=[1.0], kl_stories=200),
                   depth_fractions=[0.0, 1.0]),
-    "book": dict(context=128, width=64, heads=4, depth=2, depths=[1, 2, 4, 8], batch=16, steps=400, lr=3e-3,
-                 warmup=30, weak=dict(depth=2, width=64, heads=4, steps=400, slice_tokens=819_200),
-                 eval_tokens=16_384, n_eval=12, sample_batch=2_048, n_samples=3, replicates=3,
-                 filter_reference_tokens=1_750_000),
+    "book": dict(context=128, width=64, heads=4, depth=2, depths=[1, 2, 4, 8], batch=8, steps=240, lr=3e-3,
+                 warmup=20, weak=dict(depth=2, width=64, heads=4, steps=240, slice_tokens=245_760),
+                 eval_tokens=16_384, n_eval=10, sample_batch=1_024, n_samples=3, replicates=3,
+                 filter_reference_tokens=1_750_000, fractions=[0.0, 0.01, 0.1, 0.5, 1.0],
+                 teacher=dict(TEACHER, fractions=[0.1, 1.0]), unfiltered_fractions=[]),
     "paper": dict(context=256, width=256, heads=8, depth=4, depths=[2, 4, 8, 16], batch=64, steps=6_000, lr=1e-3,
                   warmup=200, weak=dict(depth=4, width=256, heads=8, steps=6_000, slice_tokens=98_304_000),
                   eval_tokens=262_144, n_eval=16, sample_batch=2_048, n_samples=3, replicates=3,
