@@ -24,9 +24,10 @@ import numpy as np
 import pytest
 
 import collapse_lib as cl
-from collapse_lib.explorables import calculator, distributions, mixing, projections, sphinx, theorem1, workflows
+from collapse_lib.explorables import calculator, distributions, embed, mixing, projections, sphinx, theorem1, workflows
 from collapse_lib.explorables.embed import (
     NOTEBOOK_WIDTH,
+    SITE_VEGALITE_VERSION,
     VEGALITE_MIME,
     VEGALITE_VERSIONS,
     Explorable,
@@ -365,6 +366,12 @@ def test_last_crossing_edges():
         (dict(d=20_000), ValueError, "d"),
         (dict(d=2.5), TypeError, "d"),
         (dict(alpha=-1), ValueError, "alpha"),
+        (dict(alpha=5.5), ValueError, "alpha"),
+        (dict(n=0.5), ValueError, "n"),
+        (dict(n=2e15), ValueError, "n"),
+        (dict(lam=1e308), ValueError, "lam"),
+        (dict(c2=1e308), ValueError, "c2"),
+        (dict(sigma2=1e308), ValueError, "sigma2"),
         (dict(n=[1, 2]), TypeError, "n"),
         (dict(p2="a"), TypeError, "p2"),
     ],
@@ -524,3 +531,85 @@ def test_calculator_page_c2_estimate_recovers_c2():
     est = (np.mean((y_syn - y) ** 2) - st.sigma2_real - st.sigma2_synth) / (np.mean(y**2) - st.sigma2_real)
     truth = cl.sampling.prediction_error(st, w2, w1) / cl.sampling.prediction_error(st, w1, 0 * w1)  # this draw
     assert est == pytest.approx(truth, rel=0.03)
+
+
+# ----------------------------------------------------------------------------- what a reader reads on the charts
+def _svg_texts(spec) -> list[str]:
+    """Every text the chart draws (titles, axis labels, legends) at its opening values, as the site's Vega does."""
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=SITE_VEGALITE_VERSION)
+    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)]
+
+
+def test_chart_text_has_no_raw_names_or_e_notation(built):
+    for name, e in built.items():
+        texts = _svg_texts(e.bundle_spec())
+        assert len(texts) > 10, name
+        raw = [t for t in texts if "_" in t or re.search(r"\de[+-]\d", t)]
+        assert not raw, (name, raw)  # sⱼ, Eₜ, 10⁻³ or 0.001, never s_j, E_t, 1e-3 or 1e+2
+
+
+def test_generation_and_round_axes_count_in_whole_numbers(built):
+    for name, param, title in (("workflows", "gens", "generation t"), ("mixing", "rounds", "round t")):
+        spec = built[name].bundle_spec()
+        for top, ticks in ((1, ["0", "1"]), (3, ["0", "1", "2", "3"]), (20, [str(k) for k in range(0, 21, 2)])):
+            for p in spec["params"]:
+                if p["name"] == param:
+                    p["value"] = top
+            texts = _svg_texts(spec)
+            axis = texts[texts.index(title) - len(ticks) : texts.index(title)]
+            assert axis == ticks, (name, top, axis)
+        if name == "workflows":
+            assert any(
+                "after T = 1 generation against n" in t
+                for t in _svg_texts(
+                    dict(spec, params=[dict(p, value=1) if p["name"] == "gens" else p for p in spec["params"]])
+                )
+            )
+
+
+def test_mixing_parts_below_the_precision_are_left_out():
+    # n₁ = 100,000, n₂ = 50: the synthetic bias falls by ~10⁻⁶ a round, under the FFT's round-off after 3 rounds
+    tab = mixing.tables(n1_sizes=(100_000,), n2_sizes=(50,), c2_grid=(0.5,))["iterative"]
+    st = cl.Setting.isotropic(mixing.D, r2=1.0, c2=1.0, sigma2=mixing.SIGMA2)
+    for fresh in (1, 0):
+        rows = tab["fresh"] == fresh
+        it = cl.theory.iterative_mixing(st, 100_000, 50, mixing.MAX_ROUNDS, mixing.LAM, relabel_noise=bool(fresh))
+        for col, part in (("sb", it.synthetic_bias), ("sn", it.synthetic_noise)):
+            got, ref = tab[col][rows], np.ravel(part)
+            kept = got != 0
+            # what is kept is the library's value, what is left out is below 1e-12 of the part's largest value
+            np.testing.assert_array_equal(got[kept], ref[kept])
+            assert np.all(np.abs(ref[~kept]) < mixing.PRECISION * np.abs(ref).max()), (col, fresh)
+            assert np.all(got >= 0), (col, fresh)  # round-off of either sign never reaches the log axis
+        assert tab["sb"][rows][:3].all() and not tab["sb"][rows][4:].any()  # rounds 0-2 resolved, later ones not
+
+
+def test_mixing_resolved_keeps_each_series_own_scale():
+    part = np.array([[1.0, 1e-6, 1e-13, -1e-14], [1e-20, 1e-26, 1e-33, 0.0]])
+    np.testing.assert_array_equal(mixing.resolved(part), [[1.0, 1e-6, 0.0, 0.0], [1e-20, 1e-26, 0.0, 0.0]])
+
+
+def test_site_html_without_javascript_shows_a_still(built, tmp_path, monkeypatch):
+    spec = built["calculator"].bundle_spec()
+    html = site_html(spec)
+    box = html[: html.index("<script>")]
+    # without scripts: the note inside the figure's box (and no "Loading …" that never ends)
+    assert "<noscript>" in box and embed.NOSCRIPT["calculator"] in box and "Loading" not in box
+    assert "box.textContent = 'Loading the interactive figure\u2026'" in html  # the script says it instead
+    # on the site: the PNG of the figure at its opening values, written once by myst-nb's renderer
+    written = {}
+
+    def write_file(path, content, overwrite=False, exists_ok=False):
+        written.setdefault(path[0], content)
+        (tmp_path / path[0]).write_bytes(content) if content else None
+        return "/" + path[0]
+
+    renderer = SimpleNamespace(write_file=write_file, config=SimpleNamespace(output_folder=str(tmp_path)))
+    data = SimpleNamespace(mime_type=VEGALITE_MIME, content=spec, cell_index=1, output_index=0)
+    head, image, tail = sphinx.VegaLiteMime.handle_mime(renderer, data, False)
+    assert head.astext() + tail.astext() == html
+    (name,) = written
+    assert image["uri"] == "/" + name and name.startswith("explorable-calculator-")
+    assert written[name][:8] == b"\x89PNG\r\n\x1a\n" and len(written[name]) > 10_000
+    monkeypatch.setattr(sphinx, "still_png", lambda spec: pytest.fail("an unchanged figure is drawn again"))
+    assert sphinx.VegaLiteMime.handle_mime(renderer, data, False)[1]["uri"] == image["uri"]

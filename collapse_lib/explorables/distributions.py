@@ -93,9 +93,9 @@ def explorable() -> Explorable:
         .encode(
             x=alt.X("j:Q", scale=parts.log_scale(), axis=parts.axis_log("index j", 0, 2)),
             y=alt.Y(
-                "s:Q", scale=parts.log_scale(domain=[1e-5, 2 * D]), axis=parts.axis_log("eigenvalue s_j of Σ", -5, 2)
+                "s:Q", scale=parts.log_scale(domain=[1e-5, 2 * D]), axis=parts.axis_log("eigenvalue sⱼ of Σ", -5, 2)
             ),
-            tooltip=[alt.Tooltip("j:Q", title="j"), alt.Tooltip("s:Q", format=".4~g", title="s_j")],
+            tooltip=[alt.Tooltip("j:Q", title="j"), alt.Tooltip("s:Q", format=".4~g", title="sⱼ")],
         )
     )
     iso = (

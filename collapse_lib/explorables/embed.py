@@ -144,6 +144,7 @@ def _mount_script(spec_json: str, name: str, kind: str) -> str:
     return (
         "(function () {\n"
         "  var box = document.currentScript.previousElementSibling;\n"
+        "  box.textContent = 'Loading the interactive figure\u2026';\n"
         f"  var spec = {spec_json};\n"
         f"  var go = function () {{ window.collapseExplorables.mount(box, spec, '{name}', '{kind}'); }};\n"
         "  if (window.collapseExplorables) { go(); }\n"
@@ -152,12 +153,19 @@ def _mount_script(spec_json: str, name: str, kind: str) -> str:
     )
 
 
-def site_html(spec, fallback_name: str = "vegalite") -> str:
-    """The HTML that draws a displayed Vega-Lite output on the static site.
+#: What a reader without JavaScript reads in place of the figure (above the static image, where there is one).
+NOSCRIPT = {
+    "chart": "This figure is interactive and needs JavaScript; shown here as a picture at its opening values.",
+    "calculator": "The calculator needs JavaScript; shown here is its chart at the default inputs.",
+}
 
-    ``spec``: the output's spec (a dict, or its JSON text), as :meth:`Explorable.bundle_spec`
-    makes it; its ``usermeta.collapse`` gives the figure's name and kind. A spec
-    without it (a plain Altair chart) is drawn as a chart named ``fallback_name``.
+
+def site_html_parts(spec, fallback_name: str = "vegalite") -> tuple[str, str]:
+    """:func:`site_html` in two halves, for a static image of the figure between them (inside ``<noscript>``).
+
+    Returns ``(head, tail)``: ``head`` opens the figure's ``<div>`` and its ``<noscript>`` with the
+    :data:`NOSCRIPT` note; ``tail`` closes both and holds the script that mounts the figure (it replaces the
+    ``<div>``'s content, so a reader with JavaScript never loads the image).
     """
     if isinstance(spec, (str, bytes)):
         spec = json.loads(spec)
@@ -170,10 +178,34 @@ def site_html(spec, fallback_name: str = "vegalite") -> str:
     if meta.get("width") == "container":  # the page's column, as the spec was written
         spec = dict(spec, width="container")
     script = _mount_script(_finite_json(spec), name, kind).replace("</", "<\\/")
-    return (
-        f'<div class="collapse-explorable" id="explorable-{name}">Loading the interactive figure\u2026</div>'
-        f"<script>{script}</script>"
+    head = (
+        f'<div class="collapse-explorable" id="explorable-{name}"><noscript>'
+        f'<p class="collapse-explorable-noscript">{NOSCRIPT[kind]}</p>'
     )
+    return head, f"</noscript></div><script>{script}</script>"
+
+
+def site_html(spec, fallback_name: str = "vegalite") -> str:
+    """The HTML that draws a displayed Vega-Lite output on the static site.
+
+    ``spec``: the output's spec (a dict, or its JSON text), as :meth:`Explorable.bundle_spec`
+    makes it; its ``usermeta.collapse`` gives the figure's name and kind. A spec
+    without it (a plain Altair chart) is drawn as a chart named ``fallback_name``.
+    Without JavaScript the ``<div>`` shows the :data:`NOSCRIPT` note (the site puts a
+    static image of the figure under it: :mod:`.sphinx`).
+    """
+    head, tail = site_html_parts(spec, fallback_name)
+    return head + tail
+
+
+def still_png(spec, scale: float = 1.0) -> bytes:
+    """A PNG of the displayed spec (:meth:`Explorable.bundle_spec`) at its opening values, drawn by vl-convert
+    with the Vega-Lite the site uses: the picture a reader without JavaScript sees."""
+    import vl_convert
+
+    if isinstance(spec, (str, bytes)):
+        spec = json.loads(spec)
+    return vl_convert.vegalite_to_png(spec, scale=scale, vl_version=SITE_VEGALITE_VERSION)
 
 
 def _fmt(x: float, digits: int) -> str:
@@ -257,5 +289,8 @@ __all__ = [
     "VEGALITE_VERSIONS",
     "csv_values",
     "dataset",
+    "site_html",
+    "site_html_parts",
     "stack",
+    "still_png",
 ]

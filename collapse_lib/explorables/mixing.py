@@ -6,7 +6,7 @@ noise (isotropic Σ, d = 50, r² = 1, σ² = 0.25, λ = 10⁻⁴: the chapter's 
 What is computed where, and why. The mismatch δ = w₂* − w₁* enters the error only
 through its own term, which is linear in Δ and so in c²
 (:mod:`collapse_lib.theory.mixing`): weighted mixing has E = (B + V) + c²·ζ₁ and
-iterative mixing E_t = (real bias + real noise + synthetic noise)_t + c²·(synthetic
+iterative mixing Eₜ = (real bias + real noise + synthetic noise)_t + c²·(synthetic
 bias at c² = 1)_t, while Clean and the t → ∞ limit do not depend on c². So the
 library evaluates, at build time, those parts on the grid n₁ × n₂ (× α, × round,
 × fresh noise) and the page adds c² times the δ part (:func:`weighted_terms`,
@@ -38,6 +38,20 @@ WIDTH = 600  # of each panel in JupyterLab; the site fits it to the column (stat
 def alpha_grid() -> np.ndarray:
     """α on [0, 1]: 41 even steps plus points towards α = 1, where the best weight goes as n grows."""
     return np.unique(parts.significant(np.concatenate([np.linspace(0, 1, 41), 1 - np.geomspace(1e-4, 2e-2, 12)])))
+
+
+#: Relative precision of the round-t theory's parts: it extracts them by FFT
+#: (:func:`collapse_lib.theory.iterative_mixing`), which leaves ~10⁻¹⁶ of a part's largest value as noise in
+#: every round (values of 10⁻²⁸, of either sign, once the true part has decayed below it).
+PRECISION = 1e-12
+
+
+def resolved(part: np.ndarray) -> np.ndarray:
+    """``part`` (rounds on the last axis) with the values below :data:`PRECISION` times its largest magnitude
+    over the rounds set to 0: not resolved by the computation (the page leaves them off its log axis)."""
+    part = np.asarray(part, dtype=float)
+    scale = np.max(np.abs(part), axis=-1, keepdims=True)
+    return np.where(np.abs(part) >= PRECISION * scale, part, 0.0)
 
 
 def weighted_terms(x: dict, c2) -> dict:
@@ -80,9 +94,9 @@ def tables(n1_sizes=N1_SIZES, n2_sizes=N2_SIZES, c2_grid=C2_GRID) -> dict:
             n2=rep(n2, t.size).astype(int),
             fresh=fresh,
             t=np.tile(t, n1.size),
-            base=(it.real_bias + it.real_noise + it.synthetic_noise).ravel(),
-            sb=it.synthetic_bias.ravel(),
-            sn=it.synthetic_noise.ravel(),
+            base=(it.real_bias + it.real_noise + resolved(it.synthetic_noise)).ravel(),
+            sb=resolved(it.synthetic_bias).ravel(),
+            sn=resolved(it.synthetic_noise).ravel(),
         )
         for fresh, it in runs.items()
     )
@@ -127,7 +141,9 @@ def explorable() -> Explorable:
     wt = weighted_terms(fields("base", "z"), c2)
     it = iterative_terms(fields("base", "sb", "sn"), c2)
     pool = weighted_terms({"base": fields("pool_base")["pool_base"], "z": fields("pool_z")["pool_z"]}, c2)
-    y_err = alt.Y("value:Q", scale=parts.log_scale(), axis=parts.axis_log("test error E (label noise excluded)", -8, 2))
+    y_err = alt.Y(
+        "value:Q", scale=parts.log_scale(), axis=parts.axis_log("test error E (label noise excluded)", -24, 2)
+    )
 
     # --- left/top: weighted mixing against α
     w_base = alt.Chart(data["weighted"]).transform_filter(pick).transform_calculate(value=str(wt["total"]))
@@ -192,11 +208,11 @@ def explorable() -> Explorable:
         .transform_calculate(**{k: str(v) for k, v in it.items()})
     )
     names = {
-        "total": "iterative mixing E_t",
+        "total": "iterative mixing Eₜ",
         "synthetic_bias": "… its synthetic bias",
         "synthetic_noise": "… its relabelling noise",
     }
-    x_t = alt.X("t:Q", axis=alt.Axis(title="round t", tickMinStep=1, format="d"))
+    x_t = alt.X("t:Q", axis=parts.axis_integer("round t", "rounds"))
     i_lines = (
         i_base.transform_fold(list(names), as_=["part", "value"])
         .transform_calculate(label=" + ".join(f"(datum.part == '{k}' ? '{v}' : '')" for k, v in names.items()))
@@ -217,7 +233,7 @@ def explorable() -> Explorable:
     )
     i_tip = [
         alt.Tooltip("t:Q", title="round"),
-        alt.Tooltip("total:Q", format=".4~e", title="E_t"),
+        alt.Tooltip("total:Q", format=".4~e", title="Eₜ"),
         alt.Tooltip("synthetic_bias:Q", format=".4~e", title="synthetic bias"),
         alt.Tooltip("synthetic_noise:Q", format=".4~e", title="relabelling noise"),
     ]
@@ -255,9 +271,11 @@ __all__ = [
     "MAX_ROUNDS",
     "N1_SIZES",
     "N2_SIZES",
+    "PRECISION",
     "alpha_grid",
     "explorable",
     "iterative_terms",
+    "resolved",
     "tables",
     "weighted_terms",
 ]

@@ -49,12 +49,26 @@ def log_scale(**kw) -> alt.Scale:
 _SUPERSCRIPT = dict(zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
-def power_label() -> str:
-    """Vega expression labelling the tick ``datum.value`` = 10^k as "10ᵏ" (superscript digits)."""
-    expr = "format(round(log(datum.value) / LN10), 'd')"
+def _superscript(expr: str) -> str:
+    """Vega expression: the string ``expr`` with its digits and minus signs as superscripts."""
     for plain, sup in _SUPERSCRIPT.items():
         expr = f"replace({expr}, regexp('{plain}', 'g'), '{sup}')"
-    return "'10' + " + expr
+    return expr
+
+
+def power_label() -> str:
+    """Vega expression labelling the tick ``datum.value`` = 10^k as "10ᵏ" (superscript digits)."""
+    return "'10' + " + _superscript("format(round(log(datum.value) / LN10), 'd')")
+
+
+def power_text(exponent: str) -> str:
+    """Vega expression writing 10^x, for the expression ``exponent`` = x, as "10ᵏ" when x is a whole number k,
+    else as "m·10ᵏ" (two significant digits): "10⁻³", "3.2·10⁻³", never "1e-3"."""
+    whole = "'10' + " + _superscript(f"format(round({exponent}), 'd')")
+    part = f"format(pow(10, {exponent} - floor({exponent})), '.2~r') + '·10' + " + _superscript(
+        f"format(floor({exponent}), 'd')"
+    )
+    return f"({exponent} == round({exponent}) ? {whole} : {part})"
 
 
 def axis_log(title: str, lo: int, hi: int, every: int = 1) -> alt.Axis:
@@ -69,6 +83,13 @@ def axis_log(title: str, lo: int, hi: int, every: int = 1) -> alt.Axis:
         labelOverlap="greedy",
         labelSeparation=3,
     )
+
+
+def axis_integer(title: str, top: str) -> alt.Axis:
+    """An axis of whole numbers 0 … the value of the parameter ``top``: ticks at integers only (1, 2 or 5
+    apart, at most ~12 of them), labelled without decimals (no "0, 1, 1" at ``top`` = 1)."""
+    step = f"({top} <= 12 ? 1 : {top} <= 24 ? 2 : 5)"
+    return alt.Axis(title=title, values={"expr": f"sequence(0, {top} + 1, {step})"}, format="d", grid=True)
 
 
 def hover_rule(base: alt.Chart, x: str, tooltip: list, name: str = "hover") -> alt.Chart:
@@ -134,6 +155,7 @@ def grid_values(lo: float, hi: float, step: float) -> np.ndarray:
 
 
 __all__ = [
+    "axis_integer",
     "axis_log",
     "checkbox",
     "derived",
@@ -142,6 +164,7 @@ __all__ = [
     "hover_rule",
     "log_scale",
     "power_label",
+    "power_text",
     "select",
     "significant",
     "slider",

@@ -186,7 +186,8 @@ def explorable() -> Explorable:
         height=320,
         title=alt.TitleParams(
             text={
-                "expr": f"['{THEOREM2}, n = {N}: d = ' + d + ', λ = ' + format(pow(10, llam), '.0e'),"
+                "expr": f"['{THEOREM2}, n = {N}: d = ' + d + ', λ = ' + "
+                f"{parts.power_text('llam')},"
                 " 'p₂ = ' + format(p2, '.2f') + ', c² = ' + format(c2, '.2f') + ', σ² = ' + format(sigma2, '.3~f')]"
             }
         ),

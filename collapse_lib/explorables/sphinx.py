@@ -31,7 +31,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..fileio import atomic_write
-from .embed import SITE_VEGALITE_VERSION, VEGALITE_MIME, site_html
+from .embed import SITE_VEGALITE_VERSION, VEGALITE_MIME, site_html_parts, still_png
 
 JS_NAME = "collapse-explorables.js"
 CSS_NAME = "collapse-explorables.css"
@@ -67,7 +67,13 @@ def _write_assets(app, exception):
 
 
 class VegaLiteMime:
-    """myst-nb mime-render plugin: a Vega-Lite output becomes the explorable's ``<div>`` and script in HTML."""
+    """myst-nb mime-render plugin: a Vega-Lite output becomes the explorable's ``<div>`` and script in HTML.
+
+    Inside the ``<div>``, for readers without JavaScript, a ``<noscript>`` holds a PNG of the figure at its
+    opening values (:func:`.embed.still_png`), written to myst-nb's output folder and added as an image node, so
+    that Sphinx copies it to the site's ``_images`` like any figure (named by the spec's hash: an unchanged
+    figure is not drawn again).
+    """
 
     # first choice in HTML, ahead of text/plain; other builders (no scripts) skip it
     mime_priority_overrides = [("*", VEGALITE_MIME, None), ("html", VEGALITE_MIME, 5)]
@@ -79,13 +85,33 @@ class VegaLiteMime:
         from docutils import nodes
 
         where = f"vegalite-{getattr(data, 'cell_index', None) or 0}-{getattr(data, 'output_index', None) or 0}"
-        return [
-            nodes.raw(
-                text=site_html(data.content, fallback_name=where),
-                format="html",
-                classes=["output", "collapse_explorable"],
-            )
-        ]
+        head, tail = site_html_parts(data.content, fallback_name=where)
+        raw = dict(format="html", classes=["output", "collapse_explorable"])
+        still = _still_image(renderer, data.content, where)
+        if still is None:
+            return [nodes.raw(text=head + tail, **raw)]
+        return [nodes.raw(text=head, **raw), still, nodes.raw(text=tail, **raw)]
+
+
+def _still_image(renderer, spec, fallback_name):
+    """The image node of the figure's PNG (written by the renderer into myst-nb's output folder), or None
+    without a renderer (outside a Sphinx build)."""
+    if renderer is None or not hasattr(renderer, "write_file"):
+        return None
+    import hashlib
+    import json
+
+    from docutils import nodes
+
+    if isinstance(spec, (str, bytes)):
+        spec = json.loads(spec)
+    name = spec.get("usermeta", {}).get("collapse", {}).get("name", fallback_name)
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
+    filename = f"explorable-{name}-{digest}.png"
+    folder = getattr(renderer.config, "output_folder", None)
+    done = bool(folder) and (Path(folder) / filename).is_file()
+    uri = renderer.write_file([filename], b"" if done else still_png(spec), overwrite=False, exists_ok=True)
+    return nodes.image(uri=uri, alt=f"the {name} figure at its opening values", classes=["collapse-explorable-still"])
 
 
 def _register_mime_plugin():

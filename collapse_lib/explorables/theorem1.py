@@ -147,7 +147,7 @@ def explorable() -> Explorable:
     hover = parts.hover_rule(base, "n", tip).encode(x=x)
     title = alt.TitleParams(
         text={
-            "expr": f"['Theorem 1, d = {D}: α = ' + alpha + ', λ = ' + format(pow(10, llam), '.0e'),"
+            "expr": f"['Theorem 1, d = {D}: α = ' + alpha + ', λ = ' + {parts.power_text('llam')},"
             " 'p₂ = ' + format(p2, '.3~g') + ', c² = ' + format(c2, '.2f')]"
         }
     )

@@ -1,4 +1,4 @@
-"""Workflows explorable: E_t over generations and the error against n after T generations.
+"""Workflows explorable: Eₜ over generations and the error against n after T generations.
 
 Controls: σ² (label noise of real and model-made labels, σ₁² = σ₂² = σ²), λ, n,
 p₂ (mix only) and the number of generations T; isotropic Σ, d = 50, r² = 1 (the
@@ -160,7 +160,7 @@ def explorable() -> Explorable:
 
     # --- top: E_t against t at the chosen n
     a_base = _unfolded(alt.Chart(data).transform_filter(pick + " && datum.n == n"), "datum.t <= gens", T)
-    x_t = alt.X("t:Q", axis=alt.Axis(title="generation t", tickMinStep=1, format="d"))
+    x_t = alt.X("t:Q", axis=parts.axis_integer("generation t", "gens"))
     a_lines = (
         a_base.mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2, clip=True)
         .encode(
@@ -186,7 +186,8 @@ def explorable() -> Explorable:
         height=300,
         title=alt.TitleParams(
             text={
-                "expr": "['(a) E_t over generations, n = ' + format(n, ','), 'λ = ' + format(pow(10, llam), '.0e')"
+                "expr": "['(a) Eₜ over generations, n = ' + format(n, ','), 'λ = ' + "
+                f"{parts.power_text('llam')}"
                 " + ', σ² = ' + format(s2, '.2f') + ', mix: p₂ = ' + p2]"
             }
         ),
@@ -228,7 +229,7 @@ def explorable() -> Explorable:
         height=300,
         title=alt.TitleParams(
             text={
-                "expr": "['(b) error after T = ' + gens + ' generations against n', "
+                "expr": "['(b) error after T = ' + gens + (gens == 1 ? ' generation' : ' generations') + ' against n', "
                 "'dashed: n of (a), dash-dot: n = d; cut at 10³']"
             }
         ),
