@@ -29,6 +29,7 @@ from ..nn.experiments import gaussian_width_sweep
 from ..nn.two_layer import TrainSpec
 from ..scale import current_scale
 from ..setting import Setting
+from . import report
 from .report import format_value as fv
 
 TITLE = "Figure 6: trained two-layer networks on the Gaussian mixture"
@@ -46,6 +47,16 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "n",
     "d",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# the theory rows have no training statistics, the experiment rows no floor
+COLUMN_KINDS = {
+    "kind": "text",
+    "trial": "number or null",
+    "p2_eff": "number or null",
+    "train_loss": "number or null",
+    "best_step": "number or null",
+    "floor": "number or null",
+}
 THEORY_VS_SIMULATION = False  # an experiment with a reference curve, not a check of a formula
 
 _SIZES = {
@@ -95,7 +106,7 @@ def book_column(c: dict) -> dict:
     """This book's side of the "the paper | this book" table, from configuration ``c`` (see ``figures.compare``)."""
     w = c["widths"]
     return dict(
-        shows="test error against the width for several p₂ and c², with Theorem 2 for random projections of the "
+        shows=f"test error against the width for several p₂ and c², with {report.THEOREM2} for random projections of the "
         "same width (dashed) and the floor p₂²c² (dotted) as references",
         sizes=f"d = {c['d']}, n = {c['n']:,}, widths {w[0]} to {w[-1]:,} ({len(w)} values), {c['n_test']:,} test "
         "inputs",
@@ -347,6 +358,6 @@ def plot(table):
 
             h, lab = ax.get_legend_handles_labels()
             h += [Line2D([], [], color="k", ls="--"), Line2D([], [], color="k", ls=":")]
-            lab += ["RP theory (Theorem 2)", r"floor $p_2^2c^2$ (linear)"]
+            lab += [f"RP theory ({report.THEOREM2})", r"floor $p_2^2c^2$ (linear)"]
             plotting.legend_below(panel, h, lab, ncol=2)
     return fig
