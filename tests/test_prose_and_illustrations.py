@@ -1,0 +1,115 @@
+"""The chapters' glue for numbers in prose (collapse_lib.prose) and their own figures (collapse_lib.illustrations)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import collapse_lib as cl  # noqa: E402
+from collapse_lib import illustrations  # noqa: E402
+from collapse_lib.chapter import STYLE  # noqa: E402
+from collapse_lib.plotting import FIG_WIDTH, MIN_FONT_PT  # noqa: E402
+from collapse_lib.prose import GLUE_PREFIX, glue, plain  # noqa: E402
+
+
+# ----------------------------------------------------------------------------- glue
+def _glued(monkeypatch, name, value, myst: bool):
+    """The display outputs of ``glue(name, value)`` in an IPython shell, with or without MyST-NB importable."""
+    IPython = pytest.importorskip("IPython")
+    from IPython.utils.capture import capture_output
+
+    IPython.core.interactiveshell.InteractiveShell.instance()
+    if myst:
+        pytest.importorskip("myst_nb")
+    else:
+        monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb raises ImportError
+    with capture_output() as cap:
+        glue(name, value)
+    return [(o.data, o.metadata) for o in cap.outputs]
+
+
+@pytest.mark.parametrize("value", [np.float64(0.004975), np.int64(12_345), 0.5, "1.2 × 10⁻³"])
+def test_glue_without_myst_nb_writes_what_myst_nb_writes(monkeypatch, value):
+    with_myst = _glued(monkeypatch, "key", value, myst=True)
+    without = _glued(monkeypatch, "key", value, myst=False)
+    assert without == with_myst
+    (data, metadata), *rest = without
+    assert rest == [] and set(data) == {GLUE_PREFIX + "text/plain"}  # hidden: no plain text/plain output
+    assert metadata["scrapbook"] == {"name": "key", "mime_prefix": GLUE_PREFIX}
+    # MyST-NB reads the value back with literal_eval to apply a format such as :.3f
+    assert ast.literal_eval(data[GLUE_PREFIX + "text/plain"]) == plain(value)
+
+
+def test_plain_values_and_bad_input():
+    assert type(plain(np.float64(2.5))) is float and type(plain(np.int32(3))) is int
+    assert type(plain(np.array(1.5))) is float and plain("x") == "x"
+    with pytest.raises(TypeError, match="bool"):
+        plain(True)
+    with pytest.raises(TypeError, match="number or a string"):
+        plain([1.0])
+    with pytest.raises(ValueError, match="name"):
+        glue("a:b", 1.0)
+    with pytest.raises(ValueError, match="name"):
+        glue("", 1.0)
+
+
+# ----------------------------------------------------------------------------- illustrations
+def _check(fig, xlabel: str, ylabel: str):
+    """One column of the book's width; labelled axes; no text under the book's smallest size."""
+    assert fig.get_size_inches()[0] == pytest.approx(FIG_WIDTH)
+    axes = [ax for ax in fig.get_axes() if ax.has_data()]
+    assert axes and xlabel in axes[-1].get_xlabel() and ylabel in axes[0].get_ylabel()
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip() and t.get_visible()]
+    assert min(sizes) >= MIN_FONT_PT
+    plt.close(fig)
+
+
+@pytest.fixture(autouse=True)
+def _book_style():
+    with matplotlib.rc_context(dict(STYLE)):
+        yield
+
+
+def test_theorem1_figures_draw_what_they_are_given():
+    st = cl.Setting.power_law(100, 1.0, r2=1.0, c2=0.5, sigma2=0.25)
+    n = np.geomspace(10, 1e6, 50)
+    th = cl.theory.classical(st, n, 0.1, 1e-3)
+    fig = illustrations.theorem1_terms(n, th, st, 0.1, 1e-3, spectrum="power law")
+    (ax,) = fig.get_axes()
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), th.total)  # the first line is E
+    assert "d = 100" in ax.get_title()
+    _check(fig, "n", "test error")
+
+    iso = cl.Setting.isotropic(20, r2=1.0, c2=0.5, sigma2=0.25)
+    p2s = np.array([0.0, 0.5])
+    phi = np.array([0.1, 0.5, 2.0, 5.0])
+    closed = cl.theory.corollary1(phi[:, None], p2s, r2=1.0, c2=0.5, sigma2=0.25)
+    n_sim = np.array([200, 40])
+    sim = cl.simulate.classical(iso, n_sim[:, None], p2s, 0.0, trials=2, seed=0)
+    _check(illustrations.corollary1(phi, closed, phi, closed, 20 / n_sim, sim, p2s, iso), "φ", "test error")
+
+    fractions, n2, n = [0.0, 0.1], 20, np.geomspace(40, 1e6, 50)
+    p2 = np.stack([np.full(n.shape, f) for f in fractions] + [n2 / n], axis=1)
+    curve = cl.theory.classical(iso, n[:, None], p2, 0.0).total
+    n_mc = np.array([100, 400])
+    p2_mc = np.stack([np.full(n_mc.shape, f) for f in fractions] + [n2 / n_mc], axis=1)
+    sim = cl.simulate.classical(iso, n_mc[:, None], p2_mc, 0.0, trials=2, seed=0)
+    fig = illustrations.fraction_vs_number(iso, n, curve, n_mc, sim, fractions, n2, trials=2)
+    (ax,) = fig.get_axes()
+    assert [t for t in ax.get_legend_handles_labels()[1] if "fixed number" in t] == [
+        "fixed number $n_2$ = 20 ($p_2 = n_2/n$)"
+    ]
+    _check(fig, "n", "test error")
+
+    lam = np.geomspace(1e-6, 1e2, 101)
+    errors = {p: cl.theory.classical_limit(iso, p, lam).total for p in (0.0, 0.1)}
+    _check(illustrations.best_ridge(lam, errors, iso), "λ", "n → ∞")
