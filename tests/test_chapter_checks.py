@@ -93,3 +93,24 @@ def test_crossover_n_is_where_the_n_dependent_part_meets_the_floor():
     for p2 in (0.01, 0.1, 0.5):
         n_star = illustrations.crossover_n(st, p2)
         assert (SIG2 + (1 - p2) * p2 * C2) * 50 / n_star == pytest.approx(p2**2 * C2, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- mixing_strategies
+@pytest.mark.parametrize("d", [20, 50, 100])  # the chapter's d at the smoke, book and paper scales
+def test_weighted_mixing_reduces_to_theorem1_at_alpha_p1_one_and_zero(d):
+    """mixing_strategies: α = p₁ is pooling (Theorem 1 term by term), α = 1 is Theorem 1 on the n₁ real samples,
+    α = 0 is Theorem 1 with p₂ = 1 on the n₂ synthetic ones (power law, σ₁² ≠ σ₂², the chapter's sizes)."""
+    from collapse_lib.theory.mixing import weighted_mixing
+
+    st = cl.Setting.power_law(d, 1.0, r2=R2, c2=C2, sigma2=0.25, sigma2_synth=1.0)
+    n1, n2, lam = 2 * d, 4 * d, 1e-2
+    n = n1 + n2
+    pooled, thm = weighted_mixing(st, n1, n2, n1 / n, lam), cl.theory.classical(st, n, n2 / n, lam)
+    for name in ("bias", "variance", "zeta"):
+        np.testing.assert_allclose(getattr(pooled, name), getattr(thm, name), rtol=1e-10)
+    np.testing.assert_allclose(
+        weighted_mixing(st, n1, n2, 1.0, lam).total, cl.theory.classical(st, n1, 0.0, lam).total, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        weighted_mixing(st, n1, n2, 0.0, lam).total, cl.theory.classical(st, n2, 1.0, lam).total, rtol=1e-10
+    )
