@@ -146,6 +146,7 @@ def test_every_user_error_is_one_line_and_exit_code_2(tmp_path, capsys):
         assert captured.out == "", argv  # nothing ran
 
 
+@pytest.mark.slow
 def test_module_entry_point_exits_2_without_traceback():
     p = subprocess.run(
         [sys.executable, "-m", "collapse_lib.bench", "--device", "cpu:7"], capture_output=True, text=True, timeout=120
@@ -153,6 +154,7 @@ def test_module_entry_point_exits_2_without_traceback():
     assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_failed_final_write_is_one_line_exit_2_and_keeps_the_old_file(tmp_path, capsys, monkeypatch):
     out = tmp_path / "bench.json"
     out.write_text("old")

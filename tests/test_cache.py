@@ -73,6 +73,7 @@ def _kill_then_resume(monkeypatch, E, sweep, kw, name, die_at=3):
     return sweep(**kw, resume=name), trained
 
 
+@pytest.mark.slow
 def test_killed_width_sweep_resumes_with_the_same_numbers(monkeypatch):
     import collapse_lib.nn.experiments as E
 
@@ -86,6 +87,7 @@ def test_killed_width_sweep_resumes_with_the_same_numbers(monkeypatch):
     pd.testing.assert_frame_equal(resumed, ref)
 
 
+@pytest.mark.slow
 def test_killed_mnist_sweeps_resume_with_the_same_numbers(monkeypatch):
     import collapse_lib.nn.experiments as E
 

@@ -83,6 +83,7 @@ def test_other_seed_keeps_the_file_and_force_replaces_it(paper_fig2, capsys):
     assert (prov["scale"], prov["seed"]) == ("smoke", 3)
 
 
+@pytest.mark.slow
 def test_reproduce_all_at_a_smaller_scale_replaces_nothing(tmp_path, capsys):
     committed = {p.name: p.read_bytes() for p in COMMITTED.glob("fig*.json")}
     for name, data in committed.items():
@@ -330,6 +331,7 @@ def test_lm_environment_and_output_errors_and_scale_guard(tmp_path, capsys, monk
     assert_user_error(code, err, "$COLLAPSE_SCALE")
 
 
+@pytest.mark.slow
 def test_real_processes_print_one_line_and_no_traceback(tmp_path):
     """The same errors from real processes (python -m ...): stderr is exactly one line."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLLAPSE_SCALE="nonsense")

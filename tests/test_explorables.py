@@ -276,6 +276,7 @@ def test_workflows_page_expression_matches_python():
             assert _vega_eval(str(sym[key]), x, s2=s2) == pytest.approx(num[key], rel=1e-15, abs=1e-300)
 
 
+@pytest.mark.slow
 def test_workflows_page_stores_the_grid_and_7_digits(built):
     text = built["workflows"].spec["datasets"]["workflows"]
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -392,6 +393,7 @@ def built():
     }
 
 
+@pytest.mark.slow
 def test_every_spec_compiles_and_draws(built):
     for name, e in built.items():
         for version in VEGALITE_VERSIONS:
@@ -401,6 +403,7 @@ def test_every_spec_compiles_and_draws(built):
         assert svg.count("<path") > 5, name
 
 
+@pytest.mark.slow
 def test_mimebundle_gives_jupyterlab_only_vegalite(built):
     bundle = built["theorem1"]._repr_mimebundle_()
     # JupyterLab 4 ranks JavaScript (0) and text/html (50) above its Vega renderer (57): the bundle has neither,
@@ -420,6 +423,7 @@ def test_mimebundle_gives_jupyterlab_only_vegalite(built):
     assert calc["collapse"]["kind"] == "calculator" and "calculator" in calc  # the calculator's own usermeta kept
 
 
+@pytest.mark.slow
 def test_site_html_mounts_the_spec(built):
     spec = built["theorem1"].bundle_spec()
     html = site_html(spec)
@@ -438,6 +442,7 @@ def test_site_html_mounts_the_spec(built):
         site_html([1])
 
 
+@pytest.mark.slow
 def test_page_weight_of_each_explorable(built):
     for name, e in built.items():
         assert e.size_bytes() < 1_000_000, (name, e.size_bytes())
@@ -496,6 +501,7 @@ def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_myst_nb_draws_the_vegalite_output_on_the_site(built):
     sphinx._register_mime_plugin()
     sphinx._register_mime_plugin()  # idempotent
@@ -540,6 +546,7 @@ def _svg_texts(spec) -> list[str]:
     return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)]
 
 
+@pytest.mark.slow
 def test_chart_text_has_no_raw_names_or_e_notation(built):
     for name, e in built.items():
         texts = _svg_texts(e.bundle_spec())
@@ -548,6 +555,7 @@ def test_chart_text_has_no_raw_names_or_e_notation(built):
         assert not raw, (name, raw)  # sⱼ, Eₜ, 10⁻³ or 0.001, never s_j, E_t, 1e-3 or 1e+2
 
 
+@pytest.mark.slow
 def test_generation_and_round_axes_count_in_whole_numbers(built):
     for name, param, title in (("workflows", "gens", "generation t"), ("mixing", "rounds", "round t")):
         spec = built[name].bundle_spec()

@@ -116,6 +116,7 @@ def test_limit_clean_error_is_the_ridgeless_closed_form():
     np.testing.assert_allclose(lim["error"], closed, rtol=1e-9)  # c² = 0: the synthetic labels are real ones
 
 
+@pytest.mark.slow
 def test_limit_mixed_error_against_a_minimum_norm_monte_carlo():
     """c² = 1: the minimum-norm interpolator on the mixture (the m → ∞ model), simulated at n = 100, d = 150."""
     rng = np.random.default_rng(11)

@@ -77,6 +77,7 @@ def test_drawn_text_sees_every_size():
 
 
 @pytest.mark.parametrize("name", cl.figures.RECIPES)
+@pytest.mark.slow
 def test_recipe_text_is_at_least_9px_at_the_column_width(name):
     table = table_for(name)
     with plt.rc_context(dict(STYLE)):

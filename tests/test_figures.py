@@ -223,6 +223,7 @@ def test_stale_data_file_is_not_shown(tmp_path):
     assert table.attrs["config"]["c2"] == 0.5
 
 
+@pytest.mark.slow
 def test_committed_data_files_are_current():
     """Files in collapse_lib/results must match their recipe, or the book silently shows old numbers."""
     for name in cl.figures.RECIPES:

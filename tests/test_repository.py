@@ -156,6 +156,7 @@ def _hrefs(page: Path) -> list[str]:
     return re.findall(r'href="([^"]+)"', page.read_text())
 
 
+@pytest.mark.slow
 def test_without_a_url_no_button_leads_to_a_repository(sites):
     html = sites[None]
     for page in ("intro.html", "chapter.html"):
@@ -166,6 +167,7 @@ def test_without_a_url_no_button_leads_to_a_repository(sites):
     assert "built without its address" in (html / "intro.html").read_text()
 
 
+@pytest.mark.slow
 def test_with_the_variable_every_button_uses_it(sites):
     html = sites[FORK]
     hrefs = _hrefs(html / "chapter.html")
@@ -180,6 +182,7 @@ def test_with_the_variable_every_button_uses_it(sites):
 
 
 @pytest.mark.parametrize("url", [None, FORK])
+@pytest.mark.slow
 def test_the_executed_notebook_is_offered_for_download(sites, url):
     html = sites[url]
     assert "_sources/chapter.ipynb" in (html / "chapter.html").read_text()
@@ -187,6 +190,7 @@ def test_the_executed_notebook_is_offered_for_download(sites, url):
     assert '"42' in nb  # the executed output, not just the source
 
 
+@pytest.mark.slow
 def test_a_bad_url_stops_the_build_in_one_line(tmp_path):
     proc = _start_build(_mini_book(tmp_path / "bad"), "https://example.org/x")
     log = proc.communicate(timeout=300)[0]
