@@ -236,11 +236,161 @@ def grid_minimum(grid, values):
     return float(np.asarray(grid)[k]), float(values[k])
 
 
+# ----------------------------------------------------------------------------- data distributions chapter
+
+
+def spectra(settings: dict):
+    """The spectrum of Σ (log–log) and the cumulative share of tr Σ in the leading directions, one line per setting.
+
+    Parameters
+    ----------
+    settings : dict
+        ``{label: Setting}``, all of the same ``d``; a flat spectrum is drawn dashed. The
+        legend gives each one's effective rank (tr Σ)²/tr Σ².
+    """
+    palette = ["k", "tab:blue", "tab:green", "tab:orange", "tab:red", "tab:purple"]
+    d = next(iter(settings.values())).d
+    fig, (panel1, _), (ax1, ax2) = stacked(2, heights=[5.4, 3.4])
+    j = np.arange(1, d + 1)
+    for (label, st), col in zip(settings.items(), palette):
+        s = st.spectrum
+        eff_rank = s.sum() ** 2 / np.sum(s**2)
+        ls = "--" if np.ptp(s) == 0 else "-"
+        ax1.loglog(j, s, ls, color=col, label=f"{label} (eff. rank {eff_rank:.0f})")
+        ax2.semilogx(j, np.cumsum(s) / s.sum(), ls, color=col, label=label)
+    ax1.set(
+        xlabel="index j (dimensionless)",
+        ylabel="eigenvalue $s_j$ of Σ (dimensionless)",
+        title=f"Spectrum of Σ (d = {d}, tr Σ = d)",
+    )
+    legend_below(panel1, ncol=1)
+    ax2.set(
+        xlabel="number of leading directions j (dimensionless)",
+        ylabel="share of tr Σ in the first j",
+        title="Cumulative share of the variance (colours as above)",
+        ylim=(0, 1.02),
+    )
+    return fig
+
+
+def label_scatter(draws: dict, setting):
+    """Real label xᵀw₁* against synthetic label xᵀw₂* of the same inputs, one panel per draw.
+
+    Parameters
+    ----------
+    draws : dict
+        ``{c2: Sample}`` (``cl.sample``), the same inputs and real teacher in each.
+    setting : Setting
+        Its Σ measures δᵀΣδ (the box of each panel, with the mean squared gap over the
+        inputs); its ``d`` and ``r2`` are in the title.
+    """
+    from .sampling import prediction_error
+
+    k = len(draws)
+    fig, panels, axes = stacked(k, heights=[3.4] * (k - 1) + [4.2])
+    lim = 1.1 * max(np.abs(smp.X @ smp.w2).max() for smp in draws.values())
+    n = next(iter(draws.values())).X.shape[0]
+    for ax, (c2, smp) in zip(axes, draws.items()):
+        y1, y2 = smp.X @ smp.w1, smp.X @ smp.w2
+        gap = y2 - y1
+        ax.scatter(y1, y2, s=8, alpha=0.6, color="tab:orange", label="one input x")
+        ax.plot([-lim, lim], [-lim, lim], "k--", lw=1, label="$y_2 = y_1$ (perfect teacher)")
+        ax.set(
+            title=f"$c^2$ = {c2:g}",
+            xlabel="real label $x^\\top w_1^\\star$ (label units)",
+            xlim=(-lim, lim),
+            ylim=(-lim, lim),
+            aspect="equal",
+        )
+        ax.text(
+            0.03,
+            0.97,
+            f"mean $(x^\\top\\delta)^2$ = {np.mean(gap**2):.3f}\n"
+            f"$\\delta^\\top\\Sigma\\delta$ = {prediction_error(setting, smp.w2, smp.w1):.3f}",
+            transform=ax.transAxes,
+            va="top",
+            bbox=dict(boxstyle="round", fc="white", alpha=0.8),
+        )
+        ax.set_ylabel("synthetic label $x^\\top w_2^\\star$")
+    legend_below(panels[-1], ax=axes[-1], ncol=2)
+    kind = "isotropic" if np.ptp(setting.spectrum) == 0 else setting.name
+    fig.suptitle(
+        f"Same {n} inputs, same real teacher, growing mismatch\n({kind}, d = {setting.d}, $r^2$ = {setting.r2:g})"
+    )
+    return fig
+
+
+def teacher_error_and_least_squares(
+    teacher_errors: dict, d_teacher: int, c2: float, n, theory, n_sim, sim, setting, trials: int
+):
+    """Two panels: the spread of E(w₂*) = δᵀΣδ over teacher draws, and least squares on real or synthetic data only.
+
+    Parameters
+    ----------
+    teacher_errors : dict
+        ``{label: errors}``: E(w₂*) of independent teacher draws in a setting of dimension
+        ``d_teacher`` and quality ``c2``; a histogram each (blue, red), its mean ± s.e. in the legend.
+    c2 : float
+        The quality c² (dashed in both panels).
+    n : array (k,)
+        Sample sizes of the theory curves; ``theory`` (k, 2) the error for p₂ = 0 and p₂ = 1.
+    n_sim : array (j,)
+        Simulated sizes; ``sim`` (``cl.simulate.classical``) has ``mean``/``stderr`` (j, 2), drawn ± 1 s.e.
+    setting : Setting
+        The least-squares setting (its ``d`` and ``sigma2_real`` are in the title); ``trials`` per point.
+    """
+    fig, (panel1, panel2), (ax1, ax2) = stacked(2, heights=[4.6, 5.0])
+    draws = None
+    for (name, errs), col in zip(teacher_errors.items(), ["tab:blue", "tab:red"]):
+        errs = np.asarray(errs)
+        draws = errs.size
+        ax1.hist(
+            errs,
+            bins=40,
+            density=True,
+            alpha=0.5,
+            color=col,
+            label=f"{name}: mean {errs.mean():.3f} ± {errs.std(ddof=1) / np.sqrt(errs.size):.3f}",
+        )
+    ax1.axvline(c2, color="k", ls="--", label=f"$c^2$ = {c2:g}")
+    ax1.set(
+        xlabel="$E(w_2^\\star) = \\delta^\\top\\Sigma\\delta$ (squared label units)",
+        ylabel="density",
+        title=f"Test error of the synthetic teacher\n({draws} draws, d = {d_teacher})",
+    )
+    legend_below(panel1, ncol=1)
+    for k, (col, lab) in enumerate([("tab:blue", "real only, $p_2 = 0$"), ("tab:orange", "synthetic only, $p_2 = 1$")]):
+        ax2.plot(n, theory[:, k], color=col, label=f"{lab}: theory")
+        ax2.errorbar(
+            n_sim,
+            sim.mean[:, k],
+            yerr=sim.stderr[:, k],
+            fmt="o",
+            color=col,
+            ms=4,
+            capsize=2,
+            label=f"{lab}: simulation",
+        )
+    ax2.axhline(c2, color="k", ls="--", lw=1, label=f"$c^2$ = {c2:g} (error of $w_2^\\star$)")
+    ax2.set(
+        xscale="log",
+        yscale="log",
+        xlabel="training-set size n (samples)",
+        ylabel="test error $E(\\hat w)$ (squared label units)",
+        title=f"Least squares, isotropic d = {setting.d}, $\\sigma^2$ = {setting.sigma2_real:g},\n{trials} trials",
+    )
+    legend_below(panel2, ncol=2)
+    return fig
+
+
 __all__ = [
     "best_ridge",
     "corollary1",
     "crossover_n",
     "fraction_vs_number",
     "grid_minimum",
+    "label_scatter",
+    "spectra",
+    "teacher_error_and_least_squares",
     "theorem1_terms",
 ]

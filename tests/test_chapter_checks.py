@@ -114,3 +114,38 @@ def test_weighted_mixing_reduces_to_theorem1_at_alpha_p1_one_and_zero(d):
     np.testing.assert_allclose(
         weighted_mixing(st, n1, n2, 0.0, lam).total, cl.theory.classical(st, n2, 1.0, lam).total, rtol=1e-10
     )
+
+
+# ----------------------------------------------------------------------------- data_distributions
+def test_both_families_keep_tr_sigma_r2_and_c2_for_every_alpha():
+    """data_distributions: tr Σ = d, r² = tr ΣΓ and c² = tr ΣΔ exactly, isotropic and power law (the spectra figure)."""
+    for st in [cl.Setting.isotropic(1000)] + [cl.Setting.power_law(1000, a) for a in (0.5, 1.0, 1.5, 2.0)]:
+        assert st.spectrum.sum() == pytest.approx(1000, rel=1e-12)
+        assert st.c2 == pytest.approx(0.5, rel=1e-12) and st.r2 == pytest.approx(1.0, rel=1e-12)
+        assert np.dot(st.spectrum, st.delta) == pytest.approx(st.c2, rel=1e-12)
+        assert np.dot(st.spectrum, st.gamma) == pytest.approx(st.r2, rel=1e-12)
+
+
+def test_a_seed_gives_the_same_inputs_and_real_teacher_for_every_quality():
+    """data_distributions: cl.sample draws w₁*, then δ, then X, so only δ changes with c² (the scatter figure)."""
+    draws = {c2: cl.sample(cl.Setting.isotropic(200, r2=1.0, c2=c2), 400, p2=0.0, seed=1) for c2 in (0.1, 0.5, 1.0)}
+    ref = draws[0.1]
+    for smp in draws.values():
+        np.testing.assert_array_equal(smp.X, ref.X)
+        np.testing.assert_array_equal(smp.w1, ref.w1)
+    deltas = {c2: smp.w2 - smp.w1 for c2, smp in draws.items()}
+    np.testing.assert_allclose(deltas[1.0], deltas[0.1] * np.sqrt(10), rtol=1e-12)  # the same direction, scaled by c
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 2.0])
+@pytest.mark.parametrize("c2", [0.1, 0.5, 1.0])
+def test_mean_squared_gap_of_the_two_teachers_is_c2(alpha, c2):
+    """data_distributions, the convention table: E(xᵀw₂* − xᵀw₁*)² over teachers and inputs is c², within 4.5 s.e.
+    (60 teacher pairs × 100 inputs, the chapter's smoke sizes; independent seeds)."""
+    st = cl.Setting.isotropic(100, c2=c2) if alpha == 0 else cl.Setting.power_law(100, alpha, c2=c2)
+    per_draw = np.empty(60)
+    for t in range(60):
+        smp = cl.sample(st, 100, p2=0.0, seed=7_000_000 + 1000 * int(10 * c2) + 100 * int(alpha) + t)
+        per_draw[t] = np.mean((smp.X @ smp.w2 - smp.X @ smp.w1) ** 2)
+    est, se = per_draw.mean(), per_draw.std(ddof=1) / np.sqrt(per_draw.size)
+    assert abs(est - c2) < 4.5 * se, (est, se)

@@ -113,3 +113,31 @@ def test_theorem1_figures_draw_what_they_are_given():
     lam = np.geomspace(1e-6, 1e2, 101)
     errors = {p: cl.theory.classical_limit(iso, p, lam).total for p in (0.0, 0.1)}
     _check(illustrations.best_ridge(lam, errors, iso), "λ", "n → ∞")
+
+
+def test_data_distribution_figures_draw_what_they_are_given():
+    settings = {"isotropic": cl.Setting.isotropic(50), "power law, α = 1": cl.Setting.power_law(50, 1.0)}
+    fig = illustrations.spectra(settings)
+    top = fig.get_axes()[0]
+    np.testing.assert_allclose(top.get_lines()[1].get_ydata(), settings["power law, α = 1"].spectrum)
+    assert top.get_lines()[0].get_linestyle() == "--"  # the flat spectrum is dashed
+    _check(fig, "j", "eigenvalue")
+
+    draws = {c2: cl.sample(cl.Setting.isotropic(20, r2=1.0, c2=c2), 30, p2=0.0, seed=1) for c2 in (0.1, 1.0)}
+    fig = illustrations.label_scatter(draws, cl.Setting.isotropic(20, r2=1.0))
+    box = [t.get_text() for t in fig.get_axes()[1].texts][0]
+    smp = draws[1.0]
+    assert f"= {np.mean((smp.X @ (smp.w2 - smp.w1)) ** 2):.3f}" in box  # the mean squared gap of that draw
+    assert "Same 30 inputs" in fig._suptitle.get_text() and "isotropic, d = 20" in fig._suptitle.get_text()
+    _check(fig, "real label", "synthetic label")
+
+    st = cl.Setting.isotropic(10, r2=1.0, c2=0.5, sigma2=0.25)
+    ns = np.array([20, 40])
+    sim = cl.simulate.classical(st, ns[:, None], np.array([0.0, 1.0]), 0.0, trials=2, seed=0)
+    n = np.geomspace(20, 40, 5)
+    theory = cl.theory.corollary1(10 / n[:, None], np.array([0.0, 1.0]), r2=1.0, c2=0.5, sigma2=0.25)
+    errors = {"isotropic": np.array([0.4, 0.5, 0.6]), "power law α = 2": np.array([0.2, 0.5, 0.8])}
+    fig = illustrations.teacher_error_and_least_squares(errors, 10, 0.5, n, theory, ns, sim, st, 2)
+    assert "3 draws, d = 10" in fig.get_axes()[0].get_title()
+    assert "isotropic: mean 0.500 ± 0.058" in fig.get_axes()[0].get_legend_handles_labels()[1]
+    _check(fig, "training-set size", "density")
