@@ -383,6 +383,37 @@ def teacher_error_and_least_squares(
     return fig
 
 
+# ----------------------------------------------------------------------------- neural networks chapter
+
+
+def training_run(run, p2s, n: int, width: int):
+    """Training and held-out losses of one training run per p₂ against the step, with the kept checkpoint.
+
+    Parameters
+    ----------
+    run : TrainResult
+        ``cl.nn.train_two_layer(...)`` with held-out data: ``history_steps``, ``train_loss`` and
+        ``val_loss`` (steps, len(p2s)), ``best_step`` (len(p2s),), dotted.
+    p2s : sequence of float
+        The synthetic fraction of each run (column).
+    n, width : int
+        Training-set size and network width, for the title.
+    """
+    fig, (panel,), (ax,) = stacked(1, heights=[5.0])
+    for j, p in enumerate(p2s):
+        ax.plot(run.history_steps, run.train_loss[:, j], color=f"C{j}", ls="--", label=f"training loss, $p_2$ = {p:g}")
+        ax.plot(run.history_steps, run.val_loss[:, j], color=f"C{j}", label=f"held-out real loss, $p_2$ = {p:g}")
+        ax.axvline(run.best_step[j], color=f"C{j}", lw=0.8, ls=":")
+    ax.set(
+        yscale="log",
+        xlabel="optimizer step",
+        ylabel="mean squared error $\\|f(x) - y\\|^2$",
+        title=f"One training run, n = {n}, width {width}\n(dotted: kept checkpoint)",
+    )
+    legend_below(panel, ncol=1)
+    return fig
+
+
 __all__ = [
     "best_ridge",
     "corollary1",
@@ -393,4 +424,5 @@ __all__ = [
     "spectra",
     "teacher_error_and_least_squares",
     "theorem1_terms",
+    "training_run",
 ]

@@ -357,3 +357,24 @@ def test_fig7_data_file_and_chapter_wording():
     assert "visibly level" not in text
     assert "bars are ± 2 standard errors" not in text and "± s.e. of E(p₂)" not in text
     assert "fig7_recipe.spread_sentence(table7)" in text and "fig7_recipe.flattening_sentence(table7)" in text
+
+
+def test_fig7_floor_sentences_name_each_p2_and_where_the_excess_is_below_p2sq_q():
+    """neural_networks, measured floors: one bullet per model with excess/p₂²q at each p₂, and the p₂ below and above 1."""
+    from collapse_lib.figures import fig7
+
+    t, _ = _fig7_table(5)
+    fl = fig7.floors(t)
+    text = fig7.excess_ratio_sentence(fl)
+    for model in ("random features", "two-layer network"):
+        last = t[(t.model == model) & (t.n == 10000)].set_index("p2").error
+        ratio = (last[0.5] - last[0.0]) / (0.5**2 * 0.6)  # by hand: measured excess over p₂²q, q = 0.6
+        assert f"* **{model}** (n = 10,000): measured excess / p₂²q = {ratio:.2f} at p₂ = 0.5." in text
+    mixed = fl.copy()
+    mixed["ratio"] = np.where(mixed.model == "random features", 0.5, 2.0)
+    lines = fig7.below_above_sentence(mixed).splitlines()
+    assert lines == [
+        "* **random features**: the measured excess is below p₂²q at p₂ ∈ {0.5} and above it at p₂ ∈ no p₂.",
+        "* **two-layer network**: the measured excess is below p₂²q at p₂ ∈ no p₂ and above it at p₂ ∈ {0.5}.",
+    ]
+    assert "fig7_recipe.excess_ratio_sentence(fl)" in _chapter("neural_networks")

@@ -141,3 +141,21 @@ def test_data_distribution_figures_draw_what_they_are_given():
     assert "3 draws, d = 10" in fig.get_axes()[0].get_title()
     assert "isotropic: mean 0.500 ± 0.058" in fig.get_axes()[0].get_legend_handles_labels()[1]
     _check(fig, "training-set size", "density")
+
+
+def test_training_run_figure_marks_each_kept_checkpoint():
+    from types import SimpleNamespace
+
+    steps = np.arange(0, 100, 10)
+    run = SimpleNamespace(
+        history_steps=steps,
+        train_loss=np.stack([1 / (1 + steps), 2 / (1 + steps)], axis=1),
+        val_loss=np.stack([1.5 / (1 + steps), 2.5 / (1 + steps)], axis=1),
+        best_step=np.array([50, 70]),
+    )
+    fig = illustrations.training_run(run, [0.0, 0.5], 1000, 64)
+    (ax,) = fig.get_axes()
+    vertical = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert vertical == [50, 70]
+    assert "n = 1000, width 64" in ax.get_title()
+    _check(fig, "optimizer step", "mean squared error")

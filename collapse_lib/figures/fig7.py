@@ -377,6 +377,32 @@ def floors(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _p2_set(values) -> str:
+    return "{" + ", ".join(f"{x:g}" for x in values) + "}" if len(values) else "no p₂"
+
+
+def excess_ratio_sentence(fl: pd.DataFrame) -> str:
+    """One Markdown bullet per model: the measured excess over p₂²q at each p₂ (``fl`` from :func:`floors`)."""
+    lines = []
+    for model, g in fl.groupby("model"):
+        g = g.sort_values("p2")
+        lines.append(
+            f"* **{model}** (n = {int(g.n.iloc[0]):,}): measured excess / p₂²q = "
+            + ", ".join(f"{r:.2f} at p₂ = {p:g}" for p, r in zip(g.p2, g.ratio))
+            + "."
+        )
+    return "\n".join(lines)
+
+
+def below_above_sentence(fl: pd.DataFrame) -> str:
+    """One Markdown bullet per model: the p₂ where the measured excess is below p₂²q and those where it is not."""
+    return "\n".join(
+        f"* **{model}**: the measured excess is below p₂²q at p₂ ∈ {_p2_set(g[g.ratio < 1].p2)} and above it at "
+        f"p₂ ∈ {_p2_set(g[g.ratio >= 1].p2)}."
+        for model, g in ((m, g.sort_values("p2")) for m, g in fl.groupby("model"))
+    )
+
+
 def _draw_points(ax, n, mean, sp: pd.DataFrame, scale: float, col, label: str) -> None:
     """One curve: mean ± 2 s.e. bars, or the mean as a line with each draw as an open marker (:func:`spread_rule`)."""
     rule = sp.rule.iloc[0]
