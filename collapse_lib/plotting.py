@@ -4,17 +4,19 @@ Legibility on the site. A figure is a PNG at ``figure.dpi`` = 100 shown at most
 at the width of the site's content column: 784 px in a 1,400 px window and 368 px
 in a 400 px one (sphinx-book-theme; ``tests/browser`` measures it). Text of
 ``s`` points in a figure ``W`` inches wide is drawn ``s / 72 * min(100 W, column) / W``
-px high, so with :data:`FIG_WIDTH` = 5.4 in and no text under
-:data:`MIN_FONT_PT` = 10 pt, every label is at least 9 px high at both window
-widths (10/72 * 368/5.6 = 9.1 px, allowing 0.1 in of padding either side). Hence
-every figure is one column of panels (:func:`stacked`), legends go below their
-panel (:func:`legend_below`), and :data:`RC` sets the font sizes.
+px high, so with :data:`FIG_WIDTH` = 5 in and no text under
+:data:`MIN_FONT_PT` = 12 pt, every label is at least 11 px high at both window
+widths (12/72 * 368/5.2 = 11.8 px, allowing 0.1 in of padding either side; on a
+desktop the smallest text is 16.7 px, the size of the body text). Hence every
+figure is one column of panels (:func:`stacked`), legends go below their panel
+(:func:`legend_below`), and :data:`RC` sets the font sizes.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 ERROR_LABEL = "test error $E$ (label noise excluded)"
 
@@ -23,25 +25,88 @@ ERROR_LABEL = "test error $E$ (label noise excluded)"
 #: ``tests/browser/test_layout.py`` checks the built site against it.
 SITE_COLUMN_PX = {1400: 784, 400: 368}
 #: Smallest height, px, of figure text on the site at those column widths.
-MIN_TEXT_PX = 9.0
+MIN_TEXT_PX = 11.0
 #: Width of every figure of the book, inches (one column of panels).
-FIG_WIDTH = 5.4
+FIG_WIDTH = 5.0
 #: Height of one panel, inches (axes, labels and title; a legend below adds to it).
 PANEL_HEIGHT = 3.6
 #: Smallest font size, points, of any text in a figure of the book.
-MIN_FONT_PT = 10
+MIN_FONT_PT = 12
 #: Font sizes of the book's figures (part of :data:`collapse_lib.chapter.STYLE`).
 RC = {
-    "font.size": 11,
-    "axes.titlesize": 11,
-    "axes.labelsize": 11,
-    "figure.titlesize": 11,
+    "font.size": 13,
+    "axes.titlesize": 13,
+    "axes.labelsize": 13,
+    "figure.titlesize": 13,
     "xtick.labelsize": MIN_FONT_PT,
     "ytick.labelsize": MIN_FONT_PT,
     "legend.fontsize": MIN_FONT_PT,
     "legend.title_fontsize": MIN_FONT_PT,
     "figure.figsize": (FIG_WIDTH, PANEL_HEIGHT),
 }
+
+
+def _split_words(text: str) -> list[str]:
+    """``text`` split at spaces outside ``$…$`` (mathtext stays whole)."""
+    words, cur, math = [], "", False
+    for ch in text:
+        if ch == "$":
+            math = not math
+        if ch == " " and not math:
+            words.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return words + [cur]
+
+
+def _wrap(t, width: float, renderer) -> None:
+    """Break the text artist ``t`` into lines no wider than ``width`` display px (greedy, at spaces)."""
+    original = t.get_text()
+    lines = []
+    for paragraph in original.split("\n"):
+        line = ""
+        for word in _split_words(paragraph):
+            trial = f"{line} {word}" if line else word
+            t.set_text(trial)
+            if line and t.get_window_extent(renderer).width > width:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    t.set_text("\n".join(lines))
+
+
+class FittedFigure(Figure):
+    """A figure whose titles and x-axis labels are broken into lines that fit its width when it is drawn.
+
+    With the book's type sizes (:data:`RC`) a long title would run past the figure's edges, and
+    ``bbox_inches="tight"`` would then widen the PNG, which the site shrinks, text and all.
+    """
+
+    def draw(self, renderer):
+        full = 0.96 * self.bbox.width
+        texts = [(getattr(fig, "_suptitle", None), full) for fig in [self, *self.subfigs]]
+        for ax in self.get_axes():
+            # a centred title or label may use twice the room from the axes' centre to the nearer figure edge
+            centre = ax.get_window_extent(renderer).x0 + ax.get_window_extent(renderer).width / 2
+            room = 2 * min(centre - self.bbox.x0, self.bbox.x1 - centre) - 0.04 * self.bbox.width
+            texts += [(ax.title, room), (ax.xaxis.label, room)]
+            texts += [(getattr(ax, "_left_title", None), full), (getattr(ax, "_right_title", None), full)]
+        originals = self.__dict__.setdefault("_unwrapped", {})
+        for t, width in texts:
+            if t is None or not t.get_visible() or not t.get_text():
+                continue
+            # from the text as written, each time: a figure is drawn several times (layout, tight bbox, output)
+            written, wrapped = originals.get(id(t), (None, None))
+            if t.get_text() != wrapped:
+                written = t.get_text()
+            t.set_text(written)
+            if t.get_window_extent(renderer).width > width:
+                _wrap(t, width, renderer)
+            originals[id(t)] = (written, t.get_text())
+        super().draw(renderer)
 
 
 def stacked(n: int, heights=None, width: float = FIG_WIDTH):
@@ -56,7 +121,7 @@ def stacked(n: int, heights=None, width: float = FIG_WIDTH):
     heights = [PANEL_HEIGHT] * n if heights is None else [float(h) for h in heights]
     if len(heights) != n:
         raise ValueError(f"heights must have one entry per panel ({n}), got {len(heights)}")
-    fig = plt.figure(figsize=(width, sum(heights)), layout="constrained")
+    fig = plt.figure(figsize=(width, sum(heights)), layout="constrained", FigureClass=FittedFigure)
     subs = list(np.atleast_1d(fig.subfigures(n, 1, height_ratios=heights))) if n > 1 else [fig]
     axes = [sub.subplots() for sub in subs]
     return fig, subs, axes
@@ -70,7 +135,14 @@ def legend_below(panel, handles=None, labels=None, ncol: int = 2, ax=None, **kw)
     if handles is None:
         ax = ax or panel.axes[0]
         handles, labels = ax.get_legend_handles_labels()
-    return panel.legend(handles, labels, loc="outside lower center", ncol=ncol, **kw)
+    legend = panel.legend(handles, labels, loc="outside lower center", ncol=ncol, **kw)
+    # fewer columns while the legend is wider than its panel (the PNG would widen and shrink on the page)
+    renderer = panel.get_figure(root=True).canvas.get_renderer()
+    while ncol > 1 and legend.get_window_extent(renderer).width > 0.98 * panel.bbox.width:
+        legend.remove()
+        ncol -= 1
+        legend = panel.legend(handles, labels, loc="outside lower center", ncol=ncol, **kw)
+    return legend
 
 
 def colours(values, cmap="viridis"):

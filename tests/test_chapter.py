@@ -1,5 +1,6 @@
 """The book helpers chapters import (collapse_lib.chapter)."""
 
+import numpy as np
 import pytest
 
 from collapse_lib.chapter import mc_vs_theory, md_table, setup
@@ -31,3 +32,21 @@ def test_setup_picks_the_scale_sizes(monkeypatch):
     monkeypatch.setenv("COLLAPSE_SCALE", "huge")
     with pytest.raises(ValueError, match="COLLAPSE_SCALE"):
         setup(banner=False)
+
+
+def test_format_numbers_one_notation_per_column():
+    from collapse_lib.chapter import format_numbers, needs_scientific
+
+    # decimal while every magnitude is in [1e-3, 1e5): the given significant digits, thousands separated
+    assert format_numbers([0.0201, 0.5, 1234.5, -0.25]) == ["0.0201", "0.500", "1,234", "−0.250"]
+    # one value outside: the whole column in scientific notation, zero as 0
+    assert format_numbers([5.01e-8, 0.0201, 0.0]) == ["5.01 × 10⁻⁸", "2.01 × 10⁻²", "0"]
+    assert format_numbers([7.04e-10], 2) == ["7.0 × 10⁻¹⁰"]
+    assert format_numbers([0.5], scientific=True) == ["5.00 × 10⁻¹"]
+    assert needs_scientific([1e5]) and not needs_scientific([0.0, 1e-3, 99_999.0])
+    # the text reads back as the number to the digits asked
+    for v in np.random.default_rng(3).lognormal(0, 8, 200):
+        (s,) = format_numbers([v], 4, scientific=True)
+        mant, exp = s.split(" × 10")
+        back = float(mant) * 10.0 ** int(exp.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+        assert back == pytest.approx(v, rel=5e-4)

@@ -174,20 +174,30 @@ def show_agreement(table, group: str, title: str = "", x: str = "n", theorem: st
     """Chapter helper: display the agreement sentence and the table at the largest simulated ``x``."""
     from IPython.display import HTML, Markdown, display
 
-    agree = agreement(table, group, x=x)
-    fmt = {
-        group: "{:g}",
-        x: "{:,}",
-        "p2_eff": "{:.4g}",
-        "simulation": "{:.3g}",
-        "stderr": "{:.1g}",
-        "theory": "{:.3g}",
-        "z": "{:+.2f}",
-        "floor": "{:.3g}",
-        "clean": "{:.3g}",
+    from ..chapter import format_numbers, needs_scientific
+
+    agree = agreement(table, group, x=x).copy()
+    # the errors in one notation (decimal, or all of them as m × 10ᵏ), readable headings
+    errors = [c for c in ("simulation", "theory", "floor", "clean") if c in agree]
+    sci = needs_scientific(agree[errors].to_numpy().ravel())
+    for c in errors:
+        agree[c] = format_numbers(agree[c], 3, scientific=sci)
+    agree["stderr"] = format_numbers(agree["stderr"], 2, scientific=sci)
+    agree[group] = [f"{v:g}" for v in agree[group]]
+    agree[x] = [f"{v:,}" for v in agree[x]]
+    agree["p2_eff"] = [f"{v:.4g}" for v in agree["p2_eff"]]
+    agree["z"] = [f"{v:+.2f}".replace("-", "−") for v in agree["z"]]
+    names = {
+        "p2": "p₂",
+        "c2": "c²",
+        "p2_eff": "realised p₂",
+        "stderr": "± s.e.",
+        "theory": theorem,
+        "z": "z = gap / s.e.",
+        "clean": "clean (p₂ = 0)",
     }
     display(Markdown(f"{title}{agreement_summary(table, x=x, theorem=theorem)}"))
-    display(HTML(agree.to_html(index=False, formatters={k: v.format for k, v in fmt.items() if k in agree})))
+    display(HTML(agree.rename(columns=names).to_html(index=False, border=0, classes="collapse-table")))
 
 
 __all__ = [

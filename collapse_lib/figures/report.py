@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
 #: The name figures and agreement sentences give the random-projections theory: this book's deterministic
 #: equivalent of the paper's Theorem 2 (chapter *Theorem 2: model size and collapse*), not the paper's own
 #: statement, whose equations are not reproduced. Defined once here, and once in that chapter's text.
@@ -138,7 +140,10 @@ def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
             text, name = f"{int(num)} values log-spaced from {lo:,} to {hi:,}", "simulated sizes n"
         elif key == "n_theory":
             lo, hi, num = val
-            text, name = f"{int(num)} points log-spaced from {lo:g}·d to {hi:.0e}", "theory curve n"
+            top = f"{hi:,.0f}" if hi < 1e5 else "10" + str(round(np.log10(hi))).translate(_SUPERSCRIPT)
+            if hi >= 1e5 and 10.0 ** round(np.log10(hi)) != hi:
+                top = f"{hi:.2e}"
+            text, name = f"{int(num)} points log-spaced from {lo:g}·d to {top}", "theory curve n"
         else:
             text = _NONE.get(key, "none") if val is None else format_value(val)
             name = _DESCRIBE.get(key, key)

@@ -9,8 +9,9 @@ collects, after MathJax has typeset it:
 * for every figure image in a cell output: its natural and rendered width.
 
 The tests then check: no display equation is cut off (at 1,400 px it fits its
-box; at 400 px it fits or scrolls), figures are not shrunk so much that 10 pt text
-(the smallest the book's style allows) falls under 9 px, every formula is
+box; at 400 px it fits or scrolls), figures are not shrunk so much that their
+smallest text (``MIN_FONT_PT``, the smallest the book's style allows) falls under
+``MIN_TEXT_PX`` = 11 px, every formula is
 typeset, and the column is at least as wide as ``collapse_lib.plotting.SITE_COLUMN_PX``
 (which ``tests/test_figure_legibility.py`` uses).
 """
@@ -98,7 +99,8 @@ def test_column_is_as_wide_as_the_figure_test_assumes(measured):
 
 
 def test_figures_are_not_shrunk_below_legible(measured):
-    """A figure PNG is drawn at ``figure.dpi``; its smallest text (``MIN_FONT_PT``) must stay >= 9 px on screen."""
+    """A figure PNG is drawn at ``figure.dpi``; its smallest text (``MIN_FONT_PT``) must stay >= 11 px on screen
+    (``MIN_TEXT_PX``), at 400 px as at 1,400 px."""
     min_scale = MIN_TEXT_PX / (MIN_FONT_PT * STYLE["figure.dpi"] / 72)
     problems, seen = [], 0
     for (page, width), m in measured.items():
