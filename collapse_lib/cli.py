@@ -1,5 +1,8 @@
 """Command line: ``python -m collapse_lib reproduce fig2 --scale paper --device cuda``.
 
+``python -m collapse_lib checksum [--stamp]`` checks every data file's schema and
+checksum (and stamps files that have none).
+
 Every user error (an unknown figure, a bad ``--seed``, an unknown ``$COLLAPSE_SCALE``,
 an unwritable ``--out-dir``, an unavailable ``--device``, an unreadable data file)
 ends in one line on stderr and exit code 2, never a traceback. The pieces that
@@ -95,6 +98,23 @@ def _reproduce(args, parser) -> int:
     return status
 
 
+def _checksum(args, parser) -> int:
+    names = list(figures.RECIPES) if args.figures in ([], ["all"]) else args.figures
+    for name in names:
+        if name not in figures.RECIPES:
+            parser.error(f"unknown figure {name!r}; available: {', '.join(figures.RECIPES)} or 'all'")
+    data_dir = datafiles.data_dir() if args.data_dir is None else args.data_dir
+    status = 0
+    for name in names:
+        try:
+            result = figures.stamp(name, data_dir) if args.stamp else figures.verify(name, data_dir)
+        except datafiles.DataFileError as exc:
+            status = fail(parser.prog, f"{name}: {exc}")
+            continue
+        print(f"{name}: " + {"missing": "no data file", "already": "ok (already stamped)"}.get(result, result))
+    return status
+
+
 def main(argv=None) -> int:
     parser = Parser(
         prog="python -m collapse_lib", description="Strong Model Collapse companion: reproduce figure data."
@@ -120,10 +140,25 @@ def main(argv=None) -> int:
         "seed) is skipped, so a rerun resumes; a file made at a larger scale or with another "
         "seed is kept; an unreadable file is reported (exit code 2)",
     )
+    chk = sub.add_parser(
+        "checksum",
+        help="check the data files' schema and checksums (exit code 2 if one fails); --stamp adds missing checksums",
+    )
+    chk.add_argument("figures", nargs="*", help="figure names or 'all' (default: all)")
+    chk.add_argument("--data-dir", default=None, help=f"where the data files are; {datafiles.OUT_DIR_HELP}")
+    chk.add_argument(
+        "--stamp",
+        action="store_true",
+        help="write the checksum into each file that has none, after checking its schema. Only for files known "
+        "to hold what their recipe wrote: the stamp vouches for the numbers as they are. A file whose checksum "
+        "does not match is never stamped (regenerate it with reproduce --force)",
+    )
     sub.add_parser("list", help="list figure recipes")
     args = parser.parse_args(argv)
     if args.command == "list":
         for name in figures.RECIPES:
             print(f"{name}: {figures.get(name).TITLE}")
         return 0
+    if args.command == "checksum":
+        return run(parser.prog, lambda: _checksum(args, parser))
     return run(parser.prog, lambda: _reproduce(args, parser))

@@ -3,11 +3,21 @@
 A data file is one JSON document ``{"provenance": {...}, "columns": {...}}``:
 the provenance records the recipe, its configuration, scale, seed, device,
 dtype, library and torch versions, and the date; the columns hold a tidy table.
+
+The provenance also holds ``sha256``, the :func:`checksum` of the file's content
+(its columns and the rest of its provenance), written by :func:`save_table` and
+checked by :func:`load_table`: a file whose numbers or provenance were changed
+after it was written, or that has no checksum, is refused by name, like a file
+that is not JSON. :func:`load_table` also checks each column against a schema
+(name → kind: ``"number"``, ``"number or null"``, ``"text"``, ``"bool"``;
+numbers finite), so a column of strings or of nulls where numbers belong is
+refused even in a file whose checksum matches.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -106,20 +116,57 @@ def _column(values) -> list:
     return [float(f"{v:.{SIGNIFICANT_DIGITS}g}") if isinstance(v, float) else v for v in out]
 
 
-def save_table(path, table: pd.DataFrame, prov: dict) -> Path:
-    """Write ``table`` with its provenance to ``path`` (JSON, floats to 8 significant digits). Returns the path."""
+def _render(prov: dict, columns: dict) -> str:
+    """The text of a data file: provenance pretty-printed (it is read by people), one compact line per column."""
+    cols = ",\n  ".join(f"{json.dumps(str(c))}: {json.dumps(v, allow_nan=False)}" for c, v in columns.items())
+    return f'{{"provenance": {json.dumps(prov, indent=1, allow_nan=False)},\n "columns": {{\n  {cols}\n }}\n}}\n'
+
+
+#: The provenance field that holds a data file's :func:`checksum`.
+CHECKSUM_FIELD = "sha256"
+
+
+def checksum(prov: dict, columns: dict) -> str:
+    """SHA-256 (hex) of a data file's content: its columns and its provenance other than ``sha256``.
+
+    ``prov`` and ``columns`` are the file's JSON values as read back (numbers,
+    strings, nulls, booleans). They are serialised canonically (keys sorted,
+    no spaces, ASCII, floats in Python's shortest round-trip form) and hashed,
+    so the digest depends on every value and name in the file but not on its
+    layout or column order. A changed number, a nulled or retyped column, or an
+    edited provenance field (scale, seed, date, configuration) changes it.
+    """
+    body = {"columns": columns, "provenance": {k: v for k, v in prov.items() if k != CHECKSUM_FIELD}}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _write(path: Path, prov: dict, columns: dict, schema=None) -> Path:
+    """Write a data file with its checksum, after checking that what is written reads back valid."""
+    plain = json.loads(json.dumps({"provenance": prov, "columns": columns}, allow_nan=False))
+    plain["provenance"].pop(CHECKSUM_FIELD, None)
+    plain["provenance"][CHECKSUM_FIELD] = checksum(plain["provenance"], plain["columns"])
+    text = _render(plain["provenance"], plain["columns"])
+    try:
+        _check_schema(path, json.loads(text), None, schema)  # never write a file we could not read back
+    except DataFileError as exc:
+        raise DataFileError(path, f"not written: {exc.problem}") from None
+    return atomic_write(path, text)
+
+
+def save_table(path, table: pd.DataFrame, prov: dict, schema=None) -> Path:
+    """Write ``table`` with its provenance to ``path``; returns the path.
+
+    JSON, floats to 8 significant digits, missing values as null; the
+    provenance gains ``sha256``, the :func:`checksum` of what is written.
+    With ``schema`` (column name → kind, see :func:`load_table`), a table that
+    does not fit it is not written: :class:`DataFileError` names the column
+    and the old file, if any, is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # provenance pretty-printed (it is read by people), one compact line per column
-    cols = ",\n  ".join(
-        f"{json.dumps(str(c))}: {json.dumps(_column(table[c].tolist()), allow_nan=False)}" for c in table.columns
-    )
-    text = (
-        f'{{"provenance": {json.dumps(_jsonable(prov), indent=1, allow_nan=False)},\n'
-        f' "columns": {{\n  {cols}\n }}\n}}\n'
-    )
-    json.loads(text)  # never write a file we could not read back
-    return atomic_write(path, text)
+    columns = {str(c): _column(table[c].tolist()) for c in table.columns}
+    return _write(path, _jsonable(dict(prov)), columns, schema)
 
 
 class DataFileError(ValueError):
@@ -130,6 +177,7 @@ class DataFileError(ValueError):
 
     def __init__(self, path, problem: str):
         self.path = Path(path)
+        self.problem = problem
         super().__init__(f"data file {self.path}: {problem}")
 
 
@@ -147,9 +195,39 @@ PROVENANCE_FIELDS = {
 }
 
 
-def _check_schema(path, doc, recipe, columns) -> None:
+#: Kinds of column a schema may name (see :func:`load_table`).
+KINDS = ("number", "number or null", "text", "bool")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+_ACCEPTS = {
+    "number": (_is_number, "a finite number"),
+    "number or null": (lambda v: v is None or _is_number(v), "a finite number or null"),
+    "text": (lambda v: isinstance(v, str), "a string"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+
+def _schema(columns) -> dict:
+    """``columns`` as name → kind (None: any kind); a sequence of names checks presence only."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, dict):
+        return dict.fromkeys(columns)
+    bad = {c: k for c, k in columns.items() if k not in KINDS}
+    if bad:
+        name, kind = next(iter(bad.items()))
+        raise ValueError(f"columns: the kind of column {name!r} must be one of {', '.join(KINDS)}, got {kind!r}")
+    return columns
+
+
+def _check_schema(path, doc, recipe, columns, verify: bool = True) -> None:
     from .scale import SCALES
 
+    columns = _schema(columns)
     if (
         not isinstance(doc, dict)
         or not isinstance(doc.get("provenance"), dict)
@@ -173,48 +251,130 @@ def _check_schema(path, doc, recipe, columns) -> None:
     for name, values in cols.items():
         if not isinstance(values, list):
             raise DataFileError(path, f"column '{name}' must be a list, got {type(values).__name__}")
-        bad = next((v for v in values if not (v is None or isinstance(v, (int, float, str)))), _OK)
-        if bad is not _OK:
-            raise DataFileError(path, f"column '{name}' holds {bad!r}, not a number, string or null")
+        for i, v in enumerate(values):
+            if not (v is None or isinstance(v, (int, float, str))):
+                raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), not a number, string or null")
+            if isinstance(v, float) and not np.isfinite(v):
+                raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), not a finite number")
         lengths.add(len(values))
     if len(lengths) > 1:
         raise DataFileError(path, f"columns have different lengths {sorted(lengths)}")
-    if columns is not None:
-        missing = [c for c in columns if c not in cols]
-        if missing:
-            raise DataFileError(
-                path,
-                f"column '{missing[0]}' is missing" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-            )
+    missing = [c for c in columns if c not in cols]
+    if missing:
+        raise DataFileError(
+            path,
+            f"column '{missing[0]}' is missing" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+        )
+    for name, kind in columns.items():
+        if kind is None:
+            continue
+        accepts, what = _ACCEPTS[kind]
+        for i, v in enumerate(cols[name]):
+            if not accepts(v):
+                raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), expected {what}")
+    if verify:
+        _check_checksum(path, prov, cols)
 
 
-_OK = object()
+def _check_checksum(path, prov, cols) -> None:
+    stored = prov.get(CHECKSUM_FIELD)
+    if stored is None:
+        raise DataFileError(
+            path, f"has no checksum (provenance field '{CHECKSUM_FIELD}'), so its numbers cannot be verified"
+        )
+    if not (isinstance(stored, str) and len(stored) == 64 and all(ch in "0123456789abcdef" for ch in stored)):
+        raise DataFileError(path, f"provenance field '{CHECKSUM_FIELD}' must be a SHA-256 hex digest, got {stored!r}")
+    if stored != checksum(prov, cols):
+        raise DataFileError(
+            path,
+            f"does not match its checksum (provenance field '{CHECKSUM_FIELD}'): "
+            "its numbers or provenance were changed after it was written",
+        )
 
 
-def load_table(path, recipe: str | None = None, columns=None) -> tuple[pd.DataFrame, dict]:
-    """Read a data file written by :func:`save_table` and check its schema.
-
-    Checks that the file is readable UTF-8 JSON with a ``provenance`` object
-    holding every field of ``PROVENANCE_FIELDS`` with the right type (``scale``
-    a known scale, ``seed`` ≥ 0) and a ``columns`` object of equal-length lists
-    of numbers, strings or nulls; with ``recipe``, that the file was made by
-    that recipe; with ``columns``, that those columns are present. Raises
-    ``FileNotFoundError`` for a missing file and :class:`DataFileError` (a
-    ``ValueError`` naming the file and the field) for anything else.
-    """
-    path = Path(path)
+def _read(path: Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(
             f"data file not found: {path} (create it with `python -m collapse_lib reproduce <figure>`)"
         )
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise DataFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise DataFileError(path, f"is not a valid collapse_lib data file: not JSON ({exc})") from None
     except OSError as exc:
         raise DataFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-    _check_schema(path, doc, recipe, columns)
-    table = pd.DataFrame(doc["columns"])
-    return table.fillna(np.nan), doc["provenance"]
+
+
+def load_table(path, recipe: str | None = None, columns=None) -> tuple[pd.DataFrame, dict]:
+    """Read a data file written by :func:`save_table` and check its schema and checksum.
+
+    Checks that the file is readable UTF-8 JSON with a ``provenance`` object
+    holding every field of ``PROVENANCE_FIELDS`` with the right type (``scale``
+    a known scale, ``seed`` ≥ 0) and a ``columns`` object of equal-length lists
+    of finite numbers, strings, booleans or nulls; with ``recipe``, that the
+    file was made by that recipe; with ``columns``, that those columns are
+    present and, when ``columns`` maps each name to a kind (:data:`KINDS`:
+    ``"number"`` finite, ``"number or null"`` finite or null, ``"text"``,
+    ``"bool"``), that every value is of that kind (a sequence of names checks
+    presence only); last, that the provenance's ``sha256`` is
+    the :func:`checksum` of the file's content. Raises ``FileNotFoundError``
+    for a missing file and :class:`DataFileError` (a ``ValueError`` naming the
+    file and the field, column or checksum) for anything else. Nulls are NaN in
+    the returned table.
+    """
+    return table_of(read_document(path, recipe, columns))
+
+
+def read_document(path, recipe: str | None = None, columns=None, verify: bool = True) -> dict:
+    """The JSON document of a data file, after the checks of :func:`load_table` (same arguments and errors).
+
+    ``verify=False`` leaves out the checksum (for a caller that checks more of
+    the columns first, then calls :func:`verify_checksum`).
+    """
+    path = Path(path)
+    doc = _read(path)
+    _check_schema(path, doc, recipe, columns, verify=verify)
+    return doc
+
+
+def verify_checksum(path, doc: dict) -> None:
+    """Check that ``doc``'s ``sha256`` is the :func:`checksum` of its content (DataFileError naming ``path``)."""
+    _check_checksum(Path(path), doc["provenance"], doc["columns"])
+
+
+def check_columns(path, doc: dict, columns) -> None:
+    """Check the columns of ``doc`` (from :func:`read_document`) against ``columns`` (as in :func:`load_table`).
+
+    Raises :class:`DataFileError` naming ``path`` and the first missing column or
+    value of the wrong kind.
+    """
+    _check_schema(path, doc, None, columns, verify=False)
+
+
+def table_of(doc: dict) -> tuple[pd.DataFrame, dict]:
+    """``(table, provenance)`` of a checked document: its columns as a DataFrame, nulls as NaN."""
+    return pd.DataFrame(doc["columns"]).fillna(np.nan), doc["provenance"]
+
+
+def stamp(path, recipe: str | None = None, columns=None) -> str:
+    """Give a data file that has no checksum its :func:`checksum`; returns ``"stamped"`` or ``"already"``.
+
+    For files written before data files carried checksums, and only for files
+    whose content is known to be what its recipe wrote: the stamp vouches for
+    the numbers as they are. The file must pass every check of
+    :func:`load_table` (with ``recipe`` and ``columns``) but the checksum; it is
+    rewritten atomically with the same provenance and columns plus ``sha256``.
+    A file whose checksum already matches is left as it is (``"already"``); a
+    file whose checksum does not match is refused (:class:`DataFileError`): a
+    stamp never covers numbers changed after they were written.
+    """
+    path = Path(path)
+    doc = _read(path)
+    _check_schema(path, doc, recipe, columns, verify=False)
+    if CHECKSUM_FIELD in doc["provenance"]:
+        _check_checksum(path, doc["provenance"], doc["columns"])
+        return "already"
+    _write(path, doc["provenance"], doc["columns"], columns)
+    return "stamped"

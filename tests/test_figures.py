@@ -215,9 +215,9 @@ def test_load_or_compute_attaches_config(tmp_path):
 
 def test_stale_data_file_is_not_shown(tmp_path):
     path = cl.figures.reproduce("fig2", scale="smoke", seed=0, out_dir=tmp_path, progress=False)
-    doc = json.loads(path.read_text())
-    doc["provenance"]["config"]["c2"] = 0.123  # as if the recipe changed since the file was made
-    path.write_text(json.dumps(doc))
+    table, prov = datafiles.load_table(path)
+    prov["config"]["c2"] = 0.123  # as if the recipe changed since the file was made
+    datafiles.save_table(path, table, prov)  # a valid file (its checksum matches) of another configuration
     table, note = cl.figures.load_or_compute("fig2", scale="smoke", data_dir=tmp_path)
     assert note.startswith("Computed now") and "out of date" in note
     assert table.attrs["config"]["c2"] == 0.5

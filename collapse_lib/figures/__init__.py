@@ -9,6 +9,7 @@ one exists at the requested scale or larger, and otherwise computes now.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -19,6 +20,19 @@ from ..scale import current_scale, rank
 from .compare import paper_vs_book, paper_vs_book_markdown, show_paper_vs_book
 from .registry import NAMED, RECIPES, get
 from .report import agreement, agreement_summary, describe_config, within_stderr
+
+
+def schema(name: str) -> dict:
+    """Column name → kind of recipe ``name``'s table, as :func:`collapse_lib.datafiles.load_table` checks it.
+
+    Every column of the recipe's ``COLUMNS`` is a finite ``"number"`` unless its
+    ``COLUMN_KINDS`` says ``"text"``, ``"bool"`` or ``"number or null"`` (a
+    column that rows of another kind leave empty, e.g. the standard error of a
+    theory row). A recipe without ``COLUMNS`` has the columns its ``COLUMN_KINDS`` names.
+    """
+    recipe = get(name)
+    kinds = getattr(recipe, "COLUMN_KINDS", {})
+    return {c: kinds.get(c, "number") for c in getattr(recipe, "COLUMNS", kinds)}
 
 
 def _data_path(name: str, data_dir=None) -> Path:
@@ -87,7 +101,7 @@ def reproduce(
     prov = datafiles.provenance(
         name, cfg, scale, seed, dev, cfg.get("dtype", "float64"), elapsed_s=time.perf_counter() - t0
     )
-    return datafiles.save_table(_data_path(name, out_dir), table, prov)
+    return datafiles.save_table(_data_path(name, out_dir), table, prov, schema=schema(name))
 
 
 def current_file(name: str, scale, data_dir=None):
@@ -97,8 +111,10 @@ def current_file(name: str, scale, data_dir=None):
     recipe's configuration at the file's scale; otherwise a short reason
     ("missing", "out of date", "smaller scale than ..."). ``table`` and
     ``provenance`` are ``None`` when the file is missing. A file that cannot be
-    read, or whose schema is not a data file of this recipe (provenance fields,
-    the ``recipe`` field, the recipe's ``COLUMNS``), raises
+    read, whose schema is not a data file of this recipe (provenance fields,
+    the ``recipe`` field; with the recipe's configuration, also the recipe's
+    columns and their kinds, :func:`schema`), or whose checksum is missing or
+    does not match its content, raises
     :class:`~collapse_lib.datafiles.DataFileError` naming the file and the field.
     """
     recipe = get(name)
@@ -106,10 +122,14 @@ def current_file(name: str, scale, data_dir=None):
     path = _data_path(name, data_dir)
     if not path.is_file():
         return path, None, None, "missing"
-    table, prov = datafiles.load_table(path, recipe=name, columns=getattr(recipe, "COLUMNS", None))
-    file_scale = prov["scale"]
-    expected = datafiles.as_stored(recipe.config(file_scale))
-    if prov["config"] != expected:
+    doc = datafiles.read_document(path, recipe=name, verify=False)  # the schema of any data file
+    file_scale = doc["provenance"]["scale"]
+    current = doc["provenance"]["config"] == datafiles.as_stored(recipe.config(file_scale))
+    if current:  # a file of another configuration (another version of the recipe) may have other columns
+        datafiles.check_columns(path, doc, schema(name))
+    datafiles.verify_checksum(path, doc)
+    table, prov = datafiles.table_of(doc)
+    if not current:
         return path, table, prov, "out of date (its configuration differs from the recipe's)"
     if rank(file_scale) < rank(scale):
         return path, table, prov, f"made at the smaller scale '{file_scale}'"
@@ -124,13 +144,20 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     loaded and ``note`` says where it came from (scale, device, seed, date,
     library version); otherwise the recipe runs now at ``scale`` and ``note``
     says so (and that the file is out of date or unreadable, if it is).
+
+    A file that cannot be used is never shown, whatever is wrong with it: not
+    JSON, a provenance field or column missing or of the wrong kind (a column
+    of strings or of nulls where numbers belong), no checksum, or a checksum
+    that does not match (a number or the provenance changed after the file was
+    written). ``note`` names the file and the problem, and the table is
+    computed now at ``scale``.
     """
     recipe = get(name)
     scale = current_scale(scale)
     try:
         path, table, prov, problem = current_file(name, scale, data_dir)
     except datafiles.DataFileError as exc:
-        path, problem = exc.path, f"unusable ({exc})"
+        path, problem, unusable = exc.path, "unusable", exc
     if problem is None:
         table.attrs.update(provenance=prov, config=prov["config"])
         where = prov["device"]
@@ -142,7 +169,14 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
             f"(regenerate with `python -m collapse_lib reproduce {name} --scale {prov['scale']}`)."
         )
         return table, note
-    stale = f" {path.name} is {problem}; regenerate it." if problem.startswith(("out of date", "unusable")) else ""
+    stale = ""
+    if problem == "unusable":
+        stale = (
+            f"; {path.name} is unusable and was not shown: {unusable} "
+            f"(`python -m collapse_lib reproduce {name} --force` rewrites it)."
+        )
+    elif problem.startswith("out of date"):
+        stale = f"; {path.name} is {problem}; regenerate it."
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
     table.attrs.update(provenance=None, config=recipe.config(scale))
@@ -151,6 +185,43 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
         f"in {time.perf_counter() - t0:.1f} s" + (stale or f" (no data file {name}.json at this scale or larger).")
     )
     return table, note
+
+
+def stamp(name: str, data_dir=None) -> str:
+    """Give ``<data dir>/<name>.json`` its checksum if it has none; ``"stamped"``, ``"already"`` or ``"missing"``.
+
+    Only for a file known to hold what the recipe wrote (the committed files,
+    written before data files carried checksums): see
+    :func:`collapse_lib.datafiles.stamp`. The file must pass the recipe's schema
+    (:func:`schema`; its columns only if its configuration is the recipe's, as
+    :func:`current_file` checks); a file whose checksum does not match is refused.
+    """
+    path = _data_path(name, data_dir)
+    if not path.exists():
+        return "missing"
+    columns = schema(name)
+    try:
+        prov = json.loads(path.read_text(encoding="utf-8"))["provenance"]
+        if prov["config"] != datafiles.as_stored(get(name).config(prov["scale"])):
+            columns = None  # made by another version of the recipe: out of date, its columns may differ
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # datafiles.stamp names what is wrong with the file
+    return datafiles.stamp(path, recipe=name, columns=columns)
+
+
+def verify(name: str, data_dir=None) -> str:
+    """Check ``<data dir>/<name>.json`` as :func:`current_file` does; ``"ok"``, ``"missing"`` or ``"ok, out of date ..."``.
+
+    A file whose checksum matches but whose configuration is not the recipe's
+    (made by another version of it) is ``"ok, out of date (...)"``: intact, and
+    not shown. Raises :class:`~collapse_lib.datafiles.DataFileError` naming the
+    file and the problem for a file that cannot be used.
+    """
+    path = _data_path(name, data_dir)
+    if not path.exists():
+        return "missing"
+    _, _, _, problem = current_file(name, "smoke", data_dir)
+    return "ok" if problem is None else f"ok, {problem}"
 
 
 def show(name: str, scale=None, device="cpu", seed: int = 0, progress: bool = False):
@@ -213,8 +284,11 @@ __all__ = [
     "paper_vs_book_markdown",
     "replace_decision",
     "reproduce",
+    "schema",
     "show",
     "show_agreement",
     "show_paper_vs_book",
+    "stamp",
+    "verify",
     "within_stderr",
 ]

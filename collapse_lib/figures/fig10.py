@@ -60,6 +60,16 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "sigma2",
     "p2",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# theory rows have no stderr; the rounds → ∞ limit is filled only where it is drawn
+COLUMN_KINDS = {
+    "kind": "text",
+    "panel": "text",
+    "series": "text",
+    "noise": "bool",
+    "stderr": "number or null",
+    "limit": "number or null",
+}
 
 _SIZES = {
     "smoke": dict(d=20, trials=8, n_sim=(80, 8_000, 3), n_rounds=[80, 800], rounds_b=8, n_theory=(4.0, 1e6, 25)),

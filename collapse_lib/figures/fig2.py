@@ -40,6 +40,14 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "c2",
     "d",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# the theory rows have no simulation statistics
+COLUMN_KINDS = {
+    "kind": "text",
+    "panel": "text",
+    "stderr": "number or null",
+    "theory_at_p2_eff": "number or null",
+}
 P2S = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
 
 

@@ -39,6 +39,14 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "c2",
     "d",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# the theory rows have no simulation statistics
+COLUMN_KINDS = {
+    "kind": "text",
+    "panel": "text",
+    "stderr": "number or null",
+    "theory_at_p2_eff": "number or null",
+}
 
 
 def config(scale=None) -> dict:

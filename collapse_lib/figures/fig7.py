@@ -51,6 +51,12 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "teacher_samples",
     "teacher_accuracy",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# random features are fitted in closed form: no training step
+COLUMN_KINDS = {
+    "model": "text",
+    "best_step": "number or null",
+}
 THEORY_VS_SIMULATION = False  # an experiment on real data, no formula to check against
 
 _SIZES = {

@@ -51,6 +51,16 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "lam",
     "sigma2",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# theory rows have no stderr; each panel fills either alpha or n
+COLUMN_KINDS = {
+    "kind": "text",
+    "panel": "text",
+    "series": "text",
+    "alpha": "number or null",
+    "stderr": "number or null",
+    "n": "number or null",
+}
 
 _SIZES = {
     "smoke": dict(d=20, trials=8, pairs=[[40, 40], [40, 160], [160, 160]], alpha_sim=5, n_sim=(80, 8_000, 3)),

@@ -75,6 +75,14 @@ COLUMNS = (  # the table's columns (checked when a data file is loaded)
     "p2",
     "c2",
 )
+# the kind of each column that is not a finite number (checked when a data file is loaded); null:
+# the theory rows have no simulation statistics
+COLUMN_KINDS = {
+    "panel": "text",
+    "workflow": "text",
+    "kind": "text",
+    "stderr": "number or null",
+}
 
 
 def compute(scale=None, device="cpu", seed=0, progress=False):
