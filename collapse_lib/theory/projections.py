@@ -60,34 +60,30 @@ from numpy.typing import ArrayLike
 from .. import _validate as V
 from ..setting import Setting
 from ._newton import newton_log as _newton
-from .ridge import _scalarise, excess, log_bracket_low, ratios
+from .arithmetic import check_fast_bracket, check_path, df1_parts, ratio_blocks
+from .ridge import _scalarise, _unique_rows, log_bracket_low
 
 
-def _df(s, w, mu):
-    """The ratios q = s/(s+μ), a = μ/(s+μ) and μD(μ) = Σ w q a for a flat array μ (μ = 0 allowed).
+def _solve_df(s, w, k, path="auto"):
+    """μ with df₁(μ) = k for 0 < k < d (flat arrays), by safeguarded Newton in log μ.
 
-    From :func:`~collapse_lib.theory.ridge.ratios` (no overflow for any spectrum); x − df₁
-    is then :func:`~collapse_lib.theory.ridge.excess` (no cancellation).
+    k − df₁(μ) comes from :func:`~collapse_lib.theory.arithmetic.df1_parts` (exact, no
+    cancellation), in the arithmetic ``path`` picks.
     """
-    q, a = ratios(s, mu)
-    return q, a, (q * a) @ w
-
-
-def _solve_df(s, w, k):
-    """μ with df₁(μ) = k for 0 < k < d (flat arrays), by safeguarded Newton in log μ."""
     d = w.sum()
     k = np.asarray(k, dtype=float)
     lo = log_bracket_low(np.zeros_like(k), s.min(), d, k)
     hi = float(np.log(np.dot(w, s))) - np.log(k)
+    check_fast_bracket(s, lo, hi, path)
 
     def fun(mu, idx):
-        q, a, muD = _df(s, w, mu)
-        return excess(k[idx], q, a, w) / k[idx], muD / k[idx]
+        big, signed, muD = df1_parts(s, w, mu, path)
+        return ((k[idx] - big) - signed) / k[idx], muD / k[idx]
 
     return _newton(fun, lo, hi)
 
 
-def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np.ndarray:
+def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike, *, path: str = "auto") -> np.ndarray:
     """μ(n, m, λ): the scalar of our Theorem 2 equivalent, vectorised over broadcast ``n``, ``m``, ``lam``.
 
     μ is the root of (eq-thm2-mu, chapter *Theorem 2: model size and collapse*)
@@ -98,8 +94,8 @@ def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np
     F(μ) = (1 − df₁/m)(1 − df₁/n) − λd/(mμ) = 0 (F is increasing there) by Newton's method
     in log μ safeguarded by bisection in the bracket
     max(λd/m, s_min(d/k − 1)) ≤ μ ≤ λd/m + tr Σ/m + tr Σ/n, k = min(m, n). The factors
-    x − df₁ (x = m, n) are evaluated by :func:`~collapse_lib.theory.ridge.excess`, exact
-    near the interpolation threshold.
+    x − df₁ (x = m, n) are evaluated by :func:`~collapse_lib.theory.arithmetic.df1_parts`, exact
+    near the interpolation threshold, in the arithmetic ``path`` picks.
 
     Parameters
     ----------
@@ -111,6 +107,8 @@ def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np
         Width m > 0 of the random projection (may be non-integer).
     lam : float or array_like
         Ridge penalty λ ≥ 0. ``n``, ``m`` and ``lam`` broadcast.
+    path : {"auto", "fast", "safe"}
+        Arithmetic of the ratios s/(s+μ), μ/(s+μ), as in :func:`collapse_lib.theory.ridge.solve_kappa`.
 
     Returns
     -------
@@ -121,6 +119,7 @@ def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)
     lam = V.nonnegative("lam", lam)
+    path = check_path(path)
     n, m, lam = V.broadcast(n=n, m=m, lam=lam)
     shape = n.shape
     n, m, lam = (a.ravel().astype(float) for a in (n, m, lam))
@@ -132,7 +131,7 @@ def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np
     ridgeless = lam == 0
     under = ridgeless & (k < d)
     if np.any(under):
-        mu[under] = _solve_df(s, w, k[under])
+        mu[under] = _solve_df(s, w, k[under], path)
     pos = ~ridgeless
     if np.any(pos):
         nn, mm, ll, kk = n[pos], m[pos], lam[pos], k[pos]
@@ -140,12 +139,13 @@ def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike) -> np
         lo = log_bracket_low(np.exp(logc), s.min(), d, kk)
         lo = np.maximum(lo, logc)
         hi = np.logaddexp(logc, log_tr + np.log(1.0 / mm + 1.0 / nn))
+        check_fast_bracket(s, lo, hi, path)
 
         def fun(mu, idx):
             # h(log μ) = log(1 − df₁/m) + log(1 − df₁/n) + log μ − log(λd/m): increasing, nearly linear
             # in log μ away from μ₀ (Newton converges in a few steps), −∞ below μ₀ (bisection there)
-            q, a, muD = _df(s, w, mu)
-            g1, g2 = excess(mm[idx], q, a, w), excess(nn[idx], q, a, w)
+            big, signed, muD = df1_parts(s, w, mu, path)  # x − df₁ = (x − big) − signed, exact
+            g1, g2 = (mm[idx] - big) - signed, (nn[idx] - big) - signed
             ok = (g1 > 0) & (g2 > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 h = np.log(g1 / mm[idx]) + np.log(g2 / nn[idx]) + np.log(mu) - logc[idx]
@@ -204,7 +204,9 @@ def _gaps(n, m, lam, mu, d):
     return np.where(m <= n, small, big), np.where(m <= n, big, small)
 
 
-def traces(setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: np.ndarray) -> dict[str, np.ndarray]:
+def traces(
+    setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: np.ndarray, *, path: str = "auto"
+) -> dict[str, np.ndarray]:
     """Trace terms of Theorem 2 for flat arrays n, m, λ, μ (one entry per (n, m, λ)).
 
     :func:`random_projections` combines them into A, B, V and ζ; the random-projections
@@ -219,7 +221,8 @@ def traces(setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: 
         Σ δ̃ a = Σ sδ a,                   Σ δ̃ b = Σ sδ a(a + E q),
 
     sums of non-negative terms (no s², no (s+μ)⁻²: nothing overflows for any
-    spectrum or λ), with m − df₁ and n − df₁ from :func:`_gaps`.
+    spectrum or λ), with m − df₁ and n − df₁ from :func:`_gaps`. The ratios are formed in
+    blocks of rows, each in the arithmetic ``path`` picks (:mod:`collapse_lib.theory.arithmetic`).
 
     Parameters
     ----------
@@ -233,6 +236,8 @@ def traces(setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: 
         Ridge penalties λ ≥ 0.
     mu : numpy.ndarray (K,)
         μ of :func:`solve_mu` at each (n, m, λ).
+    path : {"auto", "fast", "safe"}
+        Arithmetic of the ratios, as in :func:`solve_mu`.
 
     Returns
     -------
@@ -240,33 +245,42 @@ def traces(setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: 
         ``theta`` θ, ``df2`` df₂ˢ, ``gap`` n − df₂ˢ, ``approx`` A, ``bias_num`` Σ γ̃ (b − o),
         ``rho_delta`` = ``to`` = Σ δ̃ o, ``t3`` T₃, ``ta`` Σ δ̃ a, ``tb`` Σ δ̃ b and ``tdl`` Σ δ̃ (= tr ΔΣ).
     """
+    path = check_path(path)
     sp = setting.grouped
     s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     d = float(w.sum())
+    n, m, lam, mu = (np.asarray(x, dtype=float).ravel() for x in (n, m, lam, mu))
     gt, dt = s * g, s * dl  # diagonals of Γ̃ = Σ^½ΓΣ^½, Δ̃ = Σ^½ΔΣ^½ (grouped sums)
-    q, a = ratios(s, mu)
-    qa = q * a
-    MD = qa @ w
+    w_gt_dt = np.stack([w, gt, dt], axis=1)
+    sums = np.empty((mu.size, 9))  # Σ w·, Σ γ̃·, Σ δ̃· of q a; of q²; of a²
+    ta = np.empty(mu.shape)
+    for rows, q, a in ratio_blocks(s, mu, path):
+        ta[rows] = a @ dt  # Σ δ̃ a
+        sums[rows, 0:3] = (q * a) @ w_gt_dt
+        q *= q
+        sums[rows, 3:6] = q @ w_gt_dt
+        a *= a
+        sums[rows, 6:9] = a @ w_gt_dt
+    MD, QA_g, QA_d, Q2_w, Q2_d, A2_g, A2_d = sums[:, [0, 1, 2, 3, 5, 7, 8]].T
     g_m, g_n = _gaps(n, m, lam, mu, d)
     den = g_m + MD
     with np.errstate(divide="ignore", invalid="ignore"):
         E = np.where(den > 0, MD / np.where(den > 0, den, 1.0), 0.0)
         one_minus_E = np.where(den > 0, g_m / np.where(den > 0, den, 1.0), 1.0)
     theta = g_m / d
-    df2 = (q * q) @ w + E * MD
+    df2 = Q2_w + E * MD
     gap = g_n + one_minus_E * MD
-    QA = qa @ np.stack([gt, dt], axis=1)
-    gb = (a * a) @ gt + E * QA[:, 0]  # Σ γ̃ b
-    t3 = (q * q) @ dt + E * QA[:, 1]  # Σ δ̃ (1 − 2a + b)
-    ta = a @ dt  # Σ δ̃ a
-    tb = (a * a) @ dt + E * QA[:, 1]  # Σ δ̃ b
+    gb = A2_g + E * QA_g  # Σ γ̃ b
+    t3 = Q2_d + E * QA_d  # Σ δ̃ (1 − 2a + b)
+    tb = A2_d + E * QA_d  # Σ δ̃ b
     approx = np.zeros_like(mu)
     to = np.zeros_like(mu)
     thin = m < d
     if np.any(thin):
         m_u, inv = np.unique(m[thin], return_inverse=True)  # o = μ_m/(s + μ_m) depends on m only
-        _, o = ratios(s, _solve_df(s, w, m_u))
-        od = o @ np.stack([gt, dt], axis=1)
+        od = np.empty((m_u.size, 2))
+        for rows, _, o in ratio_blocks(s, _solve_df(s, w, m_u, path), path):
+            od[rows] = o @ np.stack([gt, dt], axis=1)
         approx[thin], to[thin] = od[inv.ravel(), 0], od[inv.ravel(), 1]
     return dict(
         theta=theta,
@@ -284,7 +298,7 @@ def traces(setting: Setting, n: np.ndarray, m: np.ndarray, lam: np.ndarray, mu: 
 
 
 def random_projections(
-    setting: Setting, n: ArrayLike, m: ArrayLike, p2: ArrayLike, lam: ArrayLike
+    setting: Setting, n: ArrayLike, m: ArrayLike, p2: ArrayLike, lam: ArrayLike, *, path: str = "auto"
 ) -> ProjectionsTheory:
     """Theorem 2 (our deterministic equivalent): test error of ridge on m random projections, E ≃ A + B + V + ζ.
 
@@ -317,6 +331,9 @@ def random_projections(
         Synthetic fraction p₂ ∈ [0, 1].
     lam : float or array_like
         Ridge penalty λ ≥ 0. All four arguments broadcast.
+    path : {"auto", "fast", "safe"}
+        Arithmetic of the ratios s/(s+μ), μ/(s+μ), as in :func:`solve_mu` (the default picks, per
+        value of μ, the faster one wherever it is proven exact; the results agree to rounding).
 
     Returns
     -------
@@ -330,18 +347,18 @@ def random_projections(
     m = V.positive_sizes("m", m, integer=False)
     p2 = V.fraction("p2", p2)
     lam = V.nonnegative("lam", lam)
+    path = check_path(path)
     n, m, p2, lam = V.broadcast(n=n, m=m, p2=p2, lam=lam)
     shape = n.shape
     n, m, p2, lam = (a.ravel().astype(float) for a in (n, m, p2, lam))
 
-    trip, inv = np.unique(np.stack([n, m, lam], axis=1), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    mu_u = solve_mu(setting, trip[:, 0], trip[:, 1], trip[:, 2])
-    T = traces(setting, trip[:, 0], trip[:, 1], trip[:, 2], mu_u)
+    (n_u, m_u, lam_u), inv = _unique_rows(n, m, lam)
+    mu_u = solve_mu(setting, n_u, m_u, lam_u, path=path)
+    T = traces(setting, n_u, m_u, lam_u, mu_u, path=path)
     # n → ∞ at fixed m: (1 − df₁/m) μ = λd/m  (the n-factor → 1); depends on (m, λ) only
-    ml, inv_ml = np.unique(trip[:, 1:], axis=0, return_inverse=True)
-    mu_inf = solve_mu(setting, np.full(ml.shape[0], 1e300), ml[:, 0], ml[:, 1])
-    t3_inf = traces(setting, np.full(ml.shape[0], np.inf), ml[:, 0], ml[:, 1], mu_inf)["t3"][inv_ml.ravel()][inv]
+    (m_l, lam_l), inv_ml = _unique_rows(m, lam)
+    mu_inf = solve_mu(setting, np.full(m_l.shape, 1e300), m_l, lam_l, path=path)
+    t3_inf = traces(setting, np.full(m_l.shape, np.inf), m_l, lam_l, mu_inf, path=path)["t3"][inv_ml]
     T = {k: v[inv] for k, v in T.items()}
     mu, theta = mu_u[inv], T["theta"]
     p1 = 1.0 - p2

@@ -25,11 +25,28 @@ from numpy.typing import ArrayLike
 from .. import _validate as V
 from ..setting import Setting
 from ._newton import newton_log
+from .arithmetic import check_fast_bracket, check_path, df1_parts, ratio_blocks
 
 
 def _scalarise(x):
     x = np.asarray(x, dtype=float)
     return float(x) if x.ndim == 0 else x
+
+
+def _unique_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The distinct rows of the flat arrays ``columns`` read side by side, and the inverse index.
+
+    Returns ``(uniq, inv)`` with ``uniq`` one array per column (rows in lexicographic order) and
+    ``column[i] == uniq_column[inv[i]]``. Each column is reduced to integer codes first, so this is
+    a few 1-D sorts (``numpy.unique(..., axis=0)`` sorts the rows as byte strings, much slower).
+    """
+    code, uniq = np.zeros(columns[0].shape, dtype=np.int64), ()
+    for col in columns:
+        u, c = np.unique(col, return_inverse=True)
+        code_u, code = np.unique(code * u.size + c.ravel(), return_inverse=True)  # re-coded: 0 … rows − 1
+        code = code.ravel()
+        uniq = tuple(x[code_u // u.size] for x in uniq) + (u[code_u % u.size],)
+    return uniq, code
 
 
 def ratios(s: ArrayLike, kappa: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +137,7 @@ def log_bracket_low(lam: np.ndarray, smin: float, d: float, n: np.ndarray) -> np
         return np.maximum(np.log(lam), over)
 
 
-def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike) -> np.ndarray:
+def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike, *, path: str = "auto") -> np.ndarray:
     """κ(λ, n): the effective regularisation of ridge (paper, Theorem 1), vectorised over ``n`` and ``lam``.
 
     κ is the unique positive root of κ − λ = κ df₁(κ)/n, df₁(κ) = Σ_j s_j/(s_j + κ),
@@ -137,7 +154,9 @@ def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike) -> np.ndarray:
 
     (at the lower end df₁ ≥ n or κ = λ gives F ≤ 0; at the upper end
     κ df₁(κ) ≤ tr Σ gives F ≥ 0), and found by Newton's method in log κ
-    safeguarded by bisection, which converges for every point of the grid.
+    safeguarded by bisection, which converges for every point of the grid. The ratios are
+    computed in blocks of rows, each in the arithmetic ``path`` picks
+    (:mod:`collapse_lib.theory.arithmetic`).
 
     Parameters
     ----------
@@ -147,6 +166,11 @@ def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike) -> np.ndarray:
         Sample sizes n > 0 (may be non-integer).
     lam : float or array_like
         Ridge penalties λ ≥ 0; broadcast against ``n``.
+    path : {"auto", "fast", "safe"}
+        Arithmetic of the ratios s/(s+κ), κ/(s+κ): ``"auto"`` takes the one-division form where
+        every intermediate is proven to be a normal float (eigenvalues and κ within 2^±300) and
+        the overflow-free form elsewhere; ``"fast"`` or ``"safe"`` forces one (``"fast"`` raises a
+        ``ValueError`` outside its range). All give the same κ to rounding.
 
     Returns
     -------
@@ -157,6 +181,7 @@ def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike) -> np.ndarray:
     """
     n = V.positive_sizes("n", n, integer=False)
     lam = V.nonnegative("lam", lam)
+    path = check_path(path)
     n, lam = V.broadcast(n=n, lam=lam)
     shape = n.shape
     n = n.ravel().astype(float)
@@ -172,11 +197,12 @@ def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike) -> np.ndarray:
         lo = log_bracket_low(la, s.min(), d, na)
         with np.errstate(divide="ignore"):
             hi = np.logaddexp(np.log(la), log_tr - np.log(na))
+        check_fast_bracket(s, lo, hi, path)
 
         def fun(k, idx):
-            q, a = ratios(s, k)
+            big, signed, qa = df1_parts(s, w, k, path)  # n − df₁ = (n − big) − signed, exact
             nn, ll = na[idx], la[idx]
-            return excess(nn, q, a, w) / nn - ll / k, ((q * a) @ w) / nn + ll / k  # F and dF/dlogκ > 0
+            return ((nn - big) - signed) / nn - ll / k, qa / nn + ll / k  # F and dF/dlogκ > 0
 
         kappa[active] = newton_log(fun, lo, hi)
     return kappa.reshape(shape)
@@ -201,7 +227,9 @@ class ClassicalTheory:
     u: np.ndarray | float
 
 
-def traces(setting: Setting, n: np.ndarray, lam: np.ndarray, kappa: np.ndarray) -> dict[str, np.ndarray]:
+def traces(
+    setting: Setting, n: np.ndarray, lam: np.ndarray, kappa: np.ndarray, *, path: str = "auto"
+) -> dict[str, np.ndarray]:
     """The traces of Theorem 1 at flat arrays n, λ, κ (one entry per distinct (n, λ)), overflow-free.
 
     :func:`classical` combines them into B, V and ζ; the Theorem 1 explorable
@@ -217,7 +245,8 @@ def traces(setting: Setting, n: np.ndarray, lam: np.ndarray, kappa: np.ndarray) 
 
     Every term is a sum of non-negative numbers, so no cancellation: gap is
     exact even at the interpolation threshold (d = n, λ → 0) and the λ → ∞ limit
-    (a → 1) comes out as the null predictor's error r².
+    (a → 1) comes out as the null predictor's error r². The ratios are formed in blocks of
+    rows, each in the arithmetic ``path`` picks (:mod:`collapse_lib.theory.arithmetic`).
 
     Parameters
     ----------
@@ -229,6 +258,8 @@ def traces(setting: Setting, n: np.ndarray, lam: np.ndarray, kappa: np.ndarray) 
         Ridge penalties λ ≥ 0.
     kappa : numpy.ndarray (K,)
         κ(λ, n) of :func:`solve_kappa` at each (n, λ) (κ = λ gives the n → ∞ limit).
+    path : {"auto", "fast", "safe"}
+        Arithmetic of the ratios, as in :func:`solve_kappa`.
 
     Returns
     -------
@@ -236,21 +267,32 @@ def traces(setting: Setting, n: np.ndarray, lam: np.ndarray, kappa: np.ndarray) 
         ``df2`` df₂(κ), ``gap`` n − df₂, ``bias`` B, ``t3`` tr ΔΣ³(Σ+κ)⁻², and the three parts
         ``t3``, ``t_qa`` = Σ sδ q a, ``t_aa`` = Σ sδ a² of tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻² = p₁² t3 + 2p₁ t_qa + t_aa.
     """
+    path = check_path(path)
     sp = setting.grouped
     s, w, g, dl = sp.eigenvalues, sp.multiplicity, sp.gamma_sum, sp.delta_sum
     d = w.sum()
-    q, a = ratios(s, kappa)
+    n, lam, kappa = (np.asarray(x, dtype=float).ravel() for x in (n, lam, kappa))
     sg, sd = s * g, s * dl
+    w_sd = np.stack([w, sd], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_minus_df1 = np.where(lam > 0, n * (lam / np.where(kappa > 0, kappa, 1.0)), np.maximum(n - d, 0.0))
-    qa = q * a
-    gap = n_minus_df1 + qa @ w
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a_n_gap = a * np.where(gap > 0, n / np.where(gap > 0, gap, 1.0), 0.0)[:, None]
-    return dict(df2=(q * q) @ w, gap=gap, bias=(a * a_n_gap) @ sg, t3=(q * q) @ sd, t_qa=qa @ sd, t_aa=(a * a) @ sd)
+    out = {key: np.empty(kappa.shape) for key in ("df2", "gap", "bias", "t3", "t_qa", "t_aa")}
+    for rows, q, a in ratio_blocks(s, kappa, path):
+        qa = (q * a) @ w_sd  # Σ w q a, Σ sδ q a
+        q *= q
+        out["df2"][rows], out["t3"][rows] = (q @ w_sd).T
+        gap = n_minus_df1[rows] + qa[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_gap = np.where(gap > 0, n[rows] / np.where(gap > 0, gap, 1.0), 0.0)
+        out["gap"][rows], out["t_qa"][rows] = gap, qa[:, 1]
+        out["t_aa"][rows] = (a * a) @ sd
+        a_n_gap = a * n_gap[:, None]
+        a_n_gap *= a  # a·(a n/gap): no a² underflow
+        out["bias"][rows] = a_n_gap @ sg
+    return out
 
 
-def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike) -> ClassicalTheory:
+def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike, *, path: str = "auto") -> ClassicalTheory:
     """Theorem 1 (as the book states it): the test error E(ŵ) ≃ B + V + ζ of ridge on n samples, p₂n synthetic.
 
     ŵ = (XᵀX/n + λI)⁻¹Xᵀy/n on n₁ = p₁n real and n₂ = p₂n synthetic samples. With
@@ -261,7 +303,8 @@ def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike) -> 
         ζ = p₂²(1 + p₁u) tr ΔΣ³(Σ+κ)⁻² + p₂u tr ΔΣ(p₁Σ+κ)²(Σ+κ)⁻²
 
     (the paper's Theorem 1, Section 3, as reconstructed and derived in the chapter *Theorem 1
-    and strong model collapse* of the book). Every trace is computed from the bounded ratios of :func:`ratios`, so the
+    and strong model collapse* of the book). Every trace is computed from the bounded ratios
+    s/(s+κ), κ/(s+κ) (:func:`traces`, :mod:`collapse_lib.theory.arithmetic`), so the
     result is finite for any spectrum, any λ ≥ 0 up to the largest float and any n,
     except at λ = 0, d = n where it is +inf (interpolation peak); λ → ∞ gives the null
     predictor's error r². κ is solved only once per distinct (n, λ) pair (p₂ does not
@@ -278,6 +321,9 @@ def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike) -> 
     lam : float or array_like
         Ridge penalty λ ≥ 0 (λ = 0 is the ridgeless limit). ``n``, ``p2`` and ``lam``
         broadcast against each other.
+    path : {"auto", "fast", "safe"}
+        Arithmetic of the ratios, as in :func:`solve_kappa` (the default picks, per value of κ,
+        the faster one wherever it is proven exact; the results agree to rounding).
 
     Returns
     -------
@@ -290,18 +336,21 @@ def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike) -> 
     n = V.positive_sizes("n", n, integer=False)
     p2 = V.fraction("p2", p2)
     lam = V.nonnegative("lam", lam)
+    path = check_path(path)
     n, p2, lam = V.broadcast(n=n, p2=p2, lam=lam)
     shape = n.shape
     n, p2, lam = n.ravel().astype(float), p2.ravel(), lam.ravel()
 
-    pairs, inv = np.unique(np.stack([n, lam], axis=1), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    kap_u = solve_kappa(setting, pairs[:, 0], pairs[:, 1])
-    T = traces(setting, pairs[:, 0], pairs[:, 1], kap_u)
-    # floor uses κ = λ (n → ∞): p₂² Σ sδ q(λ)²
+    (n_u, lam_u), inv = _unique_rows(n, lam)
+    kap_u = solve_kappa(setting, n_u, lam_u, path=path)
+    T = traces(setting, n_u, lam_u, kap_u, path=path)
+    # floor uses κ = λ (n → ∞): p₂² Σ sδ q(λ)², once per distinct λ
     sp = setting.grouped
-    q_lam, _ = ratios(sp.eigenvalues, pairs[:, 1])
-    t3_lam = (q_lam * q_lam) @ (sp.eigenvalues * sp.delta_sum)
+    lams, inv_lam = np.unique(lam, return_inverse=True)
+    t3_lam = np.empty(lams.shape)
+    for rows, q, _ in ratio_blocks(sp.eigenvalues, lams, path):
+        q *= q
+        t3_lam[rows] = q @ (sp.eigenvalues * sp.delta_sum)
 
     kappa = kap_u[inv]
     T = {k: v[inv] for k, v in T.items()}
@@ -320,7 +369,7 @@ def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike) -> 
         zeta = np.where(interp, zi, zeta)
     clean = bias + variance
     total = clean + zeta
-    floor = p2**2 * t3_lam[inv]
+    floor = p2**2 * t3_lam[inv_lam.ravel()]
     out = {
         k: _scalarise(v.reshape(shape))
         for k, v in dict(
