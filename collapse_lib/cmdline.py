@@ -3,7 +3,7 @@
 Every user error (a bad argument, an unknown ``$COLLAPSE_SCALE``, an unwritable folder, an
 unavailable device, an unreadable data file) ends in one line on stderr and exit code 2,
 never a traceback. Used by ``python -m collapse_lib`` (:mod:`.cli`), ``python -m collapse_lib.lm``,
-``python -m collapse_lib.figures.fig8`` and ``python -m collapse_lib.bench``.
+``python -m collapse_lib.bench``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ import torch
 import collapse_lib as cl
 from collapse_lib import datafiles
 from collapse_lib.cli import main as cli_main
-from collapse_lib.figures.fig8 import main as fig8_main
 from collapse_lib.lm.__main__ import main as lm_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -312,7 +311,7 @@ def test_unknown_scale_in_the_environment_and_unwritable_out_dir(tmp_path, capsy
     ],
 )
 def test_lm_user_errors(tmp_path, capsys, argv, words):
-    main, argv = (fig8_main, argv[1:] + ["--out-dir", str(tmp_path)]) if argv[0] == "fig8" else (lm_main, argv)
+    main, argv = (cli_main, argv + ["--out-dir", str(tmp_path)]) if argv[0] == "fig8" else (lm_main, argv)
     code, _, err = run(main, argv, capsys)
     assert_user_error(code, err, *words)
 
@@ -324,10 +323,10 @@ def test_lm_environment_and_output_errors_and_scale_guard(tmp_path, capsys, monk
     assert_user_error(code, err, "--out")
     shutil.copy(COMMITTED / "fig8.json", tmp_path / "fig8.json")  # made at scale book
     before = (tmp_path / "fig8.json").read_bytes()
-    code, out, _ = run(fig8_main, ["--scale", "smoke", "--device", "cpu", "--out-dir", str(tmp_path)], capsys)
+    code, out, _ = run(cli_main, ["fig8", "--scale", "smoke", "--device", "cpu", "--out-dir", str(tmp_path)], capsys)
     assert code == 0 and "kept" in out and (tmp_path / "fig8.json").read_bytes() == before
     monkeypatch.setenv("COLLAPSE_SCALE", "tiny")
-    code, _, err = run(fig8_main, ["--out-dir", str(tmp_path)], capsys)
+    code, _, err = run(cli_main, ["fig8", "--out-dir", str(tmp_path)], capsys)
     assert_user_error(code, err, "$COLLAPSE_SCALE")
 
 
@@ -337,7 +336,7 @@ def test_real_processes_print_one_line_and_no_traceback(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLLAPSE_SCALE="nonsense")
     for argv in (
         ["collapse_lib", "reproduce", "fig2", "--out-dir", str(tmp_path)],
-        ["collapse_lib.lm", "fig8", "--out-dir", str(tmp_path)],
+        ["collapse_lib", "fig8", "--out-dir", str(tmp_path)],
     ):
         p = subprocess.run(
             [sys.executable, "-m", *argv], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120

@@ -20,19 +20,19 @@ and story order); the analysis and the sentences the chapter shows are in
 :mod:`collapse_lib.lm.analysis`. Smoke and book scales run on a CPU (book: a background job,
 resumable through the cell cache); paper scale is for a GPU:
 ``python -m collapse_lib reproduce fig8 --scale paper --device cuda`` or, on several GPUs,
-``torchrun --nproc_per_node=N -m collapse_lib.figures.fig8 --scale paper --device cuda``.
+``torchrun --nproc_per_node=N -m collapse_lib fig8 --scale paper --device cuda``
+(:func:`collapse_lib.cli.fig8_command`; ``--shard i/k`` spreads the runs over processes).
 dtype: float32 (bfloat16 autocast on CUDA).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from .. import plotting
 from ..lm import analysis
+from ..lm.experiment import COLUMNS as COLUMNS  # the table's columns (checked when a data file is loaded)
 from ..scale import current_scale
 from .report import format_value as fv
 
@@ -220,72 +220,3 @@ def plot(table):
     ax.grid(True, alpha=0.3)
     plotting.legend_below(panels[3], ax=ax, ncol=3)
     return fig
-
-
-def main(argv=None) -> int:
-    """``python -m collapse_lib.figures.fig8``: run Figure 8 (also under ``torchrun``) and write fig8.json on rank 0.
-
-    ``--shard i/k`` fills the cell cache with every k-th run from the i-th and writes nothing, so k
-    processes can share the work; a run without ``--shard`` then assembles the table.
-    """
-    import torch
-
-    from .. import datafiles, figures
-    from ..cmdline import Parser, nonnegative_int, run
-    from ..device import resolve_device
-    from ..fileio import writable_dir
-    from ..lm import ddp
-    from ..scale import SCALES
-
-    parser = Parser(prog="python -m collapse_lib.figures.fig8", description=TITLE)
-    parser.add_argument("--scale", choices=SCALES, default=None)
-    parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
-    parser.add_argument("--seed", type=nonnegative_int, default=0)
-    parser.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
-    parser.add_argument("--checkpoint-dir", default=None,
-                        help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm")  # fmt: skip
-    parser.add_argument("--shard", default=None, help="i/k: compute every k-th run from the i-th into the cache")
-    parser.add_argument("--force", action="store_true",
-                        help="replace fig8.json whatever it holds (as `python -m collapse_lib reproduce --force`)")  # fmt: skip
-    args = parser.parse_args(argv)
-
-    def body() -> int:
-        scale = current_scale(args.scale)
-        resolve_device(args.device)  # a bad --device is reported before any process group starts
-        shard = None
-        if args.shard is not None:
-            try:
-                i, k = (int(x) for x in args.shard.split("/"))
-            except ValueError:
-                raise ValueError(f"--shard must be i/k with integers 0 <= i < k, got {args.shard!r}") from None
-            if not 0 <= i < k:
-                raise ValueError(f"--shard must be i/k with integers 0 <= i < k, got {args.shard!r}")
-            shard = (i, k)
-        out = writable_dir("--out-dir", args.out_dir if args.out_dir else datafiles.data_dir())
-        action, reason = figures.replace_decision("fig8", scale, args.seed, out)
-        if shard is None and not args.force and action in ("keep", "current"):
-            print(f"fig8: {reason}")
-            return 0
-        if action == "blocked" or (shard is None and not args.force and action == "broken"):
-            raise ValueError(f"fig8: {reason}")
-        torch.set_float32_matmul_precision("high")
-        dev = ddp.setup(args.device)
-        t0 = time.perf_counter()
-        table = compute(scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0,
-                        checkpoint_dir=args.checkpoint_dir, shard=shard)  # fmt: skip
-        if table is not None and ddp.rank() == 0:
-            cfg = config(scale)
-            prov = datafiles.provenance("fig8", cfg, scale, args.seed, dev, cfg["dtype"],
-                                        elapsed_s=time.perf_counter() - t0)  # fmt: skip
-            prov["world_size"] = ddp.world_size()
-            print(f"fig8: wrote {datafiles.save_table(out / 'fig8.json', table, prov)}")
-        elif table is None:
-            print(f"fig8: shard {args.shard} done (cell cache)")
-        ddp.teardown()
-        return 0
-
-    return run(parser.prog, body)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Command line of the language models; runs alone or under ``torchrun``.
 
-Figure 8's command lives with its recipe (``python -m collapse_lib.figures.fig8``, also under
+Figure 8's command lives with the other commands (``python -m collapse_lib fig8``, also under
 ``torchrun``). This one is a short training run (used by the tests to check DDP; each rank writes
 ``rank<r>.json`` with its per-step losses and a parameter checksum)::
 
