@@ -6,72 +6,18 @@ checksum (and stamps files that have none).
 Every user error (an unknown figure, a bad ``--seed``, an unknown ``$COLLAPSE_SCALE``,
 an unwritable ``--out-dir``, an unavailable ``--device``, an unreadable data file)
 ends in one line on stderr and exit code 2, never a traceback. The pieces that
-make that so (:class:`Parser`, :func:`run`, the argument types) are shared with
-``python -m collapse_lib.lm``.
+make that so are in :mod:`.cmdline`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from . import _validate as V
 from . import datafiles, figures
+from .cmdline import Parser, fail, nonnegative_int, run
 from .device import resolve_device
 from .fileio import writable_dir
 from .scale import SCALES, current_scale
-
-USER_ERRORS = (ValueError, TypeError, OSError)  # what bad input raises in collapse_lib (never an internal bug)
-
-
-class Parser(argparse.ArgumentParser):
-    """``argparse`` whose errors are one line, ``<prog>: error: <message> (see --help)``, with exit code 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _arg_type(check, what):
-    """An argparse type: ``int(text)`` checked by ``check``; a bad value is a one-line usage error."""
-
-    def parse(text):
-        try:
-            return check("value", int(text))
-        except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-
-    parse.__name__ = what
-    return parse
-
-
-nonnegative_int = _arg_type(V.seed, "a non-negative integer")
-positive_int = _arg_type(V.positive_int, "a positive integer")
-
-
-def positive_float(text):
-    """argparse type: a finite number > 0."""
-    try:
-        return V.positive_scalar("value", float(text))
-    except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-
-
-def fail(prog: str, message) -> int:
-    """Print ``<prog>: error: <message>`` as one line on stderr; returns exit code 2."""
-    text = " ".join(str(message).split())
-    print(f"{prog}: error: {text}", file=sys.stderr)
-    return 2
-
-
-def run(prog: str, body) -> int:
-    """``body()`` with every user error turned into :func:`fail`; Ctrl-C into one line and exit code 130."""
-    try:
-        return body()
-    except USER_ERRORS as exc:
-        return fail(prog, exc)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted (rerun the same command to resume)", file=sys.stderr)
-        return 130
 
 
 def _reproduce(args, parser) -> int:
@@ -115,6 +61,58 @@ def _checksum(args, parser) -> int:
     return status
 
 
+def _shard(text):
+    """argparse type of ``--shard``: ``i/k`` with integers 0 <= i < k."""
+    try:
+        i, k = (int(x) for x in text.split("/"))
+    except ValueError:
+        i, k = -1, 0
+    if not 0 <= i < k:
+        raise argparse.ArgumentTypeError(f"must be i/k with integers 0 <= i < k, got {text!r}")
+    return i, k
+
+
+def fig8_command(args) -> int:
+    """``python -m collapse_lib fig8``: Figure 8 in one process or under ``torchrun`` (rank 0 writes fig8.json).
+
+    The same replacement rules as ``reproduce``. ``--shard i/k`` fills the cell cache with every
+    k-th run from the i-th and writes nothing, so k processes can share the work; a run without
+    it then assembles the table from the cache.
+    """
+    import time
+
+    import torch
+
+    from .lm import ddp
+
+    fig8 = figures.get("fig8")
+    scale = current_scale(args.scale)
+    resolve_device(args.device)  # a bad --device is reported before any process group starts
+    out = writable_dir("--out-dir", args.out_dir if args.out_dir else datafiles.data_dir())
+    action, reason = figures.replace_decision("fig8", scale, args.seed, out)
+    if args.shard is None and not args.force and action in ("keep", "current"):
+        print(f"fig8: {reason}")
+        return 0
+    if action == "blocked" or (args.shard is None and not args.force and action == "broken"):
+        raise ValueError(f"fig8: {reason}")
+    torch.set_float32_matmul_precision("high")
+    dev = ddp.setup(args.device)
+    t0 = time.perf_counter()
+    table = fig8.compute(scale=scale, device=dev, seed=args.seed, progress=ddp.rank() == 0,
+                         checkpoint_dir=args.checkpoint_dir, shard=args.shard)  # fmt: skip
+    if table is None:
+        print(f"fig8: shard {args.shard[0]}/{args.shard[1]} done (cell cache)")
+    elif ddp.rank() == 0:
+        cfg = fig8.config(scale)
+        prov = datafiles.provenance(
+            "fig8", cfg, scale, args.seed, dev, cfg["dtype"], elapsed_s=time.perf_counter() - t0
+        )
+        prov["world_size"] = ddp.world_size()
+        print(f"fig8: wrote {datafiles.save_table(out / 'fig8.json', table, prov)}")
+    ddp.teardown()
+    return 0
+
+
 def main(argv=None) -> int:
     parser = Parser(
         prog="python -m collapse_lib", description="Strong Model Collapse companion: reproduce figure data."
@@ -144,7 +142,7 @@ def main(argv=None) -> int:
         "checksum",
         help="check the data files' schema and checksums (exit code 2 if one fails); --stamp adds missing checksums",
     )
-    chk.add_argument("figures", nargs="*", help="figure names or 'all' (default: all)")
+    chk.add_argument("figures", nargs="*", help="figure names or 'all' (default: all, and the bench_*.json files)")
     chk.add_argument("--data-dir", default=None, help=f"where the data files are; {datafiles.OUT_DIR_HELP}")
     chk.add_argument(
         "--stamp",
@@ -153,8 +151,21 @@ def main(argv=None) -> int:
         "to hold what their recipe wrote: the stamp vouches for the numbers as they are. A file whose checksum "
         "does not match is never stamped (regenerate it with reproduce --force)",
     )
+    f8 = sub.add_parser("fig8", help="Figure 8 in one process or under torchrun (several GPUs); --shard i/k")
+    f8.add_argument("--scale", choices=SCALES, default=None)
+    f8.add_argument("--device", default="auto", help="cpu, cuda or auto (default auto)")
+    f8.add_argument("--seed", type=nonnegative_int, default=0)
+    f8.add_argument("--out-dir", default=None, help=datafiles.OUT_DIR_HELP)
+    f8.add_argument("--checkpoint-dir", default=None,
+                    help="default at paper scale: $COLLAPSE_CACHE_DIR/lm or ~/.cache/collapse_lib/lm")  # fmt: skip
+    f8.add_argument(
+        "--shard", type=_shard, default=None, help="i/k: compute every k-th run from the i-th into the cache"
+    )
+    f8.add_argument("--force", action="store_true", help="replace fig8.json whatever it holds (as reproduce --force)")
     sub.add_parser("list", help="list figure recipes")
     args = parser.parse_args(argv)
+    if args.command == "fig8":
+        return run(parser.prog, lambda: fig8_command(args))
     if args.command == "list":
         for name in figures.RECIPES:
             print(f"{name}: {figures.get(name).TITLE}")
