@@ -15,6 +15,7 @@ NaN, ±inf, empty) raise ``ValueError``.
 from __future__ import annotations
 
 import numbers
+import reprlib
 
 import numpy as np
 
@@ -178,6 +179,20 @@ def seed(name: str, value) -> int:
     if value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
+
+
+def setting(name: str, value):
+    """A :class:`~collapse_lib.Setting` (the data model every theory and simulation function takes).
+
+    Anything else (None, a dict, a spectrum array) is a ``TypeError`` naming the
+    argument, raised before the value is used.
+    """
+    from .setting import Setting  # setting.py imports this module
+
+    if not isinstance(value, Setting):
+        shown = reprlib.repr(value)
+        raise TypeError(f"{name} must be a collapse_lib.Setting (e.g. Setting.isotropic(d=100)), got {shown}")
+    return value
 
 
 def broadcast(**arrays: np.ndarray) -> tuple[np.ndarray, ...]:

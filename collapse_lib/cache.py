@@ -59,6 +59,32 @@ def checksum(arrays: dict) -> str:
     return h.hexdigest()
 
 
+def _folder(path: Path, root: Path) -> Path:
+    """Create the cache folder ``path`` under ``root``; a file in the way is a ValueError naming it.
+
+    Checked here so that the error is one line naming the path, not an OSError
+    from deep inside a write after the sweep has started.
+    """
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                where = f"cache root {root}" + ("" if p == root else f": {p}")
+                raise ValueError(
+                    f"{where} is a file, not a folder; remove it or choose another cache folder ($COLLAPSE_CACHE_DIR)"
+                )
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cache root {root}: cannot create {path} ({exc.strerror or exc})") from None
+    return path
+
+
+def _not_a_folder(path: Path, what: str = "cache cell") -> None:
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{what} {path} is a folder, not a file; remove it")
+
+
 def _key_json(key: dict) -> str:
     return json.dumps(dict(key, collapse_lib_version=__version__), sort_keys=True, default=str)
 
@@ -88,9 +114,9 @@ class CellStore:
                 raise ValueError(f"name must be a non-empty string without '/', got {name!r}")
             text = _key_json((key() if callable(key) else key) or {})
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-            self.path = Path(root) if root is not None else default_cache_dir() / "cells"
-            self.path = self.path / f"{name}-{digest}"
-            self.path.mkdir(parents=True, exist_ok=True)
+            base = Path(root) if root is not None else default_cache_dir() / "cells"
+            self.path = _folder(base / f"{name}-{digest}", base)
+            _not_a_folder(self.path / "key.json", "cache key file")
             atomic_write(self.path / "key.json", text)
 
     def _file(self, cell) -> Path:
@@ -103,13 +129,15 @@ class CellStore:
         A cell that cannot be read (truncated, empty, not an ``.npz``) or whose
         checksum does not match its arrays (altered after it was written) is
         reported by name (a ``RuntimeWarning``) and treated as missing, so the
-        caller recomputes it and :meth:`put` replaces it.
+        caller recomputes it and :meth:`put` replaces it. A folder where the cell's
+        file should be is a ``ValueError`` naming it (no write could replace it).
         """
         if not self.enabled:
             return None
         f = self._file(cell)
         if not f.exists():
             return None
+        _not_a_folder(f)
         try:
             with np.load(f, allow_pickle=False) as z:
                 value = {k: z[k] for k in z.files}
@@ -137,6 +165,7 @@ class CellStore:
         arrays = {k: np.asarray(v) for k, v in value.items()}
         if _CHECKSUM in arrays:
             raise ValueError(f"value: the name {_CHECKSUM!r} is reserved")
+        _not_a_folder(self._file(cell))
         with atomic_open(self._file(cell), "wb") as fh:
             np.savez(fh, **arrays, **{_CHECKSUM: np.asarray(checksum(arrays))})
 

@@ -32,6 +32,7 @@ def sample(setting, n, p2=0.0, seed=0) -> Sample:
     draws w₁*, then δ, then X, then the noise, so for a fixed seed the inputs and
     w₁* are the same whatever Δ (c²) is.
     """
+    setting = V.setting("setting", setting)
     n, p2 = V.positive_sizes("n", n), V.fraction("p2", p2)
     for name, value in (("n", n), ("p2", p2)):
         if value.ndim:
@@ -56,6 +57,7 @@ def prediction_error(setting, w, w1) -> float:
     ``w`` and ``w1`` are in Σ's eigenbasis, as in :class:`Sample`, so Σ is
     ``diag(setting.spectrum)``. This is the test error of the paper's §2.
     """
+    setting = V.setting("setting", setting)
     w, w1 = np.asarray(w, dtype=float), np.asarray(w1, dtype=float)
     if w.shape != (setting.d,) or w1.shape != (setting.d,):
         raise ValueError(f"w and w1 must have shape ({setting.d},), got {w.shape} and {w1.shape}")

@@ -10,6 +10,7 @@ All other arguments keep a valid value, so the error can only come from the one 
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -410,6 +411,52 @@ def test_every_public_theory_and_simulation_function_is_in_the_table():
     assert public <= listed, public - listed
 
 
+# ------------------------------------------------------------------ the setting argument
+def _with_setting(entry):
+    """The table's entry point as ``call(setting, **valid)``, or None if its first argument is not ``setting``."""
+    pkg, _, name = entry.rpartition(".")
+    module = {"": cl, "theory": cl.theory, "simulate": cl.simulate, "nn": nn_exp}.get(pkg)
+    fn = getattr(module, name, None) if module is not None else None
+    if not callable(fn) or isinstance(fn, type) or next(iter(inspect.signature(fn).parameters)) != "setting":
+        return None
+    extra = {"nn.gaussian_width_sweep": dict(spec=SPEC)}.get(entry, {})
+    return lambda setting, **k: fn(setting, **extra, **k)
+
+
+SETTING_ENTRIES = [e for e in ENTRY_POINTS if _with_setting(e) is not None]
+NOT_SETTINGS = [None, {"d": 4}, np.ones(4), "isotropic", cl.Setting]
+
+
+@pytest.mark.parametrize("entry", SETTING_ENTRIES)
+def test_a_setting_that_is_not_a_setting_is_refused_by_name(entry):
+    call, valid = _with_setting(entry), ENTRY_POINTS[entry][1]
+    call(S, **valid)  # the same call with a Setting is valid
+    for bad in NOT_SETTINGS:
+        with pytest.raises(TypeError, match=r"^setting must be a collapse_lib\.Setting") as info:
+            call(bad, **valid)
+        assert "\n" not in str(info.value)
+    with pytest.raises(TypeError, match=r"^setting must be a collapse_lib\.Setting"):
+        cl.sampling.prediction_error(None, np.zeros(4), np.zeros(4))
+
+
+def test_every_function_taking_a_setting_is_checked_above():
+    takes_setting = {
+        f"{prefix}{name}"
+        for prefix, module, names in (
+            ("theory.", cl.theory, cl.theory.__all__),
+            ("simulate.", cl.simulate, cl.simulate.__all__),
+            ("nn.", nn_exp, [n for n in dir(nn_exp) if not n.startswith("_")]),
+            ("", cl, ["sample"]),
+        )
+        for name in names
+        if callable(getattr(module, name))
+        and not isinstance(getattr(module, name), type)
+        and getattr(getattr(module, name), "__module__", "").startswith("collapse_lib")
+        and next(iter(inspect.signature(getattr(module, name)).parameters), None) == "setting"
+    }
+    assert takes_setting and takes_setting <= set(SETTING_ENTRIES), takes_setting - set(SETTING_ENTRIES)
+
+
 # ------------------------------------------------------------------ singular problems are refused, not solved
 @pytest.mark.parametrize("fn", [cl.simulate.weighted_mixing_terms, cl.theory.weighted_mixing])
 def test_singular_weighted_ridgeless_is_refused(fn):
@@ -420,10 +467,15 @@ def test_singular_weighted_ridgeless_is_refused(fn):
         fn(s, 10, 30, 1.0, 0.0)  # α = 1 weights only the 10 = d real samples
 
 
-def test_singular_iterative_terms_is_refused():
+@pytest.mark.parametrize("fn", [cl.simulate.iterative_mixing_terms, cl.simulate.iterative_mixing])
+def test_singular_iterative_ridgeless_is_refused(fn):
     s = cl.Setting.isotropic(10)
-    with pytest.raises(ValueError, match=r"lam = 0 needs n1 \+ n2 > d"):
-        cl.simulate.iterative_mixing_terms(s, 4, 4, 2, 0.0)
+    for n1, n2 in ((4, 4), (5, 5)):  # n1 + n2 < d and = d at λ = 0: XᵀX is singular
+        with pytest.raises(ValueError, match=rf"^lam = 0 needs n1 \+ n2 > d = 10 \(got {n1 + n2}\)"):
+            fn(s, n1, n2, 2, 0.0, trials=2)
+    result = fn(s, 8, 8, 2, 0.0, trials=2)  # 16 > d: least squares is well posed
+    values = result.total if fn is cl.simulate.iterative_mixing_terms else result.mean
+    assert np.all(np.isfinite(values))
 
 
 # ------------------------------------------------------------------ single behaviours the issue names

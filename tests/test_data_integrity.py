@@ -1,4 +1,6 @@
-"""Data files that cannot lie: a damaged, altered or unverifiable data file is named and never shown.
+"""Data files that cannot lie, and the last silent paths (issue 27).
+
+A damaged, altered or unverifiable data file is named and never shown.
 
 Every test works on copies of the committed files in ``collapse_lib/results`` (in a tmp folder,
 never the files themselves). The damage: a column multiplied by 10, one value edited, a column
@@ -6,19 +8,30 @@ set to null, a column of strings, a text column of numbers, a non-finite number,
 removed or edited, a provenance field edited. Each is refused by the loader with one message that
 names the file and the problem; a chapter (``load_or_compute``) computes the figure instead and
 says why; ``reproduce`` reports the file and replaces it only with ``--force``.
+
+Then the inputs that used to fail silently or deep inside: a setting that is not a Setting,
+ridgeless iterative mixing on a singular design (test_bad_inputs.py), NaN in a network's training
+data, no generators, least squares on too few or constant pixels, and a file or folder in the way
+of the cell cache: each is one error naming the argument or the path.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import collapse_lib as cl
 from collapse_lib import datafiles
+from collapse_lib.cache import CellStore
 from collapse_lib.cli import main as cli_main
+from collapse_lib.nn.experiments import MnistSplit, WeakTeacher
+from collapse_lib.nn.two_layer import TrainSpec, init_networks, train_two_layer
 
 COMMITTED = datafiles.PACKAGED_DIR
 FILES = [name for name in cl.figures.RECIPES if (COMMITTED / f"{name}.json").is_file()]
@@ -292,3 +305,106 @@ def test_checksum_command(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli_main(["checksum", "fig99", "--data-dir", str(tmp_path)])
     assert exit_.value.code == 2 and "unknown figure 'fig99'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the last silent paths: one clear error each
+def test_setting_none_is_a_type_error_naming_setting():
+    """The two calls the issue names (every entry point: test_bad_inputs.py::test_a_setting_that_is_not_...)."""
+    for call in (lambda: cl.theory.classical(None, 100, 0.1, 0.1), lambda: cl.simulate.classical(None, 100, 0.1, 0.1)):
+        with pytest.raises(TypeError, match=r"^setting must be a collapse_lib\.Setting .* got None$"):
+            call()
+
+
+def _nets_inputs(B=2, n=12, d=3):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn((n, d), generator=g, dtype=torch.float64)
+    Y = torch.randn((B, n, 1), generator=g, dtype=torch.float64)
+    return X, Y, [torch.Generator().manual_seed(i) for i in range(B)]
+
+
+@pytest.mark.parametrize("arg", ["X", "Y", "X_val", "Y_val"])
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_training_on_nan_or_inf_is_refused_by_name(arg, bad):
+    X, Y, gens = _nets_inputs()
+    data = dict(X=X, Y=Y, X_val=X[:4].clone(), Y_val=Y[:, :4].clone())
+    data[arg] = data[arg].clone()
+    data[arg].view(-1)[5] = bad
+    spec = TrainSpec(width=3, steps=2)
+    with pytest.raises(ValueError, match=rf"^{arg} must be finite"):
+        train_two_layer(data["X"], data["Y"], spec, gens, X_val=data["X_val"], Y_val=data["Y_val"])
+    result = train_two_layer(X, Y, spec, gens, X_val=X[:4], Y_val=Y[:, :4])  # the clean data train
+    assert all(bool(torch.isfinite(p).all()) for p in result.nets.params)
+
+
+def test_training_data_must_be_tensors_and_networks_need_generators():
+    X, Y, gens = _nets_inputs()
+    with pytest.raises(TypeError, match="^X must be a torch.Tensor, got ndarray"):
+        train_two_layer(X.numpy(), Y, TrainSpec(width=3, steps=1), gens)
+    with pytest.raises(ValueError, match="^generators must hold one torch.Generator per network, got none"):
+        init_networks(3, 4, 1, [], "cpu")
+    with pytest.raises(ValueError, match="^generators"):
+        train_two_layer(X, Y[:0], TrainSpec(width=3, steps=1), [])
+
+
+def _split(n, d, constant_pixel=False, seed=0):
+    """A small MnistSplit of Gaussian 'images' (d pixels), ``n`` teacher images."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)).astype(np.float32)
+    if constant_pixel:
+        X[:, 0] = 0.0
+    y = rng.integers(0, 10, n)
+    return MnistSplit(X, y, X[:1], y[:1], X[:1], y[:1], X, y)
+
+
+def test_weak_teacher_least_squares_needs_enough_varying_pixels():
+    with pytest.raises(
+        ValueError, match=r"^lam = 0 needs at least as many samples as pixels \+ 1 = 9 .* n_samples = 6"
+    ):
+        WeakTeacher(_split(6, 8), n_samples=6, lam=0.0)
+    with pytest.raises(ValueError, match=r"^lam = 0: the 20 teacher images span 8 of the 9 directions"):
+        WeakTeacher(_split(20, 8, constant_pixel=True), n_samples=20, lam=0.0)
+    for split in (_split(6, 8), _split(20, 8, constant_pixel=True)):
+        WeakTeacher(split, n_samples=split.X_teacher.shape[0], lam=1e-2)  # λ > 0 is always well posed
+    split = _split(20, 8)
+    teacher = WeakTeacher(split, n_samples=20, lam=0.0)
+    design = np.hstack([split.X_teacher, np.ones((20, 1))]).astype(np.float64)
+    reference = np.linalg.lstsq(design, np.eye(10)[split.y_teacher], rcond=None)[0]  # least squares, independently
+    np.testing.assert_allclose(teacher.w, reference, rtol=1e-8, atol=1e-10)
+
+
+def test_a_file_in_place_of_the_cache_root_is_named(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ValueError, match=rf"^cache root {blocker} is a file, not a folder"):
+        CellStore("fig", {"a": 1}, root=blocker)
+    with pytest.raises(ValueError, match=rf"^cache root {blocker / 'sub'}: {blocker} is a file, not a folder"):
+        CellStore("fig", {"a": 1}, root=blocker / "sub")
+    monkeypatch.setenv("COLLAPSE_CACHE_DIR", str(blocker))
+    with pytest.raises(ValueError, match=r"^cache root .*a-file/cells: .*a-file is a file.*\$COLLAPSE_CACHE_DIR"):
+        CellStore("fig", {"a": 1})
+
+
+def test_a_folder_in_place_of_a_cache_cell_is_named(tmp_path):
+    store = CellStore("fig", {"a": 1}, root=tmp_path)
+    store.put(1, {"x": np.arange(3)})
+    (store.path / "2.npz").mkdir()
+    for call in (lambda: store.get(2), lambda: store.put(2, {"x": 1}), lambda: store(2, lambda: {"x": 1})):
+        with pytest.raises(ValueError, match=rf"^cache cell {store.path / '2.npz'} is a folder, not a file"):
+            call()
+    np.testing.assert_array_equal(store.get(1)["x"], np.arange(3))  # the other cells are untouched
+    (store.path / "key.json").unlink()
+    (store.path / "key.json").mkdir()
+    with pytest.raises(ValueError, match=r"^cache key file .*key\.json is a folder"):
+        CellStore("fig", {"a": 1}, root=tmp_path)
+
+
+def test_reproduce_with_a_file_as_cache_root_exits_2_with_one_line(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("COLLAPSE_CACHE_DIR", str(blocker))
+    # fig6 keeps its cells at paper scale; the store is opened before the first network is trained
+    code = cli_main(["reproduce", "fig6", "--scale", "paper", "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and str(blocker) in err[0] and "is a file, not a folder" in err[0]
+    assert not (tmp_path / "out" / "fig6.json").exists()
+

@@ -96,6 +96,7 @@ def gaussian_width_sweep(
 
     Returns one row per (width, p2, trial): error, p2_eff, train_loss, best_step.
     """
+    setting = V.setting("setting", setting)
     n = V.positive_int("n", n)
     widths = [int(w) for w in np.atleast_1d(V.positive_sizes("widths", widths))]
     p2s = [float(p) for p in np.atleast_1d(V.fraction("p2s", p2s))]
@@ -244,6 +245,9 @@ class WeakTeacher:
     teacher's predicted class (a weaker *classifier*); ``hard=False``: its raw outputs.
     :meth:`quality` is its mean squared error to the true one-hot labels,
     q = mean ‖f₂(x) − e_y‖² (for hard labels q = 2 × its error rate): the analogue of c².
+    λ = 0 (least squares) needs [X, 1] of full column rank: at least pixels + 1 images, and
+    no pixel constant over them (ValueError naming ``lam`` otherwise; MNIST's border pixels
+    never vary, so on MNIST use λ > 0).
     """
 
     def __init__(self, split: MnistSplit, n_samples: int = 200, lam: float = 1e-2, hard: bool = True):
@@ -256,8 +260,20 @@ class WeakTeacher:
         self.hard = V.flag("hard", hard)
         X = np.hstack([split.X_teacher[:n_samples], np.ones((n_samples, 1), np.float32)]).astype(np.float64)
         Y = np.eye(10)[split.y_teacher[:n_samples]]
-        k = X.shape[0]
-        self.w = np.linalg.solve(X.T @ X / k + self.lam * np.eye(X.shape[1]), X.T @ Y / k)
+        k, p = X.shape
+        if self.lam == 0:  # least squares: [X, 1] must have full column rank, or XᵀX is singular
+            if k < p:
+                raise ValueError(
+                    f"lam = 0 needs at least as many samples as pixels + 1 = {p} (least squares), "
+                    f"got n_samples = {k}; use lam > 0"
+                )
+            rank = np.linalg.matrix_rank(X)
+            if rank < p:
+                raise ValueError(
+                    f"lam = 0: the {k} teacher images span {rank} of the {p} directions of pixels + 1 "
+                    "(pixels that never vary), so XᵀX is singular; use lam > 0"
+                )
+        self.w = np.linalg.solve(X.T @ X / k + self.lam * np.eye(p), X.T @ Y / k)
 
     def outputs(self, X: np.ndarray) -> np.ndarray:
         return (np.hstack([X, np.ones((X.shape[0], 1), np.float32)]) @ self.w).astype(np.float32)

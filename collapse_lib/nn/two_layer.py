@@ -131,6 +131,8 @@ def init_networks(
     width = V.positive_int("width", width)
     out_dim = V.positive_int("out_dim", out_dim)
     B = len(generators)
+    if B == 0:
+        raise ValueError("generators must hold one torch.Generator per network, got none")
     W = torch.empty((B, d, width), dtype=dtype, device=device)
     a = torch.empty((B, width, out_dim), dtype=dtype, device=device)
     for i, g in enumerate(generators):
@@ -179,6 +181,13 @@ def train_two_layer(
     """
     if not isinstance(spec, TrainSpec):
         raise TypeError(f"spec must be a TrainSpec, got {type(spec).__name__}")
+    for name, value in (("X", X), ("Y", Y), ("X_val", X_val), ("Y_val", Y_val)):
+        if value is None and name.endswith("_val"):
+            continue
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+        if not bool(torch.isfinite(value).all()):
+            raise ValueError(f"{name} must be finite: it holds NaN or ±inf (a network trained on it would be NaN)")
     if Y.ndim != 3:
         raise ValueError(f"Y must have shape (B, n, K), got {tuple(Y.shape)}")
     B, n, K = Y.shape

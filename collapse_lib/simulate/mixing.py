@@ -225,6 +225,7 @@ def weighted_mixing(
     SimulationResult
         ``mean``, ``stderr`` and ``values`` over ``alpha`` (its shape), ``p2_eff`` = n₂/n.
     """
+    setting = V.setting("setting", setting)
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
         setting, n1, n2, alpha, lam, trials, seed, device, dtype
     )
@@ -251,8 +252,8 @@ def _check_iterative(setting, n1, n2, rounds, lam, relabel_noise, trials, seed, 
     lam = V.nonnegative_scalar("lam", lam)
     V.flag("relabel_noise", relabel_noise)
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)
-    if lam == 0 and n1 + n2 == setting.d:
-        raise ValueError(f"lam=0 at n = d = {setting.d}: use lam > 0")
+    if lam == 0 and n1 + n2 <= setting.d:
+        raise ValueError(f"lam = 0 needs n1 + n2 > d = {setting.d} (got {n1 + n2}): X'X/n is singular; use lam > 0")
     return n1, n2, rounds, lam, trials, seed, dev, dt
 
 
@@ -288,7 +289,7 @@ def iterative_mixing(
     rounds : int
         Last round T ≥ 0.
     lam : float
-        Ridge penalty λ ≥ 0 (not 0 at n₁ + n₂ = d).
+        Ridge penalty λ ≥ 0; at λ = 0, n₁ + n₂ ≤ d raises ValueError (XᵀX singular).
     relabel_noise : bool
         Fresh label noise at every relabelling.
     trials : int
@@ -306,6 +307,7 @@ def iterative_mixing(
     SimulationResult
         ``mean``, ``stderr`` and ``values`` of shape (rounds + 1,), ``p2_eff`` = n₂/n.
     """
+    setting = V.setting("setting", setting)
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
         setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype
     )
@@ -436,6 +438,7 @@ def weighted_mixing_terms(
         ``real_bias``, ``synthetic_bias``, ``real_noise``, ``synthetic_noise``, ``total`` and
         their standard errors, arrays over the flattened ``alpha``.
     """
+    setting = V.setting("setting", setting)
     n1, n2, alpha, alphas, lam, trials, seed, dev, dt = _check_weighted(
         setting, n1, n2, alpha, lam, trials, seed, device, dtype
     )
@@ -522,6 +525,7 @@ def iterative_mixing_terms(
     MixingTermsResult
         The four parts, ``total`` and their standard errors, arrays of shape (rounds + 1,).
     """
+    setting = V.setting("setting", setting)
     n1, n2, rounds, lam, trials, seed, dev, dt = _check_iterative(
         setting, n1, n2, rounds, lam, relabel_noise, trials, seed, device, dtype
     )

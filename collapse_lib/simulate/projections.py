@@ -31,6 +31,7 @@ import torch
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from .. import _validate as V
 from ..setting import Setting
 from .common import (
     SimulationResult,
@@ -168,6 +169,7 @@ def random_projections(
     SimulationResult
         ``mean`` and ``stderr`` on the broadcast shape, ``values``, ``p2_eff`` = round(p₂n)/n.
     """
+    setting = V.setting("setting", setting)
     shape, n, m, p2, lam = size_grid(n, p2, lam, m=m)
     trials, seed, dev, dt = run_options(trials, seed, device, dtype)
     d = setting.d

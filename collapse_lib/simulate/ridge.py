@@ -20,6 +20,7 @@ import torch
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from .. import _validate as V
 from ..setting import Setting
 from .common import (
     SimulationResult,
@@ -348,6 +349,7 @@ def classical(
         ``mean`` and ``stderr`` (std/√trials) on the broadcast shape, ``values`` (every
         trial), ``p2_eff`` = round(p₂n)/n.
     """
+    setting = V.setting("setting", setting)
     if method not in ("auto", "direct", "moments"):
         raise ValueError(f"method must be 'auto', 'direct' or 'moments', got {method!r}")
     shape, n, p2, lam = size_grid(n, p2, lam)

@@ -85,6 +85,7 @@ def classical_terms(
         Trial means ``bias``, ``variance``, ``zeta`` (and ``total``), their standard errors,
         ``p2_eff`` = round(p₂n)/n and ``trials``.
     """
+    setting = V.setting("setting", setting)
     n = int(V.positive_sizes("n", n))
     p2 = float(V.fraction("p2", p2))
     lam = V.nonnegative_scalar("lam", lam)

@@ -182,6 +182,7 @@ def iterative_mixing(
         samples, same λ) and ``pooled`` (Theorem 1 on all n samples, = round 0) of shape
         ``grid_shape``.
     """
+    setting = V.setting("setting", setting)
     rounds = _rounds(rounds)
     relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)
@@ -240,6 +241,7 @@ def iterative_mixing_limit(
         ``total`` = ``fixed_point`` + ``relabelling_noise``: E_∞, the error E(w_∞) of the
         fixed point and S; on the broadcast shape, floats for scalar input.
     """
+    setting = V.setting("setting", setting)
     relabel_noise = V.flag("relabel_noise", relabel_noise)
     points = V.positive_int("points", points)
     if points < 4:
@@ -309,6 +311,7 @@ def iterative_mixing_leading_order(
         ``total``, ``real_bias``, ``synthetic_bias``, ``real_noise``, ``synthetic_noise``,
         arrays of shape ``grid_shape + (rounds + 1,)``.
     """
+    setting = V.setting("setting", setting)
     rounds = _rounds(rounds)
     relabel_noise = V.flag("relabel_noise", relabel_noise)
     n1, n2, lam = _iter_sizes(setting, n1, n2, lam)

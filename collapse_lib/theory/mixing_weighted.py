@@ -110,6 +110,7 @@ def weighted_mixing(
         (the n → ∞ limit of ζ at fixed n₂/n₁, → (1−α)²c² as λ → 0), and the scalars
         ``kappa``, ``rho``, ``pi2``, ``v``; on the broadcast shape, floats for scalar input.
     """
+    setting = V.setting("setting", setting)
     n1, n2 = _sizes(n1, n2)
     alpha = V.fraction("alpha", alpha)
     lam = V.nonnegative("lam", lam)
@@ -179,6 +180,7 @@ def optimal_alpha(setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike
     OptimalAlpha
         ``alpha`` (α*) and ``error`` (E(α*)) on the broadcast shape, floats for scalar input.
     """
+    setting = V.setting("setting", setting)
     n1 = V.positive_sizes("n1", n1, integer=False)
     n2 = V.positive_sizes("n2", n2, integer=False)
     lam = V.nonnegative("lam", lam)

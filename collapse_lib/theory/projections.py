@@ -116,6 +116,7 @@ def solve_mu(setting: Setting, n: ArrayLike, m: ArrayLike, lam: ArrayLike, *, pa
         μ ≥ 0 on the broadcast shape (a 0-d array for scalars). For λ = 0 the root is
         μ₀: 0 if min(m, n) ≥ d, else df₁(μ₀) = min(m, n).
     """
+    setting = V.setting("setting", setting)
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)
     lam = V.nonnegative("lam", lam)
@@ -343,6 +344,7 @@ def random_projections(
         (the n → ∞ limit of ζ at fixed m) and the scalars ``mu``, ``kappa`` = μθ, ``theta``,
         ``u``; on the broadcast shape, floats for scalar input.
     """
+    setting = V.setting("setting", setting)
     n = V.positive_sizes("n", n, integer=False)
     m = V.positive_sizes("m", m, integer=False)
     p2 = V.fraction("p2", p2)

@@ -179,6 +179,7 @@ def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike, *, path: str = "
         Ridgeless limit: for λ = 0 and d < n, κ = 0; for λ = 0 and d > n, κ solves
         df₁(κ) = n; for λ = 0 and d = n, κ = 0 (and the error is infinite).
     """
+    setting = V.setting("setting", setting)
     n = V.positive_sizes("n", n, integer=False)
     lam = V.nonnegative("lam", lam)
     path = check_path(path)
@@ -333,6 +334,7 @@ def classical(setting: Setting, n: ArrayLike, p2: ArrayLike, lam: ArrayLike, *, 
         n → ∞ limit of ζ, → p₂²c² as λ → 0), ``kappa`` κ and ``u``; each on the
         broadcast shape, floats for scalar input.
     """
+    setting = V.setting("setting", setting)
     n = V.positive_sizes("n", n, integer=False)
     p2 = V.fraction("p2", p2)
     lam = V.nonnegative("lam", lam)
@@ -423,6 +425,7 @@ def classical_limit(setting: Setting, p2: ArrayLike, lam: ArrayLike) -> Classica
         p₂² tr ΔΣ³(Σ+λI)⁻² (the limit of ζ, equal to ``classical(...).floor``); each on the
         broadcast shape, floats for scalar input.
     """
+    setting = V.setting("setting", setting)
     p2 = V.fraction("p2", p2)
     lam = V.nonnegative("lam", lam)
     p2, lam = V.broadcast(p2=p2, lam=lam)

@@ -149,6 +149,7 @@ def check_arguments(setting, n, generations, kind, lam, p2, integer: bool):
         (T, grid shape, n, λ, p₂) with n, λ and p₂ flattened (p₂ = 0 unless ``"mix"``), and
         p₂ broadcast to the grid shape (None unless ``"mix"``).
     """
+    setting = V.setting("setting", setting)
     check_kind(kind, p2)
     T = V.nonnegative_int("generations", generations)
     arrays = dict(n=V.positive_sizes("n", n, integer=integer), lam=V.nonnegative("lam", lam))
@@ -449,6 +450,7 @@ def workflow_ols_exact(setting: Setting, n: ArrayLike, generations: int, kind: s
     numpy.ndarray
         Shape ``n.shape + (T + 1,)``.
     """
+    setting = V.setting("setting", setting)
     if kind not in ("replace", "accumulate"):
         raise ValueError(f"kind must be 'replace' or 'accumulate' for the exact least-squares forms, got {kind!r}")
     T = V.nonnegative_int("generations", generations)

@@ -68,6 +68,7 @@ def workflow_table(
     do not depend on σ² (the formula's C is linear in its sources). So each (kind, p₂) is
     solved once with unit noise and every σ² is a rescaling, exact to rounding.
     """
+    setting = V.setting("setting", setting)
     T = V.nonnegative_int("generations", generations)
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     if not kinds:
