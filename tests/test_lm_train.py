@@ -485,3 +485,18 @@ def test_gap_and_filter_sentences_are_derived_from_the_data():
     assert "p = 0.5 the filtered stories end 0.100 nats/token lower" in text
     assert "p = 1 the filtered stories end 0.100 nats/token higher" in text
     assert analysis.resolved(0.05, 0.02, 0.01) and not analysis.resolved(0.04, 0.02, 0.01)
+
+
+def test_depth_contrast_sentence_claims_a_change_only_beyond_the_noise():
+    spec = {
+        (0.0, 1): [[3.0, 2.0, 1.40]] * 2 + [[3.0, 2.0, 1.42]],
+        (0.0, 8): [[2.9, 1.9, 1.20]] * 2 + [[2.9, 1.9, 1.21]],
+        (1.0, 1): [[3.0, 2.0, 1.60]] * 2 + [[3.0, 2.0, 1.61]],
+        (1.0, 8): [[2.9, 1.9, 1.55]] * 2 + [[2.9, 1.9, 1.56]],
+    }
+    text = analysis.depth_contrast_sentence(_curves(spec, tokens=(1e3, 1e4, 1e5)))
+    assert "+0.203 at p = 0, +0.050 at p = 1" in text  # means: 1.4067 - 1.2033 and 1.6033 - 1.5533
+    assert "depth helps less than without them, by 0.153" in text and "no order flips" in text
+    spec[(1.0, 8)] = [[2.9, 1.9, 1.40]] * 2 + [[2.9, 1.9, 1.60]]  # a spread of 0.2: the change is not resolved
+    text = analysis.depth_contrast_sentence(_curves(spec, tokens=(1e3, 1e4, 1e5)))
+    assert "not resolved at our scale" in text
