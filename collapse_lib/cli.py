@@ -12,6 +12,7 @@ make that so are in :mod:`.cmdline`.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from . import datafiles, figures
 from .cmdline import Parser, fail, nonnegative_int, run
@@ -58,6 +59,16 @@ def _checksum(args, parser) -> int:
             status = fail(parser.prog, f"{name}: {exc}")
             continue
         print(f"{name}: " + {"missing": "no data file", "already": "ok (already stamped)"}.get(result, result))
+    if args.figures in ([], ["all"]):  # the benchmark results shown on the Performance page
+        from .bench import schema as bench_schema
+
+        for path in sorted(Path(data_dir).glob("bench_*.json")):
+            try:
+                result = bench_schema.stamp(path) if args.stamp else bench_schema.load(path) and "ok"
+            except ValueError as exc:
+                status = fail(parser.prog, exc)
+                continue
+            print(f"{path.stem}: " + {"already": "ok (already stamped)"}.get(result, result))
     return status
 
 

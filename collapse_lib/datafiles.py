@@ -136,8 +136,12 @@ def checksum(prov: dict, columns: dict) -> str:
     layout or column order. A changed number, a nulled or retyped column, or an
     edited provenance field (scale, seed, date, configuration) changes it.
     """
-    body = {"columns": columns, "provenance": {k: v for k, v in prov.items() if k != CHECKSUM_FIELD}}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return content_sha256({"columns": columns, "provenance": {k: v for k, v in prov.items() if k != CHECKSUM_FIELD}})
+
+
+def content_sha256(value) -> str:
+    """SHA-256 (hex) of a JSON value serialised canonically (keys sorted, no spaces, ASCII, shortest floats)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 

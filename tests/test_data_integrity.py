@@ -28,6 +28,7 @@ import torch
 
 import collapse_lib as cl
 from collapse_lib import datafiles
+from collapse_lib.bench import schema as bench_schema
 from collapse_lib.cache import CellStore
 from collapse_lib.cli import main as cli_main
 from collapse_lib.nn.experiments import MnistSplit, WeakTeacher
@@ -408,3 +409,58 @@ def test_reproduce_with_a_file_as_cache_root_exits_2_with_one_line(tmp_path, mon
     assert code == 2 and len(err) == 1 and str(blocker) in err[0] and "is a file, not a folder" in err[0]
     assert not (tmp_path / "out" / "fig6.json").exists()
 
+
+# ------------------------------------------------------------------ the benchmark result (Performance page)
+def _bench_copy(tmp_path):
+    shutil.copy(COMMITTED / "bench_cpu.json", tmp_path / "bench_cpu.json")
+    return tmp_path / "bench_cpu.json"
+
+
+def test_the_committed_benchmark_carries_a_matching_checksum_and_to_json_writes_one():
+    result = bench_schema.load(COMMITTED / "bench_cpu.json")
+    assert len(json.loads((COMMITTED / "bench_cpu.json").read_text())["sha256"]) == 64
+    assert bench_schema.from_json(result.to_json()) == result
+
+
+@pytest.mark.parametrize(
+    "how,words",
+    [
+        ("x10", "does not match its checksum ('sha256')"),
+        ("no checksum", "has no checksum ('sha256')"),
+        ("string", "simulation.baseline_seconds_measured: expected a number, got '1.0'"),
+        ("null int", "theory[0].points: expected an integer, got None"),
+    ],
+)
+def test_a_damaged_benchmark_result_is_named(tmp_path, how, words):
+    path = _bench_copy(tmp_path)
+    data = json.loads(path.read_text())
+    if how == "x10":
+        data["simulation"]["baseline_seconds_measured"] *= 10  # a speed-up ten times too large
+    elif how == "no checksum":
+        del data["sha256"]
+    elif how == "string":
+        data["simulation"]["baseline_seconds_measured"] = "1.0"
+    else:
+        data["theory"][0]["points"] = None
+    path.write_text(json.dumps(data, indent=1))
+    with pytest.raises(ValueError) as err:
+        bench_schema.load(path)
+    assert str(err.value).startswith(str(path)) and words in str(err.value), str(err.value)
+
+
+def test_stamping_a_benchmark_result_and_the_checksum_command(tmp_path, capsys):
+    path = _bench_copy(tmp_path)
+    data = json.loads(path.read_text())
+    del data["sha256"]
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    assert cli_main(["checksum", "--data-dir", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert "bench_cpu" not in out and "bench_cpu.json: has no checksum" in err
+    assert cli_main(["checksum", "--stamp", "--data-dir", str(tmp_path)]) == 0
+    assert "bench_cpu: stamped" in capsys.readouterr().out
+    assert path.read_bytes() == (COMMITTED / "bench_cpu.json").read_bytes()
+    data = json.loads(path.read_text())
+    data["elapsed_s"] += 1
+    path.write_text(json.dumps(data, indent=1))
+    with pytest.raises(ValueError, match="does not match its checksum"):
+        bench_schema.stamp(path)

@@ -3,7 +3,10 @@
 Only measurements are stored; every rate, ratio and verdict is a property
 computed from them, so the JSON file, the printout and the Performance page
 cannot disagree. :func:`load` reads a file back and names the file and the
-field when something is missing.
+field when something is missing or of the wrong type. A file carries ``sha256``,
+the SHA-256 of the rest of its content (:func:`collapse_lib.datafiles.content_sha256`),
+written by :meth:`BenchResult.to_json` and checked by :func:`from_json`: a file whose
+numbers were changed after it was written, or that has no checksum, is refused by name.
 """
 
 from __future__ import annotations
@@ -327,7 +330,32 @@ class BenchResult:
         return all(t.agree for t in self.theory) and self.simulation.agree and self.projections.agree
 
     def to_json(self) -> str:
-        return json.dumps(plain(dataclasses.asdict(self)), indent=1, allow_nan=False)
+        """The JSON text of the result, with its ``sha256`` checksum."""
+        return json.dumps(_with_checksum(plain(dataclasses.asdict(self))), indent=1, allow_nan=False)
+
+
+CHECKSUM_FIELD = "sha256"
+
+
+def _with_checksum(data: dict) -> dict:
+    from ..datafiles import content_sha256
+
+    data = {k: v for k, v in data.items() if k != CHECKSUM_FIELD}
+    return dict(data, **{CHECKSUM_FIELD: content_sha256(data)})
+
+
+def _check_checksum(data: dict, source: str) -> None:
+    stored = data.get(CHECKSUM_FIELD)
+    if stored is None:
+        raise ValueError(
+            f"{source}: has no checksum ('{CHECKSUM_FIELD}'), so its measurements cannot be verified; "
+            "re-run python -m collapse_lib.bench --out <file>"
+        )
+    if stored != _with_checksum(data)[CHECKSUM_FIELD]:
+        raise ValueError(
+            f"{source}: does not match its checksum ('{CHECKSUM_FIELD}'): its numbers were changed after it was "
+            "written; re-run python -m collapse_lib.bench --out <file>"
+        )
 
 
 def plain(x):
@@ -367,7 +395,15 @@ def _value(tp, v, where):
             return tuple(_build(args[0], x, f"{where}[{i}]") for i, x in enumerate(v))
         return tuple(v)
     if tp is float:
-        return math.nan if v is None else float(v)
+        if v is None:
+            return math.nan
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise ValueError(f"{where}: expected a number, got {v!r}")
+        return float(v)
+    if tp is int and (not isinstance(v, int) or isinstance(v, bool)):
+        raise ValueError(f"{where}: expected an integer, got {v!r}")
+    if tp is str and not isinstance(v, str):
+        raise ValueError(f"{where}: expected a string, got {v!r}")
     if tp is tuple:
         return tuple(v)
     return v
@@ -385,7 +421,32 @@ def from_json(text: str, source: str = "benchmark result") -> BenchResult:
             f"{source}: benchmark schema version {version!r}, expected {SCHEMA_VERSION}; "
             f"re-run python -m collapse_lib.bench --out <file>"
         )
-    return _build(BenchResult, data, source)
+    result = _build(BenchResult, data, source)
+    _check_checksum(data, source)
+    return result
+
+
+def stamp(path) -> str:
+    """Give a benchmark file that has no checksum its ``sha256``; returns ``"stamped"`` or ``"already"``.
+
+    For a file known to hold what the benchmark wrote (written before results
+    carried checksums): it must load in every other respect; it is rewritten
+    atomically with the same content plus ``sha256``. A file whose checksum does
+    not match is refused (ValueError): a stamp never covers changed numbers.
+    """
+    from ..fileio import atomic_write
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read a benchmark result ({exc})") from None
+    if isinstance(data, dict) and CHECKSUM_FIELD in data:
+        from_json(json.dumps(data), str(path))
+        return "already"
+    from_json(json.dumps(_with_checksum(data) if isinstance(data, dict) else data), str(path))  # every other check
+    atomic_write(path, json.dumps(_with_checksum(data), indent=1, allow_nan=False) + "\n")
+    return "stamped"
 
 
 def load(path) -> BenchResult:
