@@ -378,12 +378,14 @@ def test_fig8_filter_statistics(table):
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_fig8_is_seeded(table):
     again = fig8.compute(scale="smoke", seed=0)
     cur = lambda t: t[t.kind == "curve"].loss.to_numpy()  # noqa: E731
     np.testing.assert_array_equal(cur(again), cur(table))
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_fig8_resumes_from_the_cell_cache(tmp_path, monkeypatch):
     """Two shards fill the cache; the assembling run then trains nothing and gives the same table."""
