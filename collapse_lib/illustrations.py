@@ -33,6 +33,11 @@ def theorem1_terms(n, terms, setting, p2: float, lam: float, spectrum: str):
         The synthetic fraction and the ridge penalty, for the title.
     spectrum : str
         The spectrum in words, for the title (e.g. ``"power law $s_j\\propto j^{-1}$"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     floor = float(np.ravel(terms.floor)[0])
     fig, (panel,), (ax,) = stacked(1, heights=[6.0])
@@ -80,6 +85,11 @@ def corollary1(phi, closed, phi_theorem, theorem, phi_sim, sim, p2s, setting):
         The synthetic fractions, one colour each.
     setting : Setting
         The simulated setting (isotropic): its ``d``, ``r2``, ``c2``, ``sigma2_real`` label the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     phi = np.asarray(phi)
     under, over = phi < 1, phi > 1
@@ -154,6 +164,11 @@ def fraction_vs_number(setting, n, theory, n_sim, sim, fractions, n2_fixed: int,
         p₂²c² (dotted) and its crossover :func:`crossover_n` (triangle).
     trials : int
         Simulation trials per point, for the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     palette = ["tab:red", "tab:orange", "tab:purple", "tab:brown"]
     cases, k_frac = [], 0
@@ -198,6 +213,11 @@ def best_ridge(lam, errors: dict, setting):
         ``{p2: E_∞(λ) over lam}`` (``cl.theory.classical_limit(setting, p2, lam).total``).
     setting : Setting
         Its ``r2`` and ``c2`` label the figure and set the floors.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     c2 = setting.c2
     cols = colours(list(errors), "viridis")
@@ -247,6 +267,11 @@ def spectra(settings: dict):
     settings : dict
         ``{label: Setting}``, all of the same ``d``; a flat spectrum is drawn dashed. The
         legend gives each one's effective rank (tr Σ)²/tr Σ².
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     palette = ["k", "tab:blue", "tab:green", "tab:orange", "tab:red", "tab:purple"]
     d = next(iter(settings.values())).d
@@ -283,6 +308,11 @@ def label_scatter(draws: dict, setting):
     setting : Setting
         Its Σ measures δᵀΣδ (the box of each panel, with the mean squared gap over the
         inputs); its ``d`` and ``r2`` are in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     from .sampling import prediction_error
 
@@ -338,6 +368,11 @@ def teacher_error_and_least_squares(
         Simulated sizes; ``sim`` (``cl.simulate.classical``) has ``mean``/``stderr`` (j, 2), drawn ± 1 s.e.
     setting : Setting
         The least-squares setting (its ``d`` and ``sigma2_real`` are in the title); ``trials`` per point.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     fig, (panel1, panel2), (ax1, ax2) = stacked(2, heights=[4.6, 5.0])
     draws = None
@@ -398,6 +433,11 @@ def training_run(run, p2s, n: int, width: int):
         The synthetic fraction of each run (column).
     n, width : int
         Training-set size and network width, for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column of panels (:func:`collapse_lib.plotting.stacked`).
     """
     fig, (panel,), (ax,) = stacked(1, heights=[5.0])
     for j, p in enumerate(p2s):
