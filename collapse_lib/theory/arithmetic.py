@@ -256,33 +256,38 @@ def df1_parts(s: np.ndarray, w: np.ndarray, kappa: np.ndarray, path: str) -> tup
     W, S, D : numpy.ndarray (K,)
     """
     kappa = np.asarray(kappa, dtype=float)
-    tail = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]])  # tail[i] = Σ_{j ≥ i} w_j
-    W = tail[np.searchsorted(s, kappa, side="right")]
-    S, D = np.empty(kappa.shape), np.empty(kappa.shape)
+    order = np.argsort(kappa, kind="stable")
+    k_sorted = kappa[order]
+    split = np.searchsorted(s, k_sorted, side="right")  # s_j > κ for j ≥ split: the big directions
+    tail = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]])  # tail[i] = Σ_{j ≥ i} w_j, exact
+    out = np.empty((3, kappa.size))
+    out[0] = tail[split]
     ws = w * s
-    step = max(1, BLOCK_ELEMENTS // s.size)
-    for idx, fast in _split_rows(choose(s, kappa, path)):
-        if fast:  # preallocated temporaries, and s laid out as a full block: no broadcasting in the inner loops
-            B = min(step, len(idx))
-            s_block = np.broadcast_to(s, (B, s.size)).copy()
-            r_buf, v_buf, small_buf = np.empty((B, s.size)), np.empty((B, s.size)), np.empty((B, s.size), dtype=bool)
+    fast = choose(s, k_sorted, path)
+    # blocks of consecutive sorted κ: the columns below the block's smallest split are small for every row of
+    # it, those from its largest split on big for every row, and only the band between needs a mask
+    for idx, is_fast in _split_rows(fast):
         for rows in _blocks(idx, s.size):
-            k = kappa[rows][:, None]
-            if fast:
-                m = k.shape[0]
-                r, v, small, sb = r_buf[:m], v_buf[:m], small_buf[:m], s_block[:m]
-                np.add(sb, k, out=r)
+            k = k_sorted[rows]
+            lo, hi = split[rows][[0, -1]]
+            kc = k[:, None]
+            if is_fast:  # q = s·r, a = κ·r with r = 1/(s+κ)
+                r = np.add(s, kc)
                 np.divide(1.0, r, out=r)
-                np.less_equal(sb, k, out=small)
-                np.copyto(v, -k)
-                np.copyto(v, sb, where=small)
-                v *= r  # q = s·r where s ≤ κ, −a = −κ·r where s > κ
-                S[rows] = v @ w
+                signed = r[:, :lo] @ ws[:lo] - k * (r[:, hi:] @ w[hi:])
+                if hi > lo:
+                    band = np.where(s[lo:hi] <= kc, s[lo:hi], -kc)
+                    band *= r[:, lo:hi]
+                    signed += band @ w[lo:hi]
                 r *= r
-                D[rows] = kappa[rows] * (r @ ws)
+                out[1, rows], out[2, rows] = signed, k * (r @ ws)
             else:
-                q, a = _safe_ratios(s, kappa[rows])
-                S[rows] = np.where(s <= k, q, -a) @ w
+                q, a = _safe_ratios(s, k)
+                signed = q[:, :lo] @ w[:lo] - a[:, hi:] @ w[hi:]
+                if hi > lo:
+                    signed += np.where(s[lo:hi] <= kc, q[:, lo:hi], -a[:, lo:hi]) @ w[lo:hi]
                 q *= a
-                D[rows] = q @ w
+                out[1, rows], out[2, rows] = signed, q @ w
+    W, S, D = np.empty_like(out)
+    W[order], S[order], D[order] = out
     return W, S, D
