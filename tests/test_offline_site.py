@@ -58,6 +58,27 @@ def test_mathjax_is_served_from_the_site(tmp_path):
     assert "url=page.html" in (out / "index.html").read_text()
 
 
+def test_mathjax_from_its_loader_has_the_components_the_book_loads(tmp_path):
+    # the book's configuration: the loader and a list of components (TeX input, CommonHTML output, hidden MathML)
+    conf = (
+        "mathjax_path = 'mathjax/startup.js'\n"
+        "mathjax3_config = {'loader': {'load': ['input/tex', 'output/chtml', 'a11y/assistive-mml']}}\n"
+    )
+    out = build(tmp_path, conf)
+    page = (out / "page.html").read_text()
+    assert re.findall(r'<script[^>]*src="([^"]+)"', page).count("_static/mathjax/startup.js") == 1
+    assert '"load": ["input/tex", "output/chtml", "a11y/assistive-mml"]' in page
+    mj = out / "_static" / "mathjax"
+    for component in ("startup.js", "core.js", "input/tex.js", "output/chtml.js", "a11y/assistive-mml.js"):
+        assert (mj / component).stat().st_size > 5_000, component
+    assert not (mj / "tex-mml-chtml.js").exists()  # the combined bundle (with the menu) is not served
+
+
+def test_a_mathjax_path_that_is_not_in_mathjax_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="no tex-nothing.js"):
+        build(tmp_path, "mathjax_path = 'mathjax/tex-nothing.js'\n")
+
+
 def test_a_script_from_another_host_fails_the_build(tmp_path):
     with pytest.raises(SphinxWarning, match="from the network"):
         build(tmp_path, "html_js_files = ['https://cdn.example.org/lib.js']\n")

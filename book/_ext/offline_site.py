@@ -2,10 +2,15 @@
 
 * MathJax 3 is served from ``_build/html/_static/mathjax``, copied from the
   ``django-static-mathjax`` package (the official MathJax 3.2.2 distribution; it
-  installs the plain data package ``mathjax`` and does not need Django). Only
-  the combined TeX/MathML->CommonHTML bundle and what it loads on demand (TeX
-  extensions, CHTML fonts, menu, accessibility and speech maps) are copied,
-  about 8 MB on disk; a page loads ``tex-mml-chtml.js`` (1.2 MB) and the fonts it uses.
+  installs the plain data package ``mathjax`` and does not need Django). Copied
+  are the file ``mathjax_path`` names, the loader's own components
+  (``startup.js``, ``core.js``) and what components load on demand (TeX input and
+  its extensions, CHTML output and fonts, menu, accessibility and speech maps),
+  about 8 MB on disk. The book loads ``startup.js`` with the components listed in
+  ``mathjax3_config.loader.load`` (``_config.yml``): TeX input, CommonHTML output
+  and the hidden MathML that screen readers read, about 0.66 MB and the fonts a
+  page uses, where the combined ``tex-mml-chtml.js`` (1.2 MB) adds MathML input and
+  the right-click menu (0.43 MB, and a tab stop on every formula).
 * Every page's scripts and stylesheets are checked: one that would be loaded
   from another host (``https://...``, ``//...``) is a build warning, so
   ``jupyter-book build -W`` fails instead of shipping a page that needs a CDN.
@@ -34,8 +39,9 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-MATHJAX_BUNDLE = "tex-mml-chtml.js"
-# What the bundle loads on demand, relative to MathJax's es5/ folder.
+MATHJAX_ENTRY = "startup.js"  # what _config.yml's mathjax_path names (the loader, configured by mathjax3_config)
+# Components loaded on demand, relative to MathJax's es5/ folder: files, and folders of files.
+MATHJAX_FILES = ("startup.js", "core.js", "output/chtml.js")
 MATHJAX_PARTS = ("input", "output/chtml", "a11y", "ui", "sre")
 
 
@@ -48,8 +54,8 @@ def mathjax_source() -> Path:
             "offline_site: MathJax is served from the package django-static-mathjax; pip install -r requirements.txt"
         ) from exc
     es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
-    if not (es5 / MATHJAX_BUNDLE).is_file():
-        raise ConfigError(f"offline_site: {es5 / MATHJAX_BUNDLE} not found; reinstall django-static-mathjax")
+    if not (es5 / MATHJAX_ENTRY).is_file():
+        raise ConfigError(f"offline_site: {es5 / MATHJAX_ENTRY} not found; reinstall django-static-mathjax")
     return es5
 
 
@@ -61,9 +67,15 @@ def _check_config(app: Sphinx, config) -> None:
     if _is_remote(config.mathjax_path):
         raise ConfigError(
             f"offline_site: mathjax_path = {config.mathjax_path!r} loads MathJax from the network; "
-            f"set it to 'mathjax/{MATHJAX_BUNDLE}' (served from _static)"
+            f"set it to 'mathjax/{MATHJAX_ENTRY}' (served from _static)"
         )
-    mathjax_source()
+    entry = mathjax_source() / _entry_name(config.mathjax_path)
+    if not entry.is_file():
+        raise ConfigError(f"offline_site: mathjax_path = {config.mathjax_path!r}: no {entry.name} in MathJax 3")
+
+
+def _entry_name(mathjax_path: str) -> str:
+    return Path(mathjax_path.split("?", 1)[0]).name
 
 
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -94,7 +106,9 @@ def _copy_mathjax(app: Sphinx, exc: Exception | None) -> None:
         return
     src, dest = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src / MATHJAX_BUNDLE, dest / MATHJAX_BUNDLE)
+    for name in {_entry_name(app.config.mathjax_path), *MATHJAX_FILES}:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src / name, dest / name)
     for part in MATHJAX_PARTS:
         shutil.copytree(src / part, dest / part, dirs_exist_ok=True)
 
