@@ -488,11 +488,17 @@ def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
     app = SimpleNamespace(add_js_file=lambda f, **kw: added.append((f, kw)), add_css_file=lambda f: added.append(f))
     sphinx._add_assets(app, "book/intro", "page.html", {"body": "<p>no figure</p>"}, None)
     assert added == []
-    sphinx._add_assets(app, "book/theorem1", "page.html", {"body": "window.collapseExplorables.mount(box)"}, None)
-    assert (sphinx.JS_NAME, {"loading_method": "defer"}) in added and sphinx.CSS_NAME in added
+    context = {"body": "window.collapseExplorables.mount(box)", "pathto": lambda name, kind: "../" + name}
+    sphinx._add_assets(app, "book/theorem1", "page.html", context, None)
+    assert sphinx.CSS_NAME in added
+    # the bundle is not a page asset: an inline loader fetches it when an explorable nears the view
+    (loader,) = [kw["body"] for f, kw in (a for a in added if isinstance(a, tuple)) if f is None]
+    assert f'var src = "../_static/{sphinx.JS_NAME}"' in loader and "IntersectionObserver" in loader
+    assert not [a for a in added if isinstance(a, tuple) and a[0] == sphinx.JS_NAME]
     out = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
     sphinx._write_assets(out, None)
     assert (tmp_path / "_static" / sphinx.JS_NAME).read_text().startswith("/* Vega")
+    assert (tmp_path / "_static" / sphinx.JS_NAME).stat().st_mode & 0o777 == 0o644  # a web server can read it
     assert (tmp_path / "_static" / sphinx.CSS_NAME).is_file()
     sphinx._write_assets(
         SimpleNamespace(outdir=str(tmp_path / "x"), builder=SimpleNamespace(format="html")),

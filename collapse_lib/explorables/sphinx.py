@@ -9,9 +9,12 @@ Listed in ``_config.yml`` under ``sphinx: extra_extensions``. It
   ``static/calculator.js`` (the calculator) and ``static/explorables.js``
   (embedding; it sends the ready event, so it comes last); and
   ``_static/collapse-explorables.css``;
-* adds both files, ``defer``-loaded, to the pages that show an explorable
-  (found by the marker the outputs of :class:`~.embed.Explorable` carry), and to
-  no other page.
+* adds both to the pages that show an explorable (found by the marker the
+  outputs of :class:`~.embed.Explorable` carry), and to no other page: the
+  stylesheet in the page's head, the script (0.9 MB, most of a chapter's weight)
+  through a few inline lines (:data:`LAZY_LOADER`) that fetch it once an
+  explorable is within a screen's height of the window, so that a reader who
+  never scrolls that far never downloads it.
 
 It also draws an explorable's output, whose one figure mimetype is
 ``application/vnd.vegalite.v5+json`` (JupyterLab draws it natively), on the page:
@@ -22,8 +25,8 @@ myst-nb looks its plugins up.
 
 A classic script rather than an ES module: browsers refuse module scripts on
 pages opened as ``file://``, and the site must work offline from disk too.
-Deferred scripts run in document order before ``DOMContentLoaded``; each
-output waits for the ``collapse-explorables-ready`` event the helper sends.
+Each output's mount script waits for the ``collapse-explorables-ready`` event
+the helper sends when the bundle has run.
 """
 
 from __future__ import annotations
@@ -51,9 +54,34 @@ def javascript_bundle() -> str:
     )
 
 
+#: Inline script of a page with explorables: loads the bundle (``__SRC__``) when the first explorable comes within
+#: one window height of the view (at once where IntersectionObserver is missing).
+LAZY_LOADER = """(function () {
+  var src = "__SRC__", done = false;
+  function load() {
+    if (done) { return; }
+    done = true;
+    var script = document.createElement("script");
+    script.src = src;
+    document.head.appendChild(script);
+  }
+  function watch() {
+    var boxes = document.querySelectorAll(".collapse-explorable");
+    if (!boxes.length || !("IntersectionObserver" in window)) { load(); return; }
+    var seen = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); load(); }
+    }, {rootMargin: "100% 0px"});
+    boxes.forEach(function (box) { seen.observe(box); });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", watch); } else { watch(); }
+})();"""
+
+
 def _add_assets(app, pagename, templatename, context, doctree):
     if MARKER in (context.get("body") or ""):
-        app.add_js_file(JS_NAME, loading_method="defer")
+        pathto = context.get("pathto")
+        src = pathto(f"_static/{JS_NAME}", 1) if pathto else f"_static/{JS_NAME}"
+        app.add_js_file(None, body=LAZY_LOADER.replace("__SRC__", src))
         app.add_css_file(CSS_NAME)
 
 
@@ -64,6 +92,8 @@ def _write_assets(app, exception):
     static.mkdir(parents=True, exist_ok=True)
     atomic_write(static / JS_NAME, javascript_bundle())
     atomic_write(static / CSS_NAME, (_STATIC / "explorables.css").read_text(encoding="utf-8"))
+    for name in (JS_NAME, CSS_NAME):  # readable by a web server like the theme's files (atomic_write makes 0600)
+        (static / name).chmod(0o644)
 
 
 class VegaLiteMime:

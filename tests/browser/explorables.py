@@ -28,7 +28,12 @@ return out;
 
 
 def wait_ready(browser, name: str, timeout: float = 60) -> None:
-    """Wait until the explorable ``name`` is drawn (its view registered, its box marked ready)."""
+    """Bring the explorable ``name`` into view, as a reader scrolling to it (the page fetches the explorables'
+    script only then), and wait until it is drawn (its view registered, its box marked ready)."""
+    browser.execute_script(
+        "const b = document.getElementById('explorable-' + arguments[0]); if (b) b.scrollIntoView({block: 'center'});",
+        name,
+    )
     t0 = time.time()
     while time.time() - t0 < timeout:
         if browser.execute_script(
