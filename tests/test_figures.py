@@ -199,7 +199,7 @@ def test_describe_config_words_for_values_and_groups():
         "minibatch size": "full batch",
         "teacher gives hard (one-hot) labels": "yes",
         "test samples per trial": "10,000",
-        "weak generator: training steps": "150",
+        "GPT generator: training steps": "150",
         "panel (a): ridge λ (0 = ridgeless)": "0.5",
     }
 

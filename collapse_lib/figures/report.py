@@ -87,9 +87,13 @@ _DESCRIBE = {
     "n_eval": "evaluations per run",
     "sample_batch": "stories sampled per batch",
     "n_samples": "sample stories shown",
-    "replicates": "extra seeds at p = 0",
+    "replicates": "runs per curve (other initial weights and story order)",
     "fractions": "synthetic fractions p",
-    "p_depth": "synthetic fraction of the depth panel",
+    "p_depth": "synthetic fraction of the model-size panel's curves",
+    "depth_fractions": "synthetic fractions of the model-size panel",
+    "eta": "how far the probabilities move (η)",
+    "kl_stories": "real stories for KL(P‖Mₚ) (Monte Carlo)",
+    "seed": "seed of its random probabilities",
     "grammar": "story grammar",
     "tokenizer": "tokenizer",
     "temperature": "sampling temperature",
@@ -102,7 +106,7 @@ _DESCRIBE = {
     "generations_b": "generations before panel (b)'s scaling law",
 }
 # Nested groups of a configuration: a single letter is a panel of the figure.
-_GROUPS = {"sim": "simulation", "weak": "weak generator"}
+_GROUPS = {"sim": "simulation", "weak": "GPT generator", "teacher": "teacher grammar"}
 # Values that read better in words.
 _NONE = {"batch_size": "full batch"}
 
@@ -125,7 +129,7 @@ def describe_config(config: dict, prefix: str = "") -> pd.DataFrame:
 
     Every key has a reader's name (``_DESCRIBE``; an unknown key is shown as
     itself); a nested dict is a panel (``"a"`` -> "panel (a): ...") or a named
-    group (``"weak"`` -> "weak generator: ..."). Integers get thousands
+    group (``"weak"`` -> "GPT generator: ..."). Integers get thousands
     separators, booleans read yes/no. The table has a plain 0..k-1 index, which
     callers do not show (``to_html(index=False)``).
     """
