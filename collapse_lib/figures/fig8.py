@@ -28,7 +28,7 @@ dtype: float32 (bfloat16 autocast on CUDA).
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .. import plotting
 from ..lm import analysis
@@ -159,6 +159,14 @@ def _band(ax, c, key, value, colour, label, marker="o"):
     ax.plot(g.tokens, g["mean"], marker + "-", ms=3.5, lw=1.6, color=colour, label=label)
 
 
+def _minor_label(v, _pos) -> str:
+    """Plain numbers (0.6, 2, 3, 4, 6) on a log axis' minor ticks, the others unlabelled."""
+    if v <= 0:
+        return ""
+    mantissa = round(v / 10 ** np.floor(np.log10(v)), 6)
+    return f"{v:g}" if mantissa in (2, 3, 4, 6) else ""
+
+
 def _finish(ax, panel, h, wt, first, title, ylabel="real held-out loss (nats/token)"):
     lo = first / 1.3
     ax.axvspan(lo, wt, color="0.85", alpha=0.5, lw=0, label="learning-rate warm-up (no claim)")
@@ -166,6 +174,8 @@ def _finish(ax, panel, h, wt, first, title, ylabel="real held-out loss (nats/tok
     ax.set_xlim(lo, None)
     ax.set_ylim(0.9 * h, None)
     ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
     plotting.legend_below(panel, ax=ax, ncol=2)
 
 
