@@ -427,19 +427,24 @@ def test_the_committed_benchmark_carries_a_matching_checksum_and_to_json_writes_
     [
         ("x10", "does not match its checksum ('sha256')"),
         ("no checksum", "has no checksum ('sha256')"),
-        ("string", "simulation.baseline_seconds_measured: expected a number, got '1.0'"),
+        ("string", "simulation.baseline_seconds_measured[0]: expected a number, got '1.0'"),
+        ("not a list", "simulation.baseline_seconds_measured: expected a list, got 1.0"),
         ("null int", "theory[0].points: expected an integer, got None"),
     ],
 )
 def test_a_damaged_benchmark_result_is_named(tmp_path, how, words):
     path = _bench_copy(tmp_path)
     data = json.loads(path.read_text())
-    if how == "x10":
-        data["simulation"]["baseline_seconds_measured"] *= 10  # a speed-up ten times too large
+    if how == "x10":  # a speed-up ten times too large
+        data["simulation"]["baseline_seconds_measured"] = [
+            10 * t for t in data["simulation"]["baseline_seconds_measured"]
+        ]
     elif how == "no checksum":
         del data["sha256"]
     elif how == "string":
-        data["simulation"]["baseline_seconds_measured"] = "1.0"
+        data["simulation"]["baseline_seconds_measured"][0] = "1.0"
+    elif how == "not a list":
+        data["simulation"]["baseline_seconds_measured"] = 1.0
     else:
         data["theory"][0]["points"] = None
     path.write_text(json.dumps(data, indent=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import resource
 import time
@@ -24,6 +25,34 @@ def best_time(fn, repeats: int = 3, dev=None):
         _sync(dev)
         best = min(best, time.perf_counter() - t0)
     return best, out
+
+
+@contextlib.contextmanager
+def time_inside(module, name: str, dev=None):
+    """Accumulate the wall time spent in ``module.name`` while the block runs; yields a list whose one entry is it.
+
+    The function is replaced, for the block only, by a wrapper that times each call (synchronising
+    a CUDA device before and after), so a call of the library reports how much of its own wall time
+    went to that function, in the same run. Used for the ridge solves of the simulation
+    (``simulate.ridge.ridge_solve_moments``, looked up by name at each call).
+    """
+    original = getattr(module, name)
+    spent = [0.0]
+
+    def timed(*args, **kwargs):
+        _sync(dev)
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _sync(dev)
+            spent[0] += time.perf_counter() - t0
+
+    setattr(module, name, timed)
+    try:
+        yield spent
+    finally:
+        setattr(module, name, original)
 
 
 def _rss_now_mib():

@@ -2,13 +2,16 @@
 
 1. theory: points/s of ``cl.theory.classical`` (Theorem 1) and
    ``cl.theory.random_projections`` (Theorem 2) on grids, for an isotropic and a
-   power-law spectrum, vs the per-point brentq reference
-   (:mod:`collapse_lib.theory.reference`) on a random subset; the two must agree
-   to a relative difference below ``THEORY_TOL``.
+   power-law spectrum, in each arithmetic of the ratios (``path="fast"`` and
+   ``"safe"``, timed in turn; the median of the repetitions is reported), vs the
+   per-point brentq reference (:mod:`collapse_lib.theory.reference`) on a random
+   subset; the two must agree to a relative difference below ``THEORY_TOL``.
 2. simulation: ``cl.simulate.classical`` (methods direct, auto, moments) vs a
-   numpy loop (:mod:`.baselines`) run for fewer trials and scaled; the ridge
-   errors agree on a shared design, the means within Monte Carlo error; achieved
-   GFLOP/s vs a measured float64 matmul peak; peak memory; a per-stage profile.
+   numpy loop (:mod:`.baselines`) run for fewer trials and scaled, in
+   interleaved repetitions (every method, then the loop; again ...), with the
+   time each library call spends in its solves; the ridge errors agree on a
+   shared design, the means within Monte Carlo error; achieved GFLOP/s vs a
+   measured float64 matmul peak; peak memory; a per-stage profile.
 3. scaling of the simulation time with d and with n.
 4. ``cl.simulate.random_projections`` vs a numpy loop, and its means vs Theorem 2.
 """
@@ -25,10 +28,11 @@ from .. import _validate, simulate, theory
 from ..datafiles import provenance
 from ..device import resolve_device
 from ..setting import Setting
+from ..simulate import ridge as simulate_ridge
 from ..simulate.ridge import draw_problem, ridge_solve_moments
-from ..theory import reference
+from ..theory import arithmetic, reference
 from . import baselines
-from .measure import best_time, peak_gflops, peak_memory, rp_sim_flops, sim_flops
+from .measure import best_time, peak_gflops, peak_memory, rp_sim_flops, sim_flops, time_inside
 from .schema import (
     BenchConfig,
     BenchResult,
@@ -52,13 +56,14 @@ FULL = BenchConfig(
     th_np2=25,
     th_nlam=10,
     th_sub=200,
-    repeats=3,
+    repeats=5,
     sim_d=500,
     sim_n=2000,
     sim_np2=10,
     sim_nlam=5,
     sim_trials=50,
     sim_base_trials=5,
+    sim_repeats=3,
     peak_N=4096,
     sc_trials=10,
     sc_d=(100, 200, 400),
@@ -80,7 +85,7 @@ FULL = BenchConfig(
 QUICK = dataclasses.replace(
     FULL,
     th_sub=60,
-    repeats=2,
+    repeats=3,
     sim_d=250,
     sim_n=1000,
     sim_trials=20,
@@ -113,6 +118,7 @@ TINY = BenchConfig(
     sim_nlam=2,
     sim_trials=4,
     sim_base_trials=2,
+    sim_repeats=3,
     peak_N=256,
     sc_trials=2,
     sc_d=(10, 20),
@@ -140,10 +146,39 @@ def _grid(nsim_p2, nsim_lam):
     return p2s, lams, np.meshgrid(p2s, lams, indexing="ij")
 
 
-def _theory_row(theorem, st, grid, lib_fn, ref_fn, fixed_points, sub, repeats, rng):
-    """Time ``lib_fn(**grid)`` (best of ``repeats``) and ``ref_fn`` on ``sub`` random grid points; compare."""
-    lib_fn(**{k: v.flat[:4] for k, v in grid.items()})  # warm-up
-    t_lib, res = best_time(lambda: lib_fn(**grid), repeats)
+PATHS = ("fast", "safe")  # the arithmetics of the theory's ratios, one benchmark row each
+
+
+def _auto_uses(call) -> str:
+    """Which arithmetic ``path="auto"`` takes in ``call()``: "fast", "safe" or "both" (every choice recorded)."""
+    original, chosen = arithmetic.fast_ok, []
+
+    def recording(eigenvalues, kappa):
+        ok = original(eigenvalues, kappa)
+        chosen.append(np.asarray(ok).ravel())
+        return ok
+
+    arithmetic.fast_ok = recording
+    try:
+        call()
+    finally:
+        arithmetic.fast_ok = original
+    ok = np.concatenate(chosen) if chosen else np.zeros(0, dtype=bool)
+    return "fast" if ok.all() else "safe" if not ok.any() else "both"
+
+
+def _theory_rows(theorem, st, grid, lib_fn, ref_fn, fixed_points, sub, repeats, rng) -> list[TheoryBench]:
+    """One row per arithmetic: ``lib_fn(path, **grid)`` timed ``repeats`` times, the paths in turn; the brentq
+    reference ``ref_fn`` on ``sub`` random grid points (timed once, shared by the rows); each path compared to it."""
+    auto = _auto_uses(lambda: lib_fn("auto", **grid))  # also the warm-up
+    for p in PATHS:
+        lib_fn(p, **{k: v.flat[:4] for k, v in grid.items()})  # warm-up
+    times, res = {p: [] for p in PATHS}, {}
+    for _ in range(repeats):
+        for p in PATHS:
+            t0 = time.perf_counter()
+            res[p] = lib_fn(p, **grid)
+            times[p].append(time.perf_counter() - t0)
     size = next(iter(grid.values())).size
     idx = rng.choice(size, size=min(sub, size), replace=False)
     t0 = time.perf_counter()
@@ -151,39 +186,44 @@ def _theory_row(theorem, st, grid, lib_fn, ref_fn, fixed_points, sub, repeats, r
         [ref_fn(*reference.setting_args(st), **{k: float(v.flat[i]) for k, v in grid.items()}).total for i in idx]
     )
     t_base = time.perf_counter() - t0
-    lib = np.asarray(res.total).ravel()[idx]
-    return TheoryBench(
-        theorem=theorem,
-        setting=st.name,
-        d=st.d,
-        points=int(size),
-        fixed_points=int(fixed_points),
-        lib_seconds=t_lib,
-        baseline_points=len(idx),
-        baseline_seconds=t_base,
-        max_rel_diff=float(np.max(np.abs(base - lib) / np.abs(lib))),
-    )
+    rows = []
+    for p in PATHS:
+        lib = np.asarray(res[p].total).ravel()[idx]
+        rows.append(
+            TheoryBench(
+                theorem=theorem,
+                setting=st.name,
+                path=p,
+                auto_uses=auto,
+                d=st.d,
+                points=int(size),
+                fixed_points=int(fixed_points),
+                lib_seconds=tuple(times[p]),
+                baseline_points=len(idx),
+                baseline_seconds=t_base,
+                max_rel_diff=float(np.max(np.abs(base - lib) / np.abs(lib))),
+            )
+        )
+    return rows
 
 
 def bench_theory(cfg: BenchConfig, rng) -> list[TheoryBench]:
-    """Theorems 1 and 2 on grids, isotropic and power-law spectra, vs the brentq reference."""
+    """Theorems 1 and 2 on grids, isotropic and power-law spectra, each arithmetic, vs the brentq reference."""
     out = []
     n = np.geomspace(cfg.th_nmin, cfg.th_nmax, cfg.th_nn)
     lam = np.geomspace(1e-4, 1.0, cfg.th_nlam)
     N, P2, LAM = np.meshgrid(n, np.linspace(0.0, 1.0, cfg.th_np2), lam, indexing="ij")
     for st in (Setting.isotropic(cfg.th_d), Setting.power_law(cfg.th_d, 1.5)):
-        out.append(
-            _theory_row(
-                1,
-                st,
-                dict(n=N, p2=P2, lam=LAM),
-                lambda **g: theory.classical(st, **g),
-                reference.theorem1,
-                n.size * lam.size,
-                cfg.th_sub,
-                cfg.repeats,
-                rng,
-            )
+        out += _theory_rows(
+            1,
+            st,
+            dict(n=N, p2=P2, lam=LAM),
+            lambda path, st=st, **g: theory.classical(st, path=path, **g),
+            reference.theorem1,
+            n.size * lam.size,
+            cfg.th_sub,
+            cfg.repeats,
+            rng,
         )
     d = cfg.rp_th_d
     n = np.geomspace(d / 10, 10 * d, cfg.rp_th_nn)
@@ -191,18 +231,16 @@ def bench_theory(cfg: BenchConfig, rng) -> list[TheoryBench]:
     lam = np.geomspace(1e-4, 1.0, cfg.rp_th_nlam)
     N, PSI, P2, LAM = np.meshgrid(n, psi, np.linspace(0.0, 1.0, cfg.rp_th_np2), lam, indexing="ij")
     for st in (Setting.isotropic(d), Setting.power_law(d, 1.5)):
-        out.append(
-            _theory_row(
-                2,
-                st,
-                dict(n=N, m=PSI * N, p2=P2, lam=LAM),
-                lambda **g: theory.random_projections(st, **g),
-                reference.theorem2,
-                n.size * psi.size * lam.size,
-                cfg.rp_th_sub,
-                cfg.repeats,
-                rng,
-            )
+        out += _theory_rows(
+            2,
+            st,
+            dict(n=N, m=PSI * N, p2=P2, lam=LAM),
+            lambda path, st=st, **g: theory.random_projections(st, path=path, **g),
+            reference.theorem2,
+            n.size * psi.size * lam.size,
+            cfg.rp_th_sub,
+            cfg.repeats,
+            rng,
         )
     return out
 
@@ -252,22 +290,33 @@ def bench_simulation(cfg: BenchConfig, dev, seed: int) -> SimulationBench:
     kw = dict(n=n, p2=P2, lam=LAM, trials=T, seed=seed, device=dev)
     _, mem_base, how_b = peak_memory(lambda: baselines.numpy_loop(st, n, p2s, lams, 1, seed + 2), torch.device("cpu"))
     simulate.classical(st, n=n, p2=P2, lam=LAM, trials=1, seed=seed + 99, device=dev)  # warm-up
-    runs = {}
-    for method in ("direct", "auto", "moments"):
-        if method == "moments" and n <= d:
-            continue
-        runs[method] = best_time(lambda: simulate.classical(st, method=method, **kw), 1, dev)
-    t0 = time.perf_counter()
-    base = baselines.numpy_loop(st, n, p2s, lams, Tb, seed + 1)
-    t_base = time.perf_counter() - t0
+    baselines.numpy_loop(st, n, p2s[:1], lams[:1], 1, seed + 4)  # warm-up
+    names = [m for m in ("direct", "auto", "moments") if not (m == "moments" and n <= d)]
+    seconds, solves, results, t_base = {m: [] for m in names}, {m: [] for m in names}, {}, []
+    for _ in range(cfg.sim_repeats):  # interleaved: every method, then the numpy loop; again ...
+        for method in names:
+            with time_inside(simulate_ridge, "ridge_solve_moments", dev) as spent:
+                t, results[method] = best_time(
+                    lambda method=method: simulate.classical(st, method=method, **kw), 1, dev
+                )
+            seconds[method].append(t)
+            solves[method].append(spent[0])
+        t0 = time.perf_counter()
+        base = baselines.numpy_loop(st, n, p2s, lams, Tb, seed + 1)
+        t_base.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     baselines.numpy_loop(st, n, p2s, lams, 1, seed + 3, hoist=False)
     t_naive = time.perf_counter() - t0
     bm = base.mean(-1)
     bse = base.std(-1, ddof=1) / np.sqrt(Tb) if Tb > 1 else np.full(bm.shape, np.nan)
     methods = tuple(
-        MethodTiming(m, t, float(np.max(np.abs(r.mean - bm) / np.sqrt(r.stderr**2 + bse**2))))
-        for m, (t, r) in runs.items()
+        MethodTiming(
+            m,
+            tuple(seconds[m]),
+            tuple(solves[m]),
+            float(np.max(np.abs(r.mean - bm) / np.sqrt(r.stderr**2 + bse**2))),
+        )
+        for m, r in results.items()
     )
     _, mem_direct, how = peak_memory(lambda: simulate.classical(st, method="direct", **kw), dev)
     _, mem_auto, _ = peak_memory(lambda: simulate.classical(st, method="auto", **kw), dev)
@@ -281,7 +330,7 @@ def bench_simulation(cfg: BenchConfig, dev, seed: int) -> SimulationBench:
         baseline_trials=Tb,
         auto_uses="moments" if n >= (P + 1) * d else "direct",
         methods=methods,
-        baseline_seconds_measured=t_base,
+        baseline_seconds_measured=tuple(t_base),
         naive_seconds_1_trial=t_naive,
         shared_design_max_rel_diff=baselines.shared_design_check(st, n, p2s, lams, dev),
         flops=sim_flops(n, d, len(p2s), len(lams), T),
@@ -358,7 +407,7 @@ def run(mode: str = "full", device="cpu", seed: int = 0, echo=None) -> BenchResu
     Parameters
     ----------
     mode : str
-        Sizes: ``FULL`` (~30 s on 2 CPU cores), ``QUICK`` or ``TINY`` (tests only).
+        Sizes: ``FULL`` (about a minute on 2 quiet CPU cores), ``QUICK`` or ``TINY`` (tests only).
     device : str or torch.device
         Where the library runs (the baselines run on the CPU).
     seed : int

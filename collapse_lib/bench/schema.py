@@ -2,7 +2,9 @@
 
 Only measurements are stored; every rate, ratio and verdict is a property
 computed from them, so the JSON file, the printout and the Performance page
-cannot disagree. :func:`load` reads a file back and names the file and the
+cannot disagree. Timings that vary from run to run are stored once per
+repetition (library and baseline interleaved), and what is reported is their
+median, with the range (min–max) as the spread. :func:`load` reads a file back and names the file and the
 field when something is missing or of the wrong type. A file carries ``sha256``,
 the SHA-256 of the rest of its content (:func:`collapse_lib.datafiles.content_sha256`),
 written by :meth:`BenchResult.to_json` and checked by :func:`from_json`: a file whose
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 THEORY_TARGET = 1e5  # Theorem 1 points per second on a CPU
 SIM_TARGET = 10.0  # simulation speed-up over the numpy loop
 Z_LIMIT = 5.0  # simulated means agree when |z| < 5
@@ -39,13 +41,14 @@ class BenchConfig:
     th_np2: int
     th_nlam: int
     th_sub: int  # points timed in the brentq loop
-    repeats: int  # best of this many library calls
+    repeats: int  # theory: repetitions of each library call (the arithmetics interleaved); the median is reported
     sim_d: int  # classical simulation: d, n, grid of p2 × λ, trials (library) and baseline trials
     sim_n: int
     sim_np2: int
     sim_nlam: int
     sim_trials: int
     sim_base_trials: int
+    sim_repeats: int  # interleaved repetitions (every method, then the numpy loop) of the classical simulation
     peak_N: int  # size of the float64 matmul that measures peak GFLOP/s
     sc_trials: int  # scaling: trials, the d sweep at n = sc_n0 and the n sweep at d = sc_d0
     sc_d: tuple
@@ -65,23 +68,54 @@ class BenchConfig:
     rp_base_trials: int
 
 
+def median(values) -> float:
+    """The median of the repetitions of a measurement."""
+    return float(np.median(np.asarray(values, dtype=float)))
+
+
+def spread(values) -> tuple[float, float]:
+    """(min, max) of the repetitions of a measurement."""
+    v = np.asarray(values, dtype=float)
+    return float(v.min()), float(v.max())
+
+
 @dataclass(frozen=True)
 class TheoryBench:
-    """Vectorised theory on a grid vs the per-point brentq reference on a random subset of it."""
+    """Vectorised theory on a grid, in one arithmetic, vs the per-point brentq reference on a random subset of it.
+
+    ``path`` is the arithmetic of the ratios s/(s+κ) forced for this row (``"fast"`` or
+    ``"safe"``, :mod:`collapse_lib.theory.arithmetic`); ``auto_uses`` says which one the default
+    (``path="auto"``) takes on this grid (``"fast"``, ``"safe"`` or ``"both"``), read from the solved
+    fixed points. ``lib_seconds`` holds one wall time per repetition, the two arithmetics timed in turn.
+    """
 
     theorem: int
     setting: str
+    path: str
+    auto_uses: str
     d: int
     points: int
     fixed_points: int  # distinct (n, λ) (Theorem 1) or (n, m, λ) (Theorem 2): the fixed points solved
-    lib_seconds: float
+    lib_seconds: tuple[float, ...]
     baseline_points: int
     baseline_seconds: float
     max_rel_diff: float
 
     @property
     def lib_rate(self) -> float:
-        return self.points / self.lib_seconds
+        """Points per second, median of the repetitions."""
+        return self.points / median(self.lib_seconds)
+
+    @property
+    def lib_rate_spread(self) -> tuple[float, float]:
+        """(slowest, fastest) points per second over the repetitions."""
+        lo, hi = spread(self.lib_seconds)
+        return self.points / hi, self.points / lo
+
+    @property
+    def is_default(self) -> bool:
+        """Whether this row's arithmetic is the one ``path="auto"`` takes on this grid."""
+        return self.auto_uses == self.path
 
     @property
     def baseline_rate(self) -> float:
@@ -97,16 +131,21 @@ class TheoryBench:
 
     @property
     def target_met(self) -> bool | None:
-        """Theorem 1 only: at least ``THEORY_TARGET`` points per second."""
+        """Theorem 1 only: at least ``THEORY_TARGET`` points per second (median)."""
         return self.lib_rate >= THEORY_TARGET if self.theorem == 1 else None
 
 
 @dataclass(frozen=True)
 class MethodTiming:
-    """One ``method`` of ``cl.simulate.classical``: wall time, and max |z| of its means vs the numpy loop's."""
+    """One ``method`` of ``cl.simulate.classical`` over the repetitions, and max |z| of its means vs the numpy loop's.
+
+    ``seconds[i]`` is the wall time of repetition i and ``solve_seconds[i]`` the part of it spent in
+    the ridge solves (``simulate.ridge.ridge_solve_moments``), timed inside the same call.
+    """
 
     method: str
-    seconds: float
+    seconds: tuple[float, ...]
+    solve_seconds: tuple[float, ...]
     max_abs_z: float
 
 
@@ -118,7 +157,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class Profile:
-    """Per-trial time of each stage of the classical simulation, library and numpy loop."""
+    """Per-trial time of each stage of the classical simulation, library and numpy loop (one separate run)."""
 
     trials: int
     library: tuple[Stage, ...]
@@ -141,11 +180,6 @@ class Profile:
         """Library time per trial to draw the data and form XᵀX, which any code pays."""
         return sum(s.seconds_per_trial for s in self.library if s.name in ("draw", "gram XtX"))
 
-    @property
-    def bound_if_solve_free(self) -> float:
-        """The ratio the library would reach against the numpy loop if its solves cost nothing."""
-        return self.baseline_total / self.draw_and_gram
-
 
 @dataclass(frozen=True)
 class Memory:
@@ -160,7 +194,14 @@ class Memory:
 
 @dataclass(frozen=True)
 class SimulationBench:
-    """``cl.simulate.classical`` vs a numpy loop (one ``numpy.linalg.solve`` per trial, p2 and λ)."""
+    """``cl.simulate.classical`` vs a numpy loop (one ``numpy.linalg.solve`` per trial, p2 and λ).
+
+    The library's methods and the numpy loop run in turn, ``repetitions`` times (every method,
+    then the loop; again ...). Ratios are formed per repetition, from the loop's time and the
+    library's in the same repetition, and reported as their median with the range (min–max).
+    The bound "if the solve were free" of repetition i is the loop's time over the library's time
+    less the time its own call spent in the solves, so it is never below that repetition's ratio.
+    """
 
     d: int
     n: int
@@ -170,7 +211,7 @@ class SimulationBench:
     baseline_trials: int  # the numpy loop runs this many trials; its time is scaled to ``trials``
     auto_uses: str
     methods: tuple[MethodTiming, ...]
-    baseline_seconds_measured: float
+    baseline_seconds_measured: tuple[float, ...]  # one per repetition
     naive_seconds_1_trial: float  # the literal loop, re-forming XᵀX for every solve, one trial
     shared_design_max_rel_diff: float
     flops: float
@@ -179,8 +220,13 @@ class SimulationBench:
     memory: Memory
     profile: Profile
 
+    @property
+    def repetitions(self) -> int:
+        return len(self.baseline_seconds_measured)
+
     def seconds(self, method: str) -> float:
-        return self.timing(method).seconds
+        """Median wall time of ``method``."""
+        return median(self.timing(method).seconds)
 
     def timing(self, method: str) -> MethodTiming:
         for t in self.methods:
@@ -189,15 +235,45 @@ class SimulationBench:
         raise KeyError(f"method {method!r} was not timed")
 
     @property
+    def baseline_runs(self) -> tuple[float, ...]:
+        """The numpy loop's time per repetition, scaled to ``trials``."""
+        return tuple(t / self.baseline_trials * self.trials for t in self.baseline_seconds_measured)
+
+    @property
     def baseline_seconds(self) -> float:
-        return self.baseline_seconds_measured / self.baseline_trials * self.trials
+        return median(self.baseline_runs)
 
     @property
     def naive_seconds(self) -> float:
         return self.naive_seconds_1_trial * self.trials
 
+    def ratios(self, method: str = "auto") -> tuple[float, ...]:
+        """Speed-up over the numpy loop in each repetition (loop time / library time, same repetition)."""
+        return tuple(b / t for b, t in zip(self.baseline_runs, self.timing(method).seconds, strict=True))
+
     def ratio(self, method: str = "auto") -> float:
-        return self.baseline_seconds / self.seconds(method)
+        """Median speed-up over the numpy loop."""
+        return median(self.ratios(method))
+
+    def ratio_spread(self, method: str = "auto") -> tuple[float, float]:
+        return spread(self.ratios(method))
+
+    def bounds(self, method: str = "auto") -> tuple[float, ...]:
+        """Per repetition, the speed-up had the library's solves cost nothing: loop / (library − its solves)."""
+        t = self.timing(method)
+        return tuple(
+            b / (s - v) if s > v else math.inf
+            for b, s, v in zip(self.baseline_runs, t.seconds, t.solve_seconds, strict=True)
+        )
+
+    @property
+    def bound_if_solve_free(self) -> float:
+        """Median of :meth:`bounds` (method auto): at least the median ratio, since each bound is ≥ its ratio."""
+        return median(self.bounds("auto"))
+
+    @property
+    def bound_spread(self) -> tuple[float, float]:
+        return spread(self.bounds("auto"))
 
     def ratio_vs_naive(self, method: str = "auto") -> float:
         return self.naive_seconds / self.seconds(method)
@@ -212,7 +288,7 @@ class SimulationBench:
 
     @property
     def target_met(self) -> bool:
-        """×``SIM_TARGET`` (method auto) against the loop that forms XᵀX once per trial."""
+        """×``SIM_TARGET`` (method auto, median) against the loop that forms XᵀX once per trial."""
         return self.ratio("auto") >= SIM_TARGET
 
     @property
@@ -313,7 +389,7 @@ class BenchResult:
     device: str
     torch_threads: int
     config: BenchConfig
-    theory: tuple[TheoryBench, ...]  # Theorem 1 then Theorem 2, one entry per setting
+    theory: tuple[TheoryBench, ...]  # Theorem 1 then Theorem 2, one entry per setting and arithmetic
     simulation: SimulationBench
     scaling: ScalingBench
     projections: ProjectionsBench
@@ -321,8 +397,13 @@ class BenchResult:
     provenance: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
-    def theorem(self, k: int) -> list[TheoryBench]:
-        return [t for t in self.theory if t.theorem == k]
+    def theorem(self, k: int, path: str | None = None) -> list[TheoryBench]:
+        """The rows of Theorem ``k``: all, those of one arithmetic, or (``path="default"``) those of the arithmetic
+        the default takes (the safe rows, a lower bound, for a grid where it takes both)."""
+        rows = [t for t in self.theory if t.theorem == k]
+        if path == "default":
+            return [t for t in rows if t.path == (t.auto_uses if t.auto_uses in ("fast", "safe") else "safe")]
+        return rows if path is None else [t for t in rows if t.path == path]
 
     @property
     def agree(self) -> bool:
@@ -391,8 +472,12 @@ def _value(tp, v, where):
         return _build(tp, v, where)
     if typing.get_origin(tp) is tuple:
         args = typing.get_args(tp)
+        if not isinstance(v, list):
+            raise ValueError(f"{where}: expected a list, got {v!r}")
         if args and dataclasses.is_dataclass(args[0]):
             return tuple(_build(args[0], x, f"{where}[{i}]") for i, x in enumerate(v))
+        if len(args) == 2 and args[1] is Ellipsis:  # tuple[float, ...]: every element checked
+            return tuple(_value(args[0], x, f"{where}[{i}]") for i, x in enumerate(v))
         return tuple(v)
     if tp is float:
         if v is None:
