@@ -187,9 +187,9 @@ def setting(name: str, value):
     Anything else (None, a dict, a spectrum array) is a ``TypeError`` naming the
     argument, raised before the value is used.
     """
-    from .setting import Setting  # setting.py imports this module
-
-    if not isinstance(value, Setting):
+    # The class is recognised by its qualified name in the MRO (subclasses included), so this module, which
+    # setting.py imports, does not import setting.py back.
+    if not any(c.__module__ == "collapse_lib.setting" and c.__qualname__ == "Setting" for c in type(value).__mro__):
         shown = reprlib.repr(value)
         raise TypeError(f"{name} must be a collapse_lib.Setting (e.g. Setting.isotropic(d=100)), got {shown}")
     return value
