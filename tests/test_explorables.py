@@ -620,10 +620,22 @@ def test_site_html_without_javascript_shows_a_still(built, tmp_path, monkeypatch
 
     renderer = SimpleNamespace(write_file=write_file, config=SimpleNamespace(output_folder=str(tmp_path)))
     data = SimpleNamespace(mime_type=VEGALITE_MIME, content=spec, cell_index=1, output_index=0)
-    head, image, tail = sphinx.VegaLiteMime.handle_mime(renderer, data, False)
-    assert head.astext() + tail.astext() == html
+    (box,) = sphinx.VegaLiteMime.handle_mime(renderer, data, False)
+    head, image, tail = box.children
+    assert head.astext() + tail.astext() == html and not head["classes"] and not tail["classes"]
+    assert box["classes"] == ["output", "collapse_explorable"]
+    # as HTML: the image inside the figure's <noscript>, inside its <div>, the script right after that <div>
+    from docutils.core import publish_from_doctree
+    from docutils.utils import new_document
+
+    doc = new_document("page")
+    doc += box
+    page = publish_from_doctree(doc, writer_name="html5").decode()
+    div = page.index('<div class="collapse-explorable" id="explorable-calculator">')
+    order = [page.index(x, div) for x in ("<noscript>", "<img ", "</noscript>", "</div>", "<script>")]
+    assert order == sorted(order) and page.count("</div>", div, order[-1]) == 1, page[div : div + 600]
     (name,) = written
     assert image["uri"] == "/" + name and name.startswith("explorable-calculator-")
     assert written[name][:8] == b"\x89PNG\r\n\x1a\n" and len(written[name]) > 10_000
     monkeypatch.setattr(sphinx, "still_png", lambda spec: pytest.fail("an unchanged figure is drawn again"))
-    assert sphinx.VegaLiteMime.handle_mime(renderer, data, False)[1]["uri"] == image["uri"]
+    assert sphinx.VegaLiteMime.handle_mime(renderer, data, False)[0].children[1]["uri"] == image["uri"]

@@ -116,11 +116,14 @@ class VegaLiteMime:
 
         where = f"vegalite-{getattr(data, 'cell_index', None) or 0}-{getattr(data, 'output_index', None) or 0}"
         head, tail = site_html_parts(data.content, fallback_name=where)
-        raw = dict(format="html", classes=["output", "collapse_explorable"])
+        classes = ["output", "collapse_explorable"]
         still = _still_image(renderer, data.content, where)
         if still is None:
-            return [nodes.raw(text=head + tail, **raw)]
-        return [nodes.raw(text=head, **raw), still, nodes.raw(text=tail, **raw)]
+            return [nodes.raw(text=head + tail, format="html", classes=classes)]
+        # raw HTML without classes (a raw node with classes is wrapped in its own <div>, which would close the
+        # figure's <div> before the image); the container carries them
+        parts = [nodes.raw(text=head, format="html"), still, nodes.raw(text=tail, format="html")]
+        return [nodes.container("", *parts, classes=classes)]
 
 
 def _still_image(renderer, spec, fallback_name):
