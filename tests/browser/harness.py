@@ -20,6 +20,7 @@ class PageReport:
     console_errors: list = field(default_factory=list)  # console messages of level SEVERE
     console_warnings: list = field(default_factory=list)  # console messages of level WARNING (Vega's warnings)
     requested_hosts: set = field(default_factory=set)
+    requested_urls: list = field(default_factory=list)  # every URL the page requested, in order
 
     @property
     def problems(self) -> list[str]:
@@ -67,6 +68,7 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
         if msg.get("method") == "Network.requestWillBeSent":
             req_url = params["request"]["url"]
             requests[params["requestId"]] = req_url
+            report.requested_urls.append(req_url)
             host = urlparse(req_url).hostname
             if host:
                 report.requested_hosts.add(host)
