@@ -306,12 +306,14 @@
   var OUTPUTS = [
     ["total", "predicted test error \\(E\\)", "\\(E = B + V + \\zeta\\) (Theorem 1)", "eq-thm1", "total"],
     ["clean", "… of which the clean error \\(B + V\\)",
-     "\\(B = \\kappa^2\\operatorname{tr}\\Gamma\\Sigma(\\Sigma+\\kappa)^{-2}/(1 - \\mathrm{df}_2/n)\\), " +
-     "\\(V = \\sigma^2 u\\): the error of \\(n\\) real samples (\\(\\kappa\\), \\(u\\) from \\(n\\) and \\(\\lambda\\))",
+     "the error of \\(n\\) real samples: \\(\\begin{aligned}B &= \\frac{\\kappa^2\\operatorname{tr}\\Gamma\\Sigma" +
+     "(\\Sigma+\\kappa)^{-2}}{1 - \\mathrm{df}_2/n},\\\\ V &= \\sigma^2 u\\end{aligned}\\) " +
+     "(\\(\\kappa\\), \\(u\\) from \\(n\\) and \\(\\lambda\\))",
      "eq-thm1-bv", "clean"],
     ["zeta", "… and the synthetic-data term \\(\\zeta\\)",
-     "\\(\\begin{aligned}\\zeta ={}& p_2^2(1 + p_1u)\\operatorname{tr}\\Delta\\Sigma^3(\\Sigma+\\kappa)^{-2}\\\\" +
-     "&+ p_2u\\operatorname{tr}\\Delta\\Sigma(p_1\\Sigma+\\kappa)^2(\\Sigma+\\kappa)^{-2}\\end{aligned}\\)",
+     "\\(\\begin{aligned}\\zeta &= p_2^2(1 + p_1u)\\,T_3 + p_2u\\,M,\\\\" +
+     "T_3 &= \\operatorname{tr}\\Delta\\Sigma^3(\\Sigma+\\kappa)^{-2},\\\\" +
+     "M &= \\operatorname{tr}\\Delta\\Sigma(p_1\\Sigma+\\kappa)^2(\\Sigma+\\kappa)^{-2}\\end{aligned}\\)",
      "eq-thm1-zeta", ""],
     ["floor", "floor as \\(n \\to \\infty\\)",
      "\\(p_2^2\\operatorname{tr}\\Delta\\Sigma^3(\\Sigma+\\lambda)^{-2}\\), which is \\(p_2^2c^2\\) at \\(\\lambda = 0\\)",
@@ -476,8 +478,8 @@
         pending = null;
         box.removeAttribute("data-pending");
         message.textContent = (r.bad === 1 ? "One field is" : r.bad + " fields are") +
-          " out of range (marked): the numbers and the chart below are greyed out until " +
-          (r.bad === 1 ? "it is" : "they are") + " corrected.";
+          " not accepted (see beside " + (r.bad === 1 ? "it" : "them") + "): the numbers and the chart below are " +
+          "greyed out until " + (r.bad === 1 ? "it is" : "they are") + " corrected.";
         stale(true);
         return;
       }
