@@ -139,7 +139,7 @@ def format_numbers(values, digits: int = 3, scientific: bool | None = None) -> l
     """Numbers of one table column (or of several columns shown together) in one notation.
 
     Decimal (``0.0201``, ``1,234``) unless :func:`needs_scientific`, then scientific for all of
-    them (``5.01 × 10⁻⁸``); ``digits`` significant digits (a decimal number ≥ 10^digits keeps its
+    them (``5.01 × 10⁻⁸``, with narrow no-break spaces); ``digits`` significant digits (a decimal number ≥ 10^digits keeps its
     integer digits); 0 as ``0``. ``scientific`` forces the choice. Never a mix of ``5e-08`` and
     ``0.0201`` in one column.
     """
@@ -152,7 +152,8 @@ def format_numbers(values, digits: int = 3, scientific: bool | None = None) -> l
             out.append("0" if v == 0 else str(v))
         elif scientific:
             mant, exp = f"{v:.{digits - 1}e}".split("e")
-            out.append(f"{mant} × 10{str(int(exp)).translate(_SUPERSCRIPT)}".replace("-", "−", 1))
+            # narrow no-break spaces: a cell never breaks "5.01 × 10⁻⁸" over two lines
+            out.append(f"{mant}\u202f×\u202f10{str(int(exp)).translate(_SUPERSCRIPT)}".replace("-", "−", 1))
         else:
             decimals = max(digits - 1 - math.floor(math.log10(abs(v))), 0)
             out.append(f"{v:,.{decimals}f}".replace("-", "−"))

@@ -40,13 +40,14 @@ def test_format_numbers_one_notation_per_column():
     # decimal while every magnitude is in [1e-3, 1e5): the given significant digits, thousands separated
     assert format_numbers([0.0201, 0.5, 1234.5, -0.25]) == ["0.0201", "0.500", "1,234", "−0.250"]
     # one value outside: the whole column in scientific notation, zero as 0
-    assert format_numbers([5.01e-8, 0.0201, 0.0]) == ["5.01 × 10⁻⁸", "2.01 × 10⁻²", "0"]
-    assert format_numbers([7.04e-10], 2) == ["7.0 × 10⁻¹⁰"]
-    assert format_numbers([0.5], scientific=True) == ["5.00 × 10⁻¹"]
+    nb = "\u202f"  # narrow no-break space: "5.01 × 10⁻⁸" stays on one line
+    assert format_numbers([5.01e-8, 0.0201, 0.0]) == [f"5.01{nb}×{nb}10⁻⁸", f"2.01{nb}×{nb}10⁻²", "0"]
+    assert format_numbers([7.04e-10], 2) == [f"7.0{nb}×{nb}10⁻¹⁰"]
+    assert format_numbers([0.5], scientific=True) == [f"5.00{nb}×{nb}10⁻¹"]
     assert needs_scientific([1e5]) and not needs_scientific([0.0, 1e-3, 99_999.0])
     # the text reads back as the number to the digits asked
     for v in np.random.default_rng(3).lognormal(0, 8, 200):
         (s,) = format_numbers([v], 4, scientific=True)
-        mant, exp = s.split(" × 10")
+        mant, exp = s.split("\u202f×\u202f10")
         back = float(mant) * 10.0 ** int(exp.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
         assert back == pytest.approx(v, rel=5e-4)
