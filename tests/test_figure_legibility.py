@@ -27,6 +27,8 @@ from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import collapse_lib as cl  # noqa: E402
+import collapse_lib.datafiles  # noqa: E402, F401 - cl.datafiles below, also where the package loads it lazily
+import collapse_lib.figures  # noqa: E402, F401
 from collapse_lib.chapter import STYLE  # noqa: E402
 from collapse_lib.plotting import MIN_TEXT_PX, SITE_COLUMN_PX  # noqa: E402
 
