@@ -21,6 +21,18 @@ from .fileio import writable_dir
 from .scale import SCALES, current_scale
 
 
+def _replace_verdict(name: str, scale: str, seed: int, out_dir, force: bool) -> tuple[str, str]:
+    """What a run of ``name`` may do with ``<out_dir>/<name>.json`` (:func:`figures.replace_decision`):
+    ``"write"``, ``"skip"`` (a current file or one to keep, unless ``force``) or ``"refuse"`` (a blocked file, or
+    a broken one without ``force``), with the reason."""
+    action, reason = figures.replace_decision(name, scale, seed, out_dir)
+    if action == "blocked" or (not force and action == "broken"):
+        return "refuse", reason
+    if not force and action in ("current", "keep"):
+        return "skip", reason
+    return "write", reason
+
+
 def _reproduce(args, parser) -> int:
     names = list(figures.RECIPES) if args.figures == ["all"] else args.figures
     for name in names:
@@ -31,11 +43,11 @@ def _reproduce(args, parser) -> int:
     out_dir = writable_dir("--out-dir", args.out_dir if args.out_dir is not None else datafiles.data_dir())
     status = 0
     for name in names:
-        action, reason = figures.replace_decision(name, scale, args.seed, out_dir)
-        if not args.force and action in ("current", "keep"):
+        verdict, reason = _replace_verdict(name, scale, args.seed, out_dir, args.force)
+        if verdict == "skip":
             print(f"{name}: {reason}")
             continue
-        if action == "blocked" or (not args.force and action == "broken"):
+        if verdict == "refuse":
             status = fail(parser.prog, f"{name}: {reason}")
             continue
         path = figures.reproduce(
@@ -100,11 +112,12 @@ def fig8_command(args) -> int:
     scale = current_scale(args.scale)
     resolve_device(args.device)  # a bad --device is reported before any process group starts
     out = writable_dir("--out-dir", args.out_dir if args.out_dir else datafiles.data_dir())
-    action, reason = figures.replace_decision("fig8", scale, args.seed, out)
-    if args.shard is None and not args.force and action in ("keep", "current"):
+    # a shard writes no data file, so only a blocked file stops it
+    verdict, reason = _replace_verdict("fig8", scale, args.seed, out, args.force or args.shard is not None)
+    if verdict == "skip":
         print(f"fig8: {reason}")
         return 0
-    if action == "blocked" or (args.shard is None and not args.force and action == "broken"):
+    if verdict == "refuse":
         raise ValueError(f"fig8: {reason}")
     torch.set_float32_matmul_precision("high")
     dev = ddp.setup(args.device)

@@ -84,6 +84,12 @@ def teacher_grammar(eta: float, seed: int = 0, grammar: Grammar | None = None) -
     return Grammar(start, name=f"{grammar.name}, teacher eta={eta:g} seed={seed}")
 
 
+def _check_grammars(P, Q) -> None:
+    for name, g in (("P", P), ("Q", Q)):
+        if not isinstance(g, Grammar):
+            raise TypeError(f"{name} must be a Grammar, got {type(g).__name__}")
+
+
 def _same_structure(P: Grammar, Q: Grammar) -> dict[int, Node]:
     """Map each node of P (by id) to the node of Q at the same place; ValueError if the structures differ."""
     a, b = list(_walk(P.start)), list(_walk(Q.start))
@@ -118,9 +124,7 @@ def grammar_kl(P: Grammar, Q: Grammar) -> float:
     ``P.expected_tokens()`` (words + end-of-story token per story). 0 when Q = P; +inf when Q
     gives probability 0 to a choice P can make.
     """
-    for name, g in (("P", P), ("Q", Q)):
-        if not isinstance(g, Grammar):
-            raise TypeError(f"{name} must be a Grammar, got {type(g).__name__}")
+    _check_grammars(P, Q)
     twin = _same_structure(P, Q)
     memo: dict[int, float] = {}
 
@@ -174,9 +178,7 @@ def mixture_kl(P: Grammar, Q: Grammar, p: float, stories: int = 20_000, seed: in
     divided by ``P.expected_tokens()``. At p = 1 it estimates :func:`grammar_kl`; at p = 0 it
     is 0 exactly.
     """
-    for name, g in (("P", P), ("Q", Q)):
-        if not isinstance(g, Grammar):
-            raise TypeError(f"{name} must be a Grammar, got {type(g).__name__}")
+    _check_grammars(P, Q)
     p = _validate.fraction_scalar("p", p)
     stories = _validate.positive_int("stories", stories)
     if stories < 2:
