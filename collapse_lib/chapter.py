@@ -18,11 +18,11 @@ the library).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .plotting import RC
+from .prose import format_numbers, needs_scientific
 from .scale import SCALES, current_scale
 
 #: Matplotlib style of every figure in the book (also applied by :func:`setup`): 100 dpi,
@@ -125,39 +125,6 @@ def show_frame(frame, formats: dict | None = None, names: dict | None = None) ->
             formatters={names.get(c, c): f for c, f in formatters.items()},
         )
     display(HTML(f'<div style="overflow-x:auto">{html}</div>'))
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def needs_scientific(values) -> bool:
-    """Whether numbers shown together need scientific notation: a nonzero magnitude outside [10⁻³, 10⁵)."""
-    return any(v != 0 and not 1e-3 <= abs(v) < 1e5 for v in (float(x) for x in values) if math.isfinite(v))
-
-
-def format_numbers(values, digits: int = 3, scientific: bool | None = None) -> list[str]:
-    """Numbers of one table column (or of several columns shown together) in one notation.
-
-    Decimal (``0.0201``, ``1,234``) unless :func:`needs_scientific`, then scientific for all of
-    them (``5.01 × 10⁻⁸``, with narrow no-break spaces); ``digits`` significant digits (a decimal number ≥ 10^digits keeps its
-    integer digits); 0 as ``0``. ``scientific`` forces the choice. Never a mix of ``5e-08`` and
-    ``0.0201`` in one column.
-    """
-    vals = [float(v) for v in values]
-    if scientific is None:
-        scientific = needs_scientific(vals)
-    out = []
-    for v in vals:
-        if v == 0 or not math.isfinite(v):
-            out.append("0" if v == 0 else str(v))
-        elif scientific:
-            mant, exp = f"{v:.{digits - 1}e}".split("e")
-            # narrow no-break spaces: a cell never breaks "5.01 × 10⁻⁸" over two lines
-            out.append(f"{mant}\u202f×\u202f10{str(int(exp)).translate(_SUPERSCRIPT)}".replace("-", "−", 1))
-        else:
-            decimals = max(digits - 1 - math.floor(math.log10(abs(v))), 0)
-            out.append(f"{v:,.{decimals}f}".replace("-", "−"))
-    return out
 
 
 def mc_vs_theory(mc: float, se: float, theory: float) -> str:

@@ -1,4 +1,5 @@
-"""Numbers for the chapters' prose: MyST-NB's ``glue``, usable where MyST-NB is not installed.
+"""Numbers for the chapters' prose: MyST-NB's ``glue``, usable where MyST-NB is not installed, and the book's
+number notation (decimal, or ``m × 10ᵏ`` for all numbers shown together; never ``5e-08``).
 
 A chapter writes its sentences in Markdown and puts the numbers computed by a code cell
 into them with MyST-NB's roles, for example ``{glue:text}`floor:.3f``` (Jupyter Book 1,
@@ -21,6 +22,7 @@ MyST-NB reads a glued number back from its ``text/plain`` form with
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -46,6 +48,45 @@ def plain(value):
     if isinstance(value, numbers.Real):
         return float(value)
     raise TypeError(f"value must be a number or a string, got {type(value).__name__} ({value!r})")
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def needs_scientific(values) -> bool:
+    """Whether numbers shown together need scientific notation: a nonzero magnitude outside [10⁻³, 10⁵)."""
+    return any(v != 0 and not 1e-3 <= abs(v) < 1e5 for v in (float(x) for x in values) if math.isfinite(v))
+
+
+def format_numbers(values, digits: int = 3, scientific: bool | None = None) -> list[str]:
+    """Numbers of one table column (or of several columns shown together) in one notation.
+
+    Decimal (``0.0201``, ``1,234``) unless :func:`needs_scientific`, then scientific for all of
+    them (``5.01 × 10⁻⁸``, with narrow no-break spaces); ``digits`` significant digits (a decimal number ≥ 10^digits keeps its
+    integer digits); 0 as ``0``. ``scientific`` forces the choice. Never a mix of ``5e-08`` and
+    ``0.0201`` in one column.
+    """
+    vals = [float(v) for v in values]
+    if scientific is None:
+        scientific = needs_scientific(vals)
+    out = []
+    for v in vals:
+        if v == 0 or not math.isfinite(v):
+            out.append("0" if v == 0 else str(v))
+        elif scientific:
+            mant, exp = f"{v:.{digits - 1}e}".split("e")
+            # narrow no-break spaces: a cell never breaks "5.01 × 10⁻⁸" over two lines
+            out.append(f"{mant}\u202f×\u202f10{str(int(exp)).translate(_SUPERSCRIPT)}".replace("-", "−", 1))
+        else:
+            decimals = max(digits - 1 - math.floor(math.log10(abs(v))), 0)
+            out.append(f"{v:,.{decimals}f}".replace("-", "−"))
+    return out
+
+
+def scientific(value, digits: int = 3) -> str:
+    """``value`` as ``m × 10ᵏ`` with ``digits`` significant digits (:func:`format_numbers`), for a glued number
+    whose size calls for it: ``scientific(0.004975, 4)`` is ``"4.975 × 10⁻³"``, never ``4.975e-03``."""
+    return format_numbers([plain(value)], digits, scientific=True)[0]
 
 
 def glue(name: str, value) -> None:
@@ -81,4 +122,4 @@ def glue_all(values: dict) -> None:
         glue(name, value)
 
 
-__all__ = ["GLUE_PREFIX", "glue", "glue_all", "plain"]
+__all__ = ["GLUE_PREFIX", "format_numbers", "glue", "glue_all", "needs_scientific", "plain", "scientific"]

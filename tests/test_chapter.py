@@ -51,3 +51,15 @@ def test_format_numbers_one_notation_per_column():
         mant, exp = s.split("\u202f×\u202f10")
         back = float(mant) * 10.0 ** int(exp.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
         assert back == pytest.approx(v, rel=5e-4)
+
+
+def test_scientific_is_one_glued_number_in_the_books_notation():
+    from collapse_lib.prose import scientific
+
+    nb = "\u202f"
+    assert scientific(0.004975, 4) == f"4.975{nb}×{nb}10⁻³"
+    assert scientific(np.float64(1e6), 1) == f"1{nb}×{nb}10⁶"
+    assert scientific(-2.5e-12, 2) == f"−2.5{nb}×{nb}10⁻¹²"
+    assert "e" not in scientific(3.3e-300, 3)
+    with pytest.raises(TypeError, match="bool"):
+        scientific(True)
