@@ -1,4 +1,4 @@
-"""Browser tests of the built site: fixtures shared by every test in ``tests/site``.
+"""Browser tests of the built site: fixtures shared by every test in ``tests/browser``.
 
 * ``site_dir`` — the built HTML: ``$COLLAPSE_SITE_DIR`` if set (CI builds the book
   first and points here), else the book is built now, at the smoke scale, into a
