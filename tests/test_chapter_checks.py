@@ -149,3 +149,26 @@ def test_mean_squared_gap_of_the_two_teachers_is_c2(alpha, c2):
         per_draw[t] = np.mean((smp.X @ smp.w2 - smp.X @ smp.w1) ** 2)
     est, se = per_draw.mean(), per_draw.std(ddof=1) / np.sqrt(per_draw.size)
     assert abs(est - c2) < 4.5 * se, (est, se)
+
+
+# ----------------------------------------------------------------------------- language_models
+def test_parsing_the_chapters_stories_gives_back_the_log_probability_of_their_derivation():
+    """language_models, "the text determines the derivation": Grammar.log_prob of a story's text is the
+    log-probability recorded while sampling it (the chapter's seed 123, its first 200 stories at every scale)."""
+    from collapse_lib.lm import grammar as gr
+
+    G = cl.lm.default_grammar()
+    words, lps = cl.lm.sample_stories(200, seed=123)
+    for w, lp in zip(words, lps):
+        assert G.log_prob(gr.render(w)) == pytest.approx(lp, abs=1e-9)
+
+
+def test_the_chapters_tokenized_story_decodes_to_itself():
+    """language_models, "Tokens": text and word tokens are in one-to-one correspondence, on the story the
+    chapter tokenizes (seed 0), with no unknown-word or end-of-story token inside it."""
+    G = cl.lm.default_grammar()
+    tok = cl.lm.WordTokenizer.from_grammar(G)
+    story = cl.lm.stories(1, seed=0)[0]
+    ids = tok.encode(story)
+    assert tok.unk_id not in ids and tok.eos_id not in ids
+    assert tok.decode(ids) == story
