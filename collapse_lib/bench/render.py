@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..prose import format_numbers, scientific
 from .schema import SIM_TARGET, THEORY_TARGET, BenchResult
+
+
+def _num(x, digits: int = 3) -> str:
+    """A rate, a time or a speed in the book's notation: decimal in [10⁻³, 10⁵), else m × 10ᵏ (never 3e+06)."""
+    return format_numbers([x], digits)[0]
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def _x_range(lo_hi) -> str:
 
 def _rate_range(lo_hi) -> str:
     lo, hi = lo_hi
-    return f"{lo:.3g}–{hi:.3g}"
+    return f"{_num(lo)}–{_num(hi)}"
 
 
 _PATH_NAMES = {"fast": "fast", "safe": "safe (overflow-free)"}
@@ -72,11 +78,11 @@ def theory_table(r: BenchResult) -> Table:
             _path(t),
             f"{t.points}",
             f"{t.fixed_points}",
-            f"{t.lib_rate:.3g}",
+            f"{_num(t.lib_rate)}",
             _rate_range(t.lib_rate_spread),
-            f"{t.baseline_rate:.3g}",
+            f"{_num(t.baseline_rate)}",
             _x(t.ratio),
-            f"{t.max_rel_diff:.1e}",
+            f"{scientific(t.max_rel_diff, 2)}",
         )
         for t in r.theory
     )
@@ -105,7 +111,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             "classical",
             f"library, method='{t.method}'",
-            f"{sm.seconds(t.method):.3g}",
+            f"{_num(sm.seconds(t.method))}",
             f"{_x(sm.ratio(t.method))} ({_x_range(sm.ratio_spread(t.method))})",
             _x(sm.ratio_vs_naive(t.method)),
             f"max |z| {t.max_abs_z:.2f} vs numpy means",
@@ -116,7 +122,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             "classical",
             "numpy loop (XᵀX once per trial)",
-            f"{sm.baseline_seconds:.3g}",
+            f"{_num(sm.baseline_seconds)}",
             "×1",
             "",
             f"{sm.baseline_trials} trials run, time scaled to {sm.trials}",
@@ -124,7 +130,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             "classical",
             "literal numpy loop (XᵀX per solve)",
-            f"{sm.naive_seconds:.3g}",
+            f"{_num(sm.naive_seconds)}",
             "",
             "×1",
             f"1 trial run, time scaled to {sm.trials}",
@@ -132,7 +138,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             f"random projections, m = {rp.m}",
             "library",
-            f"{rp.lib_seconds:.3g}",
+            f"{_num(rp.lib_seconds)}",
             _x(rp.ratio),
             "",
             f"max |z| {rp.max_abs_z_vs_theory:.2f} vs Theorem 2",
@@ -140,7 +146,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             f"random projections, m = {rp.m}",
             "numpy loop (ZᵀZ once per trial)",
-            f"{rp.baseline_seconds:.3g}",
+            f"{_num(rp.baseline_seconds)}",
             "×1",
             "",
             f"{rp.baseline_trials} trial(s) run, time scaled to {rp.trials}",
@@ -172,7 +178,7 @@ def profile_table(r: BenchResult) -> Table:
 
 def scaling_table(r: BenchResult) -> Table:
     """Simulation time at each measured (d, n), sorted."""
-    rows = tuple((f"{w.d}", f"{w.n}", f"{w.direct:.3g}", f"{w.auto:.3g}", w.auto_uses) for w in r.scaling.rows)
+    rows = tuple((f"{w.d}", f"{w.n}", f"{_num(w.direct)}", f"{_num(w.auto)}", w.auto_uses) for w in r.scaling.rows)
     return Table(("d", "n", "direct (s)", "auto (s)", "auto uses"), rows)
 
 
@@ -190,7 +196,7 @@ def run_sentence(r: BenchResult) -> str:
 
 
 def _rates(rows) -> str:
-    return " and ".join(f"{t.lib_rate:.2g} ({t.setting})" for t in rows)
+    return " and ".join(f"{_num(t.lib_rate, 2)} ({t.setting})" for t in rows)
 
 
 def theory_sentences(r: BenchResult) -> list[str]:
@@ -214,7 +220,7 @@ def theory_sentences(r: BenchResult) -> list[str]:
             )
     worst = max(t.max_rel_diff for t in r.theory)
     out.append(
-        f"Largest relative difference from the brentq reference: {worst:.1e} "
+        f"Largest relative difference from the brentq reference: {scientific(worst, 2)} "
         f"({'within' if all(t.agree for t in r.theory) else 'OUTSIDE'} the tolerance)."
     )
     return out
@@ -228,13 +234,13 @@ def simulation_sentences(r: BenchResult) -> list[str]:
         f"Classical: d = {sm.d}, n = {sm.n}, {sm.n_p2} values of p₂ × {sm.n_lam} of λ × {sm.trials} trials "
         f"(auto uses {sm.auto_uses}); random projections: d = {rp.d}, n = {rp.n}, m = {rp.m}, "
         f"{rp.n_p2} × {rp.n_lam} × {rp.trials} trials.",
-        f"The classical simulation runs at {sm.achieved_gflops:.3g} GFLOP/s and the random-projections one at "
-        f"{rp.achieved_gflops:.3g} GFLOP/s, against a measured float64 matmul peak of {sm.peak_gflops:.3g} GFLOP/s "
+        f"The classical simulation runs at {_num(sm.achieved_gflops)} GFLOP/s and the random-projections one at "
+        f"{_num(rp.achieved_gflops)} GFLOP/s, against a measured float64 matmul peak of {_num(sm.peak_gflops)} GFLOP/s "
         f"(N = {sm.peak_matmul_N}): {100 * sm.fraction_of_peak:.0f}% and "
         f"{100 * rp.achieved_gflops / sm.peak_gflops:.0f}% of peak.",
         f"Peak extra memory: {mem.direct:.0f} MiB (direct), {mem.auto:.0f} MiB (auto), {rp.memory_mib:.0f} MiB "
         f"(random projections), {mem.numpy_loop_1_trial:.0f} MiB for one trial of the numpy loop ({mem.how}).",
-        f"On a shared design, library and numpy ridge errors differ by at most {sm.shared_design_max_rel_diff:.1e} "
+        f"On a shared design, library and numpy ridge errors differ by at most {scientific(sm.shared_design_max_rel_diff, 2)} "
         f"(relative); simulated means differ from the numpy loop's by at most |z| = "
         f"{max(t.max_abs_z for t in sm.methods):.2f} and, for random projections, from Theorem 2 by |z| = "
         f"{rp.max_abs_z_vs_theory:.2f}.",
@@ -249,7 +255,7 @@ def bound_sentences(r: BenchResult) -> list[str]:
     return [
         f"In the {sm.repetitions} runs of method auto, {100 * share:.0f}% of the library's time went to its solves; "
         f"the rest (drawing the data, forming XᵀX and Xᵀy, the test errors) would remain, so even a free solve could not "
-        f"beat the loop that forms XᵀX once per trial by more than ×{sm.bound_if_solve_free:.2g} "
+        f"beat the loop that forms XᵀX once per trial by more than ×{_num(sm.bound_if_solve_free, 2)} "
         f"({_x_range(sm.bound_spread)}; each repetition's bound is its loop time over its library time less its "
         f"solves, so it is never below that repetition's ratio) at n = {sm.n / sm.d:g}d on this machine. "
         f"The profile above (a separate run) puts drawing and XᵀX at {1e3 * pf.draw_and_gram:.0f} ms per trial.",
