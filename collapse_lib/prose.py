@@ -83,6 +83,12 @@ def format_numbers(values, digits: int = 3, scientific: bool | None = None) -> l
     return out
 
 
+def number(value, digits: int = 3) -> str:
+    """``value`` with ``digits`` significant digits in the book's notation (:func:`format_numbers`): decimal in
+    [10⁻³, 10⁵) (``"0.0201"``, ``"1,234"``), else ``m × 10ᵏ``, for a glued number of unknown size."""
+    return format_numbers([plain(value)], digits)[0]
+
+
 def scientific(value, digits: int = 3) -> str:
     """``value`` as ``m × 10ᵏ`` with ``digits`` significant digits (:func:`format_numbers`), for a glued number
     whose size calls for it: ``scientific(0.004975, 4)`` is ``"4.975 × 10⁻³"``, never ``4.975e-03``."""
@@ -122,4 +128,4 @@ def glue_all(values: dict) -> None:
         glue(name, value)
 
 
-__all__ = ["GLUE_PREFIX", "format_numbers", "glue", "glue_all", "needs_scientific", "plain", "scientific"]
+__all__ = ["GLUE_PREFIX", "format_numbers", "glue", "glue_all", "needs_scientific", "number", "plain", "scientific"]

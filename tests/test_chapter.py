@@ -63,3 +63,13 @@ def test_scientific_is_one_glued_number_in_the_books_notation():
     assert "e" not in scientific(3.3e-300, 3)
     with pytest.raises(TypeError, match="bool"):
         scientific(True)
+
+
+def test_number_picks_the_notation_by_size():
+    from collapse_lib.prose import number
+
+    nb = "\u202f"
+    assert number(1.2449e5) == f"1.24{nb}×{nb}10⁵"
+    assert number(0.98765) == "0.988"
+    assert number(1234.5) == "1,234"
+    assert number(2.5e-4, 2) == f"2.5{nb}×{nb}10⁻⁴"
