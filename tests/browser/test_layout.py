@@ -6,6 +6,7 @@ collects, after MathJax has typeset it:
 * the width of the content column (the first cell's output area, on pages with cells);
 * for every display equation: its box, the width of its typeset content and
   whether the box scrolls sideways;
+* for every inline formula outside tables: its box and the width of its typeset content;
 * for every figure image in a cell output: its natural and rendered width.
 
 The tests then check: no display equation is cut off (at 1,400 px it fits its
@@ -41,6 +42,14 @@ document.querySelectorAll('div.math').forEach(d => {
   out.math.push({id: d.id || (d.closest('[id]') || {}).id || '?', tex: d.textContent.trim().slice(0, 50),
                  box: px(box.clientWidth), content: px(inner.getBoundingClientRect().width),
                  scrolls: ['auto', 'scroll'].includes(cs.overflowX) && box.scrollWidth > box.clientWidth});
+});
+out.inline = [];
+document.querySelectorAll('article.bd-article span.math').forEach(sp => {
+  if (!sp.offsetParent || sp.closest('table, div.math')) return;  // hidden, or in a table (which scrolls)
+  const m = sp.querySelector('mjx-math');  // (scrollWidth would count the italic glyphs' overhang)
+  if (!m) return;
+  out.inline.push({tex: sp.textContent.trim().slice(0, 60), box: px(sp.getBoundingClientRect().width),
+                   content: px(m.getBoundingClientRect().width)});
 });
 document.querySelectorAll('article.bd-article div.cell_output img').forEach(im => {
   if (!im.naturalWidth) return;
@@ -81,6 +90,19 @@ def test_no_display_equation_is_cut_off(measured):
                     f"{'' if eq['scrolls'] else ' that does not scroll'}: {eq['tex']!r}"
                 )
     assert not problems, "\n".join(problems)
+
+
+def test_no_inline_formula_is_cut_off(measured):
+    """An inline formula (``span.math``, which the theme clips at its box) is never wider than its box: at 400 px
+    the column is about 368 px, so a long formula belongs in a display, broken over lines."""
+    problems = [
+        f"{page} at {width} px: {f['content']} px in a {f['box']} px box: {f['tex']!r}"
+        for (page, width), m in measured.items()
+        for f in m["inline"]
+        if f["content"] > f["box"] + 1
+    ]
+    assert not problems, "\n".join(problems)
+    assert sum(len(m["inline"]) for m in measured.values()) > 500  # the check sees the inline formulas
 
 
 def test_equation_check_is_not_blind(measured):
