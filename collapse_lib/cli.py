@@ -3,6 +3,9 @@
 ``python -m collapse_lib checksum [--stamp]`` checks every data file's schema and
 checksum (and stamps files that have none).
 
+``python -m collapse_lib explorables [names] [--force]`` computes the explorables' grids that
+are shipped with the library (:mod:`.explorables.stored`); a current file is skipped.
+
 Every user error (an unknown figure, a bad ``--seed``, an unknown ``$COLLAPSE_SCALE``,
 an unwritable ``--out-dir``, an unavailable ``--device``, an unreadable data file)
 ends in one line on stderr and exit code 2, never a traceback. The pieces that
@@ -12,6 +15,7 @@ make that so are in :mod:`.cmdline`.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from . import datafiles, figures
@@ -81,6 +85,41 @@ def _checksum(args, parser) -> int:
                 status = fail(parser.prog, exc)
                 continue
             print(f"{path.stem}: " + {"already": "ok (already stamped)"}.get(result, result))
+    return status
+
+
+def _stored_explorables() -> dict:
+    """``{name: (key, compute)}`` of the explorables whose data are shipped (:mod:`.explorables.stored`)."""
+    from .explorables import mixing, projections, workflows
+
+    return {
+        "mixing": (mixing.stored_key(), mixing.tables),
+        "projections": (projections.stored_key(), projections.table),
+        "workflows": (workflows.stored_key(), workflows.table),
+    }
+
+
+def _explorables(args, parser) -> int:
+    from .explorables import stored
+
+    known = _stored_explorables()
+    names = list(known) if args.names in ([], ["all"]) else args.names
+    for name in names:
+        if name not in known:
+            parser.error(f"unknown explorable {name!r}; available: {', '.join(known)} or 'all'")
+    status = 0
+    for name in names:
+        key, compute = known[name]
+        state = stored.status(name, key)
+        if state == "current" and not args.force:
+            print(f"{name}: {stored.path(name)} is current (--force recomputes it)")
+            continue
+        if state.startswith("unreadable") and not args.force:
+            status = fail(parser.prog, f"{name}: {state.removeprefix('unreadable: ')}")
+            continue
+        t0 = time.perf_counter()
+        path = stored.write(name, key, compute)
+        print(f"{name}: wrote {path} ({state} before; {time.perf_counter() - t0:.0f} s)")
     return status
 
 
@@ -186,6 +225,12 @@ def main(argv=None) -> int:
         "--shard", type=_shard, default=None, help="i/k: compute every k-th run from the i-th into the cache"
     )
     f8.add_argument("--force", action="store_true", help="replace fig8.json whatever it holds (as reproduce --force)")
+    ex = sub.add_parser(
+        "explorables",
+        help="compute the explorables' grids once into collapse_lib/results/explorables/ (the book reads them)",
+    )
+    ex.add_argument("names", nargs="*", help="mixing, projections, workflows or 'all' (default: all)")
+    ex.add_argument("--force", action="store_true", help="recompute current files too, and replace unreadable ones")
     sub.add_parser("list", help="list figure recipes")
     args = parser.parse_args(argv)
     if args.command == "fig8":
@@ -196,4 +241,6 @@ def main(argv=None) -> int:
         return 0
     if args.command == "checksum":
         return run(parser.prog, lambda: _checksum(args, parser))
+    if args.command == "explorables":
+        return run(parser.prog, lambda: _explorables(args, parser))
     return run(parser.prog, lambda: _reproduce(args, parser))

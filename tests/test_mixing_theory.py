@@ -277,3 +277,27 @@ def test_simulated_rounds_converge_to_the_theoretical_limit(noise):
     lim = iterative_mixing_limit(ISO, 150, 150, 1e-2, relabel_noise=noise).total
     assert abs(r.total[-1] - r.total[-2]) < 1e-4 * r.total[-1]  # converged
     assert close(r.total[-1], r.total_stderr[-1], lim)
+
+
+def test_optimal_alpha_for_many_qualities_in_one_solve_is_each_quality_alone():
+    """``c2=``: E(α) is linear in Δ, so one solve over (pairs × c²) gives each c²'s own α* and E(α*)."""
+    st = cl.Setting.power_law(40, 1.0, r2=1.0, c2=0.7, sigma2=0.25)
+    n1, n2 = np.array([60.0, 400.0, 5000.0]), np.array([30.0, 4000.0, 500.0])
+    c2s = np.array([0.0, 0.05, 0.7, 3.0])
+    many = cl.theory.optimal_alpha(st, n1[:, None], n2[:, None], 1e-3, c2=c2s[None, :])
+    for j, c2 in enumerate(c2s):
+        alone = cl.theory.optimal_alpha(st.with_quality(c2), n1, n2, 1e-3)
+        np.testing.assert_allclose(many.error[:, j], alone.error, rtol=1e-12)
+        # at a smooth minimum E changes by ~(δα)², so α* is fixed only to about √ε ≈ 1e-8 by the error it gives
+        np.testing.assert_allclose(many.alpha[:, j], alone.alpha, rtol=0, atol=1e-7)
+    # from a setting with c² = 0 (Δ = 0): Δ ∝ I, as Setting.with_quality makes it
+    st0 = cl.Setting.isotropic(40, c2=0.0)
+    got = cl.theory.optimal_alpha(st0, 400.0, 4000.0, 1e-3, c2=0.5)
+    ref = cl.theory.optimal_alpha(st0.with_quality(0.5), 400.0, 4000.0, 1e-3)
+    assert got.error == pytest.approx(ref.error, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [-0.1, True, "0.5", np.nan])
+def test_optimal_alpha_names_a_bad_c2(bad):
+    with pytest.raises((ValueError, TypeError), match="c2"):
+        cl.theory.optimal_alpha(cl.Setting.isotropic(20), 100.0, 100.0, 1e-3, c2=bad)

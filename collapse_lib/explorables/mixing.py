@@ -23,7 +23,7 @@ import numpy as np
 
 from ..setting import Setting
 from ..theory.mixing import iterative_mixing, optimal_alpha, weighted_mixing
-from . import parts
+from . import parts, stored
 from .embed import Explorable, dataset, stack
 from .formula import fields, params
 
@@ -112,12 +112,26 @@ def tables(n1_sizes=N1_SIZES, n2_sizes=N2_SIZES, c2_grid=C2_GRID) -> dict:
         )
         for fresh, it in runs.items()
     )
-    best = stack(
-        dict(n1=n1.astype(int), n2=n2.astype(int), c2=c2, **vars(optimal_alpha(_setting(float(c2)), n1, n2, LAM)))
-        for c2 in c2_grid
+    c2s = np.repeat(np.asarray(c2_grid, float), n1.size)  # every pair at each c² of the slider, in one solve
+    opt = optimal_alpha(unit_st, np.tile(n1, len(c2_grid)), np.tile(n2, len(c2_grid)), LAM, c2=c2s)
+    best = dict(
+        n1=np.tile(n1, len(c2_grid)).astype(int), n2=np.tile(n2, len(c2_grid)).astype(int), c2=c2s, alpha=opt.alpha
     )
-    best["err"] = best.pop("error")
+    best["err"] = opt.error
     return dict(weighted=weighted, iterative=iterative, scalars=scalars, best=best)
+
+
+def stored_key() -> dict:
+    """What :func:`tables` computes from besides the theory: its grids and constants (:mod:`.stored`)."""
+    return dict(
+        D=D, LAM=LAM, R2=R2, SIGMA2=SIGMA2, N1_SIZES=N1_SIZES, N2_SIZES=N2_SIZES, C2_GRID=C2_GRID,
+        MAX_ROUNDS=MAX_ROUNDS, alpha=alpha_grid(), PRECISION=PRECISION,
+    )  # fmt: skip
+
+
+def stored_tables() -> dict:
+    """:func:`tables` on the default grids, read from the shipped file when it is current (:mod:`.stored`)."""
+    return stored.load("mixing", stored_key(), tables)
 
 
 def explorable() -> Explorable:
@@ -131,7 +145,7 @@ def explorable() -> Explorable:
         parts.derived("p1", "n1 / (n1 + n2)"),
     ]
     data, store = {}, {}
-    for key, columns in tables().items():
+    for key, columns in stored_tables().items():
         ref, entry = dataset(key, columns)
         data[key] = alt.Data(**ref)
         store.update(entry)
@@ -276,6 +290,8 @@ __all__ = [
     "explorable",
     "iterative_terms",
     "resolved",
+    "stored_key",
+    "stored_tables",
     "tables",
     "weighted_terms",
 ]

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..setting import Setting
 from ..theory.projections import random_projections, solve_mu, traces
-from . import parts
+from . import parts, stored
 from .embed import Explorable, dataset, stack
 from .formula import fields, params
 
@@ -118,6 +118,16 @@ def table() -> dict:
     )
 
 
+def stored_key() -> dict:
+    """What :func:`table` computes from besides the theory: its grids and constants (:mod:`.stored`)."""
+    return dict(N=N, R2=R2, LOG_LAMS=LOG_LAMS, PHIS=PHIS, psi=psi_grid(), d=[dimension(ph) for ph in PHIS])
+
+
+def stored_table() -> dict:
+    """:func:`table`, read from the shipped file when it is current (:mod:`.stored`)."""
+    return stored.load("projections", stored_key(), table)
+
+
 def explorable() -> Explorable:
     """Theorem 2 against ψ and the Pareto diagram (n = 500, isotropic Σ, r² = 1); live controls, opening at Figure 1."""
     from ..figures.report import THEOREM2  # the figures' name for this theory (imported here: it loads the figures)
@@ -193,7 +203,7 @@ def explorable() -> Explorable:
         ),
     )
     pareto = _pareto(base)
-    ref, store = dataset("basis", table())
+    ref, store = dataset("basis", stored_table())
     chart = (
         alt.vconcat(landscape, pareto, data=alt.Data(**ref))
         .add_params(*controls)
@@ -271,4 +281,18 @@ def _pareto(base: alt.Chart) -> alt.LayerChart:
     )
 
 
-__all__ = ["BASIS", "LOG_LAMS", "N", "OPEN", "PHIS", "basis", "dimension", "explorable", "psi_grid", "table", "terms"]
+__all__ = [
+    "BASIS",
+    "LOG_LAMS",
+    "N",
+    "OPEN",
+    "PHIS",
+    "basis",
+    "dimension",
+    "explorable",
+    "psi_grid",
+    "stored_key",
+    "stored_table",
+    "table",
+    "terms",
+]

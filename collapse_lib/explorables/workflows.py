@@ -33,7 +33,7 @@ import numpy as np
 from ..setting import Setting
 from ..theory.workflow import KINDS
 from ..theory.workflow_table import workflow_table
-from . import parts
+from . import parts, stored
 from .embed import Explorable, dataset
 from .formula import fields, params
 
@@ -141,6 +141,16 @@ def _by_workflow(base: alt.Chart, x: str, clean: bool) -> tuple[alt.Chart, list]
     return wide, tip
 
 
+def stored_key() -> dict:
+    """What :func:`table` computes from besides the theory: its grids and constants (:mod:`.stored`)."""
+    return dict(D=D, R2=R2, SIZES=SIZES, LOG_LAMS=LOG_LAMS, P2S=P2S, MAX_GENERATIONS=MAX_GENERATIONS, KINDS=KINDS)
+
+
+def stored_table() -> dict:
+    """:func:`table` on the default grids, read from the shipped file when it is current (:mod:`.stored`)."""
+    return stored.load("workflows", stored_key(), table)
+
+
 def explorable() -> Explorable:
     """E_t against the generation t at the chosen n, and the error after T generations against n; live σ², λ, n, p₂, T."""
     T = MAX_GENERATIONS
@@ -151,7 +161,7 @@ def explorable() -> Explorable:
         parts.select("p2", "p₂ (mix: synthetic fraction)", P2S, 0.75),
         parts.slider("gens", "generations T", 1, T, 1, T),
     ]
-    ref, store = dataset("workflows", table())
+    ref, store = dataset("workflows", stored_table())
     data = alt.Data(**ref)
     pick = f"datum.ll == llam && (datum.k != {MIX} || {parts.snapped('p', 'p2')})"
     colour, dash = _legend_colour(), _dash()
@@ -255,6 +265,8 @@ __all__ = [
     "R2",
     "SIZES",
     "explorable",
+    "stored_key",
+    "stored_table",
     "table",
     "terms",
 ]

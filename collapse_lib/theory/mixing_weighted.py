@@ -156,7 +156,9 @@ class OptimalAlpha:
     error: np.ndarray | float
 
 
-def optimal_alpha(setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike, grid: int = 101) -> OptimalAlpha:
+def optimal_alpha(
+    setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike, grid: int = 101, *, c2: ArrayLike | None = None
+) -> OptimalAlpha:
     """The best weight α* = argmin_{α∈[0,1]} E(α) of weighted mixing, and its error (paper §5, figure 9).
 
     E(α) is the ``total`` of :func:`weighted_mixing`. A grid of ``grid`` values of α on
@@ -174,6 +176,11 @@ def optimal_alpha(setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike
         Ridge penalty λ ≥ 0. ``n1``, ``n2`` and ``lam`` broadcast.
     grid : int
         Number of α values of the initial grid (at least 3).
+    c2 : float or array_like, optional
+        Qualities c² = tr ΣΔ to solve for at once (broadcast with ``n1``, ``n2``, ``lam``): Δ is
+        ``setting``'s rescaled to each c² (:meth:`~collapse_lib.setting.Setting.with_quality`).
+        E(α) is linear in Δ — only ζ depends on it, through Δ itself — so one solve covers
+        every c² (E = B + V + (c²/c²_setting)·ζ). Default: the setting's own c².
 
     Returns
     -------
@@ -187,9 +194,16 @@ def optimal_alpha(setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike
     grid = V.positive_int("grid", grid)
     if grid < 3:
         raise ValueError(f"grid must be at least 3, got {grid}")
-    n1, n2, lam = V.broadcast(n1=n1, n2=n2, lam=lam)
+    if c2 is None:
+        c2 = setting.c2
+    else:
+        c2 = V.nonnegative("c2", c2)
+        if np.any(np.asarray(c2) > 0) and setting.c2 == 0:
+            setting = setting.with_quality(1.0)  # Δ ∝ I, as with_quality makes it
+    n1, n2, lam, c2 = V.broadcast(n1=n1, n2=n2, lam=lam, c2=c2)
     shape = n1.shape
-    n1, n2, lam = (a.ravel().astype(float) for a in (n1, n2, lam))
+    n1, n2, lam, c2 = (a.ravel().astype(float) for a in (n1, n2, lam, c2))
+    zeta_scale = c2 / setting.c2 if setting.c2 > 0 else np.zeros_like(c2)
     P = n1.size
     ag = np.linspace(0.0, 1.0, grid)
 
@@ -197,7 +211,7 @@ def optimal_alpha(setting: Setting, n1: ArrayLike, n2: ArrayLike, lam: ArrayLike
         m = a.shape[1]
         rep = lambda x: np.repeat(x, m)  # noqa: E731
         _, _, tm = _weighted_flat(setting, rep(n1), rep(n2), a.ravel(), rep(lam))
-        tot = tm["real_bias"] + tm["real_noise"] + tm["synthetic_noise"] + tm["synthetic_bias"]
+        tot = tm["real_bias"] + tm["real_noise"] + tm["synthetic_noise"] + rep(zeta_scale) * tm["synthetic_bias"]
         return np.real(tot).reshape(P, m)
 
     e = err(np.broadcast_to(ag, (P, grid)).copy())
