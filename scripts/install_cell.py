@@ -6,7 +6,7 @@ chapter, not imported or loaded from a file: a chapter's notebook opened outside
 repository (Colab, a downloaded ``.ipynb``, jupytext in JupyterLab) has neither the
 library nor ``book/`` next to it. So the text lives once in ``book/_install_cell.py``
 (linted and formatted like the rest) and this script writes it into the chapters;
-``tests/test_launch.py`` checks that each chapter holds exactly that text.
+``tests/book/test_launch.py`` checks that each chapter holds exactly that text.
 
 Usage::
 

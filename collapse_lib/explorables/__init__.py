@@ -34,7 +34,7 @@ Adding an explorable (:mod:`.workflows` is the latest example):
    name the marks the tests read (``.properties(name=...)``);
 2. in the chapter, a hidden code cell calling it (nothing else is needed: the
    extension adds the scripts to every page that shows an explorable);
-3. in ``tests/test_explorables.py`` check the combination against the theory,
+3. in ``tests/explorables/test_explorables.py`` check the combination against the theory,
    and in ``tests/browser/test_explorables.py`` move each control and compare
    what the page draws with the library (helpers there).
 """

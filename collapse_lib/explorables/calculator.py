@@ -23,7 +23,7 @@ d ≤ 10,000, any λ ≥ 0), and the two sizes are roots of Theorem 1 in n, so a
 precomputed grid could not give the library's numbers. The page therefore runs a
 port of :func:`collapse_lib.theory.classical` (κ by the same safeguarded Newton
 iteration in log κ, started from the κ of a neighbouring n) and of :func:`estimate`
-(``static/calculator.js``); ``tests/test_calculator_js.py`` runs it in Node.js against
+(``static/calculator.js``); ``tests/explorables/test_calculator_js.py`` runs it in Node.js against
 this module at a few hundred random points of :data:`RANGES`, edges included, to
 10⁻⁹, and the browser tests check the page. Inputs outside :data:`RANGES` are
 refused, here (``ValueError``) and on the page (the field is marked, with the range).

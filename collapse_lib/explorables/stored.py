@@ -13,7 +13,7 @@ for today: it stores the module's *key* (its grid and constants, :func:`key_text
 a module whose grid changed gets its tables computed on the spot (correct, only slower) until the file is
 written again. The arrays are stored exactly (``.npz``, float64) with a SHA-256 of their content
 (:func:`collapse_lib.cache.checksum`); a damaged or altered file is a ``ValueError`` naming it. The tests
-recompute a sample of every stored grid with the library and compare (``tests/test_explorables.py``), so a change
+recompute a sample of every stored grid with the library and compare (``tests/explorables/test_explorables_stored.py``), so a change
 in the theory cannot leave a stale file behind.
 """
 

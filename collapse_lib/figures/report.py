@@ -13,7 +13,7 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 THEOREM2 = "our Thm 2 equivalent"
 
 # A reader's name for every configuration key that a recipe's ``config()`` uses
-# (tests/test_figures.py checks that none is missing). Keys inside a nested
+# (tests/figures/test_figures.py checks that none is missing). Keys inside a nested
 # group are named by the group's prefix (see _GROUPS).
 _DESCRIBE = {
     # data model (Definitions 1-4) and the ridge / random-projections estimators

@@ -21,7 +21,7 @@ s and the value of κ lie in [2^−E, 2^E], or κ = 0. Then
 and 3E + 2 = 902 < 1022, 2E + 53 < 1023: every one of these is a normal number (float64 normals
 span [2^−1022, 2^1024)), so each q, a and q·a of the fast arithmetic carries a relative error of a
 few units in the last place (≤ 3·2⁻⁵³), like the safe one. Downstream of q and a both paths run
-the same formulas, so they agree to rounding (checked in ``tests/test_theory_paths.py``). Outside
+the same formulas, so they agree to rounding (checked in ``tests/theory/test_theory_paths.py``). Outside
 this range (spectra or κ beyond ≈ 10^±90, e.g. λ up to 1e300 or a spectrum spanning 300 orders of
 magnitude) r² or s·r² may leave the normal range, and the safe arithmetic is used.
 

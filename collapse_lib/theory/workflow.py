@@ -45,7 +45,7 @@ training set with probability 1/(s+1), independently over s); the averages over 
 patterns are exact because g_i is a path sum over the generations a sample is used in
 (module function :func:`_first_order`, docstring).
 
-Closed forms it reduces to (λ = 0, n > d; tests/test_workflow.py checks them):
+Closed forms it reduces to (λ = 0, n > d; tests/theory/test_workflow.py checks them):
 
 * replace: E_t = (σ₁² + tσ₂²) φ/(1−φ), φ = d/n (Dohmatob, Feng & Kempe 2024; the
   exact finite-sample value for Gaussian inputs is (σ₁² + tσ₂²) d/(n−d−1), see

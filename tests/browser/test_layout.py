@@ -14,7 +14,7 @@ box; at 400 px it fits or scrolls), figures are not shrunk so much that their
 smallest text (``MIN_FONT_PT``, the smallest the book's style allows) falls under
 ``MIN_TEXT_PX`` = 11 px, every formula is
 typeset, and the column is at least as wide as ``collapse_lib.plotting.SITE_COLUMN_PX``
-(which ``tests/test_figure_legibility.py`` uses).
+(which ``tests/figures/test_figure_legibility.py`` uses).
 """
 
 import pytest

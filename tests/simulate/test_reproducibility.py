@@ -22,7 +22,7 @@ import torch
 import collapse_lib as cl
 from collapse_lib.simulate.ridge import draw_moments, ridge_errors_from_moments
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 S = cl.Setting.power_law(12, 1.0, c2=0.7)
 
 

@@ -33,7 +33,7 @@ from collapse_lib import datafiles, figures
 
 jupytext = pytest.importorskip("jupytext")
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 CHAPTERS = sorted(p for p in (REPO / "book").glob("*.md") if "format_name: myst" in p.read_text()[:600])

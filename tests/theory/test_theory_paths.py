@@ -120,7 +120,7 @@ def test_the_fast_range_is_the_documented_one():
 def test_near_the_largest_float_fast_would_overflow_and_auto_takes_the_safe_path(monkeypatch):
     """λ = 1e308 with an eigenvalue 1e308: s + κ overflows, so r = 1/(s+κ) = 0 and q = a = 0.
 
-    The reference is Theorem 1 evaluated literally in 400-digit arithmetic (tests/test_theory_range.py).
+    The reference is Theorem 1 evaluated literally in 400-digit arithmetic (tests/theory/test_theory_range.py).
     """
     spectrum = np.array([1.0, 1e308])
     gamma = np.array([0.5, 0.5 / 1e308])  # r² = 1
@@ -162,7 +162,7 @@ def test_where_the_derivative_underflows_auto_takes_the_safe_path():
 
 
 def test_a_spectrum_spanning_400_orders_goes_safe_and_matches_the_least_squares_closed_form():
-    """λ = 0, n > d: E = σ²d/(n−d) + p₂²c² + p₁p₂c²d/(n−d) for any spectrum (tests/test_theory_range.py)."""
+    """λ = 0, n > d: E = σ²d/(n−d) + p₂²c² + p₁p₂c²d/(n−d) for any spectrum (tests/theory/test_theory_range.py)."""
     s = _wide(30, -200, 200, 7)
     assert not arithmetic.spectrum_ok(s.grouped.eigenvalues)
     n, p2 = 45.0, 0.3

@@ -198,7 +198,7 @@ def test_chapter_defines_the_theorem2_label_once_and_uses_it():
 
     from collapse_lib.figures.report import THEOREM2
 
-    text = (Path(__file__).resolve().parents[1] / "book" / "random_projections.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "book" / "random_projections.md").read_text()
     assert text.count(f"*{THEOREM2}*") == 1  # the definition, in the prose
     assert 'theorem="Theorem 2"' not in text and text.count("theorem=THEOREM2") >= 3
     fig4 = text[text.index("## Figure 4") : text.index("## Figure 5")]

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("sphinx")
 PIL = pytest.importorskip("PIL.Image")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "book" / "_ext"))
 from site_theme import shrink_png  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """Theorem 1 (theory.classical), Corollary 1 and κ: limits, closed forms, shapes, invariances.
 
-Expected values come from tests/reference.py (Theorem 1's formulas on the raw,
+Expected values come from tests/theory/reference.py (Theorem 1's formulas on the raw,
 ungrouped spectrum, κ by scipy's brentq) or from closed forms derived by hand,
 never from collapse_lib itself.
 """

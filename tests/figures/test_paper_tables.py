@@ -51,7 +51,7 @@ def test_figures_the_known_text_does_not_describe_are_inferred(name):
 
 def test_chapter_sentences_on_figures_2_and_3_say_inferred():
     """The theorem1 chapter's sentences on the paper's Figures 2 and 3 do not credit the paper with their content."""
-    text = (pathlib.Path(__file__).resolve().parents[1] / "book" / "theorem1.md").read_text(encoding="utf-8")
+    text = (pathlib.Path(__file__).resolve().parents[2] / "book" / "theorem1.md").read_text(encoding="utf-8")
     for fig in ("Figure 2", "Figure 3"):
         part = text.split(f"## {fig}:", 1)[1].split("```", 1)[0]
         assert "not in the paper's text known to us" in part and "infer" in part, fig

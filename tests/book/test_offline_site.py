@@ -14,7 +14,7 @@ from sphinx.application import Sphinx  # noqa: E402
 from sphinx.errors import ConfigError, SphinxWarning  # noqa: E402
 from sphinx.util.docutils import docutils_namespace, patch_docutils  # noqa: E402
 
-EXT_DIR = Path(__file__).resolve().parents[1] / "book" / "_ext"
+EXT_DIR = Path(__file__).resolve().parents[2] / "book" / "_ext"
 
 
 def build(tmp_path, conf_extra=""):

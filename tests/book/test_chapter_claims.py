@@ -15,7 +15,7 @@ from scipy import optimize
 
 import collapse_lib as cl
 
-BOOK = pathlib.Path(__file__).resolve().parents[1] / "book"
+BOOK = pathlib.Path(__file__).resolve().parents[2] / "book"
 
 
 def _chapter(name: str) -> str:
