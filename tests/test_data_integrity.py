@@ -9,7 +9,7 @@ removed or edited, a provenance field edited. Each is refused by the loader with
 names the file and the problem; a chapter (``load_or_compute``) computes the figure instead and
 says why; ``reproduce`` reports the file and replaces it only with ``--force``.
 
-Then the inputs that used to fail silently or deep inside: a setting that is not a Setting,
+Then inputs that could fail silently or deep inside: a setting that is not a Setting,
 ridgeless iterative mixing on a singular design (test_bad_inputs.py), NaN in a network's training
 data, no generators, least squares on too few or constant pixels, and a file or folder in the way
 of the cell cache: each is one error naming the argument or the path.
