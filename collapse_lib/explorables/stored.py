@@ -19,7 +19,6 @@ in the theory cannot leave a stale file behind.
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from datetime import datetime, timezone
@@ -29,7 +28,7 @@ import numpy as np
 
 from .._version import __version__
 from ..cache import checksum
-from ..fileio import atomic_write
+from ..fileio import atomic_open
 
 #: Where the files live (shipped as package data).
 DIR = Path(__file__).resolve().parents[1] / "results" / "explorables"
@@ -159,12 +158,11 @@ def write(name: str, key: dict, compute, folder: Path | None = None) -> Path:
         if a.dtype.kind not in "biuf" or (a.dtype.kind == "f" and not np.all(np.isfinite(a))):
             raise ValueError(f"explorable {name}: column {k!r} must be finite numbers, got dtype {a.dtype}")
     total = checksum(dict(arrays, **{_KEY: np.asarray(text)}))
-    buf = io.BytesIO()
-    np.savez_compressed(
-        buf, **arrays, **{_KEY: np.asarray(text), _META: np.asarray(json.dumps(meta)), _SUM: np.asarray(total)}
-    )
     file.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(file, buf.getvalue())
+    with atomic_open(file, "wb") as fh:
+        np.savez_compressed(
+            fh, **arrays, **{_KEY: np.asarray(text), _META: np.asarray(json.dumps(meta)), _SUM: np.asarray(total)}
+        )
     file.chmod(0o644)
     return file
 

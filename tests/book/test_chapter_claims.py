@@ -339,20 +339,20 @@ def test_fig7_levelling_off_is_read_from_the_data():
 
 
 def test_fig7_data_file_and_chapter_wording():
-    """The committed Figure 7: random features at p₂ = 0.5 still fall 10% from n = 3,000 to 10,000 (clean 25%);
-    the chapter does not say they visibly level off, nor put 2 s.e. bars on two draws."""
+    """The committed Figure 7: random features at p₂ = 0.5 still fall from n = 3,000 to 10,000 (9% with five draws,
+    clean 25%), so the chapter does not say they visibly level off; its bars are ± 2 s.e. only from five draws."""
     from collapse_lib import datafiles
     from collapse_lib.figures import fig7
 
     table, prov = datafiles.load_table(datafiles.PACKAGED_DIR / "fig7.json", recipe="fig7")
     table.attrs["config"] = prov["config"]
     rf = table[table.model == "random features"].set_index(["p2", "n"]).error
-    assert 1 - rf[(0.5, 10000)] / rf[(0.5, 3000)] == pytest.approx(0.10, abs=0.005)
-    assert 1 - rf[(0.0, 10000)] / rf[(0.0, 3000)] == pytest.approx(0.25, abs=0.005)
+    fall_mixed, fall_clean = (1 - rf[(p2, 10000)] / rf[(p2, 3000)] for p2 in (0.5, 0.0))
+    assert 0.05 < fall_mixed < fall_clean - 0.1, (fall_mixed, fall_clean)
     fl = fig7.flattening(table)
     assert not fl[fl.p2 > 0].levels_off.any()  # every curve still falls by more than 5% per decade
-    if min(fig7.draws(table).values()) < fig7.MIN_DRAWS_FOR_SE:
-        assert "± 2 standard errors" not in fig7.spread_sentence(table)
+    assert min(fig7.draws(table).values()) >= fig7.MIN_DRAWS_FOR_SE  # issue 23: at least five draws per point
+    assert "± 2 standard errors over 5 independent draws" in fig7.spread_sentence(table)
     text = _flat(_chapter("neural_networks"))
     assert "visibly level" not in text
     assert "bars are ± 2 standard errors" not in text and "± s.e. of E(p₂)" not in text

@@ -55,8 +55,10 @@ def test_data_files_live_in_the_package_and_ship_with_it(monkeypatch):
     monkeypatch.delenv(datafiles.ENV_VAR, raising=False)
     results = Path(collapse_lib.__file__).parent / "results"
     assert datafiles.data_dir() == results
-    shipped = sorted(results.iterdir())
-    assert {p.name for p in shipped} >= {f"{name}.json" for name in figures.RECIPES} | {"bench_cpu.json"}
+    shipped = sorted(p for p in results.rglob("*") if p.is_file())
+    names = {p.relative_to(results).as_posix() for p in shipped}
+    assert names >= {f"{name}.json" for name in figures.RECIPES} | {"bench_cpu.json"}
+    assert names >= {f"explorables/{name}.npz" for name in ("mixing", "projections", "workflows")}
     assert [p.name for p in shipped if not _packaged(p)] == []
     corpus = sorted((REPO / "collapse_lib" / "lm" / "sample_corpus").iterdir())
     assert corpus and [p.name for p in corpus if not _packaged(p)] == []

@@ -107,7 +107,7 @@ def _flat_root(p: dict, size: float, target: float) -> bool:
 
 
 def test_js_estimate_matches_the_library():
-    pts = random_points(np.random.default_rng(2025), 200)
+    pts = random_points(np.random.default_rng(2025), 80)
     js = run_js("estimate", pts)
     flat = 0
     for p, got in zip(pts, js):
