@@ -1,4 +1,4 @@
-"""pytest plugin: nbval runs the MyST Markdown chapters (``book/*.md``) cell by cell.
+"""pytest plugin: nbval runs the MyST Markdown chapters (``book/*.md``) cell by cell; one thread per xdist worker.
 
 nbval collects ``.ipynb`` files only. The chapters are MyST Markdown notebooks
 (jupytext ``format_name: myst``); this hook hands each of them to nbval's own
@@ -10,7 +10,15 @@ Plain Markdown pages (no jupytext header) are not collected.
 
 from __future__ import annotations
 
+import os
 from unittest import mock
+
+# Under pytest-xdist (``-n 2``) each worker, and each chapter kernel it starts, computes with one thread: two workers
+# with torch's and BLAS's default of a thread per core would run four compute threads on two cores. Set before any
+# test module imports torch; a variable the caller has set is kept.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 
 def _is_myst_notebook(path) -> bool:

@@ -2,7 +2,8 @@
 
 * ``site_dir`` — the built HTML: ``$COLLAPSE_SITE_DIR`` if set (CI builds the book
   first and points here), else the book is built now, at the smoke scale, into a
-  temporary folder (about two minutes).
+  temporary folder (about two minutes; once per run, also under pytest-xdist, where the
+  first worker to need it builds it and the others wait for its lock).
 * ``server`` — a static file server on 127.0.0.1 for ``site_dir``; it records
   every request and its status (``server.requests``).
 * ``browser`` — headless Chromium driven by selenium, with every host other than
@@ -45,6 +46,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def _shared_site(base: Path) -> Path:
+    """Where this run builds the site: beside the workers' temporary folders under pytest-xdist (one build for all),
+    else in the run's own temporary folder."""
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "site"
+
+
+def _site_once(shared: Path) -> tuple[Path, str]:
+    """Build the site into ``shared`` unless a process of this run already did: ``(html folder, error or "")``."""
+    from filelock import FileLock
+
+    with FileLock(str(shared) + ".lock"):
+        html = shared / "_build" / "html"
+        if (html / "index.html").is_file():
+            return html, ""
+        return html, _build_site(shared)
+
+
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory) -> Path:
     env = os.environ.get("COLLAPSE_SITE_DIR")
@@ -53,7 +71,14 @@ def site_dir(tmp_path_factory) -> Path:
         if not (path / "index.html").is_file():
             pytest.fail(f"$COLLAPSE_SITE_DIR={env} holds no built site (index.html missing)")
         return path
-    out = tmp_path_factory.mktemp("site")
+    html, error = _site_once(_shared_site(tmp_path_factory.getbasetemp()))
+    if error:
+        pytest.fail(error)
+    return html
+
+
+def _build_site(out: Path) -> str:
+    """Build the book at the smoke scale into ``out``; returns "" or what went wrong."""
     # jupyter-book 1 has no ``python -m jupyter_book``: call its click entry point with this interpreter
     cmd = [
         sys.executable,
@@ -67,8 +92,8 @@ def site_dir(tmp_path_factory) -> Path:
     env = dict(os.environ, COLLAPSE_SCALE="smoke", PYTHONPATH=str(REPO))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        pytest.fail(f"book build failed ({' '.join(cmd)}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return out / "_build" / "html"
+        return f"book build failed ({' '.join(cmd)}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return ""
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

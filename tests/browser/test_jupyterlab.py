@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from .harness import _drain
+
 pytest.importorskip("jupyterlab")
 pytest.importorskip("jupytext")
 
@@ -60,6 +62,18 @@ def _explorables_notebook(path: Path) -> None:
         cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
         nb.cells.append(cell)
     nbformat.write(nb, str(path))
+
+
+@pytest.fixture(autouse=True)
+def _leave_the_lab(request):
+    """After a test that drove JupyterLab, leave its page (whose unload handler logs a console error when the next
+    test navigates away) and forget its logs, so that the browser is clean for the tests that share it."""
+    yield
+    if "browser" in request.fixturenames:
+        browser = request.getfixturevalue("browser")
+        browser.get("about:blank")
+        for kind in ("browser", "performance"):
+            _drain(browser, kind)
 
 
 @pytest.fixture(scope="module")
