@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..prose import format_numbers, scientific
+from ..prose import number, scientific
 from .schema import SIM_TARGET, THEORY_TARGET, BenchResult
-
-
-def _num(x, digits: int = 3) -> str:
-    """A rate, a time or a speed in the book's notation: decimal in [10⁻³, 10⁵), else m × 10ᵏ (never 3e+06)."""
-    return format_numbers([x], digits)[0]
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ def _x_range(lo_hi) -> str:
 
 def _rate_range(lo_hi) -> str:
     lo, hi = lo_hi
-    return f"{_num(lo)}–{_num(hi)}"
+    return f"{number(lo)}–{number(hi)}"
 
 
 _PATH_NAMES = {"fast": "fast", "safe": "safe (overflow-free)"}
@@ -78,11 +73,11 @@ def theory_table(r: BenchResult) -> Table:
             _path(t),
             f"{t.points}",
             f"{t.fixed_points}",
-            f"{_num(t.lib_rate)}",
+            number(t.lib_rate),
             _rate_range(t.lib_rate_spread),
-            f"{_num(t.baseline_rate)}",
+            number(t.baseline_rate),
             _x(t.ratio),
-            f"{scientific(t.max_rel_diff, 2)}",
+            scientific(t.max_rel_diff, 2),
         )
         for t in r.theory
     )
@@ -111,7 +106,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             "classical",
             f"library, method='{t.method}'",
-            f"{_num(sm.seconds(t.method))}",
+            number(sm.seconds(t.method)),
             f"{_x(sm.ratio(t.method))} ({_x_range(sm.ratio_spread(t.method))})",
             _x(sm.ratio_vs_naive(t.method)),
             f"max |z| {t.max_abs_z:.2f} vs numpy means",
@@ -122,7 +117,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             "classical",
             "numpy loop (XᵀX once per trial)",
-            f"{_num(sm.baseline_seconds)}",
+            number(sm.baseline_seconds),
             "×1",
             "",
             f"{sm.baseline_trials} trials run, time scaled to {sm.trials}",
@@ -130,7 +125,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             "classical",
             "literal numpy loop (XᵀX per solve)",
-            f"{_num(sm.naive_seconds)}",
+            number(sm.naive_seconds),
             "",
             "×1",
             f"1 trial run, time scaled to {sm.trials}",
@@ -138,7 +133,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             f"random projections, m = {rp.m}",
             "library",
-            f"{_num(rp.lib_seconds)}",
+            number(rp.lib_seconds),
             _x(rp.ratio),
             "",
             f"max |z| {rp.max_abs_z_vs_theory:.2f} vs Theorem 2",
@@ -146,7 +141,7 @@ def simulation_table(r: BenchResult) -> Table:
         (
             f"random projections, m = {rp.m}",
             "numpy loop (ZᵀZ once per trial)",
-            f"{_num(rp.baseline_seconds)}",
+            number(rp.baseline_seconds),
             "×1",
             "",
             f"{rp.baseline_trials} trial(s) run, time scaled to {rp.trials}",
@@ -178,7 +173,7 @@ def profile_table(r: BenchResult) -> Table:
 
 def scaling_table(r: BenchResult) -> Table:
     """Simulation time at each measured (d, n), sorted."""
-    rows = tuple((f"{w.d}", f"{w.n}", f"{_num(w.direct)}", f"{_num(w.auto)}", w.auto_uses) for w in r.scaling.rows)
+    rows = tuple((f"{w.d}", f"{w.n}", number(w.direct), number(w.auto), w.auto_uses) for w in r.scaling.rows)
     return Table(("d", "n", "direct (s)", "auto (s)", "auto uses"), rows)
 
 
@@ -196,7 +191,7 @@ def run_sentence(r: BenchResult) -> str:
 
 
 def _rates(rows) -> str:
-    return " and ".join(f"{_num(t.lib_rate, 2)} ({t.setting})" for t in rows)
+    return " and ".join(f"{number(t.lib_rate, 2)} ({t.setting})" for t in rows)
 
 
 def theory_sentences(r: BenchResult) -> list[str]:
@@ -234,8 +229,8 @@ def simulation_sentences(r: BenchResult) -> list[str]:
         f"Classical: d = {sm.d}, n = {sm.n}, {sm.n_p2} values of p₂ × {sm.n_lam} of λ × {sm.trials} trials "
         f"(auto uses {sm.auto_uses}); random projections: d = {rp.d}, n = {rp.n}, m = {rp.m}, "
         f"{rp.n_p2} × {rp.n_lam} × {rp.trials} trials.",
-        f"The classical simulation runs at {_num(sm.achieved_gflops)} GFLOP/s and the random-projections one at "
-        f"{_num(rp.achieved_gflops)} GFLOP/s, against a measured float64 matmul peak of {_num(sm.peak_gflops)} GFLOP/s "
+        f"The classical simulation runs at {number(sm.achieved_gflops)} GFLOP/s and the random-projections one at "
+        f"{number(rp.achieved_gflops)} GFLOP/s, against a measured float64 matmul peak of {number(sm.peak_gflops)} GFLOP/s "
         f"(N = {sm.peak_matmul_N}): {100 * sm.fraction_of_peak:.0f}% and "
         f"{100 * rp.achieved_gflops / sm.peak_gflops:.0f}% of peak.",
         f"Peak extra memory: {mem.direct:.0f} MiB (direct), {mem.auto:.0f} MiB (auto), {rp.memory_mib:.0f} MiB "
@@ -255,7 +250,7 @@ def bound_sentences(r: BenchResult) -> list[str]:
     return [
         f"In the {sm.repetitions} runs of method auto, {100 * share:.0f}% of the library's time went to its solves; "
         f"the rest (drawing the data, forming XᵀX and Xᵀy, the test errors) would remain, so even a free solve could not "
-        f"beat the loop that forms XᵀX once per trial by more than ×{_num(sm.bound_if_solve_free, 2)} "
+        f"beat the loop that forms XᵀX once per trial by more than ×{number(sm.bound_if_solve_free, 2)} "
         f"({_x_range(sm.bound_spread)}; each repetition's bound is its loop time over its library time less its "
         f"solves, so it is never below that repetition's ratio) at n = {sm.n / sm.d:g}d on this machine. "
         f"The profile above (a separate run) puts drawing and XᵀX at {1e3 * pf.draw_and_gram:.0f} ms per trial.",

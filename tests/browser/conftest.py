@@ -126,11 +126,11 @@ def server(site_dir):
     srv.shutdown()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("Chromium and chromedriver are needed: apt-get install chromium chromium-driver")
-    webdriver = pytest.importorskip("selenium.webdriver")
+def chromium(javascript: bool = True):
+    """Headless Chromium driven by selenium, offline but for 127.0.0.1, at the desktop window size, recording its
+    console and network logs; ``javascript=False`` turns scripts off (what a reader without JavaScript sees)."""
+    from selenium import webdriver
+
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for arg in (
@@ -151,8 +151,18 @@ def browser():
     ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=opts, service=service)
+    if not javascript:
+        opts.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(60)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Chromium and chromedriver are needed: apt-get install chromium chromium-driver")
+    pytest.importorskip("selenium.webdriver")
+    driver = chromium()
     yield driver
     driver.quit()

@@ -118,6 +118,17 @@ def _calc_state(browser, box: str) -> dict:
     )
 
 
+#: Every page with an explorable, and the explorable's name.
+PAGES = [
+    ("book/theorem1.html", "theorem1"),
+    ("book/random_projections.html", "projections"),
+    ("book/mixing_strategies.html", "mixing"),
+    ("book/data_distributions.html", "distributions"),
+    ("book/workflows.html", "workflows"),
+    ("book/calculator.html", "calculator"),
+]
+
+
 # ----------------------------------------------------------------------------- Theorem 1
 def test_theorem1_explorable(browser, server):
     name = "theorem1"
@@ -497,17 +508,7 @@ def test_calculator_page(browser, server, site_dir):
 
 
 # ----------------------------------------------------------------------------- layout
-@pytest.mark.parametrize(
-    "page, name",
-    [
-        ("book/theorem1.html", "theorem1"),
-        ("book/random_projections.html", "projections"),
-        ("book/mixing_strategies.html", "mixing"),
-        ("book/data_distributions.html", "distributions"),
-        ("book/workflows.html", "workflows"),
-        ("book/calculator.html", "calculator"),
-    ],
-)
+@pytest.mark.parametrize("page, name", PAGES)
 def test_explorables_fit_a_narrow_screen(browser, server, page, name):
     _open(browser, server, page, name, size=NARROW)
     box = browser.execute_script(
@@ -568,36 +569,12 @@ def test_stacked_panels_follow_a_resized_window(browser, server, page, name, par
 
 
 # ----------------------------------------------------------------------------- without JavaScript
-PAGES = [
-    ("book/theorem1.html", "theorem1"),
-    ("book/random_projections.html", "projections"),
-    ("book/mixing_strategies.html", "mixing"),
-    ("book/data_distributions.html", "distributions"),
-    ("book/workflows.html", "workflows"),
-    ("book/calculator.html", "calculator"),
-]
-
-
 def test_without_javascript_each_explorable_shows_its_picture(browser, server):
     # a second Chromium with JavaScript off: no "Loading …" left on screen, the figure at its opening values as a
     # picture served by the site
-    from selenium import webdriver
+    from .conftest import chromium
 
-    from .conftest import CHROMEDRIVER, CHROMIUM
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        "--window-size=1400,1000",
-    ):
-        opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    nojs = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    nojs = chromium(javascript=False)
     try:
         for page, name in PAGES:
             nojs.get(server.base + page)

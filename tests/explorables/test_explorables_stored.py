@@ -7,6 +7,7 @@ changed key or a missing file falls back to computing, a damaged or altered file
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
@@ -35,9 +36,9 @@ def _rows(table: dict, keys: tuple) -> dict:
 
 def _same_rows(fresh: dict, shipped: dict, keys: tuple, rtol=1e-10):
     """Every row of ``fresh`` is in ``shipped`` (matched on ``keys``) with the same values to ``rtol``."""
-    where = _rows(shipped, keys)
-    idx = np.array([where[k] for k in _rows(fresh, keys)])
-    order = np.array(list(_rows(fresh, keys).values()))
+    where, wanted = _rows(shipped, keys), _rows(fresh, keys)
+    idx = np.array([where[k] for k in wanted])
+    order = np.array(list(wanted.values()))
     assert idx.size > 0
     for col in fresh:
         np.testing.assert_allclose(
@@ -116,8 +117,6 @@ def test_a_damaged_or_altered_file_is_an_error_naming_it(tmp_path):
     with np.load(file) as z:
         x = z["a.x"].copy()
     x[3] += 1e-12
-    import io
-
     buf = io.BytesIO()
     np.save(buf, x)
     members["a.x.npy"] = buf.getvalue()
