@@ -166,3 +166,23 @@ def browser():
     driver = chromium()
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def sweep(site_dir, server, browser, tmp_path_factory) -> dict:
+    """:func:`sweep.sweep_site` of this run's site, measured once per run (a file beside the workers' folders)."""
+    import json
+
+    from filelock import FileLock
+
+    from collapse_lib.fileio import atomic_write
+
+    from .sweep import sweep_site
+
+    path = _shared_site(tmp_path_factory.getbasetemp()).with_name("sweep.json")
+    with FileLock(str(path) + ".lock"):
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+        found = sweep_site(browser, server, site_dir)
+        atomic_write(path, json.dumps(found))
+        return found

@@ -60,7 +60,11 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
             break
         time.sleep(0.1)
     time.sleep(settle_s)
-    report = PageReport(url)
+    return collect(driver, PageReport(url))
+
+
+def collect(driver, report: PageReport) -> PageReport:
+    """Add to ``report`` the requests, failures and console messages logged since the logs were last read."""
     requests = {}
     for entry in _drain(driver, "performance"):
         msg = json.loads(entry["message"])["message"]
@@ -77,8 +81,8 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
         elif msg.get("method") == "Network.responseReceived" and params["response"]["status"] >= 400:
             report.failed_requests.append((params["response"]["url"], params["response"]["status"]))
     console = _drain(driver, "browser")
-    report.console_errors = [e["message"] for e in console if e.get("level") == "SEVERE"]
-    report.console_warnings = [e["message"] for e in console if e.get("level") == "WARNING"]
+    report.console_errors += [e["message"] for e in console if e.get("level") == "SEVERE"]
+    report.console_warnings += [e["message"] for e in console if e.get("level") == "WARNING"]
     return report
 
 

@@ -1,7 +1,7 @@
 """What a reader sees, measured in Chromium at 1,400 px and 400 px windows.
 
-Every page is loaded once per window width (fixture ``measured``) and a script
-collects, after MathJax has typeset it:
+Every page is loaded once per window width (fixture ``sweep``, shared with the page and
+weight tests) and a script (``sweep.MEASURE``) collects, after MathJax has typeset it:
 
 * the width of the content column (the first cell's output area, on pages with cells);
 * for every display equation: its box, the width of its typeset content and
@@ -23,52 +23,11 @@ from collapse_lib.chapter import STYLE
 from collapse_lib.plotting import MIN_FONT_PT, MIN_TEXT_PX
 from collapse_lib.plotting import SITE_COLUMN_PX as COLUMN_PX
 
-from .harness import DESKTOP, NARROW, open_page, site_pages
-
-WIDTHS = {1400: DESKTOP, 400: NARROW}
-
-MEASURE = r"""
-const px = v => Math.round(v * 10) / 10;
-const out = {column: null, math: [], raw_math: 0, total_math: 0, images: []};
-const cell = document.querySelector('article.bd-article div.cell_output');
-out.column = cell ? px(cell.clientWidth) : null;
-const all = document.querySelectorAll('span.math, div.math');
-out.total_math = all.length;
-out.raw_math = Array.from(all).filter(e => !e.querySelector('mjx-container, .MathJax, svg, .katex')).length;
-document.querySelectorAll('div.math').forEach(d => {
-  const box = d.querySelector('mjx-container') || d;
-  const inner = box.querySelector('mjx-math') || box;
-  const cs = getComputedStyle(box);
-  out.math.push({id: d.id || (d.closest('[id]') || {}).id || '?', tex: d.textContent.trim().slice(0, 50),
-                 box: px(box.clientWidth), content: px(inner.getBoundingClientRect().width),
-                 scrolls: ['auto', 'scroll'].includes(cs.overflowX) && box.scrollWidth > box.clientWidth});
-});
-out.inline = [];
-document.querySelectorAll('article.bd-article span.math').forEach(sp => {
-  if (!sp.offsetParent || sp.closest('table, div.math')) return;  // hidden, or in a table (which scrolls)
-  const m = sp.querySelector('mjx-math');  // (scrollWidth would count the italic glyphs' overhang)
-  if (!m) return;
-  out.inline.push({tex: sp.textContent.trim().slice(0, 60), box: px(sp.getBoundingClientRect().width),
-                   content: px(m.getBoundingClientRect().width)});
-});
-document.querySelectorAll('article.bd-article div.cell_output img').forEach(im => {
-  if (!im.naturalWidth) return;
-  out.images.push({section: (im.closest('section[id]') || {}).id || '', src: im.getAttribute('src').slice(-20),
-                   natural: im.naturalWidth, shown: px(im.getBoundingClientRect().width)});
-});
-return out;
-"""
-
 
 @pytest.fixture(scope="module")
-def measured(site_dir, server, browser):
-    """``{(page, window width): measurements}`` for every page of the site."""
-    data = {}
-    for page in site_pages(site_dir):
-        for width, size in WIDTHS.items():
-            open_page(browser, server, page, size=size, settle_s=0.2)
-            data[page, width] = browser.execute_script(MEASURE)
-    return data
+def measured(sweep):
+    """``{(page, window width): measurements}`` for every page of the site (``sweep.MEASURE``)."""
+    return {(page, width): m[key] for page, m in sweep.items() for width, key in ((1400, "wide"), (400, "narrow"))}
 
 
 def test_every_formula_is_typeset(measured):

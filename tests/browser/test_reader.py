@@ -22,14 +22,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pytest
 
-from .harness import DESKTOP, NARROW, _drain, open_page, site_pages
+from .harness import DESKTOP, NARROW, open_page
 
 MAX_PAGE_BYTES = 2_500_000  # at most 2.5 MB per page, all it loads included
 # Pages over the target on load, with their cap and what makes the difference. An allowance that is no longer
@@ -143,27 +141,11 @@ def test_no_top_bar_above_the_article(browser, server):
 
 # -- wide formulas and tables on a phone -------------------------------------------------------
 
-SCROLL_BOXES = r"""
-const boxes = document.querySelectorAll(
-  "div.math mjx-container[display='true'], .pst-scrollable-table-container, div.cell_output div.output.text_html");
-return Array.from(boxes).map(b => {
-  const cs = getComputedStyle(b), first = b.querySelector('table tbody tr > :first-child');
-  return {kind: b.matches('mjx-container') ? 'formula' : 'table', id: (b.closest('[id]') || {}).id || '?',
-          hidden: b.scrollWidth - b.clientWidth, more: b.getAttribute('data-more'),
-          mask: cs.webkitMaskImage || cs.maskImage || 'none',
-          sticky: first ? getComputedStyle(first).position : null};
-});
-"""
-
 
 @pytest.fixture(scope="module")
-def scroll_boxes(site_dir, server, browser):
+def scroll_boxes(sweep):
     """``{page: [box, ...]}`` at 400 px: every box that may scroll sideways, after MathJax and the cue script ran."""
-    found = {}
-    for page in site_pages(site_dir):
-        open_page(browser, server, page, size=NARROW, settle_s=0.4)
-        found[page] = browser.execute_script(SCROLL_BOXES)
-    return found
+    return {page: m["boxes"] for page, m in sweep.items()}
 
 
 def test_a_box_wider_than_the_column_shows_that_there_is_more(scroll_boxes):
@@ -265,53 +247,10 @@ def test_every_icon_the_pages_name_has_its_glyph(site_dir):
 # -- weight -----------------------------------------------------------------------------------
 
 
-def _local_file(site_dir: Path, url: str) -> Path | None:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https"):
-        return None  # data: URLs are part of the file that holds them
-    path = site_dir / unquote(parsed.path).lstrip("/")
-    return path / "index.html" if path.is_dir() else path
-
-
-def _sizes(site_dir: Path, urls) -> dict:
-    files = {}
-    for url in urls:
-        path = _local_file(site_dir, url)
-        if path is not None and path.is_file():
-            files[str(path.relative_to(site_dir))] = path.stat().st_size
-    return files
-
-
-def page_weight(browser, server, site_dir: Path, page: str, size=DESKTOP) -> tuple[dict, dict]:
-    """Bytes a first visit to ``page`` downloads, cache off: ``({file: bytes} on load, {file: bytes} read through)``.
-
-    Every requested URL counts once, as the size of the file the server sends. "On load" is what the page
-    fetches before the reader scrolls; "read through" adds what it fetches while the reader scrolls to its end
-    (an explorable's script comes when the figure nears the view).
-    """
-    report = open_page(browser, server, page, size=size)
-    loaded = _sizes(site_dir, report.requested_urls)
-    later = []
-    height = browser.execute_script("return document.body.scrollHeight")
-    for y in range(0, height + 1, 600):
-        browser.execute_script(f"window.scrollTo(0, {y})")
-        time.sleep(0.05)
-    time.sleep(1.0)
-    for entry in _drain(browser, "performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            later.append(msg["params"]["request"]["url"])
-    return loaded, {**loaded, **_sizes(site_dir, later)}
-
-
 @pytest.fixture(scope="module")
-def weights(site_dir, server, browser):
-    browser.execute_cdp_cmd("Network.enable", {})
-    browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
-    try:
-        return {page: page_weight(browser, server, site_dir, page) for page in site_pages(site_dir)}
-    finally:
-        browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+def weights(sweep):
+    """``{page: ({file: bytes} on load, {file: bytes} read through)}``: a first visit, cache off (``sweep.py``)."""
+    return {page: (m["load"], m["read"]) for page, m in sweep.items()}
 
 
 def _mb(files: dict) -> float:

@@ -1,0 +1,143 @@
+"""One pass over every page of the built site, shared by the page, layout and weight tests.
+
+Loading a page in Chromium (and waiting for MathJax) is what the browser tests spend
+their time on, so every page is loaded twice in all, whatever the number of checks:
+
+* at 1,400 px with the browser cache off: what the page requested on load (files and
+  sizes, hosts, failures, console errors), the layout measurements (:data:`MEASURE`),
+  then, scrolled to its end, what reading it through adds (an explorable's script, and
+  any failure or console error on the way);
+* at 400 px, cache on: the layout measurements again and the boxes that may scroll
+  sideways (:data:`SCROLL_BOXES`).
+
+:func:`sweep_site` returns plain JSON data, so that one worker of a pytest-xdist run
+can measure and the others read its file (``conftest.sweep``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .harness import DESKTOP, NARROW, PageReport, collect, open_page, site_pages
+
+#: Layout of the page as typeset: content column, display and inline formulas, figure images (``test_layout``).
+MEASURE = r"""
+const px = v => Math.round(v * 10) / 10;
+const out = {column: null, math: [], raw_math: 0, total_math: 0, images: []};
+const cell = document.querySelector('article.bd-article div.cell_output');
+out.column = cell ? px(cell.clientWidth) : null;
+const all = document.querySelectorAll('span.math, div.math');
+out.total_math = all.length;
+out.raw_math = Array.from(all).filter(e => !e.querySelector('mjx-container, .MathJax, svg, .katex')).length;
+document.querySelectorAll('div.math').forEach(d => {
+  const box = d.querySelector('mjx-container') || d;
+  const inner = box.querySelector('mjx-math') || box;
+  const cs = getComputedStyle(box);
+  out.math.push({id: d.id || (d.closest('[id]') || {}).id || '?', tex: d.textContent.trim().slice(0, 50),
+                 box: px(box.clientWidth), content: px(inner.getBoundingClientRect().width),
+                 scrolls: ['auto', 'scroll'].includes(cs.overflowX) && box.scrollWidth > box.clientWidth});
+});
+out.inline = [];
+document.querySelectorAll('article.bd-article span.math').forEach(sp => {
+  if (!sp.offsetParent || sp.closest('table, div.math')) return;  // hidden, or in a table (which scrolls)
+  const m = sp.querySelector('mjx-math');  // (scrollWidth would count the italic glyphs' overhang)
+  if (!m) return;
+  out.inline.push({tex: sp.textContent.trim().slice(0, 60), box: px(sp.getBoundingClientRect().width),
+                   content: px(m.getBoundingClientRect().width)});
+});
+document.querySelectorAll('article.bd-article div.cell_output img').forEach(im => {
+  if (!im.naturalWidth) return;
+  out.images.push({section: (im.closest('section[id]') || {}).id || '', src: im.getAttribute('src').slice(-20),
+                   natural: im.naturalWidth, shown: px(im.getBoundingClientRect().width)});
+});
+return out;
+"""
+
+#: Every box that may scroll sideways (wide formulas, tables) and its cue (``test_reader``).
+SCROLL_BOXES = r"""
+const boxes = document.querySelectorAll(
+  "div.math mjx-container[display='true'], .pst-scrollable-table-container, div.cell_output div.output.text_html");
+return Array.from(boxes).map(b => {
+  const cs = getComputedStyle(b), first = b.querySelector('table tbody tr > :first-child');
+  return {kind: b.matches('mjx-container') ? 'formula' : 'table', id: (b.closest('[id]') || {}).id || '?',
+          hidden: b.scrollWidth - b.clientWidth, more: b.getAttribute('data-more'),
+          mask: cs.webkitMaskImage || cs.maskImage || 'none',
+          sticky: first ? getComputedStyle(first).position : null};
+});
+"""
+
+
+def _local_file(site_dir: Path, url: str) -> Path | None:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https"):
+        return None  # data: URLs are part of the file that holds them
+    path = site_dir / unquote(parsed.path).lstrip("/")
+    return path / "index.html" if path.is_dir() else path
+
+
+def _sizes(site_dir: Path, urls) -> dict:
+    """``{file relative to the site: bytes}`` for the URLs that name a file of the site; each file once."""
+    files = {}
+    for url in urls:
+        path = _local_file(site_dir, url)
+        if path is not None and path.is_file():
+            files[str(path.relative_to(site_dir))] = path.stat().st_size
+    return files
+
+
+def _read_through(browser, report: PageReport, quiet_s: float = 0.5) -> PageReport:
+    """Scroll to the end of the page a screen at a time, as a reader would, then wait until it has requested
+    nothing for ``quiet_s``; ``report`` holds what it requested and logged meanwhile (an explorable's script,
+    fetched when its figure nears the view)."""
+    height = browser.execute_script("return document.body.scrollHeight")
+    step = max(browser.execute_script("return window.innerHeight") - 100, 200)
+    for y in range(0, height + step, step):
+        browser.execute_script(f"window.scrollTo(0, {y})")
+        time.sleep(0.03)
+    last, seen, t0 = time.time(), -1, time.time()
+    while time.time() - last < quiet_s and time.time() - t0 < 10:
+        collect(browser, report)
+        if len(report.requested_urls) != seen:
+            seen, last = len(report.requested_urls), time.time()
+        time.sleep(0.1)
+    return report
+
+
+def _desktop(browser, server, site_dir: Path, page: str) -> dict:
+    report = open_page(browser, server, page, size=DESKTOP, settle_s=0.2)
+    measured = browser.execute_script(MEASURE)
+    later = _read_through(browser, PageReport(report.url))
+    loaded = _sizes(site_dir, report.requested_urls)
+    return {
+        "problems": report.problems + later.problems,
+        "hosts": sorted(report.requested_hosts | later.requested_hosts),
+        "load": loaded,
+        "read": {**loaded, **_sizes(site_dir, later.requested_urls)},
+        "wide": measured,
+    }
+
+
+def sweep_site(browser, server, site_dir: Path) -> dict:
+    """``{page: {"problems", "hosts", "load", "read", "wide", "narrow", "boxes"}}`` for every page of the site.
+
+    ``load`` and ``read`` are ``{file: bytes}`` fetched by a first visit (cache off) before the reader scrolls
+    and by the end of reading through; ``hosts`` every host asked for meanwhile; ``problems`` failed requests
+    and console errors on load; ``wide`` and ``narrow`` :data:`MEASURE` at 1,400 and 400 px; ``boxes``
+    :data:`SCROLL_BOXES` at 400 px.
+    """
+    pages = site_pages(site_dir)
+    found = {}
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    try:
+        for page in pages:
+            found[page] = _desktop(browser, server, site_dir, page)
+    finally:
+        browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+    for page in pages:
+        open_page(browser, server, page, size=NARROW, settle_s=0.4)
+        found[page]["narrow"] = browser.execute_script(MEASURE)
+        found[page]["boxes"] = browser.execute_script(SCROLL_BOXES)
+    return found
