@@ -5,7 +5,8 @@ build's time, and each notebook is independent of the others. Sphinx reads docum
 processes when its ``parallel`` setting is above 1 (``sphinx-build -j``), but Jupyter Book 1's
 ``build`` command passes no ``-j``. This extension sets it to the number of cores (at most
 :data:`MAX_PROCESSES`) unless ``$COLLAPSE_BUILD_PROCESSES`` says otherwise (``1``: one process),
-gives each chapter's kernel one thread while several run (:data:`THREADS_PER_KERNEL`), and declares
+gives each chapter's kernel one thread while several run (:data:`THREADS_PER_KERNEL`), creates the
+execution cache before the processes start (they would race to create its database), and declares
 safe what Jupyter Book loads without a declaration (:data:`DECLARED_SAFE`). On the 2-core machine a
 cold build at the default scale takes about two thirds of the serial time.
 """
@@ -63,6 +64,21 @@ def _proof_domain_merges(app: Sphinx) -> None:
         domain.merge_domaindata = _merge_nothing
 
 
+def _create_execution_cache(app: Sphinx) -> None:
+    """Create MyST-NB's execution cache (a folder and an SQLite database) before the reading processes start.
+
+    jupyter-cache creates its database's tables when it first finds no database file. On a cold build several
+    reading processes would find none at once and each create the tables; all but the first then stop with
+    "table ... already exists". Created here, in the main process, the database exists before any of them looks.
+    """
+    config = getattr(app.env, "mystnb_config", None)
+    if app.parallel <= 1 or config is None or config.execution_mode != "cache" or not config.execution_cache_path:
+        return
+    from jupyter_cache import get_cache
+
+    get_cache(config.execution_cache_path).db  # noqa: B018 - the property creates the database
+
+
 #: Thread settings of the chapters' kernels while several read at once: one thread each, so that the processes
 #: share the cores instead of each kernel's BLAS and torch threads fighting over them. A variable the reader has set
 #: is left as it is.
@@ -77,4 +93,5 @@ def setup(app: Sphinx) -> dict:
             os.environ.setdefault(name, value)  # inherited by the kernels this process starts
     app.connect("builder-inited", _declare_safe)
     app.connect("builder-inited", _proof_domain_merges)
+    app.connect("builder-inited", _create_execution_cache, priority=900)  # after MyST-NB has set the cache's path
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -53,3 +53,22 @@ def test_the_proof_domain_keeps_no_data_of_its_own():
 def test_the_book_loads_it():
     config = (Path(__file__).resolve().parents[2] / "_config.yml").read_text(encoding="utf-8")
     assert "parallel_read: book/_ext" in config
+
+
+def test_the_execution_cache_exists_before_the_processes_read(tmp_path):
+    """On a cold parallel build the main process creates jupyter-cache's database, so that no two reading
+    processes create its tables at once; a serial build, or one without the cache, is left alone."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    def app(parallel, mode="cache", folder="cache"):
+        config = SimpleNamespace(execution_mode=mode, execution_cache_path=str(tmp_path / folder))
+        return SimpleNamespace(parallel=parallel, env=SimpleNamespace(mystnb_config=config))
+
+    parallel_read._create_execution_cache(app(1, folder="serial"))
+    parallel_read._create_execution_cache(app(2, mode="force", folder="force"))
+    assert not (tmp_path / "serial").exists() and not (tmp_path / "force").exists()
+    parallel_read._create_execution_cache(app(2))
+    (db,) = (tmp_path / "cache").glob("*.db")
+    tables = {row[0] for row in sqlite3.connect(db).execute("select name from sqlite_master where type='table'")}
+    assert {"settings", "nbcache", "nbproject"} <= tables, tables
