@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from ._version import __version__
 from .fileio import atomic_write
@@ -55,6 +54,8 @@ def provenance(
     recipe: str, config: dict, scale: str, seed: int, device, dtype: str = "float64", elapsed_s: float | None = None
 ) -> dict:
     """The provenance block stored with every data file."""
+    import torch  # here, not at the top: reading a data file (what a chapter does) needs no torch
+
     dev = str(device)
     name = torch.cuda.get_device_name(torch.device(dev)) if dev.startswith("cuda") else platform.processor() or "cpu"
     return {

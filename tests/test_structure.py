@@ -52,6 +52,38 @@ def test_theory_and_the_calculator_run_without_torch():
     assert r.returncode == 0, r.stderr
 
 
+def test_a_chapter_that_loads_data_files_imports_no_torch():
+    """Loading the theory figures' data files (what intro, calculator and workflows do) leaves torch unloaded;
+    torch comes with the first simulation."""
+    r = _run(
+        """
+        import sys
+        import collapse_lib as cl
+        for name in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig9", "fig10", "workflows"):
+            table, note = cl.figures.load_or_compute(name, scale="smoke")
+            assert note.startswith("Loaded"), note
+        assert "torch" not in sys.modules, [m for m in sys.modules if m.startswith("torch")][:5]
+        cl.simulate.classical  # noqa: B018
+        assert "torch" in sys.modules
+        """
+    )
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_simulate_package_keeps_its_function_names_over_its_submodules():
+    """``collapse_lib.simulate.workflow`` is the function, also once its submodule of the same name is imported."""
+    r = _run(
+        """
+        import importlib, collapse_lib as cl
+        module = importlib.import_module("collapse_lib.simulate.workflow")
+        assert cl.simulate.workflow is module.workflow and callable(cl.simulate.workflow)
+        from collapse_lib.simulate import classical, workflow
+        assert callable(classical) and workflow is module.workflow
+        """
+    )
+    assert r.returncode == 0, r.stderr
+
+
 def test_the_lazy_subpackages_load_on_first_use():
     r = _run(
         """

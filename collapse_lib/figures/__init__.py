@@ -15,7 +15,6 @@ from pathlib import Path
 
 from .. import _validate as V
 from .. import datafiles
-from ..device import resolve_device
 from ..scale import current_scale, rank
 from .compare import paper_vs_book, paper_vs_book_markdown, show_paper_vs_book
 from .registry import NAMED, RECIPES, get
@@ -91,7 +90,7 @@ def reproduce(
     scale = current_scale(scale)
     seed = V.seed("seed", seed)
     force = V.flag("force", force)
-    dev = resolve_device(device)
+    dev = _device(device)
     action, reason = replace_decision(name, scale, seed, out_dir)
     if action == "blocked" or (not force and action in ("keep", "broken")):
         raise FileExistsError(reason)
@@ -134,6 +133,13 @@ def current_file(name: str, scale, data_dir=None):
     if rank(file_scale) < rank(scale):
         return path, table, prov, f"made at the smaller scale '{file_scale}'"
     return path, table, prov, None
+
+
+def _device(device):
+    """:func:`collapse_lib.device.resolve_device`, imported when a recipe runs: loading a data file needs no torch."""
+    from ..device import resolve_device
+
+    return resolve_device(device)
 
 
 def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir=None, progress=False):
@@ -180,9 +186,8 @@ def load_or_compute(name: str, scale=None, device="cpu", seed: int = 0, data_dir
     t0 = time.perf_counter()
     table = recipe.compute(scale=scale, device=device, seed=seed, progress=progress)
     table.attrs.update(provenance=None, config=recipe.config(scale))
-    note = (
-        f"Computed now at scale '{scale}' on {resolve_device(device)}, seed {seed} "
-        f"in {time.perf_counter() - t0:.1f} s" + (stale or f" (no data file {name}.json at this scale or larger).")
+    note = f"Computed now at scale '{scale}' on {_device(device)}, seed {seed} in {time.perf_counter() - t0:.1f} s" + (
+        stale or f" (no data file {name}.json at this scale or larger)."
     )
     return table, note
 

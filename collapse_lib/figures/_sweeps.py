@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import simulate, theory
+from .. import theory
 
 # Sizes of the Theorem 1 sweeps over n (figures 2 and 3), per scale: dimension d,
 # simulated n (lo, hi, count; log-spaced integers) and trials per point. For n ≫ d the
@@ -59,6 +59,8 @@ def classical_vs_n(setting, n_theory, n_sim, p2s, lam, trials, seed, device, pro
     ]
     if n_sim is not None and len(n_sim):
         ns = np.asarray(n_sim, dtype=np.int64)[:, None]
+        from .. import simulate  # torch, imported when a simulation runs (a chapter that loads a data file needs none)
+
         sim = simulate.classical(
             setting, n=ns, p2=p2s[None, :], lam=lam, trials=trials, seed=seed, device=device, progress=progress
         )
