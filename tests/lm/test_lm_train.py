@@ -377,31 +377,38 @@ def test_fig8_filter_statistics(table):
     np.testing.assert_allclose(fs.difference, fs.unfiltered - fs.filtered)
 
 
-@pytest.mark.slow
-@pytest.mark.slow
-def test_fig8_is_seeded(table):
-    again = fig8.compute(scale="smoke", seed=0)
-    cur = lambda t: t[t.kind == "curve"].loss.to_numpy()  # noqa: E731
-    np.testing.assert_array_equal(cur(again), cur(table))
-
-
-@pytest.mark.slow
-@pytest.mark.slow
-def test_fig8_resumes_from_the_cell_cache(tmp_path, monkeypatch):
-    """Two shards fill the cache; the assembling run then trains nothing and gives the same table."""
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory):
+    """The smoke-scale Figure 8 computed again, seed 0, as two shards into a fresh cell cache, then assembled from
+    the cache with training switched off: ``(table, runs trained while assembling)``."""
     import collapse_lib.lm.experiment as E
 
-    monkeypatch.setenv("COLLAPSE_CACHE_DIR", str(tmp_path))
-    assert fig8.compute(scale="smoke", resume=True, shard=(0, 2)) is None
-    assert fig8.compute(scale="smoke", resume=True, shard=(1, 2)) is None
     calls = []
-    monkeypatch.setattr(E, "_train", lambda *a, **k: calls.append(a) or pytest.fail("a run was recomputed"))
-    again = fig8.compute(scale="smoke", resume=True)
-    assert not calls
-    monkeypatch.undo()
-    ref = fig8.compute(scale="smoke", resume=False)
-    cur = lambda t: t[t.kind == "curve"].sort_values(["panel", "p_syn", "depth", "replicate", "tokens"])  # noqa: E731
-    np.testing.assert_array_equal(cur(again).loss.to_numpy(), cur(ref).loss.to_numpy())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COLLAPSE_CACHE_DIR", str(tmp_path_factory.mktemp("cells")))
+        assert fig8.compute(scale="smoke", resume=True, shard=(0, 2)) is None
+        assert fig8.compute(scale="smoke", resume=True, shard=(1, 2)) is None
+        mp.setattr(E, "_train", lambda *a, **k: calls.append(a) or pytest.fail("assembling recomputed a run"))
+        again = fig8.compute(scale="smoke", resume=True)
+    return again, calls
+
+
+def _curves_of(t):
+    return t[t.kind == "curve"].sort_values(["panel", "p_syn", "depth", "replicate", "tokens"]).loss.to_numpy()
+
+
+@pytest.mark.slow
+def test_fig8_is_seeded(table, sharded):
+    """Seed 0 gives the same losses in a whole run and in two shards run one after the other."""
+    np.testing.assert_array_equal(_curves_of(sharded[0]), _curves_of(table))
+
+
+@pytest.mark.slow
+def test_fig8_resumes_from_the_cell_cache(sharded):
+    """Two shards fill the cache; the assembling run then trains nothing."""
+    again, calls = sharded
+    assert not calls, f"{len(calls)} runs were recomputed"
+    assert len(_curves_of(again)) > 0
 
 
 def test_fig8_summary_and_plot(table):
