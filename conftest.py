@@ -36,6 +36,9 @@ def pytest_collect_file(file_path, parent):
     return MystNotebook.from_parent(parent, path=file_path)
 
 
+#: Run in each chapter's kernel before its cells (see ``MystNotebook``).
+FIGURES_OFF = 'get_ipython().run_line_magic("config", "InlineBackend.figure_formats = set()")'
+
 try:
     import jupytext
     from nbval import plugin as _nbval
@@ -44,7 +47,19 @@ except ImportError:  # pragma: no cover - nbval/jupytext missing: nothing to col
 else:
 
     class MystNotebook(_nbval.IPyNbFile):
-        """nbval's notebook collector, reading a MyST Markdown notebook through jupytext."""
+        """nbval's notebook collector, reading a MyST Markdown notebook through jupytext.
+
+        Its kernel draws no figure: matplotlib's inline backend gets no image format (``FIGURES_OFF``), so a
+        cell that shows a figure builds it (the recipe's ``plot`` runs, with its checks) and prints its text
+        form instead of rasterising it, which is most of a chapter's time. Drawing is tested where it is looked
+        at: the book build (in ``.ci/run``, and the browser tests' own build in the README command), which
+        stops at a cell that fails, and ``tests/figures/test_figure_legibility.py``, which draws every recipe.
+        """
+
+        def setup(self):
+            super().setup()
+            msg_id = self.kernel.kc.execute(FIGURES_OFF, stop_on_error=False)
+            self.kernel.await_idle(msg_id, 60)
 
         def collect(self):
             def read(path, as_version=4):

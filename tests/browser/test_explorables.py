@@ -44,8 +44,22 @@ _OTHERS = (
 )
 
 
+#: What the explorables' pages load without, but for the calculator (whose labels are formulas): MathJax typesets
+#: hundreds of formulas on each load of a chapter, most of the time a load takes, and draws nothing an explorable
+#: uses. The typeset pages are the business of test_layout.py and test_pages.py.
+WITHOUT = ["*/_static/mathjax/*"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _blocking(browser):
+    browser.execute_cdp_cmd("Network.enable", {})
+    yield
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
 def _open(browser, server, page, name, size=None):
     browser.set_script_timeout(120)
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": [] if name == "calculator" else WITHOUT})
     report = open_page(browser, server, page, **({"size": size} if size else {}))
     wait_ready(browser, name)
     ours = [(path, code) for path, code in server.requests if "collapse-explorables" in path]

@@ -35,6 +35,10 @@ MAX_PAGE_BYTES = 2_500_000  # at most 2.5 MB per page, all it loads included
 #: Pages allowed more than MAX_PAGE_BYTES, with the reason: {page: (bytes, why)}. None at present.
 OVER_TARGET: dict[str, tuple[int, str]] = {}
 
+#: Where the menus are tried: a page of the book with a contents list and few formulas (MathJax makes a long
+#: chapter take seconds to load; the menus are the same on every page).
+MENU_PAGE = "book/setup.html"
+
 ON_SCREEN = r"""
 // Is element arguments[0] drawn inside the window and on top at its centre (not covered, not clipped away)?
 const e = arguments[0], r = e.getBoundingClientRect();
@@ -71,12 +75,12 @@ def _wait(predicate, timeout=5.0):
 @pytest.mark.parametrize("selector", [".primary-toggle", ".secondary-toggle"])
 def test_one_button_of_each_kind(browser, server, selector):
     """One ☰ and one contents button: the theme's scripts bind the first of each, so a second copy breaks them."""
-    open_page(browser, server, "book/theorem1.html", size=NARROW)
+    open_page(browser, server, MENU_PAGE, size=NARROW)
     assert len(browser.find_elements("css selector", selector)) == 1
 
 
 def test_chapter_menu_opens_on_a_phone(browser, server):
-    open_page(browser, server, "book/theorem1.html", size=NARROW)
+    open_page(browser, server, MENU_PAGE, size=NARROW)
     link_css = "nav.bd-docs-nav a[href$='random_projections.html']"
     link = browser.find_element("css selector", link_css)
     assert not browser.execute_script(ON_SCREEN, link), "the chapter list is on screen before ☰ is clicked"
@@ -101,7 +105,7 @@ def test_chapter_menu_opens_on_a_phone(browser, server):
 
 
 def test_contents_button_opens_the_page_contents_on_a_phone(browser, server):
-    open_page(browser, server, "book/theorem1.html", size=NARROW)
+    open_page(browser, server, MENU_PAGE, size=NARROW)
     entry_css = "nav.page-toc a.nav-link"
     (button,) = _visible(browser, ".secondary-toggle")
     assert browser.execute_script(ON_SCREEN, button)
@@ -113,7 +117,7 @@ def test_contents_button_opens_the_page_contents_on_a_phone(browser, server):
 
 
 def test_menu_button_hides_and_shows_the_sidebar_on_the_desktop(browser, server):
-    open_page(browser, server, "book/theorem1.html", size=DESKTOP)
+    open_page(browser, server, MENU_PAGE, size=DESKTOP)
     link_css = "nav.bd-docs-nav a[href$='random_projections.html']"
     width = "return document.querySelector('article.bd-article').getBoundingClientRect().width"
     shown = lambda: browser.execute_script(ON_SCREEN, browser.find_element("css selector", link_css))  # noqa: E731
@@ -130,7 +134,7 @@ def test_menu_button_hides_and_shows_the_sidebar_on_the_desktop(browser, server)
 
 def test_no_top_bar_above_the_article(browser, server):
     """The article starts at the top of the window; the one search button is the article header's."""
-    open_page(browser, server, "book/theorem1.html", size=DESKTOP)
+    open_page(browser, server, MENU_PAGE, size=DESKTOP)
     header = browser.execute_script(
         "const h = document.querySelector('header.bd-header'); return h ? h.getBoundingClientRect().height : 0;"
     )
