@@ -88,28 +88,16 @@ def _checksum(args, parser) -> int:
     return status
 
 
-def _stored_explorables() -> dict:
-    """``{name: (key, compute)}`` of the explorables whose data are shipped (:mod:`.explorables.stored`)."""
-    from .explorables import mixing, projections, workflows
-
-    return {
-        "mixing": (mixing.stored_key(), mixing.tables),
-        "projections": (projections.stored_key(), projections.table),
-        "workflows": (workflows.stored_key(), workflows.table),
-    }
-
-
 def _explorables(args, parser) -> int:
     from .explorables import stored
 
-    known = _stored_explorables()
-    names = list(known) if args.names in ([], ["all"]) else args.names
-    for name in names:
-        if name not in known:
-            parser.error(f"unknown explorable {name!r}; available: {', '.join(known)} or 'all'")
+    names = list(stored.COMPUTE) if args.names in ([], ["all"]) else args.names
+    for name in names:  # before any explorable's module (and altair) is imported
+        if name not in stored.COMPUTE:
+            parser.error(f"unknown explorable {name!r}; available: {', '.join(stored.COMPUTE)} or 'all'")
     status = 0
     for name in names:
-        key, compute = known[name]
+        key, compute = stored.source(name)
         state = stored.status(name, key)
         if state == "current" and not args.force:
             print(f"{name}: {stored.path(name)} is current (--force recomputes it)")

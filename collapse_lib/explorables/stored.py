@@ -19,6 +19,7 @@ in the theory cannot leave a stale file behind.
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 from datetime import datetime, timezone
@@ -30,9 +31,19 @@ from .._version import __version__
 from ..cache import checksum
 from ..fileio import atomic_open
 
+#: The explorables whose grids are shipped: name (also its module in :mod:`collapse_lib.explorables`) → the
+#: module's function that computes the tables; each module also has ``stored_key()``, the grid it asks for.
+COMPUTE = {"mixing": "tables", "projections": "table", "workflows": "table"}
+
 #: Where the files live (shipped as package data).
 DIR = Path(__file__).resolve().parents[1] / "results" / "explorables"
 _KEY, _META, _SUM = "__key__", "__meta__", "__sha256__"
+
+
+def source(name: str) -> tuple[dict, object]:
+    """``(key, compute)`` of the shipped explorable ``name`` (one of :data:`COMPUTE`), importing its module."""
+    module = importlib.import_module(f"{__package__}.{name}")
+    return module.stored_key(), getattr(module, COMPUTE[name])
 
 
 def _plain(value):
