@@ -205,7 +205,11 @@ def solve_kappa(setting: Setting, n: ArrayLike, lam: ArrayLike, *, path: str = "
             nn, ll = na[idx], la[idx]
             return ((nn - big) - signed) / nn - ll / k, qa / nn + ll / k  # F and dF/dlogκ > 0
 
-        kappa[active] = newton_log(fun, lo, hi)
+        # start below d < n at λ/(1 − d/n), the root's upper bound there (κ = λ/(1 − df₁(κ)/n), df₁ ≤ d): for
+        # small λ the root is close to it, where the bracket's midpoint in log κ is hundreds of e-folds away
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t0 = np.where(d < na, np.log(la) - np.log1p(-d / na), 0.5 * (lo + hi))
+        kappa[active] = newton_log(fun, lo, hi, t0=t0)
     return kappa.reshape(shape)
 
 
