@@ -131,7 +131,7 @@ def stored_key() -> dict:
 
 def stored_tables() -> dict:
     """:func:`tables` on the default grids, read from the shipped file when it is current (:mod:`.stored`)."""
-    return stored.load("mixing", stored_key(), tables)
+    return stored.shipped("mixing")
 
 
 def explorable() -> Explorable:

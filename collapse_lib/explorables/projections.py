@@ -125,7 +125,7 @@ def stored_key() -> dict:
 
 def stored_table() -> dict:
     """:func:`table`, read from the shipped file when it is current (:mod:`.stored`)."""
-    return stored.load("projections", stored_key(), table)
+    return stored.shipped("projections")
 
 
 def explorable() -> Explorable:

@@ -142,6 +142,12 @@ def load(name: str, key: dict, compute, folder: Path | None = None) -> dict:
     return compute()
 
 
+def shipped(name: str, folder: Path | None = None) -> dict:
+    """The tables of the shipped explorable ``name`` (one of :data:`COMPUTE`): :func:`load` with its module's
+    key and compute."""
+    return load(name, *source(name), folder=folder)
+
+
 def status(name: str, key: dict, folder: Path | None = None) -> str:
     """``"current"``, ``"missing"``, ``"out of date"`` (made from another key) or ``"unreadable: <why>"``."""
     file = path(name, folder)
@@ -178,4 +184,4 @@ def write(name: str, key: dict, compute, folder: Path | None = None) -> Path:
     return file
 
 
-__all__ = ["DIR", "key_text", "load", "path", "read", "status", "write"]
+__all__ = ["COMPUTE", "DIR", "key_text", "load", "path", "read", "shipped", "source", "status", "write"]

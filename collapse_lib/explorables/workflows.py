@@ -148,7 +148,7 @@ def stored_key() -> dict:
 
 def stored_table() -> dict:
     """:func:`table` on the default grids, read from the shipped file when it is current (:mod:`.stored`)."""
-    return stored.load("workflows", stored_key(), table)
+    return stored.shipped("workflows")
 
 
 def explorable() -> Explorable:
