@@ -98,6 +98,10 @@ def scientific(value, digits: int = 3) -> str:
 def glue(name: str, value) -> None:
     """Store ``value`` under ``name`` for the page's ``{glue:text}`name:format``` roles (not displayed).
 
+    Writes the output MyST-NB's ``glue(name, value, display=False)`` writes (its ``repr`` under
+    :data:`GLUE_PREFIX`, with ``scrapbook`` metadata) without importing MyST-NB's glue module, which imports
+    nbformat and with it jsonschema's format checkers (1.5–2 s in every chapter's kernel).
+
     Parameters
     ----------
     name : str
@@ -108,18 +112,13 @@ def glue(name: str, value) -> None:
     if not isinstance(name, str) or not name or ":" in name:
         raise ValueError(f"name must be a non-empty string without ':', got {name!r}")
     value = plain(value)
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        from IPython.display import display
+    from IPython.display import display
 
-        display(
-            {GLUE_PREFIX + "text/plain": repr(value)},
-            raw=True,
-            metadata={"scrapbook": dict(name=name, mime_prefix=GLUE_PREFIX)},
-        )
-    else:
-        myst_glue(name, value, display=False)
+    display(
+        {GLUE_PREFIX + "text/plain": repr(value)},
+        raw=True,
+        metadata={"scrapbook": dict(name=name, mime_prefix=GLUE_PREFIX)},
+    )
 
 
 def glue_all(values: dict) -> None:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import ast
 import collections
+import json
 import subprocess
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 import collapse_lib as cl
 
@@ -30,79 +32,133 @@ ROOT = Path(cl.__file__).resolve().parent
 PKG = "collapse_lib"
 
 
-def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+#: Run in one fresh interpreter, in this order (each step's loaded modules depend on the steps before): what
+#: importing the library, using the theory, loading data files and reading the committed benchmark load, then the
+#: first simulation, then the lazy packages' names. Prints ``{step: facts}`` as JSON; a step that raises gives
+#: ``{"error": ...}``.
+IMPORTS_SCRIPT = """
+import importlib, json, sys, traceback
+facts = {}
+def torch_loaded():
+    return sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))[:3]
+def step(name):
+    def wrap(fn):
+        try:
+            facts[name] = fn()
+        except BaseException:
+            facts[name] = {"error": traceback.format_exc()}
+    return wrap
+
+@step("import")
+def _():
+    import collapse_lib as cl
+    lazy = ("data", "figures", "lm", "nn", "simulate")
+    return {"pandas": "pandas" in sys.modules, "torch": torch_loaded(),
+            "lazy loaded": [m for m in lazy if f"collapse_lib.{m}" in sys.modules],
+            "lazy listed": sorted(set(lazy) & set(dir(cl)))}
+
+@step("theory and calculator")
+def _():
+    import collapse_lib as cl, collapse_lib.theory
+    from collapse_lib.explorables.calculator import estimate
+    s = cl.Setting.isotropic(50, r2=1.0, c2=0.5, sigma2=0.25)
+    return {"theorem 1": float(cl.theory.classical(s, n=100, p2=0.1, lam=1e-3).total),
+            "estimate": float(estimate(n=1000, p2=0.1, c2=0.1).total),
+            "pandas": "pandas" in sys.modules, "torch": torch_loaded()}
+
+@step("data files")
+def _():
+    import collapse_lib as cl
+    notes = [cl.figures.load_or_compute(name, scale="smoke")[1]
+             for name in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig9", "fig10", "workflows")]
+    return {"notes": notes, "torch": torch_loaded()}
+
+@step("committed benchmark")
+def _():
+    from collapse_lib import bench
+    return {"runs": sorted(bench.committed()), "torch": torch_loaded()}
+
+@step("first simulation")
+def _():
+    import collapse_lib as cl
+    return {"same": cl.simulate.classical is sys.modules["collapse_lib.simulate"].classical,
+            "torch": bool(torch_loaded())}
+
+@step("unknown part")
+def _():
+    import collapse_lib as cl
+    try:
+        cl.no_such_part
+    except AttributeError as exc:
+        return str(exc)
+
+@step("names over submodules")
+def _():
+    import collapse_lib as cl
+    from collapse_lib import bench
+    workflow = importlib.import_module("collapse_lib.simulate.workflow")
+    run = importlib.import_module("collapse_lib.bench.run")
+    from collapse_lib.simulate import classical, workflow as imported
+    return {"simulate.workflow": cl.simulate.workflow is workflow.workflow and callable(cl.simulate.workflow),
+            "from-import": callable(classical) and imported is workflow.workflow,
+            "bench.run": bench.run is run.run and callable(bench.run),
+            "bench.TINY": bench.TINY is run.TINY}
+
+print(json.dumps(facts))
+"""
+
+
+@pytest.fixture(scope="module")
+def imports() -> dict:
+    """The facts of ``IMPORTS_SCRIPT``, from one fresh interpreter."""
+    r = subprocess.run([sys.executable, "-c", IMPORTS_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    facts = json.loads(r.stdout.splitlines()[-1])
+    errors = {k: v["error"] for k, v in facts.items() if isinstance(v, dict) and "error" in v}
+    assert not errors, errors
+    return facts
 
 
 # ----------------------------------------------------------------------------- what an import loads
-def test_theory_and_the_calculator_run_without_torch():
-    r = _run(
-        """
-        import sys
-        import collapse_lib as cl, collapse_lib.theory
-        assert "pandas" not in sys.modules  # the theory needs numpy only (workflow_table loads pandas when called)
-        from collapse_lib.explorables.calculator import estimate
-        s = cl.Setting.isotropic(50, r2=1.0, c2=0.5, sigma2=0.25)
-        assert cl.theory.classical(s, n=100, p2=0.1, lam=1e-3).total > 0
-        assert estimate(n=1000, p2=0.1, c2=0.1).total > 0
-        loaded = sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))
-        assert not loaded, loaded
-        """
+def test_import_loads_neither_torch_nor_pandas_nor_the_lazy_parts(imports):
+    facts = imports["import"]
+    assert facts["torch"] == [] and not facts["pandas"]
+    assert facts["lazy loaded"] == [] and facts["lazy listed"] == ["data", "figures", "lm", "nn", "simulate"]
+
+
+def test_theory_and_the_calculator_run_without_torch(imports):
+    facts = imports["theory and calculator"]
+    assert facts["theorem 1"] > 0 and facts["estimate"] > 0
+    assert facts["torch"] == []
+    assert not facts["pandas"]  # the theory needs numpy only (workflow_table loads pandas when called)
+
+
+def test_a_chapter_that_loads_data_files_imports_no_torch(imports):
+    """Loading the theory figures' data files (what intro, calculator and workflows do) leaves torch unloaded."""
+    facts = imports["data files"]
+    assert all(note.startswith("Loaded") for note in facts["notes"]), facts["notes"]
+    assert facts["torch"] == []
+
+
+def test_the_performance_page_reads_the_committed_benchmark_without_torch(imports):
+    facts = imports["committed benchmark"]
+    assert "cpu" in facts["runs"] and facts["torch"] == []
+
+
+def test_torch_comes_with_the_first_simulation(imports):
+    assert imports["first simulation"] == {"same": True, "torch": True}
+
+
+def test_an_unknown_part_is_an_attribute_error_naming_it(imports):
+    assert "no_such_part" in imports["unknown part"]
+
+
+def test_lazy_packages_keep_their_function_names_over_their_submodules(imports):
+    """``simulate.workflow`` and ``bench.run`` are the functions, also once their same-named submodules are
+    imported (which binds a submodule on its package)."""
+    assert imports["names over submodules"] == dict.fromkeys(
+        ("simulate.workflow", "from-import", "bench.run", "bench.TINY"), True
     )
-    assert r.returncode == 0, r.stderr
-
-
-def test_a_chapter_that_loads_data_files_imports_no_torch():
-    """Loading the theory figures' data files (what intro, calculator and workflows do) leaves torch unloaded;
-    torch comes with the first simulation."""
-    r = _run(
-        """
-        import sys
-        import collapse_lib as cl
-        for name in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig9", "fig10", "workflows"):
-            table, note = cl.figures.load_or_compute(name, scale="smoke")
-            assert note.startswith("Loaded"), note
-        assert "torch" not in sys.modules, [m for m in sys.modules if m.startswith("torch")][:5]
-        cl.simulate.classical  # noqa: B018
-        assert "torch" in sys.modules
-        """
-    )
-    assert r.returncode == 0, r.stderr
-
-
-def test_the_simulate_package_keeps_its_function_names_over_its_submodules():
-    """``collapse_lib.simulate.workflow`` is the function, also once its submodule of the same name is imported."""
-    r = _run(
-        """
-        import importlib, collapse_lib as cl
-        module = importlib.import_module("collapse_lib.simulate.workflow")
-        assert cl.simulate.workflow is module.workflow and callable(cl.simulate.workflow)
-        from collapse_lib.simulate import classical, workflow
-        assert callable(classical) and workflow is module.workflow
-        """
-    )
-    assert r.returncode == 0, r.stderr
-
-
-def test_the_lazy_subpackages_load_on_first_use():
-    r = _run(
-        """
-        import sys
-        import collapse_lib as cl
-        lazy = ("data", "figures", "lm", "nn", "simulate")
-        assert not [m for m in lazy if f"collapse_lib.{m}" in sys.modules]
-        assert set(lazy) <= set(dir(cl))
-        assert cl.simulate.classical is sys.modules["collapse_lib.simulate"].classical
-        assert "torch" in sys.modules
-        try:
-            cl.no_such_part
-        except AttributeError as exc:
-            assert "no_such_part" in str(exc)
-        else:
-            raise AssertionError("no AttributeError")
-        """
-    )
-    assert r.returncode == 0, r.stderr
 
 
 def test_every_name_in_all_resolves():
@@ -229,10 +285,16 @@ def _owner_module(target: str) -> str:
 
 
 def _dynamic_imports() -> list[Import]:
-    """The imports made by name at run time: the lazy subpackages and the figure recipes."""
+    """The imports made by name at run time: the lazy subpackages, the lazy names of a package
+    (:mod:`collapse_lib._lazy`) and the figure recipes."""
+    import importlib
+
     from collapse_lib.figures import registry
 
     out = [Import(PKG, f"{PKG}.{name}", 0, True) for name in cl._LAZY_SUBMODULES]
+    for package in (name for name, path in MODULES.items() if "_lazy import attach" in path.read_text()):
+        lazy = vars(importlib.import_module(package)).get("_LAZY", {})
+        out += [Import(package, f"{package}.{sub}", 0, True) for sub in set(lazy.values())]
     out += [Import(registry.__name__, f"{PKG}.figures.{name}", 0, True) for name in registry.RECIPES]
     return out
 

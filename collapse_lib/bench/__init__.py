@@ -13,9 +13,13 @@ comes with a check that library and baseline compute the same numbers:
   command line and the Performance page.
 """
 
+from .._lazy import attach
 from . import render
-from .run import FULL, QUICK, TINY, run
 from .schema import BenchResult, load
+
+# The measurements import torch (seconds): they load on first use, and the Performance page, which only reads the
+# committed runs, never imports it.
+__getattr__, __dir__ = attach(__name__, {name: "run" for name in ("FULL", "QUICK", "TINY", "run")})
 
 
 def committed() -> dict[str, BenchResult]:

@@ -7,13 +7,11 @@
 * :func:`workflow` — model-collapse workflows over generations (replace, accumulate, subsample, mix).
 """
 
-import importlib
-import sys
-import types
+from .._lazy import attach
 
-#: Where each public name lives. The submodules import torch (seconds), so they load on first use (Scientific
-#: Python's SPEC 1): a recipe module that names ``simulate`` costs nothing until a simulation runs, and a chapter
-#: that only loads data files never imports torch.
+#: Where each public name lives. The submodules import torch (seconds), so they load on first use
+#: (:mod:`collapse_lib._lazy`): a recipe module that names ``simulate`` costs nothing until a simulation runs, and a
+#: chapter that only loads data files never imports torch.
 _WHERE = {
     "SimulationResult": "common",
     "MixingTermsResult": "mixing",
@@ -28,31 +26,7 @@ _WHERE = {
     "workflow": "workflow",
 }
 
-
-def __getattr__(name):
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-        globals()[name] = value  # later look-ups skip this
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_WHERE))
-
-
-class _Package(types.ModuleType):
-    """This package, whose public names win over its submodules': importing the submodule ``workflow`` (which
-    Python binds on its package) leaves ``simulate.workflow`` the function."""
-
-    def __setattr__(self, name, value):
-        if isinstance(value, types.ModuleType) and name in _WHERE:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
+__getattr__, __dir__ = attach(__name__, _WHERE)
 
 __all__ = [
     "MixingTermsResult",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import sys
 
 import matplotlib
 
@@ -21,27 +20,23 @@ from collapse_lib.prose import GLUE_PREFIX, glue, plain  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- glue
-def _glued(monkeypatch, name, value, myst: bool):
-    """The display outputs of ``glue(name, value)`` in an IPython shell, with or without MyST-NB importable."""
+def _displayed(call):
+    """The display outputs of ``call()`` in an IPython shell: ``[(data, metadata), ...]``."""
     IPython = pytest.importorskip("IPython")
     from IPython.utils.capture import capture_output
 
     IPython.core.interactiveshell.InteractiveShell.instance()
-    if myst:
-        pytest.importorskip("myst_nb")
-    else:
-        monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb raises ImportError
     with capture_output() as cap:
-        glue(name, value)
+        call()
     return [(o.data, o.metadata) for o in cap.outputs]
 
 
 @pytest.mark.parametrize("value", [np.float64(0.004975), np.int64(12_345), 0.5, "1.2 × 10⁻³"])
-def test_glue_without_myst_nb_writes_what_myst_nb_writes(monkeypatch, value):
-    with_myst = _glued(monkeypatch, "key", value, myst=True)
-    without = _glued(monkeypatch, "key", value, myst=False)
-    assert without == with_myst
-    (data, metadata), *rest = without
+def test_glue_writes_what_myst_nb_writes(value):
+    myst_glue = pytest.importorskip("myst_nb").glue
+    ours = _displayed(lambda: glue("key", value))
+    assert ours == _displayed(lambda: myst_glue("key", plain(value), display=False))
+    (data, metadata), *rest = ours
     assert rest == [] and set(data) == {GLUE_PREFIX + "text/plain"}  # hidden: no plain text/plain output
     assert metadata["scrapbook"] == {"name": "key", "mime_prefix": GLUE_PREFIX}
     # MyST-NB reads the value back with literal_eval to apply a format such as :.3f
