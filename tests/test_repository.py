@@ -1,9 +1,11 @@
 """The repository URL (``collapse_lib.repository``): one setting, every button, never a placeholder.
 
 The build tests run ``jupyter-book build`` on a two-page book (an introduction that
-uses the substitutions and one MyST notebook) whose configuration is the real
+uses the substitutions and one MyST notebook, not executed) whose configuration is the real
 ``_config.yml``'s ``repository``, ``launch_buttons``, ``html`` and ``parse``
-sections: once with no URL, once with ``$COLLAPSE_REPO_URL`` set, then read the HTML.
+sections, with ``$COLLAPSE_REPO_URL`` set, then read the HTML. The site without an address (no
+button leads to a repository) and the executed notebooks offered for download are checked on the
+real site, built by the browser tests (``tests/browser/test_pages.py``).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def _mini_book(root: Path) -> Path:
     config = {
         "title": "t",
         "only_build_toc_files": True,
-        "execute": {"execute_notebooks": "force"},
+        "execute": {"execute_notebooks": "off"},  # the buttons do not depend on outputs
         "repository": real["repository"],
         "launch_buttons": real["launch_buttons"],
         "html": html,
@@ -139,17 +141,13 @@ def _start_build(root: Path, url: str | None) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory):
-    """``{None: html dir, FORK: html dir}``: the two builds run side by side."""
-    base = tmp_path_factory.mktemp("repo_sites")
-    runs = {url: (_mini_book(base / ("fork" if url else "none")), None) for url in (None, FORK)}
-    procs = {url: _start_build(root, url) for url, (root, _) in runs.items()}
-    out = {}
-    for url, proc in procs.items():
-        log = proc.communicate(timeout=600)[0]
-        assert proc.returncode == 0, log[-3000:]
-        out[url] = runs[url][0] / "_build" / "html"
-    return out
+def fork_site(tmp_path_factory) -> Path:
+    """The mini book built with ``$COLLAPSE_REPO_URL`` = :data:`FORK`: its HTML folder."""
+    root = _mini_book(tmp_path_factory.mktemp("repo_site") / "fork")
+    proc = _start_build(root, FORK)
+    log = proc.communicate(timeout=600)[0]
+    assert proc.returncode == 0, log[-3000:]
+    return root / "_build" / "html"
 
 
 def _hrefs(page: Path) -> list[str]:
@@ -157,19 +155,8 @@ def _hrefs(page: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_without_a_url_no_button_leads_to_a_repository(sites):
-    html = sites[None]
-    for page in ("intro.html", "chapter.html"):
-        text = (html / page).read_text()
-        assert not [h for h in _hrefs(html / page) if "github.com" in h or "mybinder.org/v2" in h], page
-        assert "launch-buttons" not in text and "fa-github" not in text and "issues" not in text.lower()
-        assert "colab" not in text.lower() and "thebe" not in text.lower()
-    assert "built without its address" in (html / "intro.html").read_text()
-
-
-@pytest.mark.slow
-def test_with_the_variable_every_button_uses_it(sites):
-    html = sites[FORK]
+def test_with_the_variable_every_button_uses_it(fork_site):
+    html = fork_site
     hrefs = _hrefs(html / "chapter.html")
     assert FORK in hrefs  # repository button
     assert any(h.startswith(f"{FORK}/issues") for h in hrefs)  # issues button
@@ -179,15 +166,6 @@ def test_with_the_variable_every_button_uses_it(sites):
     assert not [h for h in hrefs if "github.com" in h and not h.startswith(FORK)]
     intro = (html / "intro.html").read_text()
     assert f'href="{FORK}"' in intro and "mybinder.org/v2/gh/me/fork/main?urlpath=lab/tree/book" in intro
-
-
-@pytest.mark.parametrize("url", [None, FORK])
-@pytest.mark.slow
-def test_the_executed_notebook_is_offered_for_download(sites, url):
-    html = sites[url]
-    assert "_sources/chapter.ipynb" in (html / "chapter.html").read_text()
-    nb = (html / "_sources" / "chapter.ipynb").read_text()
-    assert '"42' in nb  # the executed output, not just the source
 
 
 @pytest.mark.slow

@@ -1,4 +1,8 @@
-"""Every page of the built site loads offline: no failed request, nothing from another host."""
+"""Every page of the built site loads offline: no failed request, nothing from another host; without a repository
+address no page leads to one; each chapter offers its executed notebook."""
+
+import json
+import re
 
 import pytest
 
@@ -16,6 +20,37 @@ def test_site_has_every_chapter(site_dir):
         "book/references.html",
     ):
         assert chapter in pages
+
+
+#: A link a launch or repository button would make (the setup page may name mybinder.org itself in its prose).
+LAUNCH_LINK = r"github\.com|mybinder\.org/v2|colab\.research\.google\.com/github"
+
+
+def test_without_an_address_no_page_leads_to_a_repository(site_dir):
+    """The site built without ``$COLLAPSE_REPO_URL`` (the tests' own build; CI's): no repository, issues, Binder,
+    Colab or Thebe button or link on any page, and the setup page says the address is missing. A build with an
+    address: ``tests/test_repository.py``."""
+    setup = (site_dir / "book" / "setup.html").read_text()
+    if "built without its address" not in setup:
+        pytest.skip("this site was built with a repository address ($COLLAPSE_REPO_URL)")
+    found = {}
+    for page in site_pages(site_dir):
+        text = (site_dir / page).read_text()
+        links = [h for h in re.findall(r'href="([^"]+)"', text) if re.search(LAUNCH_LINK, h)]
+        marks = [m for m in ("launch-buttons", "fa-github", "thebe") if m in text.lower()]
+        if links or marks:
+            found[page] = links + marks
+    assert not found, found
+
+
+def test_each_chapter_offers_its_executed_notebook(site_dir):
+    chapters = [p for p in site_pages(site_dir) if (site_dir / "_sources" / p).with_suffix(".ipynb").is_file()]
+    assert len(chapters) >= 8, chapters
+    for page in chapters:
+        source = f"_sources/{page[:-5]}.ipynb"
+        assert source in (site_dir / page).read_text(), f"{page} has no download link to {source}"
+        cells = json.loads((site_dir / source).read_text())["cells"]
+        assert any(c.get("outputs") for c in cells if c["cell_type"] == "code"), f"{source} has no outputs"
 
 
 def test_every_page_loads_from_the_local_server_only(sweep):
