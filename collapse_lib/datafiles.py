@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import platform
 from pathlib import Path
@@ -216,6 +217,17 @@ _ACCEPTS = {
 }
 
 
+#: The exact types of the values JSON gives a column, and those each kind accepts without looking at each value
+#: (a value of another type, such as a NumPy scalar in a document built in memory, is checked one by one).
+_JSON_TYPES = {int, float, str, bool, type(None)}
+_KIND_TYPES = {"number": {int, float}, "number or null": {int, float, type(None)}, "text": {str}, "bool": {bool}}
+
+
+def _all_finite(values) -> bool:
+    """Whether every float of ``values`` (a list of JSON values) is finite."""
+    return all(map(math.isfinite, (v for v in values if type(v) is float)))
+
+
 def _schema(columns) -> dict:
     """``columns`` as name → kind (None: any kind); a sequence of names checks presence only."""
     if columns is None:
@@ -253,14 +265,18 @@ def _check_schema(path, doc, recipe, columns, verify: bool = True) -> None:
     if recipe is not None and prov["recipe"] != recipe:
         raise DataFileError(path, f"provenance field 'recipe' is {prov['recipe']!r}, expected {recipe!r}")
     lengths = set()
+    types = {}  # column → the exact types of its values, for the kind checks below
     for name, values in cols.items():
         if not isinstance(values, list):
             raise DataFileError(path, f"column '{name}' must be a list, got {type(values).__name__}")
-        for i, v in enumerate(values):
-            if not (v is None or isinstance(v, (int, float, str))):
-                raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), not a number, string or null")
-            if isinstance(v, float) and not np.isfinite(v):
-                raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), not a finite number")
+        types[name] = set(map(type, values))
+        # the loops below name the first bad row; they run only where the column's types or values call for it
+        if not types[name] <= _JSON_TYPES or (float in types[name] and not _all_finite(values)):
+            for i, v in enumerate(values):
+                if not (v is None or isinstance(v, (int, float, str))):
+                    raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), not a number, string or null")
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), not a finite number")
         lengths.add(len(values))
     if len(lengths) > 1:
         raise DataFileError(path, f"columns have different lengths {sorted(lengths)}")
@@ -274,6 +290,8 @@ def _check_schema(path, doc, recipe, columns, verify: bool = True) -> None:
         if kind is None:
             continue
         accepts, what = _ACCEPTS[kind]
+        if types[name] <= _KIND_TYPES[kind]:
+            continue
         for i, v in enumerate(cols[name]):
             if not accepts(v):
                 raise DataFileError(path, f"column '{name}' holds {v!r} (row {i}), expected {what}")

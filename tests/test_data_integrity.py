@@ -155,6 +155,25 @@ def test_a_non_finite_number_is_named(tmp_path, literal):
         datafiles.load_table(path)
 
 
+def test_a_true_among_numbers_is_named_by_its_row(tmp_path):
+    path = _copy(tmp_path)
+    doc = _doc(path)
+    doc["columns"]["error"][3] = True
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(datafiles.DataFileError, match=r"column 'error' holds True \(row 3\), expected a finite number"):
+        datafiles.load_table(path, columns=cl.figures.schema("fig2"))
+
+
+def test_numpy_numbers_in_a_document_built_in_memory_are_numbers():
+    """A document whose values are NumPy floats (a float subclass, not the type JSON gives) is checked value by value."""
+    prov = _doc(COMMITTED / "fig2.json")["provenance"]
+    doc = {"provenance": prov, "columns": {"x": [np.float64(1.5), np.float64(2.0)], "s": ["a", "b"]}}
+    datafiles.check_columns("mem", doc, {"x": "number", "s": "text"})
+    doc["columns"]["x"][1] = np.float64(np.inf)
+    with pytest.raises(datafiles.DataFileError, match=r"column 'x' holds .*inf.* \(row 1\), not a finite number"):
+        datafiles.check_columns("mem", doc, {"x": "number"})
+
+
 def test_the_checksum_is_of_the_content_not_the_layout(tmp_path):
     """The same values laid out otherwise (indentation, key and column order) still verify."""
     path = _copy(tmp_path)
