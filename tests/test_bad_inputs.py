@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 import collapse_lib as cl
 from collapse_lib.lm import corpus as lm_corpus
-from collapse_lib.lm.experiment import eval_points, fit_scaling
+from collapse_lib.lm.analysis import fit_scaling
+from collapse_lib.lm.experiment import eval_points
 from collapse_lib.lm.tokenizer import ByteTokenizer, WordTokenizer
 from collapse_lib.lm.train import TrainConfig
 from collapse_lib.nn import experiments as nn_exp

@@ -73,6 +73,18 @@ def _():
              for name in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig9", "fig10", "workflows")]
     return {"notes": notes, "torch": torch_loaded()}
 
+@step("language models")
+def _():
+    import collapse_lib as cl
+    from collapse_lib.lm import analysis
+    table, note = cl.figures.load_or_compute("fig8", scale="smoke")
+    G = cl.lm.default_grammar()
+    tok = cl.lm.WordTokenizer.from_grammar(G)
+    docs = cl.lm.token_documents(cl.lm.sample_stories(5, seed=1)[0], tok)
+    cl.lm.mix(docs, docs, 200, 0.5, seed=0)
+    return {"note": note, "floor": analysis.floor(table), "kl": cl.lm.grammar_kl(G, cl.lm.teacher_grammar(0.5, seed=0)),
+            "torch": torch_loaded()}
+
 @step("committed benchmark")
 def _():
     from collapse_lib import bench
@@ -98,11 +110,13 @@ def _():
     from collapse_lib import bench
     workflow = importlib.import_module("collapse_lib.simulate.workflow")
     run = importlib.import_module("collapse_lib.bench.run")
+    train = importlib.import_module("collapse_lib.lm.train")
     from collapse_lib.simulate import classical, workflow as imported
     return {"simulate.workflow": cl.simulate.workflow is workflow.workflow and callable(cl.simulate.workflow),
             "from-import": callable(classical) and imported is workflow.workflow,
             "bench.run": bench.run is run.run and callable(bench.run),
-            "bench.TINY": bench.TINY is run.TINY}
+            "bench.TINY": bench.TINY is run.TINY,
+            "lm.train": cl.lm.train is train.train and callable(cl.lm.train)}
 
 print(json.dumps(facts))
 """
@@ -140,6 +154,13 @@ def test_a_chapter_that_loads_data_files_imports_no_torch(imports):
     assert facts["torch"] == []
 
 
+def test_the_language_models_page_runs_without_torch(imports):
+    """Grammar, tokenizer, mixing, teacher KL and the Figure 8 data file: no model is trained on the page."""
+    facts = imports["language models"]
+    assert facts["note"].startswith("Loaded") and facts["floor"] > 0 and facts["kl"] > 0
+    assert facts["torch"] == []
+
+
 def test_the_performance_page_reads_the_committed_benchmark_without_torch(imports):
     facts = imports["committed benchmark"]
     assert "cpu" in facts["runs"] and facts["torch"] == []
@@ -154,10 +175,10 @@ def test_an_unknown_part_is_an_attribute_error_naming_it(imports):
 
 
 def test_lazy_packages_keep_their_function_names_over_their_submodules(imports):
-    """``simulate.workflow`` and ``bench.run`` are the functions, also once their same-named submodules are
+    """``simulate.workflow``, ``bench.run`` and ``lm.train`` are the functions, also once their same-named submodules are
     imported (which binds a submodule on its package)."""
     assert imports["names over submodules"] == dict.fromkeys(
-        ("simulate.workflow", "from-import", "bench.run", "bench.TINY"), True
+        ("simulate.workflow", "from-import", "bench.run", "bench.TINY", "lm.train"), True
     )
 
 

@@ -32,7 +32,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .. import plotting
 from ..lm import analysis
-from ..lm.experiment import COLUMNS as COLUMNS  # the table's columns (checked when a data file is loaded)
+from ..lm.analysis import COLUMNS as COLUMNS  # the table's columns (checked when a data file is loaded)
 from ..scale import current_scale
 from .report import format_value as fv
 

@@ -11,13 +11,24 @@
 
 from pathlib import Path
 
+from .._lazy import attach
 from .corpus import concat, encode_documents, load_corpus, mix, select_documents, token_documents
 from .grammar import Grammar, GrammarError, render, sample_grammar, split_words
-from .model import GPT, GPTConfig, build, generate
 from .story_content import default_grammar, sample_stories, stories
 from .teacher import MixtureKL, grammar_kl, mixture_kl, teacher_grammar
 from .tokenizer import ByteTokenizer, WordTokenizer
-from .train import TrainConfig, TrainResult, default_checkpoint_dir, evaluate, lr_at, train
+
+# The model and its training import torch (seconds): they load on first use, and the grammar, tokenizers, mixing
+# and the Figure 8 table's analysis run without it.
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        **dict.fromkeys(("GPT", "GPTConfig", "build", "generate"), "model"),
+        **dict.fromkeys(
+            ("TrainConfig", "TrainResult", "default_checkpoint_dir", "evaluate", "lr_at", "train"), "train"
+        ),
+    },
+)
 
 
 def sample_corpus(layout: str = "jsonl") -> Path:

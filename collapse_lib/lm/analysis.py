@@ -18,6 +18,31 @@ import pandas as pd
 
 from .. import _validate
 
+#: The columns of the Figure 8 table (:func:`collapse_lib.lm.experiment.run`; checked when a data file is loaded).
+COLUMNS = ("kind", "panel", "run", "p_syn", "depth", "replicate", "step", "tokens", "loss", "train_loss", "source",
+           "text")  # fmt: skip
+
+FIT_MIN_FRACTION = 1 / 8  # power-law fits use the evaluation points with tokens >= this fraction of the largest
+
+
+def fit_scaling(tokens, loss, floor: float, min_fraction: float = FIT_MIN_FRACTION) -> tuple[float, float]:
+    """Fit ``loss − floor ≈ A · tokens^(−α)`` by least squares in log–log; returns ``(α, A)``.
+
+    Uses the points with ``tokens ≥ min_fraction · max(tokens)`` and
+    ``loss > floor``. The exponent of the *reducible* loss: with the exact
+    entropy floor known, no third parameter needs fitting.
+    """
+    floor = _validate.nonnegative_scalar("floor", floor)
+    min_fraction = _validate.fraction_scalar("min_fraction", min_fraction)
+    t = np.asarray(tokens, dtype=float)
+    excess = np.asarray(loss, dtype=float) - floor
+    keep = (t >= min_fraction * t.max()) & (excess > 0)
+    if keep.sum() < 2:
+        return float("nan"), float("nan")
+    slope, intercept = np.polyfit(np.log(t[keep]), np.log(excess[keep]), 1)
+    return float(-slope), float(np.exp(intercept))
+
+
 RESOLVE = 2.0  # a difference is resolved when it exceeds RESOLVE × the larger seed spread of the two curves
 
 
@@ -108,12 +133,11 @@ def summary(table, panel: str = "fraction") -> pd.DataFrame:
 
     Columns: ``final_loss`` (mean over replicates), ``spread``, ``n``; ``gap_to_clean`` (final
     loss − the clean run's) and ``gap_resolved`` (:func:`resolved`); ``alpha``, the fitted exponent
-    of the mean reducible loss (:func:`collapse_lib.lm.experiment.fit_scaling`); ``limit`` — for the
+    of the mean reducible loss (:func:`fit_scaling`); ``limit`` — for the
     teacher grammar H + KL(P‖M_p), the loss of a learner that represents the mixture and has
     unlimited data; for the GPT generator the upper bound H − log(1 − p)/E[tokens per story] of the
     same quantity.
     """
-    from .experiment import fit_scaling
 
     h = floor(table)
     c = curves(table, panel)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from .. import _validate
 from . import ddp
+from .analysis import COLUMNS
 from .corpus import concat, mix, token_documents
 from .model import GPTConfig, generate
 from .quality import median_threshold, reference_trigrams, trigram_scores
@@ -425,31 +426,6 @@ def run(
     return table
 
 
-COLUMNS = ("kind", "panel", "run", "p_syn", "depth", "replicate", "step", "tokens", "loss", "train_loss", "source",
-           "text")  # fmt: skip
-
-
 def _render(tok, ids) -> str:
     ids = [int(i) for i in ids if int(i) != tok.eos_id]
     return tok.decode(ids)
-
-
-FIT_MIN_FRACTION = 1 / 8  # power-law fits use the evaluation points with tokens >= this fraction of the largest
-
-
-def fit_scaling(tokens, loss, floor: float, min_fraction: float = FIT_MIN_FRACTION) -> tuple[float, float]:
-    """Fit ``loss − floor ≈ A · tokens^(−α)`` by least squares in log–log; returns ``(α, A)``.
-
-    Uses the points with ``tokens ≥ min_fraction · max(tokens)`` and
-    ``loss > floor``. The exponent of the *reducible* loss: with the exact
-    entropy floor known, no third parameter needs fitting.
-    """
-    floor = _validate.nonnegative_scalar("floor", floor)
-    min_fraction = _validate.fraction_scalar("min_fraction", min_fraction)
-    t = np.asarray(tokens, dtype=float)
-    excess = np.asarray(loss, dtype=float) - floor
-    keep = (t >= min_fraction * t.max()) & (excess > 0)
-    if keep.sum() < 2:
-        return float("nan"), float("nan")
-    slope, intercept = np.polyfit(np.log(t[keep]), np.log(excess[keep]), 1)
-    return float(-slope), float(np.exp(intercept))
