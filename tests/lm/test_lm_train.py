@@ -378,19 +378,25 @@ def test_fig8_filter_statistics(table):
 
 
 @pytest.fixture(scope="module")
-def sharded(tmp_path_factory):
-    """The smoke-scale Figure 8 computed again, seed 0, as two shards into a fresh cell cache, then assembled from
-    the cache with training switched off: ``(table, runs trained while assembling)``."""
+def resumed(tmp_path_factory):
+    """The smoke-scale Figure 8, seed 0, computed again into a fresh cell cache: first shard 0 of 2 alone, then the
+    whole figure resuming from that cache: ``(table, runs trained by the shard, runs trained when resuming)``."""
     import collapse_lib.lm.experiment as E
 
-    calls = []
+    trained = {"shard": 0, "resume": 0}
+    real_train = E._train
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COLLAPSE_CACHE_DIR", str(tmp_path_factory.mktemp("cells")))
-        assert fig8.compute(scale="smoke", resume=True, shard=(0, 2)) is None
-        assert fig8.compute(scale="smoke", resume=True, shard=(1, 2)) is None
-        mp.setattr(E, "_train", lambda *a, **k: calls.append(a) or pytest.fail("assembling recomputed a run"))
-        again = fig8.compute(scale="smoke", resume=True)
-    return again, calls
+        for stage, shard in (("shard", (0, 2)), ("resume", None)):
+
+            def counting_train(*a, stage=stage, **k):
+                trained[stage] += 1
+                return real_train(*a, **k)
+
+            mp.setattr(E, "_train", counting_train)
+            out = fig8.compute(scale="smoke", resume=True, shard=shard)
+        assert out is not None
+    return out, trained["shard"], trained["resume"]
 
 
 def _curves_of(t):
@@ -398,17 +404,17 @@ def _curves_of(t):
 
 
 @pytest.mark.slow
-def test_fig8_is_seeded(table, sharded):
-    """Seed 0 gives the same losses in a whole run and in two shards run one after the other."""
-    np.testing.assert_array_equal(_curves_of(sharded[0]), _curves_of(table))
+def test_fig8_is_seeded(table, resumed):
+    """Seed 0 gives the same losses in a whole run and in a run made of a shard and a resumed rest."""
+    np.testing.assert_array_equal(_curves_of(resumed[0]), _curves_of(table))
 
 
 @pytest.mark.slow
-def test_fig8_resumes_from_the_cell_cache(sharded):
-    """Two shards fill the cache; the assembling run then trains nothing."""
-    again, calls = sharded
-    assert not calls, f"{len(calls)} runs were recomputed"
-    assert len(_curves_of(again)) > 0
+def test_fig8_resumes_from_the_cell_cache(recorded, resumed):
+    """Resuming after shard 0 of 2 trains only the runs that shard did not: together, each run once."""
+    _, evals, _ = recorded  # one evaluation stream per run trained by the whole run
+    _, by_shard, by_resume = resumed
+    assert 0 < by_shard < len(evals) and by_shard + by_resume == len(evals)
 
 
 def test_fig8_summary_and_plot(table):
