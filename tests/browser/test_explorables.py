@@ -522,33 +522,50 @@ def test_calculator_page(browser, server, site_dir):
 
 
 # ----------------------------------------------------------------------------- layout
+#: What an explorable looks like at 400 px: {page: measurements}, one page load for the narrow-screen tests.
+_NARROW: dict[str, dict] = {}
+
+NARROW_MEASURE = r"""
+const name = arguments[0], box = document.getElementById('explorable-' + name), W = document.documentElement.clientWidth;
+const b = box.getBoundingClientRect();
+const out = {box: [b.left, b.right, W]};
+out.overflow = Array.from(box.querySelectorAll('svg, .vega-bind, form')).map(e => e.getBoundingClientRect().right)
+  .filter(r => r > W + 1).length;
+// slider and field labels; hidden fields (α for an isotropic spectrum) aside
+out.labels = Array.from(box.querySelectorAll('.vega-bind-name, .collapse-calc-label'))
+  .filter(e => e.offsetParent !== null).map(e => {
+    const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+    return [e.textContent, r.left >= -1 && r.right <= W + 1 && r.width > 0, st.textOverflow, st.overflow]; });
+// titles under the actions button ("…" of vega-embed)
+const summary = box.querySelector('.vega-embed summary');
+out.actions = summary !== null;
+if (summary) {
+  const s = summary.getBoundingClientRect();
+  out.overlaps = Array.from(box.querySelectorAll('.role-title text, .role-title-text text, .role-axis-title text'))
+    .map(t => [t.textContent, t.getBoundingClientRect()])
+    .filter(([x, r]) => r.width > 0 && r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top)
+    .map(([x]) => x);
+}
+return out;
+"""
+
+
+def _narrow(browser, server, page, name) -> dict:
+    """:data:`NARROW_MEASURE` of ``page``'s explorable, drawn at 400 px (measured once per page)."""
+    if page not in _NARROW:
+        _open(browser, server, page, name, size=NARROW)
+        _NARROW[page] = browser.execute_script(NARROW_MEASURE, name)
+    return _NARROW[page]
+
+
 @pytest.mark.parametrize("page, name", PAGES)
 def test_explorables_fit_a_narrow_screen(browser, server, page, name):
-    _open(browser, server, page, name, size=NARROW)
-    box = browser.execute_script(
-        "const b = document.getElementById('explorable-' + arguments[0]).getBoundingClientRect();"
-        "return [b.left, b.right, document.documentElement.clientWidth];",
-        name,
-    )
-    overflow = browser.execute_script(
-        "const b = document.getElementById('explorable-' + arguments[0]);"
-        "return Array.from(b.querySelectorAll('svg, .vega-bind, form')).map(e => e.getBoundingClientRect().right)"
-        "  .filter(r => r > document.documentElement.clientWidth + 1).length;",
-        name,
-    )
-    assert overflow == 0 and box[1] <= box[2] + 1, box
+    m = _narrow(browser, server, page, name)
+    assert m["overflow"] == 0 and m["box"][1] <= m["box"][2] + 1, m["box"]
     # slider and field labels are shown in full: inside the screen, on no clipping box (ipywidgets cut them to
     # "α (spectru…" with overflow hidden and an ellipsis)
-    labels = browser.execute_script(
-        "const b = document.getElementById('explorable-' + arguments[0]), W = document.documentElement.clientWidth;"
-        "return Array.from(b.querySelectorAll('.vega-bind-name, .collapse-calc-label'))"
-        "  .filter(e => e.offsetParent !== null).map(e => {"  # hidden fields (α for an isotropic spectrum) aside
-        "  const r = e.getBoundingClientRect(), st = getComputedStyle(e);"
-        "  return [e.textContent, r.left >= -1 && r.right <= W + 1 && r.width > 0, st.textOverflow, st.overflow]; });",
-        name,
-    )
-    assert labels, "no labelled controls found"
-    bad = [lab for lab in labels if not lab[1] or lab[2] == "ellipsis" or lab[3] == "hidden"]
+    assert m["labels"], "no labelled controls found"
+    bad = [lab for lab in m["labels"] if not lab[1] or lab[2] == "ellipsis" or lab[3] == "hidden"]
     assert not bad, bad
 
 
@@ -615,17 +632,9 @@ def test_without_javascript_each_explorable_shows_its_picture(browser, server):
 # ----------------------------------------------------------------------------- phone: the actions button
 @pytest.mark.parametrize("page, name", PAGES)
 def test_actions_button_covers_no_title_on_a_phone(browser, server, page, name):
-    _open(browser, server, page, name, size=NARROW)
-    overlaps = browser.execute_script(
-        "const box = document.getElementById('explorable-' + arguments[0]);"
-        "const b = box.querySelector('.vega-embed summary').getBoundingClientRect();"
-        "return Array.from(box.querySelectorAll('.role-title text, .role-title-text text, .role-axis-title text'))"
-        "  .map(t => [t.textContent, t.getBoundingClientRect()])"
-        "  .filter(([s, r]) => r.width > 0 && r.left < b.right && r.right > b.left && r.top < b.bottom"
-        "    && r.bottom > b.top).map(([s]) => s);",
-        name,
-    )
-    assert not overlaps, overlaps
+    m = _narrow(browser, server, page, name)
+    assert m["actions"], "no actions button"
+    assert not m["overlaps"], m["overlaps"]
 
 
 # ----------------------------------------------------------------------------- dark mode
