@@ -20,7 +20,6 @@ from pathlib import Path
 
 from . import datafiles, figures
 from .cmdline import Parser, fail, nonnegative_int, run
-from .device import resolve_device
 from .fileio import writable_dir
 from .scale import SCALES, current_scale
 
@@ -43,6 +42,8 @@ def _reproduce(args, parser) -> int:
         if name not in figures.RECIPES:
             parser.error(f"unknown figure {name!r}; available: {', '.join(figures.RECIPES)} or 'all'")
     scale = current_scale(args.scale)
+    from .device import resolve_device  # torch (seconds), once the arguments before it are known to be good
+
     device = resolve_device(args.device)
     out_dir = writable_dir("--out-dir", args.out_dir if args.out_dir is not None else datafiles.data_dir())
     status = 0
@@ -129,14 +130,15 @@ def fig8_command(args) -> int:
     k-th run from the i-th and writes nothing, so k processes can share the work; a run without
     it then assembles the table from the cache.
     """
-    import time
-
-    import torch
-
-    from .lm import ddp
-
     fig8 = figures.get("fig8")
     scale = current_scale(args.scale)
+    import time
+
+    import torch  # (seconds) once the scale is known to be good
+
+    from .device import resolve_device
+    from .lm import ddp
+
     resolve_device(args.device)  # a bad --device is reported before any process group starts
     out = writable_dir("--out-dir", args.out_dir if args.out_dir else datafiles.data_dir())
     # a shard writes no data file, so only a blocked file stops it

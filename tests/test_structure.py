@@ -90,6 +90,11 @@ def _():
     from collapse_lib import bench
     return {"runs": sorted(bench.committed()), "torch": torch_loaded()}
 
+@step("command line")
+def _():
+    import collapse_lib.cli
+    return {"torch": torch_loaded()}
+
 @step("first simulation")
 def _():
     import collapse_lib as cl
@@ -164,6 +169,11 @@ def test_the_language_models_page_runs_without_torch(imports):
 def test_the_performance_page_reads_the_committed_benchmark_without_torch(imports):
     facts = imports["committed benchmark"]
     assert "cpu" in facts["runs"] and facts["torch"] == []
+
+
+def test_the_command_line_loads_torch_only_for_a_computation(imports):
+    """``python -m collapse_lib`` checks its arguments (and answers ``checksum``, ``explorables``) without torch."""
+    assert imports["command line"]["torch"] == []
 
 
 def test_torch_comes_with_the_first_simulation(imports):
