@@ -33,8 +33,8 @@ PKG = "collapse_lib"
 
 
 #: Run in one fresh interpreter, in this order (each step's loaded modules depend on the steps before): what
-#: importing the library, using the theory, loading data files and reading the committed benchmark load, then the
-#: first simulation, then the lazy packages' names. Prints ``{step: facts}`` as JSON; a step that raises gives
+#: importing the library, using the theory, loading data files, the language-models page's work, reading the
+#: committed benchmark and importing the command line load, then the first simulation, then the lazy packages' names. Prints ``{step: facts}`` as JSON; a step that raises gives
 #: ``{"error": ...}``.
 IMPORTS_SCRIPT = """
 import importlib, json, sys, traceback
@@ -323,8 +323,8 @@ def _dynamic_imports() -> list[Import]:
     from collapse_lib.figures import registry
 
     out = [Import(PKG, f"{PKG}.{name}", 0, True) for name in cl._LAZY_SUBMODULES]
-    for package in (name for name, path in MODULES.items() if "_lazy import attach" in path.read_text()):
-        lazy = vars(importlib.import_module(package)).get("_LAZY", {})
+    for package in sorted({imp.importer for imp in IMPORTS if imp.target == f"{PKG}._lazy.attach"}):
+        lazy = vars(importlib.import_module(package))["_LAZY"]
         out += [Import(package, f"{package}.{sub}", 0, True) for sub in set(lazy.values())]
     out += [Import(registry.__name__, f"{PKG}.figures.{name}", 0, True) for name in registry.RECIPES]
     return out

@@ -32,11 +32,11 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .. import plotting
 from ..lm import analysis
-from ..lm.analysis import COLUMNS as COLUMNS  # the table's columns (checked when a data file is loaded)
 from ..scale import current_scale
 from .report import format_value as fv
 
 TITLE = "Figure 8: language models trained on real + synthetic stories"
+COLUMNS = analysis.COLUMNS  # the table's columns (checked when a data file is loaded)
 # the kind of each column that is not a finite number (checked when a data file is loaded); null: rows of
 # one kind leave the columns of the others empty (a sample story has no loss, a curve point no text)
 COLUMN_KINDS = {

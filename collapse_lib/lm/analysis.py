@@ -138,7 +138,6 @@ def summary(table, panel: str = "fraction") -> pd.DataFrame:
     unlimited data; for the GPT generator the upper bound H − log(1 − p)/E[tokens per story] of the
     same quantity.
     """
-
     h = floor(table)
     c = curves(table, panel)
     fin = _final(c, ["p_syn"])

@@ -28,16 +28,4 @@ _WHERE = {
 
 __getattr__, __dir__ = attach(__name__, _WHERE)
 
-__all__ = [
-    "MixingTermsResult",
-    "iterative_mixing_terms",
-    "weighted_mixing_terms",
-    "SimulationResult",
-    "TermsResult",
-    "classical",
-    "classical_terms",
-    "iterative_mixing",
-    "random_projections",
-    "weighted_mixing",
-    "workflow",
-]
+__all__ = list(_WHERE)

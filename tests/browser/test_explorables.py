@@ -15,6 +15,7 @@ its sizes with ``calculator.estimate``, to 10⁻⁶.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -525,9 +526,7 @@ def test_calculator_page(browser, server, site_dir):
 
 
 # ----------------------------------------------------------------------------- layout
-#: What an explorable looks like at 400 px: {page: measurements}, one page load for the narrow-screen tests.
-_NARROW: dict[str, dict] = {}
-
+#: What an explorable looks like at 400 px (the narrow-screen tests share one page load per explorable).
 NARROW_MEASURE = r"""
 const name = arguments[0], box = document.getElementById('explorable-' + name), W = document.documentElement.clientWidth;
 const b = box.getBoundingClientRect();
@@ -553,12 +552,11 @@ return out;
 """
 
 
+@functools.cache
 def _narrow(browser, server, page, name) -> dict:
     """:data:`NARROW_MEASURE` of ``page``'s explorable, drawn at 400 px (measured once per page)."""
-    if page not in _NARROW:
-        _open(browser, server, page, name, size=NARROW)
-        _NARROW[page] = browser.execute_script(NARROW_MEASURE, name)
-    return _NARROW[page]
+    _open(browser, server, page, name, size=NARROW)
+    return browser.execute_script(NARROW_MEASURE, name)
 
 
 @pytest.mark.parametrize("page, name", PAGES)
@@ -651,26 +649,28 @@ def _contrast(a, b) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-#: The calculator's text and background colours in each mode: {mode: colours}, from one page load.
-_MODES: dict[str, dict] = {}
+@functools.cache
+def _calculator_colours(browser, server) -> dict[str, dict]:
+    """The calculator's text and background colours in each mode: ``{mode: colours}``, from one page load."""
+    _open(browser, server, "book/calculator.html", "calculator")
+    modes = {}
+    for mode in ("light", "dark"):
+        modes[mode] = browser.execute_script(
+            "document.documentElement.dataset.theme = arguments[0]; document.documentElement.dataset.mode = arguments[0];"
+            "const rgb = c => c.match(/[0-9.]+/g).slice(0, 3).map(Number);"
+            "let bg = 'rgba(0, 0, 0, 0)', e = document.getElementById('explorable-calculator');"
+            "while (e && /rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) { bg = getComputedStyle(e).backgroundColor; e = e.parentElement; }"
+            "if (/rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) bg = getComputedStyle(document.body).backgroundColor;"
+            "const box = document.getElementById('explorable-calculator');"
+            "return {bg: rgb(bg), parts: ['.collapse-calc-help', '.collapse-calc-formula summary', '.collapse-calc-label',"
+            "  'td[data-key]'].map(s => [s, rgb(getComputedStyle(box.querySelector(s)).color)])};",
+            mode,
+        )
+    return modes
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_calculator_text_is_readable_in_both_modes(browser, server, mode):
-    if not _MODES:
-        _open(browser, server, "book/calculator.html", "calculator")
-        for m in ("light", "dark"):
-            _MODES[m] = browser.execute_script(
-                "document.documentElement.dataset.theme = arguments[0]; document.documentElement.dataset.mode = arguments[0];"
-                "const rgb = c => c.match(/[0-9.]+/g).slice(0, 3).map(Number);"
-                "let bg = 'rgba(0, 0, 0, 0)', e = document.getElementById('explorable-calculator');"
-                "while (e && /rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) { bg = getComputedStyle(e).backgroundColor; e = e.parentElement; }"
-                "if (/rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) bg = getComputedStyle(document.body).backgroundColor;"
-                "const box = document.getElementById('explorable-calculator');"
-                "return {bg: rgb(bg), parts: ['.collapse-calc-help', '.collapse-calc-formula summary', '.collapse-calc-label',"
-                "  'td[data-key]'].map(s => [s, rgb(getComputedStyle(box.querySelector(s)).color)])};",
-                m,
-            )
-    colours = _MODES[mode]
+    colours = _calculator_colours(browser, server)[mode]
     low = {s: round(_contrast(c, colours["bg"]), 1) for s, c in colours["parts"] if _contrast(c, colours["bg"]) < 4.5}
     assert not low, (mode, colours["bg"], low)  # WCAG AA for text
