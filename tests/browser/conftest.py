@@ -3,7 +3,9 @@
 * ``site_dir`` — the built HTML: ``$COLLAPSE_SITE_DIR`` if set (CI builds the book
   first and points here), else the book is built now, at the smoke scale, into a
   temporary folder (about two minutes; once per run, also under pytest-xdist, where the
-  first worker to need it builds it and the others wait for its lock).
+  first worker to need it builds it and the others wait for its lock). The chapters this
+  run has executed already (nbval, run first) are not executed again: the build takes
+  them from its jupyter-cache (the root ``conftest.py``).
 * ``server`` — a static file server on 127.0.0.1 for ``site_dir``; it records
   every request and its status (``server.requests``).
 * ``browser`` — headless Chromium driven by selenium, with every host other than
@@ -24,10 +26,12 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from collapse_lib.fileio import atomic_write
 from collapse_lib.repository import ENV_VAR
 
 from .harness import DESKTOP
@@ -48,12 +52,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
-def _shared_site(base: Path) -> Path:
-    """Where this run builds the site: beside the workers' temporary folders under pytest-xdist (one build for all),
-    else in the run's own temporary folder."""
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "site"
-
-
 def _site_once(shared: Path) -> tuple[Path, str]:
     """Build the site into ``shared`` unless a process of this run already did: ``(html folder, error or "")``."""
     from filelock import FileLock
@@ -66,17 +64,25 @@ def _site_once(shared: Path) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="session")
-def site_dir(tmp_path_factory) -> Path:
+def site_dir(shared_site) -> Path:
     env = os.environ.get("COLLAPSE_SITE_DIR")
     if env:
         path = Path(env).resolve()
         if not (path / "index.html").is_file():
             pytest.fail(f"$COLLAPSE_SITE_DIR={env} holds no built site (index.html missing)")
         return path
-    html, error = _site_once(_shared_site(tmp_path_factory.getbasetemp()))
+    html, error = _site_once(shared_site)
     if error:
         pytest.fail(error)
     return html
+
+
+BUILD_STARTED = "build started at "
+
+
+def build_log(out: Path) -> Path:
+    """The log of the build into ``out`` (jupyter-book's output, after a first line ``BUILD_STARTED<time.time()>``)."""
+    return out.with_name("build.log")
 
 
 def _build_site(out: Path) -> str:
@@ -93,7 +99,9 @@ def _build_site(out: Path) -> str:
     ]
     env = dict(os.environ, COLLAPSE_SCALE="smoke", PYTHONPATH=str(REPO))
     env.pop(ENV_VAR, None)  # built without a repository address, as CI builds it
+    started = time.time()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    atomic_write(build_log(out), f"{BUILD_STARTED}{started}\n{done.stdout}")
     if done.returncode != 0:
         return f"book build failed ({' '.join(cmd)}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return ""
@@ -172,17 +180,15 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def sweep(site_dir, server, browser, tmp_path_factory) -> dict:
+def sweep(site_dir, server, browser, shared_site) -> dict:
     """:func:`sweep.sweep_site` of this run's site, measured once per run (a file beside the workers' folders)."""
     import json
 
     from filelock import FileLock
 
-    from collapse_lib.fileio import atomic_write
-
     from .sweep import sweep_site
 
-    path = _shared_site(tmp_path_factory.getbasetemp()).with_name("sweep.json")
+    path = shared_site.with_name("sweep.json")
     with FileLock(str(path) + ".lock"):
         if path.is_file():
             return json.loads(path.read_text(encoding="utf-8"))

@@ -1,12 +1,15 @@
 """Every page of the built site loads offline: no failed request, nothing from another host; without a repository
-address no page leads to one; each chapter offers its executed notebook."""
+address no page leads to one; each chapter offers its executed notebook, executed once in a run."""
 
 import json
 import re
+from datetime import timezone
+from pathlib import Path
 
 import pytest
 
-from .harness import open_page, site_pages
+from .conftest import BUILD_STARTED, build_log
+from .harness import site_pages
 
 
 def test_site_has_every_chapter(site_dir):
@@ -65,13 +68,26 @@ def test_every_page_loads_from_the_local_server_only(sweep):
     assert not problems, "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in problems.items())
 
 
-@pytest.mark.parametrize("page", ["book/theorem1.html"])
-def test_math_is_typeset(server, browser, page):
-    open_page(browser, server, page)
-    raw = browser.execute_script(
-        "return Array.from(document.querySelectorAll('span.math, div.math'))"
-        ".filter(e => !e.querySelector('mjx-container, .MathJax, svg, .katex')).length"
-    )
-    total = browser.execute_script("return document.querySelectorAll('span.math, div.math').length")
-    assert total > 0, "no math on the page?"
-    assert raw == 0, f"{raw} of {total} formulas on {page} are not typeset (raw TeX shown)"
+def test_a_chapter_this_run_has_executed_is_not_executed_again(site_dir, shared_site, request):
+    """The site the tests build takes each chapter that nbval ran before the build began from the build's cache
+    (the root ``conftest.py``): no chapter is executed twice in one run."""
+    log = build_log(shared_site)
+    if not log.is_file():
+        pytest.skip("the site was not built by this run ($COLLAPSE_SITE_DIR)")
+    from jupyter_cache import get_cache
+
+    head, text = log.read_text(encoding="utf-8").split("\n", 1)
+    started = float(head.removeprefix(BUILD_STARTED))
+    cache = get_cache(str(shared_site / "_build" / ".jupyter_cache"))  # (it keeps UTC times without their zone)
+    by_nbval = {
+        Path(r.uri).name
+        for r in cache.list_cache_records()
+        if r.data.get("executed_by") == "nbval" and r.created.replace(tzinfo=timezone.utc).timestamp() < started
+    }
+    executed = set(re.findall(r"/book/([\w-]+\.md): Executing notebook", text))
+    taken = set(re.findall(r"/book/([\w-]+\.md): Using cached notebook", text))
+    assert executed or taken, "the build log names no chapter: has its format changed?"
+    if any(item.path.suffix == ".md" for item in request.session.items):  # chapters run first: some are stored
+        assert by_nbval, "nbval ran chapters before the build but stored none in the build's cache"
+    assert not executed & by_nbval, f"executed by nbval and again by the build: {sorted(executed & by_nbval)}"
+    assert by_nbval <= taken, sorted(by_nbval - taken)
