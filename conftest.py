@@ -71,16 +71,17 @@ def _is_chapter(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """The order files are handed to the workers in (pyproject's addopts turn xdist's own reordering off): the
     chapters first, so that their executed notebooks are cached before the site is built; the files whose tests
-    need the built site last; the others in between, files with more tests first (xdist's own order)."""
+    need the built site last, just after the other Chromium tests (which keep a worker busy while another builds
+    the site); the rest in between, files with more tests first (xdist's own order)."""
     builds = not os.environ.get("COLLAPSE_SITE_DIR")
     group, count = {}, Counter()
     for item in items:
         file = item.nodeid.split("::")[0]
         count[file] += 1
-        uses_site = "site_dir" in getattr(item, "fixturenames", ())
-        rank = 0 if _is_chapter(item) else 2 if uses_site else 1
+        fixtures = getattr(item, "fixturenames", ())
+        rank = 0 if _is_chapter(item) else 3 if "site_dir" in fixtures else 2 if "browser" in fixtures else 1
         group[file] = max(group.get(file, rank), rank)
-    config.stash[_BUILDS_SITE] = builds and 2 in group.values()
+    config.stash[_BUILDS_SITE] = builds and 3 in group.values()
     position = {item.nodeid: k for k, item in enumerate(items)}
 
     def key(item):

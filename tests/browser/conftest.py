@@ -181,17 +181,29 @@ def browser():
 
 @pytest.fixture(scope="session")
 def sweep(site_dir, server, browser, shared_site) -> dict:
-    """:func:`sweep.sweep_site` of this run's site, measured once per run (a file beside the workers' folders)."""
+    """``{page: sweep.sweep_page(...)}`` for every page of this run's site, each page measured once per run.
+
+    The pages are shared out between the processes that need them (a file per page beside the workers'
+    folders): a process measures each page nobody has claimed yet, then waits for the others' (a page takes
+    seconds), so that two workers reaching the sweep together each do half of it."""
     import json
 
-    from filelock import FileLock
+    from .harness import site_pages
+    from .sweep import sweep_page
 
-    from .sweep import sweep_site
-
-    path = shared_site.with_name("sweep.json")
-    with FileLock(str(path) + ".lock"):
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-        found = sweep_site(browser, server, site_dir)
-        atomic_write(path, json.dumps(found))
-        return found
+    folder = shared_site.with_name("sweep")
+    folder.mkdir(exist_ok=True)
+    pages = site_pages(site_dir)
+    files = {page: folder / (page.replace("/", "__") + ".json") for page in pages}
+    for page, file in files.items():
+        try:
+            file.with_suffix(".claimed").open("x").close()  # created by one process only
+        except FileExistsError:
+            continue
+        atomic_write(file, json.dumps(sweep_page(browser, server, site_dir, page)))
+    deadline = time.time() + 600
+    while not all(file.is_file() for file in files.values()):
+        if time.time() > deadline:
+            pytest.fail(f"pages claimed by another worker were not measured in 10 min: {sorted(folder.iterdir())}")
+        time.sleep(0.2)
+    return {page: json.loads(file.read_text(encoding="utf-8")) for page, file in files.items()}

@@ -10,8 +10,9 @@ their time on, so every page is loaded twice in all, whatever the number of chec
 * at 400 px, cache on: the layout measurements again and the boxes that may scroll
   sideways (:data:`SCROLL_BOXES`).
 
-:func:`sweep_site` returns plain JSON data, so that one worker of a pytest-xdist run
-can measure and the others read its file (``conftest.sweep``).
+:func:`sweep_page` measures one page and returns plain JSON data, so that the processes
+of a pytest-xdist run share the pass: each page is measured once, by the first worker to
+claim it, and every worker reads all of them (``conftest.sweep``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .harness import DESKTOP, NARROW, PageReport, collect, open_page, site_pages
+from .harness import DESKTOP, NARROW, PageReport, collect, open_page
 
 #: Layout of the page as typeset: content column, display and inline formulas, figure images (``test_layout``).
 MEASURE = r"""
@@ -119,25 +120,21 @@ def _desktop(browser, server, site_dir: Path, page: str) -> dict:
     }
 
 
-def sweep_site(browser, server, site_dir: Path) -> dict:
-    """``{page: {"problems", "hosts", "load", "read", "wide", "narrow", "boxes"}}`` for every page of the site.
+def sweep_page(browser, server, site_dir: Path, page: str) -> dict:
+    """``{"problems", "hosts", "load", "read", "wide", "narrow", "boxes"}`` of one page of the site.
 
     ``load`` and ``read`` are ``{file: bytes}`` fetched by a first visit (cache off) before the reader scrolls
     and by the end of reading through; ``hosts`` every host asked for meanwhile; ``problems`` failed requests
     and console errors on load; ``wide`` and ``narrow`` :data:`MEASURE` at 1,400 and 400 px; ``boxes``
     :data:`SCROLL_BOXES` at 400 px.
     """
-    pages = site_pages(site_dir)
-    found = {}
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     try:
-        for page in pages:
-            found[page] = _desktop(browser, server, site_dir, page)
+        found = _desktop(browser, server, site_dir, page)
     finally:
         browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
-    for page in pages:
-        open_page(browser, server, page, size=NARROW, settle_s=0.4)
-        found[page]["narrow"] = browser.execute_script(MEASURE)
-        found[page]["boxes"] = browser.execute_script(SCROLL_BOXES)
+    open_page(browser, server, page, size=NARROW, settle_s=0.4)
+    found["narrow"] = browser.execute_script(MEASURE)
+    found["boxes"] = browser.execute_script(SCROLL_BOXES)
     return found
