@@ -10,7 +10,7 @@ Plain Markdown pages (no jupytext header) are not collected.
 A run that also builds the site for the browser tests (``tests/browser``, without
 ``$COLLAPSE_SITE_DIR``) executes each chapter once, not twice: the chapters run first,
 and each one whose every cell passed goes into the jupyter-cache the site is then built
-with (:func:`shared_site`), which takes its outputs as the build's own execution would
+with (:func:`site_cache`), which takes its outputs as the build's own execution would
 (a chapter not found there is executed by the build).
 """
 
@@ -36,8 +36,8 @@ _BUILDS_SITE = pytest.StashKey[bool]()
 
 
 def shared_dir(config) -> Path:
-    """A folder of this run shared by all its processes: the run's temporary folder, which holds the pytest-xdist
-    workers' own (``pytest.TempPathFactory``, also where a collector has no ``tmp_path_factory`` fixture)."""
+    """A folder shared by every process of this run: its base temporary folder, which holds the pytest-xdist
+    workers' own. Read from the config: a collector, unlike a test, has no ``tmp_path_factory`` fixture."""
     base = config._tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
@@ -154,7 +154,7 @@ else:
 
         def teardown(self):
             try:
-                if self._language_info is not None:
+                if getattr(self, "_language_info", None) is not None:  # (None also where setup failed)
                     self._cache_executed()
             finally:
                 super().teardown()
