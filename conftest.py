@@ -16,6 +16,7 @@ with (:func:`site_cache`), which takes its outputs as the build's own execution 
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections import Counter
@@ -58,6 +59,12 @@ def shared_site(pytestconfig) -> Path:
     return site_folder(pytestconfig)
 
 
+@pytest.fixture(scope="session")
+def shared_site_cache(pytestconfig) -> Path:
+    """:func:`site_cache` for the tests."""
+    return site_cache(pytestconfig)
+
+
 def builds_site(config) -> bool:
     """Whether the collected tests build the site (a test uses the ``site_dir`` fixture and ``$COLLAPSE_SITE_DIR``
     does not name a built one)."""
@@ -82,11 +89,10 @@ def pytest_collection_modifyitems(config, items):
         rank = 0 if _is_chapter(item) else 3 if "site_dir" in fixtures else 2 if "browser" in fixtures else 1
         group[file] = max(group.get(file, rank), rank)
     config.stash[_BUILDS_SITE] = builds and 3 in group.values()
-    position = {item.nodeid: k for k, item in enumerate(items)}
 
-    def key(item):
+    def key(item):  # a stable sort: a file's tests keep their order
         file = item.nodeid.split("::")[0]
-        return group[file], -count[file], file, position[item.nodeid]
+        return group[file], -count[file], file
 
     items.sort(key=key)
 
@@ -170,7 +176,7 @@ else:
             from jupyter_cache import get_cache
             from jupyter_cache.base import CacheBundleIn
 
-            nb = _read(self.path)
+            nb = copy.deepcopy(self.nb)  # the chapter as nbval read it (``collect``)
             code = [cell for cell in nb.cells if cell.cell_type == "code"]
             if len(code) != len(outputs):
                 return

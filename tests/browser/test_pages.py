@@ -68,7 +68,7 @@ def test_every_page_loads_from_the_local_server_only(sweep):
     assert not problems, "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in problems.items())
 
 
-def test_a_chapter_this_run_has_executed_is_not_executed_again(site_dir, shared_site, request):
+def test_a_chapter_this_run_has_executed_is_not_executed_again(site_dir, shared_site, shared_site_cache, request):
     """The site the tests build takes each chapter that nbval ran before the build began from the build's cache
     (the root ``conftest.py``): no chapter is executed twice in one run."""
     log = build_log(shared_site)
@@ -78,7 +78,7 @@ def test_a_chapter_this_run_has_executed_is_not_executed_again(site_dir, shared_
 
     head, text = log.read_text(encoding="utf-8").split("\n", 1)
     started = float(head.removeprefix(BUILD_STARTED))
-    cache = get_cache(str(shared_site / "_build" / ".jupyter_cache"))  # (it keeps UTC times without their zone)
+    cache = get_cache(str(shared_site_cache))  # (it keeps UTC times without their zone)
     by_nbval = {
         Path(r.uri).name
         for r in cache.list_cache_records()
