@@ -27,10 +27,13 @@ from .scale import SCALES, current_scale
 
 #: Matplotlib style of every figure in the book (also applied by :func:`setup`): 100 dpi,
 #: the font sizes and default size of :data:`collapse_lib.plotting.RC` (legible at the
-#: site's column width, 1,400 and 400 px windows), light grid, no top/right spines.
+#: site's column width, 1,400 and 400 px windows), light grid, no top/right spines, and
+#: constrained layout, so that a reader's own figure keeps its labels inside it too (a
+#: chapter shows figures at their size: :data:`INLINE_FIGURE_KWARGS`).
 STYLE = MappingProxyType(
     {
         "figure.dpi": 100,
+        "figure.constrained_layout.use": True,
         "axes.grid": True,
         "grid.alpha": 0.3,
         "axes.spines.top": False,
@@ -70,6 +73,7 @@ def setup(mc: dict | None = None, scale: str | None = None, banner: bool = True)
             raise ValueError(f"mc must be a dict with one entry per scale {SCALES}, got {mc!r}")
         sizes = dict(mc[scale])
     plt.rcParams.update(STYLE)
+    _inline_figures_at_their_size()
     if banner:
         show_markdown(
             f"<small>This page was computed at scale **{scale}** (set `COLLAPSE_SCALE` to smoke, "
@@ -77,6 +81,30 @@ def setup(mc: dict | None = None, scale: str | None = None, banner: bool = True)
             "so.</small>"
         )
     return Chapter(scale=scale, mc=MappingProxyType(sizes))
+
+
+#: How IPython's inline backend saves the book's figures: at their own size, not cropped to a tight bounding box.
+INLINE_FIGURE_KWARGS = MappingProxyType({"bbox_inches": None})
+
+
+def _inline_figures_at_their_size() -> None:
+    """Have the inline backend (a chapter's kernel) save figures with :data:`INLINE_FIGURE_KWARGS`.
+
+    Every figure of the book is a constrained-layout :class:`~collapse_lib.plotting.FittedFigure` that keeps its
+    text inside itself (``tests/figures/test_figure_legibility.py`` checks it), so IPython's default
+    ``bbox_inches="tight"`` would only measure every artist once more before drawing (about a third of a figure's
+    time) to add white padding. Outside an IPython kernel with the inline backend nothing changes.
+    """
+    import matplotlib
+
+    if matplotlib.rcParams["backend"] not in ("inline", "module://matplotlib_inline.backend_inline"):
+        return
+    # Importing the backend wires it into IPython, as pyplot would on the first figure; its settings object exists
+    # from then on, and setting its print_figure_kwargs re-registers IPython's figure formatter with them.
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from matplotlib_inline.config import InlineBackend
+
+    InlineBackend.instance().print_figure_kwargs = dict(INLINE_FIGURE_KWARGS)
 
 
 def md_table(header, rows, align: str | None = None) -> str:

@@ -6,8 +6,9 @@ in a 400 px one (sphinx-book-theme; ``tests/browser`` measures it). Text of
 ``s`` points in a figure ``W`` inches wide is drawn ``s / 72 * min(100 W, column) / W``
 px high, so with :data:`FIG_WIDTH` = 5 in and no text under
 :data:`MIN_FONT_PT` = 12 pt, every label is at least 11 px high at both window
-widths (12/72 * 368/5.2 = 11.8 px, allowing 0.1 in of padding either side; on a
-desktop the smallest text is 16.7 px, the size of the body text). Hence every
+widths (12/72 * 368/5 = 12.3 px; the PNG is the figure at its size,
+:data:`collapse_lib.chapter.INLINE_FIGURE_KWARGS`; on a desktop the smallest text
+is 16.7 px, the size of the body text). Hence every
 figure is one column of panels (:func:`stacked`), legends go below their panel
 (:func:`legend_below`), and :data:`RC` sets the font sizes.
 """
@@ -17,8 +18,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 ERROR_LABEL = "test error $E$ (label noise excluded)"
+#: :data:`ERROR_LABEL` on two lines, for a panel whose axes are shorter than the label is long (matplotlib's layout
+#: ignores a y label's length: one longer than its axes runs into the next panel or off the figure).
+ERROR_LABEL_WRAPPED = "test error $E$\n(label noise excluded)"
 
 #: Width (CSS px) of the site's content column in 1,400 px and 400 px windows
 #: (sphinx-book-theme), which :data:`FIG_WIDTH` and :data:`MIN_FONT_PT` are chosen for;
@@ -79,13 +84,17 @@ def _wrap(t, width: float, renderer) -> None:
 
 
 class FittedFigure(Figure):
-    """A figure whose titles and x-axis labels are broken into lines that fit its width when it is drawn.
+    """A figure whose titles and x-axis labels are broken into lines that fit its width where its layout puts them.
 
-    With the book's type sizes (:data:`RC`) a long title would run past the figure's edges, and
-    ``bbox_inches="tight"`` would then widen the PNG, which the site shrinks, text and all.
+    With the book's type sizes (:data:`RC`) a long title would run past the figure's edges, which the PNG
+    (the figure at its size) would cut off; cropped to a tight bounding box instead, the PNG would widen and the
+    site would shrink it, text and all. Under :class:`FittingLayout` (what :func:`stacked` gives) the texts are
+    fitted as part of the layout, so the layout makes room for the lines they are drawn in; without a layout
+    engine they are fitted each time the figure is drawn.
     """
 
-    def draw(self, renderer):
+    def fit_texts(self, renderer) -> bool:
+        """Break titles and x labels into lines that fit where their axes are now; True if any text changed."""
         full = 0.96 * self.bbox.width
         texts = [(getattr(fig, "_suptitle", None), full) for fig in [self, *self.subfigs]]
         for ax in self.get_axes():
@@ -95,18 +104,46 @@ class FittedFigure(Figure):
             texts += [(ax.title, room), (ax.xaxis.label, room)]
             texts += [(getattr(ax, "_left_title", None), full), (getattr(ax, "_right_title", None), full)]
         originals = self.__dict__.setdefault("_unwrapped", {})
+        changed = False
         for t, width in texts:
             if t is None or not t.get_visible() or not t.get_text():
                 continue
-            # from the text as written, each time: a figure is drawn several times (layout, tight bbox, output)
+            # from the text as written, each time: the axes may have moved since it was last broken
             written, wrapped = originals.get(id(t), (None, None))
             if t.get_text() != wrapped:
                 written = t.get_text()
+            before = t.get_text()
             t.set_text(written)
             if t.get_window_extent(renderer).width > width:
                 _wrap(t, width, renderer)
             originals[id(t)] = (written, t.get_text())
+            changed |= t.get_text() != before
+        return changed
+
+    def draw(self, renderer):
+        if self.get_layout_engine() is None:
+            self.fit_texts(renderer)
+        # a FittingLayout fits them as it lays out; a suspended one (the output pass of savefig, after its layout
+        # pass) keeps them as laid out
         super().draw(renderer)
+
+
+class FittingLayout(ConstrainedLayoutEngine):
+    """Constrained layout for a :class:`FittedFigure`: its texts are fitted where the axes are, then laid out.
+
+    Before the figure's first layout the axes are where matplotlib first puts them; if the layout moves one far
+    enough to break a text differently, the texts are fitted again and laid out once more.
+    """
+
+    def execute(self, fig):
+        if not isinstance(fig, FittedFigure):
+            return super().execute(fig)
+        renderer = fig._get_renderer()
+        fig.fit_texts(renderer)
+        info = super().execute(fig)
+        if fig.fit_texts(renderer):
+            info = super().execute(fig)
+        return info
 
 
 def stacked(n: int, heights=None, width: float = FIG_WIDTH):
@@ -114,14 +151,15 @@ def stacked(n: int, heights=None, width: float = FIG_WIDTH):
 
     Each panel is a subfigure with one axes, so that :func:`legend_below` can put
     its legend under it; ``heights`` (inches, one per panel; default
-    :data:`PANEL_HEIGHT` each) include that legend. Constrained layout.
+    :data:`PANEL_HEIGHT` each) include that legend. Constrained layout that fits the texts
+    (:class:`FittingLayout`).
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     heights = [PANEL_HEIGHT] * n if heights is None else [float(h) for h in heights]
     if len(heights) != n:
         raise ValueError(f"heights must have one entry per panel ({n}), got {len(heights)}")
-    fig = plt.figure(figsize=(width, sum(heights)), layout="constrained", FigureClass=FittedFigure)
+    fig = plt.figure(figsize=(width, sum(heights)), layout=FittingLayout(), FigureClass=FittedFigure)
     subs = list(np.atleast_1d(fig.subfigures(n, 1, height_ratios=heights))) if n > 1 else [fig]
     axes = [sub.subplots() for sub in subs]
     return fig, subs, axes
@@ -130,7 +168,8 @@ def stacked(n: int, heights=None, width: float = FIG_WIDTH):
 def legend_below(panel, handles=None, labels=None, ncol: int = 2, ax=None, **kw):
     """The legend of one panel (a subfigure or figure from :func:`stacked`), below its axes.
 
-    ``handles``/``labels`` default to those of ``ax`` (default: the panel's only axes).
+    ``handles``/``labels`` default to those of ``ax`` (default: the panel's only axes). A legend wider than its
+    panel gets fewer columns, and in one column its long entries are broken into lines.
     """
     if handles is None:
         ax = ax or panel.axes[0]
@@ -142,6 +181,13 @@ def legend_below(panel, handles=None, labels=None, ncol: int = 2, ax=None, **kw)
         legend.remove()
         ncol -= 1
         legend = panel.legend(handles, labels, loc="outside lower center", ncol=ncol, **kw)
+    excess = legend.get_window_extent(renderer).width - 0.98 * panel.bbox.width
+    if excess > 0:  # one column and still too wide: its widest entries lose the excess
+        texts = legend.get_texts()
+        room = max(t.get_window_extent(renderer).width for t in texts) - excess
+        for t in texts:
+            if t.get_window_extent(renderer).width > room:
+                _wrap(t, room, renderer)
     return legend
 
 

@@ -418,7 +418,7 @@ def _pareto_panel(panel, ax, table, p2, vmin, vmax):
     for axis, lims in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         _plain_ticks(axis, *lims)
     ax.set_xlabel("error, trained on the n real samples only")
-    ax.set_ylabel("error, trained on the mixture")
+    ax.set_ylabel("error, trained\non the mixture")
     ax.set_title(f"$p_2$ = {p2:g}: Pareto diagram")
     if sc is not None:
         cb = panel.colorbar(sc, ax=ax, shrink=0.9)
@@ -466,7 +466,7 @@ def _psi_panel(ax, table, p2):
     ax.xaxis.set_minor_formatter(NullFormatter())
     _plain_ticks(ax.yaxis, *ax.get_ylim())
     ax.set_xlabel(r"$\psi = m/n$ (model size / samples)")
-    ax.set_ylabel("error, trained on the mixture")
+    ax.set_ylabel("error, trained\non the mixture")
     ax.set_title(f"$p_2$ = {p2:g}: error against model size")
 
 

@@ -119,7 +119,7 @@ def compute(scale=None, device="cpu", seed=0, progress=False):
     return pd.concat(parts, ignore_index=True)
 
 
-def _psi_axis(ax, ylabel=plotting.ERROR_LABEL, title=None):
+def _psi_axis(ax, ylabel=plotting.ERROR_LABEL_WRAPPED, title=None):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axvline(1.0, color="0.5", lw=0.8, ls="--")

@@ -346,7 +346,12 @@ def plot(table):
                     t0 = th[(th.c2 == c2) & (th.p2 == 0)].sort_values("width")
                     row[1].plot(t.width, t.error.to_numpy() - t0.error.to_numpy(), "--", color=col, lw=1.3)
                 row[1].axhline(p2**2 * c2, color=col, ls=":", lw=0.9)
-        plotting.finish_loglog(row[0], "width m (hidden units)", title=f"Test error, n = {n}, d = {d}, c² = {c2:g}")
+        plotting.finish_loglog(
+            row[0],
+            "width m (hidden units)",
+            ylabel=plotting.ERROR_LABEL_WRAPPED,
+            title=f"Test error, n = {n}, d = {d}, c² = {c2:g}",
+        )
         row[1].set_xscale("log")
         row[1].set_yscale("log")
         row[1].set_xlabel("width m (hidden units)")

@@ -461,7 +461,7 @@ def plot(table):
             else f"two-layer ReLU network (width {width:,}, trained)"
         )
         plotting.finish_loglog(
-            axes[0, j], "n (training samples)", ylabel="test error $\\|f(x) - e_y\\|^2$ (MNIST)", title=name
+            axes[0, j], "n (training samples)", ylabel="test error $\\|f(x) - e_y\\|^2$\n(MNIST)", title=name
         )
         # the axis spans the measured errors: floors p2² q far below them (small p2) fall outside it
         sp = err_spread.loc[t.index]

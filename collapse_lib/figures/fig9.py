@@ -254,7 +254,7 @@ def plot(table):
     ax.set_yscale("log")
     ax.set(
         xlabel="weight α on the real data (α = 1: real only)",
-        ylabel=plotting.ERROR_LABEL,
+        ylabel=plotting.ERROR_LABEL_WRAPPED,
         title="(a) error vs α  (□ pooling α = p₁, ★ best α)",
     )
     ax.grid(True, which="major", alpha=0.3)

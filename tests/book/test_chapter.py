@@ -1,5 +1,8 @@
 """The book helpers chapters import (collapse_lib.chapter)."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -32,6 +35,43 @@ def test_setup_picks_the_scale_sizes(monkeypatch):
     monkeypatch.setenv("COLLAPSE_SCALE", "huge")
     with pytest.raises(ValueError, match="COLLAPSE_SCALE"):
         setup(banner=False)
+
+
+#: An IPython shell with the inline backend, as in a chapter's kernel: the size of the PNG IPython makes of a figure
+#: the book draws, and of a plain figure of 5 x 3.6 in with a label past its right edge.
+_INLINE_FIGURES = """
+import base64, io
+from IPython.core.interactiveshell import InteractiveShell
+import matplotlib
+from PIL import Image
+shell = InteractiveShell.instance()
+matplotlib.use("module://matplotlib_inline.backend_inline")
+import matplotlib.pyplot as plt
+import collapse_lib as cl
+from collapse_lib.chapter import setup
+
+def png_size(fig):
+    data = shell.display_formatter.format(fig)[0]["image/png"]
+    data = base64.b64decode(data) if isinstance(data, str) else data
+    return Image.open(io.BytesIO(data)).size
+
+setup(banner=False)
+fig, _, (ax,) = cl.plotting.stacked(1)
+ax.plot([1, 2], [3, 4])
+plain, bx = plt.subplots()
+bx.set_ylabel("a y label")
+print(png_size(fig), png_size(plain))
+"""
+
+
+@pytest.mark.slow
+def test_setup_has_a_kernel_show_figures_at_their_size():
+    """After setup() the inline backend saves a figure as it is (500 x 360 px at the book's 5 x 3.6 in and
+    100 dpi), not cropped to a tight box; a plain figure lays itself out (constrained layout) to keep its labels."""
+    pytest.importorskip("matplotlib_inline")
+    out = subprocess.run([sys.executable, "-c", _INLINE_FIGURES], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["(500,", "360)", "(500,", "360)"]
 
 
 def test_format_numbers_one_notation_per_column():

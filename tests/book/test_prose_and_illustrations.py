@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import io
 
 import matplotlib
 
@@ -14,7 +15,7 @@ import pytest  # noqa: E402
 
 import collapse_lib as cl  # noqa: E402
 from collapse_lib import illustrations  # noqa: E402
-from collapse_lib.chapter import STYLE  # noqa: E402
+from collapse_lib.chapter import INLINE_FIGURE_KWARGS, STYLE  # noqa: E402
 from collapse_lib.plotting import FIG_WIDTH, MIN_FONT_PT  # noqa: E402
 from collapse_lib.prose import GLUE_PREFIX, glue, plain  # noqa: E402
 
@@ -58,13 +59,25 @@ def test_plain_values_and_bad_input():
 
 # ----------------------------------------------------------------------------- illustrations
 def _check(fig, xlabel: str, ylabel: str):
-    """One column of the book's width; labelled axes; no text under the book's smallest size."""
+    """One column of the book's width; labelled axes; no text under the book's smallest size; titles, axis labels
+    and legends inside their panel (the book shows a figure at its size: past its edge, text is cut off)."""
     assert fig.get_size_inches()[0] == pytest.approx(FIG_WIDTH)
     axes = [ax for ax in fig.get_axes() if ax.has_data()]
     assert axes and xlabel in axes[-1].get_xlabel() and ylabel in axes[0].get_ylabel()
-    fig.canvas.draw()
+    fig.savefig(io.BytesIO(), format="png", **INLINE_FIGURE_KWARGS)  # drawn as a chapter shows it
     sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip() and t.get_visible()]
     assert min(sizes) >= MIN_FONT_PT
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.get_axes():
+        panel = ax.get_figure(root=False)
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *(t for lg in panel.legends for t in lg.get_texts())]
+        for t in texts:
+            if t.get_visible() and t.get_text().strip():
+                box, edge = t.get_window_extent(renderer), panel.bbox
+                inside = (
+                    box.x0 >= edge.x0 - 1 and box.y0 >= edge.y0 - 1 and box.x1 <= edge.x1 + 1 and box.y1 <= edge.y1 + 1
+                )
+                assert inside, f"{t.get_text()!r} at {box.extents.round()} outside its panel {edge.extents.round()}"
     plt.close(fig)
 
 
