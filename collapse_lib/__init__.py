@@ -9,10 +9,15 @@ Dohmatob, Feng, Subramonian, Kempe, ICLR 2025 (arXiv:2410.04840).
 
 import importlib
 
-from . import paper, theory
-from ._version import __version__
-from .sampling import Sample, sample
-from .setting import GroupedSpectrum, Setting
+from ._deferred_imports import defer_rfc3987_syntax
+
+# Before anything imports Altair or nbformat: their jsonschema would build an IRI parser nothing here uses (seconds).
+defer_rfc3987_syntax()
+
+from . import paper, theory  # noqa: E402
+from ._version import __version__  # noqa: E402
+from .sampling import Sample, sample  # noqa: E402
+from .setting import GroupedSpectrum, Setting  # noqa: E402
 
 #: Subpackages loaded on first use (``cl.simulate``, ``cl.figures``, ...), as Scientific Python's SPEC 1
 #: describes: they import torch (seconds), which the theory, the settings and the explorables do not need.
