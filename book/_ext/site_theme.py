@@ -43,6 +43,7 @@ A failure to find what is rewritten (a theme update) is a build warning, so
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -306,13 +307,20 @@ def shrink_png(data: bytes, colors: int = 256) -> bytes | None:
     return out.getvalue() if out.tell() < len(data) else None
 
 
+def _shrink_one(path: Path) -> None:
+    smaller = shrink_png(path.read_bytes())
+    if smaller is not None:
+        atomic_write_public(path, smaller)
+
+
 def _shrink_figures(app: Sphinx, exc: Exception | None) -> None:
     if exc is not None or app.builder.format != "html":
         return
-    for path in sorted((Path(app.outdir) / "_images").glob("*.png")):
-        smaller = shrink_png(path.read_bytes())
-        if smaller is not None:
-            atomic_write_public(path, smaller)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # one thread per core: Pillow lets go of the GIL while it quantizes and compresses
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(_shrink_one, sorted((Path(app.outdir) / "_images").glob("*.png"))))
 
 
 def setup(app: Sphinx) -> dict:

@@ -8,7 +8,10 @@ Listed in ``_config.yml`` under ``sphinx: extra_extensions``. It
   so that it runs as a classic script, followed by the book's own scripts
   ``static/calculator.js`` (the calculator) and ``static/explorables.js``
   (embedding; it sends the ready event, so it comes last); and
-  ``_static/collapse-explorables.css``;
+  ``_static/collapse-explorables.css``. vl_convert takes seconds to assemble
+  the bundle, so where the chapters are read in parallel a process makes it
+  while the last of them are read, from when the first reading process is done
+  and a core is free (:func:`_start_bundle`);
 * adds both to the pages that show an explorable (found by the marker the
   outputs of :class:`~.embed.Explorable` carry), and to no other page: the
   stylesheet in the page's head, the script (0.9 MB, most of a chapter's weight)
@@ -31,6 +34,10 @@ the helper sends when the bundle has run.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from ..fileio import atomic_write
@@ -85,12 +92,62 @@ def _add_assets(app, pagename, templatename, context, doctree):
         app.add_css_file(CSS_NAME)
 
 
+#: The processes making the bundle, by build (``id(app)``): the process and the file it writes.
+_BUNDLE_JOBS: dict[int, tuple[subprocess.Popen, Path]] = {}
+_MAKE_BUNDLE = (
+    "import sys\n"
+    "from collapse_lib.explorables.sphinx import javascript_bundle\n"
+    "with open(sys.argv[1], 'w', encoding='utf-8') as f:\n"
+    "    f.write(javascript_bundle())\n"
+)
+
+
+def _start_bundle(app, *args):
+    """Start a process that makes :func:`javascript_bundle` into a temporary file while the build goes on.
+
+    Connected to ``env-merge-info``, which Sphinx emits in the main process each time a reading process has
+    finished: the first time, that process's core is free. Reading serially, nothing starts the process, and the
+    build's end makes the bundle itself.
+    """
+    if getattr(app.builder, "format", None) != "html" or id(app) in _BUNDLE_JOBS:
+        return
+    fd, name = tempfile.mkstemp(prefix="collapse-explorables-", suffix=".js")
+    os.close(fd)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MAKE_BUNDLE, name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _BUNDLE_JOBS[id(app)] = (proc, Path(name))
+
+
+def _finish_bundle(app, wanted: bool = True) -> str | None:
+    """The bundle the process made (waiting for it), or, if there was none or it failed, one made here.
+
+    ``wanted=False`` (a failed build): the process is stopped and nothing is made.
+    """
+    job = _BUNDLE_JOBS.pop(id(app), None)
+    if job is not None:
+        proc, path = job
+        try:
+            if not wanted:
+                proc.kill()
+            if proc.wait() == 0 and wanted:
+                text = path.read_text(encoding="utf-8")
+                if text:
+                    return text
+        finally:
+            path.unlink(missing_ok=True)
+    return javascript_bundle() if wanted else None  # made here, an error here is the real one
+
+
 def _write_assets(app, exception):
-    if exception is not None or getattr(app.builder, "format", None) != "html":
+    if getattr(app.builder, "format", None) != "html":
+        return
+    if exception is not None:
+        _finish_bundle(app, wanted=False)
         return
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
-    atomic_write(static / JS_NAME, javascript_bundle())
+    atomic_write(static / JS_NAME, _finish_bundle(app))
     atomic_write(static / CSS_NAME, (_STATIC / "explorables.css").read_text(encoding="utf-8"))
     for name in (JS_NAME, CSS_NAME):  # readable by a web server like the theme's files (atomic_write makes 0600)
         (static / name).chmod(0o644)
@@ -165,6 +222,7 @@ def _register_mime_plugin():
 def setup(app):
     """Register the extension (Sphinx entry point)."""
     _register_mime_plugin()
+    app.connect("env-merge-info", _start_bundle)
     app.connect("html-page-context", _add_assets)
     app.connect("build-finished", _write_assets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

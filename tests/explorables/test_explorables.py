@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+import tempfile
 from types import SimpleNamespace
 
 import numpy as np
@@ -505,6 +506,21 @@ def test_sphinx_adds_assets_only_to_pages_with_explorables(tmp_path):
         RuntimeError("build failed"),
     )
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_the_bundle_made_in_a_process_while_the_build_runs_is_the_bundle(tmp_path, monkeypatch):
+    """The process started with the build writes the same bundle; a failed build stops it and leaves no file."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the process writes the bundle
+    app = SimpleNamespace(outdir=str(tmp_path / "site"), builder=SimpleNamespace(format="html"))
+    sphinx._start_bundle(app)
+    sphinx._write_assets(app, None)
+    assert (tmp_path / "site" / "_static" / sphinx.JS_NAME).read_text(encoding="utf-8") == sphinx.javascript_bundle()
+    failed = SimpleNamespace(outdir=str(tmp_path / "failed"), builder=SimpleNamespace(format="html"))
+    sphinx._start_bundle(failed)
+    sphinx._write_assets(failed, RuntimeError("build failed"))
+    assert list(tmp_path.glob("collapse-explorables-*.js")) == []  # both temporary files removed
+    assert not (tmp_path / "failed").exists() and sphinx._BUNDLE_JOBS == {}
 
 
 @pytest.mark.slow
