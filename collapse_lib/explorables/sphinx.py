@@ -96,9 +96,10 @@ def _add_assets(app, pagename, templatename, context, doctree):
 _BUNDLE_JOBS: dict[int, tuple[subprocess.Popen, Path]] = {}
 _MAKE_BUNDLE = (
     "import sys\n"
+    "from pathlib import Path\n"
     "from collapse_lib.explorables.sphinx import javascript_bundle\n"
-    "with open(sys.argv[1], 'w', encoding='utf-8') as f:\n"
-    "    f.write(javascript_bundle())\n"
+    "from collapse_lib.fileio import atomic_write\n"
+    "atomic_write(Path(sys.argv[1]), javascript_bundle())\n"
 )
 
 
