@@ -118,7 +118,8 @@ def last_crossing(f, target: float) -> float:
 
     Scans :data:`SEARCH`; returns inf if f ≥ target at its last point, 0 if f <
     target at every point, else bisects in log m between the last point with f ≥
-    target and the next one (:data:`BISECTIONS` steps).
+    target and the next one (:data:`BISECTIONS` steps; ``f`` is called on arrays,
+    three steps' midpoints at a time).
     """
     above = np.asarray(f(SEARCH), dtype=float) >= target
     if above[-1]:
@@ -127,13 +128,29 @@ def last_crossing(f, target: float) -> float:
         return 0.0
     k = int(np.nonzero(above)[0][-1])
     lo, hi = np.log(SEARCH[k]), np.log(SEARCH[k + 1])
-    for _ in range(BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if float(f(np.exp(mid))) >= target:
-            lo = mid
-        else:
-            hi = mid
+    left = BISECTIONS
+    while left:
+        # the next steps' possible midpoints, computed as the steps compute them, in one call of f: the steps,
+        # and so the result, are those of one bisection step per call, at a third of the calls
+        depth = min(3, left)
+        points = _midpoints(lo, hi, depth)
+        at_or_above = dict(zip(points, np.asarray(f(np.exp(np.array(points))), dtype=float) >= target))
+        for _ in range(depth):
+            mid = 0.5 * (lo + hi)
+            if at_or_above[mid]:
+                lo = mid
+            else:
+                hi = mid
+        left -= depth
     return float(np.exp(0.5 * (lo + hi)))
+
+
+def _midpoints(lo: float, hi: float, depth: int) -> list[float]:
+    """Every midpoint ``depth`` bisection steps from [lo, hi] may visit (2^depth − 1 of them)."""
+    if depth == 0:
+        return []
+    mid = 0.5 * (lo + hi)
+    return [mid, *_midpoints(lo, mid, depth - 1), *_midpoints(mid, hi, depth - 1)]
 
 
 def estimate(
