@@ -18,7 +18,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 
 ERROR_LABEL = "test error $E$ (label noise excluded)"
 #: :data:`ERROR_LABEL` on two lines, for a panel whose axes are shorter than the label is long (matplotlib's layout
@@ -89,8 +89,8 @@ class FittedFigure(Figure):
     With the book's type sizes (:data:`RC`) a long title would run past the figure's edges, which the PNG
     (the figure at its size) would cut off; cropped to a tight bounding box instead, the PNG would widen and the
     site would shrink it, text and all. Under :class:`FittingLayout` (what :func:`stacked` gives) the texts are
-    fitted as part of the layout, so the layout makes room for the lines they are drawn in; without a layout
-    engine they are fitted each time the figure is drawn.
+    fitted as part of the layout, so the layout makes room for the lines they are drawn in; under another layout
+    engine or none they are fitted each time the figure is drawn.
     """
 
     def fit_texts(self, renderer) -> bool:
@@ -121,10 +121,10 @@ class FittedFigure(Figure):
         return changed
 
     def draw(self, renderer):
-        if self.get_layout_engine() is None:
+        # a FittingLayout fits them as it lays out; a suspended layout (the output pass of savefig, after its
+        # layout pass) keeps them as laid out; without either, they are fitted now
+        if not isinstance(self.get_layout_engine(), (FittingLayout, PlaceHolderLayoutEngine)):
             self.fit_texts(renderer)
-        # a FittingLayout fits them as it lays out; a suspended one (the output pass of savefig, after its layout
-        # pass) keeps them as laid out
         super().draw(renderer)
 
 
