@@ -34,8 +34,8 @@ PKG = "collapse_lib"
 
 #: Run in one fresh interpreter, in this order (each step's loaded modules depend on the steps before): what
 #: importing the library, using the theory, loading data files, the language-models page's work, reading the
-#: committed benchmark and importing the command line load, then the first simulation, then the lazy packages' names. Prints ``{step: facts}`` as JSON; a step that raises gives
-#: ``{"error": ...}``.
+#: committed benchmark and importing the command line load, then the first simulation, then the lazy packages'
+#: names. Prints ``{step: facts}`` as JSON; a step that raises gives ``{"error": ...}``.
 IMPORTS_SCRIPT = """
 import importlib, json, sys, traceback
 facts = {}
@@ -185,8 +185,8 @@ def test_an_unknown_part_is_an_attribute_error_naming_it(imports):
 
 
 def test_lazy_packages_keep_their_function_names_over_their_submodules(imports):
-    """``simulate.workflow``, ``bench.run`` and ``lm.train`` are the functions, also once their same-named submodules are
-    imported (which binds a submodule on its package)."""
+    """``simulate.workflow``, ``bench.run`` and ``lm.train`` are the functions, also once their same-named
+    submodules are imported (which binds a submodule on its package)."""
     assert imports["names over submodules"] == dict.fromkeys(
         ("simulate.workflow", "from-import", "bench.run", "bench.TINY", "lm.train"), True
     )

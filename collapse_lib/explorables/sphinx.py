@@ -120,31 +120,34 @@ def _start_bundle(app, *args):
     _BUNDLE_JOBS[id(app)] = (proc, Path(name))
 
 
-def _finish_bundle(app, wanted: bool = True) -> str | None:
-    """The bundle the process made (waiting for it), or, if there was none or it failed, one made here.
-
-    ``wanted=False`` (a failed build): the process is stopped and nothing is made.
-    """
+def _finish_bundle(app) -> str:
+    """The bundle the process made (waiting for it), or, if there was none or it failed, one made here."""
     job = _BUNDLE_JOBS.pop(id(app), None)
     if job is not None:
         proc, path = job
         try:
-            if not wanted:
-                proc.kill()
-            if proc.wait() == 0 and wanted:
-                text = path.read_text(encoding="utf-8")
-                if text:
-                    return text
+            if proc.wait() == 0 and (text := path.read_text(encoding="utf-8")):
+                return text
         finally:
             path.unlink(missing_ok=True)
-    return javascript_bundle() if wanted else None  # made here, an error here is the real one
+    return javascript_bundle()  # made here: an error here is the real one
+
+
+def _stop_bundle(app) -> None:
+    """Stop the process of a build that failed, and remove its file."""
+    job = _BUNDLE_JOBS.pop(id(app), None)
+    if job is not None:
+        proc, path = job
+        proc.kill()
+        proc.wait()
+        path.unlink(missing_ok=True)
 
 
 def _write_assets(app, exception):
     if getattr(app.builder, "format", None) != "html":
         return
     if exception is not None:
-        _finish_bundle(app, wanted=False)
+        _stop_bundle(app)
         return
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
