@@ -1,14 +1,21 @@
 """One pass over every page of the built site, shared by the page, layout and weight tests.
 
 Loading a page in Chromium (and waiting for MathJax) is what the browser tests spend
-their time on, so every page is loaded twice in all, whatever the number of checks:
+their time on, so every page is loaded once, whatever the number of checks:
 
 * at 1,400 px with the browser cache off: what the page requested on load (files and
   sizes, hosts, failures, console errors), the layout measurements (:data:`MEASURE`),
   then, scrolled to its end, what reading it through adds (an explorable's script, and
   any failure or console error on the way);
-* at 400 px, cache on: the layout measurements again and the boxes that may scroll
-  sideways (:data:`SCROLL_BOXES`).
+* then in a window narrowed to 400 px, with MathJax's formulas measured and typeset
+  again there (:data:`RETYPESET`): the layout measurements again and the boxes that may
+  scroll sideways (:data:`SCROLL_BOXES`). What they measure is laid out by CSS (media
+  queries, widths, overflow), by MathJax (which scales each formula to the text around it
+  when it typesets) and by scripts that follow the window's size (the scroll cue, the
+  explorables), so the narrowed page is the page loaded at 400 px
+  (``test_layout.test_a_narrowed_page_measures_as_one_loaded_narrow`` holds the two
+  together); the scripts that act once on load at a phone's width (the theme's menus) are
+  ``test_reader``'s phone tests, which load pages at 400 px.
 
 :func:`sweep_page` measures one page and returns plain JSON data, so that the processes
 of a pytest-xdist run share the pass: each page is measured once, by the first worker to
@@ -120,13 +127,50 @@ def _desktop(browser, server, site_dir: Path, page: str) -> dict:
     }
 
 
+#: Measure every formula's surroundings again and typeset it anew, as MathJax does on load: after the window has
+#: changed size, the text around a formula may have another size (a table's cells, the theme's type scale).
+RETYPESET = """
+const done = arguments[arguments.length - 1], mj = window.MathJax;
+if (!(mj && mj.startup && mj.startup.promise)) { done(false); return; }
+mj.startup.promise.then(() => {
+  mj.startup.document.rerender(mj._.core.MathItem.STATE.METRICS);
+  done(true);
+}).catch(e => done('error: ' + e));
+"""
+
+
+def narrow(browser) -> None:
+    """Narrow the window of the page loaded in ``browser`` to :data:`NARROW` and wait until the page has laid
+    itself out there as a page loaded at that width (:data:`RETYPESET`)."""
+    browser.set_window_size(*NARROW)
+    _settle_layout(browser)
+    typeset = browser.execute_async_script(RETYPESET)
+    assert typeset in (True, False), f"MathJax could not typeset the narrowed page again: {typeset}"
+    _settle_layout(browser)
+
+
+def _settle_layout(browser, quiet_s: float = 0.3, timeout_s: float = 5) -> None:
+    """Wait until the page has laid itself out again after a resize: its height and content column unchanged for
+    ``quiet_s`` (the scroll cue redraws 0.1 s after the last resize event; the explorables redraw at their new
+    width)."""
+    probe = "const c = document.querySelector('article.bd-article'); return [document.body.scrollHeight, c ? c.clientWidth : 0];"
+    last, since, t0 = None, time.time(), time.time()
+    while time.time() - t0 < timeout_s:
+        now = browser.execute_script(probe)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet_s:
+            return
+        time.sleep(0.05)
+
+
 def sweep_page(browser, server, site_dir: Path, page: str) -> dict:
     """``{"problems", "hosts", "load", "read", "wide", "narrow", "boxes"}`` of one page of the site.
 
     ``load`` and ``read`` are ``{file: bytes}`` fetched by a first visit (cache off) before the reader scrolls
     and by the end of reading through; ``hosts`` every host asked for meanwhile; ``problems`` failed requests
-    and console errors on load; ``wide`` and ``narrow`` :data:`MEASURE` at 1,400 and 400 px; ``boxes``
-    :data:`SCROLL_BOXES` at 400 px.
+    and console errors on load; ``wide`` :data:`MEASURE` at 1,400 px; ``narrow`` :data:`MEASURE` and ``boxes``
+    :data:`SCROLL_BOXES` once the window is narrowed to 400 px.
     """
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
@@ -134,7 +178,7 @@ def sweep_page(browser, server, site_dir: Path, page: str) -> dict:
         found = _desktop(browser, server, site_dir, page)
     finally:
         browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
-    open_page(browser, server, page, size=NARROW, settle_s=0.4)
+    narrow(browser)
     found["narrow"] = browser.execute_script(MEASURE)
     found["boxes"] = browser.execute_script(SCROLL_BOXES)
     return found

@@ -1,7 +1,9 @@
 """What a reader sees, measured in Chromium at 1,400 px and 400 px windows.
 
-Every page is loaded once per window width (fixture ``sweep``, shared with the page and
-weight tests) and a script (``sweep.MEASURE``) collects, after MathJax has typeset it:
+Every page is loaded once at 1,400 px and then narrowed to 400 px (fixture ``sweep``, shared
+with the page and weight tests: a narrowed page is measured as a page loaded at 400 px, which
+``test_a_narrowed_page_measures_as_one_loaded_narrow`` checks) and a script (``sweep.MEASURE``)
+collects, after MathJax has typeset it:
 
 * the width of the content column (the first cell's output area, on pages with cells);
 * for every display equation: its box, the width of its typeset content and
@@ -17,11 +19,20 @@ typeset, and the column is at least as wide as ``collapse_lib.plotting.SITE_COLU
 (which ``tests/figures/test_figure_legibility.py`` uses).
 """
 
+import math
+
 import pytest
 
 from collapse_lib.chapter import STYLE
 from collapse_lib.plotting import MIN_FONT_PT, MIN_TEXT_PX
 from collapse_lib.plotting import SITE_COLUMN_PX as COLUMN_PX
+
+from .harness import NARROW, open_page
+from .sweep import MEASURE, SCROLL_BOXES
+
+#: The page the narrowed and the loaded layouts are compared on: formulas in tables, whose cells take another
+#: text size at 400 px, so that a narrowed page whose formulas kept their first scale measures otherwise.
+SAME_AS_LOADED_PAGE = "book/data_distributions.html"
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +106,26 @@ def test_figures_are_not_shrunk_below_legible(measured):
                 )
     assert seen >= 20, f"only {seen} figures measured"
     assert not problems, "\n".join(problems)
+
+
+def _differences(a, b, where="", tol=1.0) -> list[str]:
+    """Where two measurements differ: numbers by more than ``tol`` px, anything else at all."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return [d for k in a for d in _differences(a[k], b[k], f"{where}.{k}", tol)]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{where}[{i}]", tol)]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    if (numbers and math.isclose(a, b, abs_tol=tol)) or (not numbers and a == b):
+        return []
+    return [f"{where}: narrowed {a!r}, loaded {b!r}"]
+
+
+def test_a_narrowed_page_measures_as_one_loaded_narrow(sweep, browser, server):
+    """The sweep measures the 400 px layout by narrowing the window of a page loaded at 1,400 px (one load a page
+    instead of two): what it measures there is what a load at 400 px measures."""
+    open_page(browser, server, SAME_AS_LOADED_PAGE, size=NARROW, settle_s=0.4)
+    loaded = {"narrow": browser.execute_script(MEASURE), "boxes": browser.execute_script(SCROLL_BOXES)}
+    narrowed = {k: sweep[SAME_AS_LOADED_PAGE][k] for k in loaded}
+    assert loaded["narrow"]["total_math"] > 20 and any(b["kind"] == "table" for b in loaded["boxes"])
+    differences = _differences(narrowed, loaded)
+    assert not differences, "\n".join(differences)
