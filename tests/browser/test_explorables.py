@@ -115,7 +115,10 @@ def _enter(browser, box: str, field: str, value: str) -> None:
         value,
     )
     _settled(browser, box)
-    time.sleep(0.3)  # the greying fades in 0.15 s
+    t0 = time.time()  # the greying fades in and out (a CSS transition): wait until it has run
+    while browser.execute_script(f"return {box}.querySelector('.collapse-calc-output').getAnimations().length > 0;"):
+        assert time.time() - t0 < 10, "the calculator's output is still fading after 10 s"
+        time.sleep(0.02)
 
 
 def _calc_state(browser, box: str) -> dict:

@@ -146,28 +146,6 @@ def test_no_top_bar_above_the_article(browser, server):
 # -- wide formulas and tables on a phone -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def scroll_boxes(sweep):
-    """``{page: [box, ...]}`` at 400 px: every box that may scroll sideways, after MathJax and the cue script ran."""
-    return {page: m["boxes"] for page, m in sweep.items()}
-
-
-def test_a_box_wider_than_the_column_shows_that_there_is_more(scroll_boxes):
-    problems, wide = [], 0
-    for page, boxes in scroll_boxes.items():
-        for b in boxes:
-            if b["hidden"] > 1:
-                wide += 1
-                if "right" not in (b["more"] or "") or b["mask"] == "none":
-                    problems.append(f"{page}: {b['kind']} {b['id']} hides {b['hidden']} px with no cue ({b})")
-                if b["kind"] == "table" and b["sticky"] not in (None, "sticky"):
-                    problems.append(f"{page}: table {b['id']} scrolls its first column away")
-            elif b["more"] or b["mask"] != "none":
-                problems.append(f"{page}: {b['kind']} {b['id']} fits but is faded ({b})")
-    assert wide >= 5, f"only {wide} wide boxes at 400 px: is the check blind?"
-    assert not problems, "\n".join(problems)
-
-
 def test_the_cue_follows_the_scroll(browser, server):
     open_page(browser, server, "book/theorem1.html", size=NARROW)
     script = (
@@ -249,6 +227,28 @@ def test_every_icon_the_pages_name_has_its_glyph(site_dir):
 
 
 # -- weight -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scroll_boxes(sweep):
+    """``{page: [box, ...]}`` at 400 px: every box that may scroll sideways, after MathJax and the cue script ran."""
+    return {page: m["boxes"] for page, m in sweep.items()}
+
+
+def test_a_box_wider_than_the_column_shows_that_there_is_more(scroll_boxes):
+    problems, wide = [], 0
+    for page, boxes in scroll_boxes.items():
+        for b in boxes:
+            if b["hidden"] > 1:
+                wide += 1
+                if "right" not in (b["more"] or "") or b["mask"] == "none":
+                    problems.append(f"{page}: {b['kind']} {b['id']} hides {b['hidden']} px with no cue ({b})")
+                if b["kind"] == "table" and b["sticky"] not in (None, "sticky"):
+                    problems.append(f"{page}: table {b['id']} scrolls its first column away")
+            elif b["more"] or b["mask"] != "none":
+                problems.append(f"{page}: {b['kind']} {b['id']} fits but is faded ({b})")
+    assert wide >= 5, f"only {wide} wide boxes at 400 px: is the check blind?"
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture(scope="module")
