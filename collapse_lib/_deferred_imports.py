@@ -52,3 +52,13 @@ def defer_rfc3987_syntax() -> bool:
     stand_in.is_valid_syntax = _is_valid_syntax
     sys.modules[NAME] = stand_in
     return True
+
+
+def python_command(code: str) -> list[str]:
+    """``[python, "-c", code]`` with the stand-in put in place first, for a Jupyter tool run as a child process.
+
+    jupyter-book and JupyterLab import jsonschema (through nbformat and jupyter-events) before anything of the
+    library, so a process started as ``jupyter-book build`` or ``python -m jupyterlab`` builds the parsers
+    whatever it does; started through this command it builds them only if it checks an IRI.
+    """
+    return [sys.executable, "-c", f"import {__name__}\n{code}"]

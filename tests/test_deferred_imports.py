@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from collapse_lib._deferred_imports import NAME, defer_rfc3987_syntax
+from collapse_lib._deferred_imports import NAME, defer_rfc3987_syntax, python_command
 
 pytest.importorskip(NAME)
 
@@ -38,3 +38,15 @@ def test_nothing_is_stood_in_for_once_the_module_or_jsonschema_is_loaded():
 
     assert NAME in sys.modules
     assert defer_rfc3987_syntax() is False
+
+
+@pytest.mark.slow
+def test_a_tool_started_through_python_command_defers_the_parsers():
+    """jupyter-book and JupyterLab import nbformat or jupyter-events (and so jsonschema) before the library: started
+    through ``python_command`` they find the stand-in."""
+    code = (
+        "import sys, nbformat, jsonschema\nprint(type(sys.modules['rfc3987_syntax']).__name__, 'lark' in sys.modules)"
+    )
+    out = subprocess.run(python_command(code), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["_StandIn", "False"]

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from collapse_lib._deferred_imports import python_command
 from collapse_lib.repository import ENV_VAR, SUBSTITUTIONS, repository_url, substitutions
 
 yaml = pytest.importorskip("yaml")
@@ -136,7 +136,7 @@ def _start_build(root: Path, url: str | None) -> subprocess.Popen:
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     if url is not None:
         env[ENV_VAR] = url
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root), "-W"]
+    cmd = [*python_command("from jupyter_book.cli.main import main; main()"), "build", str(root), "-W"]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -24,13 +24,13 @@ import http.server
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from collapse_lib._deferred_imports import python_command
 from collapse_lib.fileio import atomic_write
 from collapse_lib.repository import ENV_VAR
 
@@ -89,9 +89,7 @@ def _build_site(out: Path) -> str:
     """Build the book at the smoke scale into ``out``; returns "" or what went wrong."""
     # jupyter-book 1 has no ``python -m jupyter_book``: call its click entry point with this interpreter
     cmd = [
-        sys.executable,
-        "-c",
-        "from jupyter_book.cli.main import main; main()",
+        *python_command("from jupyter_book.cli.main import main; main()"),
         "build",
         str(REPO),
         "--path-output",
