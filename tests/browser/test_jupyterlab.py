@@ -66,16 +66,29 @@ def _explorables_notebook(path: Path) -> None:
     nbformat.write(nb, str(path))
 
 
-@pytest.fixture(autouse=True)
-def _leave_the_lab(request):
-    """After a test that drove JupyterLab, leave its page (whose unload handler logs a console error when the next
-    test navigates away) and forget its logs, so that the browser is clean for the tests that share it."""
-    yield
-    if "browser" in request.fixturenames:
-        browser = request.getfixturevalue("browser")
-        browser.get("about:blank")
-        for kind in ("browser", "performance"):
-            _drain(browser, kind)
+@pytest.fixture(scope="module")
+def lab_browser(browser):
+    """The session's browser, for the tests that drive JupyterLab: they may leave it on the lab's page, which the
+    next one reuses (:func:`_show`). After the last, leave that page (whose unload handler logs a console error
+    when the next test navigates away) and forget its logs, so that the browser is clean for the tests that
+    share it."""
+    yield browser
+    browser.get("about:blank")
+    for kind in ("browser", "performance"):
+        _drain(browser, kind)
+
+
+def _show(browser, lab: str, path: str, fresh: bool = False) -> None:
+    """Show the file ``path`` of the lab's root in JupyterLab: loaded by its URL (``fresh``, or when the browser is
+    not on this lab's page), else opened by the running app's document manager, as a click in its file browser
+    would (booting JupyterLab in the browser takes seconds)."""
+    running = not fresh and browser.execute_script(
+        "return !!window.jupyterapp && location.href.startsWith(arguments[0]);", lab
+    )
+    if running:
+        browser.execute_script("window.jupyterapp.commands.execute('docmanager:open', {path: arguments[0]});", path)
+    else:
+        browser.get(f"{lab}/lab/tree/{path}?token={TOKEN}")
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +120,7 @@ def lab(tmp_path_factory):
         f"--ServerApp.root_dir={root}",
         f"--LabApp.workspaces_dir={config / 'workspaces'}",
         "--LabApp.news_url=",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the tests open files in the running app
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--FileCheckpoints.checkpoint_dir={config / 'checkpoints'}",
     ]
@@ -145,8 +159,9 @@ def test_the_server_reads_a_chapter_as_a_notebook(lab):
     assert "remove-cell" in cells[0]["metadata"]["tags"]  # tags survive: the install cell stays hidden on the site
 
 
-def test_a_chapter_link_opens_in_the_notebook_editor(lab, browser):
-    browser.get(f"{lab}/lab/tree/book/theorem1.md?token={TOKEN}")
+def test_a_chapter_link_opens_in_the_notebook_editor(lab, lab_browser):
+    browser = lab_browser
+    _show(browser, lab, "book/theorem1.md", fresh=True)  # the link itself, as Binder's launch button makes it
     deadline = time.time() + 90
     while time.time() < deadline:
         notebook = browser.find_elements("css selector", ".jp-NotebookPanel .jp-Cell")
@@ -163,8 +178,9 @@ return c ? c.toDataURL() : (g ? g.outerHTML : null);
 """
 
 
-def test_explorables_draw_in_jupyterlab_and_answer_their_sliders(lab, browser):
-    browser.get(f"{lab}/lab/tree/explorables.ipynb?token={TOKEN}")
+def test_explorables_draw_in_jupyterlab_and_answer_their_sliders(lab, lab_browser):
+    browser = lab_browser
+    _show(browser, lab, "explorables.ipynb")
     deadline = time.time() + 90
     embeds = []
     while time.time() < deadline and len(embeds) < len(EXPLORABLES):
