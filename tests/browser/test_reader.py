@@ -226,7 +226,7 @@ def test_every_icon_the_pages_name_has_its_glyph(site_dir):
     assert not missing, f"icons named by the pages but not drawn: {missing}"
 
 
-# -- weight -----------------------------------------------------------------------------------
+# -- wide formulas and tables on a phone, in every page (the shared sweep: last in the file) ------
 
 
 @pytest.fixture(scope="module")
@@ -249,6 +249,9 @@ def test_a_box_wider_than_the_column_shows_that_there_is_more(scroll_boxes):
                 problems.append(f"{page}: {b['kind']} {b['id']} fits but is faded ({b})")
     assert wide >= 5, f"only {wide} wide boxes at 400 px: is the check blind?"
     assert not problems, "\n".join(problems)
+
+
+# -- weight -----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
