@@ -95,15 +95,27 @@ def _sizes(site_dir: Path, urls) -> dict:
     return files
 
 
+#: Scroll to the end of the page a screen at a time, as a reader would, letting two frames pass at each screen (what
+#: the page does when a part comes into view runs on the next frame: an explorable fetches its script); the end is
+#: the page's height as it grows meanwhile.
+READ_THROUGH = """
+const done = arguments[arguments.length - 1], step = Math.max(window.innerHeight - 100, 200);
+let y = 0;
+const next = () => {
+  window.scrollTo(0, y);
+  if (y >= document.body.scrollHeight) { done(y); return; }
+  y += step;
+  requestAnimationFrame(() => requestAnimationFrame(next));
+};
+next();
+"""
+
+
 def _read_through(browser, report: PageReport, quiet_s: float = 0.5) -> PageReport:
-    """Scroll to the end of the page a screen at a time, as a reader would, then wait until it has requested
-    nothing for ``quiet_s``; ``report`` holds what it requested and logged meanwhile (an explorable's script,
-    fetched when its figure nears the view)."""
-    height = browser.execute_script("return document.body.scrollHeight")
-    step = max(browser.execute_script("return window.innerHeight") - 100, 200)
-    for y in range(0, height + step, step):
-        browser.execute_script(f"window.scrollTo(0, {y})")
-        time.sleep(0.03)
+    """Read the page through (:data:`READ_THROUGH`), then wait until it has requested nothing for ``quiet_s``;
+    ``report`` holds what it requested and logged meanwhile (an explorable's script, fetched when its figure nears
+    the view)."""
+    browser.execute_async_script(READ_THROUGH)
     last, seen, t0 = time.time(), -1, time.time()
     while time.time() - last < quiet_s and time.time() - t0 < 10:
         collect(browser, report)
@@ -127,24 +139,29 @@ def _desktop(browser, server, site_dir: Path, page: str) -> dict:
     }
 
 
-#: Measure every formula's surroundings again and typeset it anew, as MathJax does on load: after the window has
-#: changed size, the text around a formula may have another size (a table's cells, the theme's type scale).
+#: Once the page has its new width (``arguments[0]``: the width it had before, as ``window.innerWidth``), measure
+#: every formula's surroundings again and typeset it anew, as MathJax does on load: after the window has changed
+#: size, the text around a formula may have another size (a table's cells, the theme's type scale).
 RETYPESET = """
-const done = arguments[arguments.length - 1], mj = window.MathJax;
-if (!(mj && mj.startup && mj.startup.promise)) { done(false); return; }
-mj.startup.promise.then(() => {
-  mj.startup.document.rerender(mj._.core.MathItem.STATE.METRICS);
-  done(true);
-}).catch(e => done('error: ' + e));
+const before = arguments[0], done = arguments[arguments.length - 1], mj = window.MathJax, t0 = Date.now();
+const retypeset = () => {
+  if (window.innerWidth === before && Date.now() - t0 < 5000) { requestAnimationFrame(retypeset); return; }
+  if (!(mj && mj.startup && mj.startup.promise)) { done(false); return; }
+  mj.startup.promise.then(() => {
+    mj.startup.document.rerender(mj._.core.MathItem.STATE.METRICS);
+    done(true);
+  }).catch(e => done('error: ' + e));
+};
+retypeset();
 """
 
 
 def narrow(browser) -> None:
     """Narrow the window of the page loaded in ``browser`` to :data:`NARROW` and wait until the page has laid
-    itself out there as a page loaded at that width (:data:`RETYPESET`)."""
+    itself out there as a page loaded at that width (:data:`RETYPESET`, then the page's own redrawing)."""
+    before = browser.execute_script("return window.innerWidth")
     browser.set_window_size(*NARROW)
-    _settle_layout(browser)
-    typeset = browser.execute_async_script(RETYPESET)
+    typeset = browser.execute_async_script(RETYPESET, before)
     assert typeset in (True, False), f"MathJax could not typeset the narrowed page again: {typeset}"
     _settle_layout(browser)
 
