@@ -36,6 +36,21 @@ def _drain(driver, kind):
         return []
 
 
+#: Resolves once the document is complete and MathJax, if the page loads it, has typeset it, or after 25 s (within
+#: WebDriver's default 30 s for a script).
+_READY = """
+const done = arguments[arguments.length - 1];
+const loaded = document.readyState === 'complete' ? Promise.resolve()
+  : new Promise(r => window.addEventListener('load', r, {once: true}));
+const typeset = () => {
+  const mj = window.MathJax;
+  return mj && mj.startup && mj.startup.promise
+    ? mj.startup.promise.then(() => (mj.typesetPromise ? mj.typesetPromise() : 0)) : 0;
+};
+Promise.race([loaded.then(typeset), new Promise(r => setTimeout(r, 25000))]).then(() => done(true), () => done(true));
+"""
+
+
 def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) -> PageReport:
     """Load ``page`` (a path relative to the site root) at window ``size``; report failures.
 
@@ -46,19 +61,7 @@ def open_page(driver, server, page: str, size=DESKTOP, settle_s: float = 0.5) ->
     driver.set_window_size(*size)
     url = server.base + page
     driver.get(url)
-    t0 = time.time()
-    while time.time() - t0 < 30:
-        ready = driver.execute_script(
-            "if (document.readyState !== 'complete') return false;"
-            "const mj = window.MathJax;"
-            "if (mj && mj.startup && mj.startup.promise) {"
-            "  if (!window.__mjDone) { mj.startup.promise.then(() => (mj.typesetPromise ? mj.typesetPromise() : 0))"
-            "      .then(() => { window.__mjDone = true; }); return false; } }"
-            "return true;"
-        )
-        if ready:
-            break
-        time.sleep(0.1)
+    driver.execute_async_script(_READY)
     time.sleep(settle_s)
     return collect(driver, PageReport(url))
 
