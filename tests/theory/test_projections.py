@@ -35,28 +35,28 @@ POINTS = [
 TRIALS = 40
 
 
+GAPS = {}  # point id -> (relative gap, z) of test_theory_matches_simulation, for test_report_largest_gap
+
+
 @pytest.mark.parametrize("s, n, m, p2, lam", POINTS)
-def test_theory_matches_simulation(s, n, m, p2, lam):
+def test_theory_matches_simulation(s, n, m, p2, lam, request):
     """|sim − theory| ≤ 3 s.e. + 3% (the 3% allows the O(1/d) finite-size bias at d = 150–300)."""
     r = cl.simulate.random_projections(s, n=n, m=m, p2=p2, lam=lam, trials=TRIALS, seed=11)
     th = cl.theory.random_projections(s, n=n, m=m, p2=r.p2_eff, lam=lam)
+    GAPS[request.node.callspec.id] = (abs(r.mean / th.total - 1), (r.mean - th.total) / r.stderr)
     assert abs(r.mean - th.total) <= 3 * r.stderr + 0.03 * th.total, (r.mean, r.stderr, th.total)
 
 
 def test_report_largest_gap():
-    """Not a pass/fail check beyond sanity: prints the largest relative gap over POINTS (see -rA)."""
-    gaps = []
-    for p in POINTS:
-        s, n, m, p2, lam = p.values
-        r = cl.simulate.random_projections(s, n=n, m=m, p2=p2, lam=lam, trials=TRIALS, seed=11)
-        th = cl.theory.random_projections(s, n=n, m=m, p2=r.p2_eff, lam=lam).total
-        gaps.append((abs(r.mean / th - 1), (r.mean - th) / r.stderr, p.id))
-    worst = max(gaps)
+    """Prints the largest relative gap over POINTS (see -rA); not a check beyond sanity (under 10%)."""
+    if len(GAPS) < len(POINTS):
+        pytest.skip("run together with test_theory_matches_simulation")
+    where, (gap, z) = max(GAPS.items(), key=lambda g: g[1][0])
     print(
-        f"largest relative gap {100 * worst[0]:.2f}% at {worst[2]} (z = {worst[1]:+.2f}); "
-        f"largest |z| = {max(abs(g[1]) for g in gaps):.2f}"
+        f"largest relative gap {100 * gap:.2f}% at {where} (z = {z:+.2f}); "
+        f"largest |z| = {max(abs(g[1]) for g in GAPS.values()):.2f}"
     )
-    assert worst[0] < 0.1
+    assert gap < 0.1
 
 
 def test_simulation_error_terms_match_by_term_not_only_total():
