@@ -17,6 +17,7 @@ with (:func:`site_cache`), which takes its outputs as the build's own execution 
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import time
 from collections import Counter
@@ -73,6 +74,15 @@ def builds_site(config) -> bool:
 
 def _is_chapter(item) -> bool:
     return item.path.suffix == ".md"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Freeze what the process holds once pytest is done with it: the process exits next, and the interpreter's
+    garbage collections at exit would go through everything the tests loaded (torch, matplotlib, the chapters'
+    libraries), about 2 s in each xdist worker and in the main process, to free memory the exit frees anyway.
+    Files are closed and flushed before this point (pytest's own, and the library's, written atomically)."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config, items):
