@@ -34,6 +34,7 @@ the helper sends when the bundle has run.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -49,11 +50,18 @@ MARKER = "collapseExplorables"
 _STATIC = Path(__file__).with_name("static")
 
 
-def javascript_bundle() -> str:
-    """Vega + Vega-Lite + vega-embed (as a classic script) followed by the book's helper script."""
+@functools.lru_cache(maxsize=2)
+def _vega_bundle(vl_version: str) -> str:
+    """``vl_convert.javascript_bundle`` for ``vl_version``: the same text for the installed vl-convert each time it
+    is asked, and seconds to make (vl-convert bundles the modules), so made once per process."""
     import vl_convert
 
-    vega = vl_convert.javascript_bundle(vl_version=SITE_VEGALITE_VERSION)
+    return vl_convert.javascript_bundle(vl_version=vl_version)
+
+
+def javascript_bundle() -> str:
+    """Vega + Vega-Lite + vega-embed (as a classic script) followed by the book's helper script."""
+    vega = _vega_bundle(SITE_VEGALITE_VERSION)
     ours = "".join((_STATIC / name).read_text(encoding="utf-8") for name in ("calculator.js", "explorables.js"))
     return (
         "/* Vega, Vega-Lite and vega-embed: vl_convert.javascript_bundle(), BSD-3-Clause licences. */\n"
