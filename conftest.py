@@ -80,7 +80,8 @@ def _is_chapter(item) -> bool:
 def pytest_unconfigure(config):
     """Freeze what the process holds once pytest is done with it: the process exits next, and the interpreter's
     garbage collections at exit would go through everything the tests loaded (torch, matplotlib, the chapters'
-    libraries), about 2 s in each xdist worker and in the main process, to free memory the exit frees anyway.
+    libraries), about 2 s in each process that ran tests (an xdist worker, or the one process without xdist),
+    to free memory the exit frees anyway.
     Files are closed and flushed before this point (pytest's own, and the library's, written atomically)."""
     gc.freeze()
 

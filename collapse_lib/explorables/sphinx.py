@@ -50,7 +50,7 @@ MARKER = "collapseExplorables"
 _STATIC = Path(__file__).with_name("static")
 
 
-@functools.lru_cache(maxsize=2)
+@functools.cache
 def _vega_bundle(vl_version: str) -> str:
     """``vl_convert.javascript_bundle`` for ``vl_version``: the same text for the installed vl-convert each time it
     is asked, and seconds to make (vl-convert bundles the modules), so made once per process."""
